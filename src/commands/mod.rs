@@ -1,0 +1,35 @@
+//! One function per subcommand. Each returns the process exit code; errors of runner
+//! itself are printed here, once, as the user's sentence.
+
+pub mod discover;
+pub mod list;
+pub mod schema;
+pub mod validate;
+
+use crate::cli::{Cli, Command};
+use crate::error::{Error, exit};
+use crate::style::Style;
+
+/// Runs the parsed command line and returns the exit code.
+pub fn dispatch(cli: Cli) -> i32 {
+    let result = match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::List(args) => list::run(&args),
+        Command::Schema => schema::run(),
+        _ => Err(Error::Usage("this command is not available yet".into())),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => report(&error),
+    }
+}
+
+/// Prints runner's own error and returns its exit code.
+pub fn report(error: &Error) -> i32 {
+    let style = Style::for_stderr();
+    eprintln!("{}: {}", style.error("error"), crate::secret::scrub(&error.to_string()));
+    if error.exit_code() == exit::SOFTWARE {
+        eprintln!("please report this at the project's issue tracker, with the command you ran");
+    }
+    error.exit_code()
+}

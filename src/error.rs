@@ -1,0 +1,64 @@
+//! runner's own errors (not check failures, which are data) and the exit codes of CLI.md.
+//!
+//! Each variant's `Display` is the sentence the user reads; [`Error::exit_code`] maps it to
+//! the sysexits-style code of CLI.md.
+
+use std::path::PathBuf;
+
+/// Exit codes (CLI.md). 0–3 for `run` are the run's status (see `outcome::Status`).
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// `validate`: some playbook is invalid.
+    pub const INVALID: i32 = 1;
+    /// A bad flag or argument (clap's own 2 is remapped, so that 2 always means CRITICAL).
+    pub const USAGE: i32 = 64;
+    /// The playbook (or other input) is invalid; diagnostics were printed.
+    pub const DATA: i32 = 65;
+    /// An internal error: a bug.
+    pub const SOFTWARE: i32 = 70;
+    /// Cannot read the playbook or open the store.
+    pub const IO: i32 = 74;
+    /// The playbook is already running (lock held); nothing ran.
+    pub const LOCKED: i32 = 75;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+
+    #[error("{} is not a valid playbook ({errors} error{})", path.display(), if *errors == 1 { "" } else { "s" })]
+    InvalidPlaybook { path: PathBuf, errors: usize },
+
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("{0}")]
+    InvalidInput(String),
+
+    #[error("cannot open the state store at {}: {message}", path.display())]
+    Store { path: PathBuf, message: String },
+
+    #[error("playbook `{name}` is already running (lock {} is held); nothing ran", lock.display())]
+    Locked { name: String, lock: PathBuf },
+
+    #[error("internal error: {0} (this is a bug: please report it)")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Read { .. } | Error::Write { .. } | Error::Store { .. } => exit::IO,
+            Error::InvalidPlaybook { .. } | Error::InvalidInput(_) => exit::DATA,
+            Error::Usage(_) => exit::USAGE,
+            Error::Locked { .. } => exit::LOCKED,
+            Error::Internal(_) => exit::SOFTWARE,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,23 @@
+//! runner: a declarative check-runner. Playbooks (YAML) declare checks, thresholds,
+//! schedules, reports, alerts and remediation; one engine validates, schedules, runs,
+//! reports, alerts, remediates and remembers.
+//!
+//! The pipeline (DESIGN.md): `playbook` loads and validates; `engine` runs checks
+//! (`checks`) into a `RunRecord` (`outcome`); the record goes to the `store`, `alert`,
+//! `report` and `output`; `schedule` drives the same pipeline from cron. `commands`
+//! holds one function per CLI subcommand; `cli` is the command surface only.
+
+pub mod alert;
+pub mod checks;
+pub mod cli;
+pub mod commands;
+pub mod duration;
+pub mod error;
+pub mod jsonpath;
+pub mod outcome;
+pub mod playbook;
+pub mod schedule;
+pub mod secret;
+pub mod style;
+pub mod template;
+pub mod threshold;

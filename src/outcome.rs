@@ -1,0 +1,383 @@
+//! Results: the [`Status`] of a check, what a probe observed ([`Observation`]), a check's
+//! result ([`CheckResult`]) and the one result shape of a run ([`RunRecord`]).
+//!
+//! `RunRecord` is the contract between the engine and everything after it: the JSON
+//! output, the stored rows, the report context and the webhook payload are all views of
+//! it. This module owns the shapes and the status arithmetic, not how they are produced.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+/// How a check ended. Ordered by how bad it is for the run's status:
+/// OK < WARNING < UNKNOWN < CRITICAL. SKIPPED and MANUAL do not count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Warning,
+    Critical,
+    Unknown,
+    Skipped,
+    Manual,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] =
+        [Status::Ok, Status::Warning, Status::Critical, Status::Unknown, Status::Skipped, Status::Manual];
+
+    /// The lowercase name, as in playbooks and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warning => "warning",
+            Status::Critical => "critical",
+            Status::Unknown => "unknown",
+            Status::Skipped => "skipped",
+            Status::Manual => "manual",
+        }
+    }
+
+    /// The uppercase label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Ok => "OK",
+            Status::Warning => "WARNING",
+            Status::Critical => "CRITICAL",
+            Status::Unknown => "UNKNOWN",
+            Status::Skipped => "SKIPPED",
+            Status::Manual => "MANUAL",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.name().eq_ignore_ascii_case(name))
+    }
+
+    /// WARNING, CRITICAL or UNKNOWN.
+    pub fn is_failing(self) -> bool {
+        matches!(self, Status::Warning | Status::Critical | Status::Unknown)
+    }
+
+    /// SKIPPED and MANUAL leave the run status and alert streaks alone.
+    pub fn counts(self) -> bool {
+        !matches!(self, Status::Skipped | Status::Manual)
+    }
+
+    /// Rank for "worst of": OK 0, WARNING 1, UNKNOWN 2, CRITICAL 3.
+    pub fn rank(self) -> u8 {
+        match self {
+            Status::Ok | Status::Skipped | Status::Manual => 0,
+            Status::Warning => 1,
+            Status::Unknown => 2,
+            Status::Critical => 3,
+        }
+    }
+
+    /// The worse of two statuses (ignoring SKIPPED and MANUAL).
+    pub fn worst(self, other: Status) -> Status {
+        match (self.counts(), other.counts()) {
+            (false, false) => Status::Ok,
+            (true, false) => self,
+            (false, true) => other,
+            (true, true) => {
+                if other.rank() > self.rank() {
+                    other
+                } else {
+                    self
+                }
+            }
+        }
+    }
+
+    /// The exit code of `runner run` for a run with this status.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Status::Ok | Status::Skipped | Status::Manual => 0,
+            Status::Warning => 1,
+            Status::Critical => 2,
+            Status::Unknown => 3,
+        }
+    }
+
+    /// The Nagios plugin exit code meaning this status.
+    pub fn from_nagios_code(code: i32) -> Status {
+        match code {
+            0 => Status::Ok,
+            1 => Status::Warning,
+            2 => Status::Critical,
+            _ => Status::Unknown,
+        }
+    }
+
+    /// One character for terminals and reports.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Status::Ok => "✓",
+            Status::Warning => "!",
+            Status::Critical => "✗",
+            Status::Unknown => "?",
+            Status::Skipped => "-",
+            Status::Manual => "☐",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The worst status among `statuses`; OK when none counts.
+pub fn worst_of(statuses: impl IntoIterator<Item = Status>) -> Status {
+    statuses.into_iter().fold(Status::Ok, Status::worst)
+}
+
+/// Formats a metric value without noise: `3`, `0.25`, `1234.5`.
+pub fn format_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        let text = format!("{value:.3}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// What a probe concluded before thresholds and severity are applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every expectation was met.
+    Pass,
+    /// The check's own failure (expectation not met, timeout, refused connection): it
+    /// becomes the check's `severity`.
+    Fail,
+    /// Could not be evaluated (a manager that is not there, bad config found at run time).
+    Unknown,
+    /// The probe knows the status itself (a Nagios plugin's exit code, a manual item).
+    Is(Status),
+}
+
+/// What one probe attempt saw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observation {
+    pub verdict: Verdict,
+    pub message: String,
+    pub metrics: IndexMap<String, f64>,
+    /// Extra lines for reports (matching log lines, command output, …).
+    pub details: Vec<String>,
+}
+
+impl Observation {
+    pub fn pass(message: impl Into<String>) -> Self {
+        Observation { verdict: Verdict::Pass, message: message.into(), metrics: IndexMap::new(), details: Vec::new() }
+    }
+    pub fn fail(message: impl Into<String>) -> Self {
+        Observation { verdict: Verdict::Fail, message: message.into(), metrics: IndexMap::new(), details: Vec::new() }
+    }
+    pub fn unknown(message: impl Into<String>) -> Self {
+        Observation { verdict: Verdict::Unknown, message: message.into(), metrics: IndexMap::new(), details: Vec::new() }
+    }
+    pub fn with_status(status: Status, message: impl Into<String>) -> Self {
+        Observation { verdict: Verdict::Is(status), message: message.into(), metrics: IndexMap::new(), details: Vec::new() }
+    }
+    pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
+        self.metrics.insert(name.into(), value);
+        self
+    }
+    pub fn detail(mut self, line: impl Into<String>) -> Self {
+        self.details.push(line.into());
+        self
+    }
+    pub fn is_pass(&self) -> bool {
+        self.verdict == Verdict::Pass || self.verdict == Verdict::Is(Status::Ok)
+    }
+}
+
+/// What a remediation did for a check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemediationOutcome {
+    /// `fixed`, `failed` or `exhausted`; `planned` in a dry run.
+    pub result: String,
+    /// Which attempt this was within the guard window (1-based).
+    pub attempt: u32,
+    pub max_attempts: u32,
+    /// Human summary: "remediation exhausted (3 of 3 within 1h)".
+    pub message: String,
+}
+
+/// The result of one check in one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub phase: Option<String>,
+    pub kind: String,
+    pub status: Status,
+    pub message: String,
+    pub metrics: IndexMap<String, f64>,
+    #[serde(default)]
+    pub details: Vec<String>,
+    pub attempts: u32,
+    pub duration_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub remediation: Option<RemediationOutcome>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub runbook: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// The result of one phase: its actions and whether it failed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PhaseResult {
+    pub id: String,
+    pub name: String,
+    pub status: Status,
+    #[serde(default)]
+    pub actions: Vec<ActionResult>,
+    pub duration_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub message: Option<String>,
+}
+
+/// The result of one action (in a phase or a remediation).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActionResult {
+    /// What ran, for people: `pm2 restart all`, `sleep 10s`, `POST http://…`.
+    pub action: String,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub exit_code: Option<i32>,
+    pub message: String,
+    /// Bounded output (stdout then stderr).
+    #[serde(default)]
+    pub output: String,
+    pub duration_ms: u64,
+}
+
+/// Counts per status.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: u32,
+    pub ok: u32,
+    pub warning: u32,
+    pub critical: u32,
+    pub unknown: u32,
+    pub skipped: u32,
+    pub manual: u32,
+}
+
+impl Summary {
+    pub fn of(results: &[CheckResult]) -> Summary {
+        let mut s = Summary::default();
+        for r in results {
+            s.total += 1;
+            match r.status {
+                Status::Ok => s.ok += 1,
+                Status::Warning => s.warning += 1,
+                Status::Critical => s.critical += 1,
+                Status::Unknown => s.unknown += 1,
+                Status::Skipped => s.skipped += 1,
+                Status::Manual => s.manual += 1,
+            }
+        }
+        s
+    }
+
+    /// "5 checks: 3 ok, 1 warning, 1 critical".
+    pub fn sentence(&self) -> String {
+        let mut parts = Vec::new();
+        for (n, word) in [
+            (self.ok, "ok"),
+            (self.warning, "warning"),
+            (self.critical, "critical"),
+            (self.unknown, "unknown"),
+            (self.skipped, "skipped"),
+            (self.manual, "manual"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {word}"));
+            }
+        }
+        let noun = if self.total == 1 { "check" } else { "checks" };
+        if parts.is_empty() {
+            format!("{} {noun}", self.total)
+        } else {
+            format!("{} {noun}: {}", self.total, parts.join(", "))
+        }
+    }
+}
+
+/// Who started a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// `runner run` by hand.
+    Manual,
+    /// The daemon, on schedule.
+    Daemon,
+}
+
+/// Everything about one run of one playbook.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Unique per run; also the idempotency key's base for notifications.
+    pub id: String,
+    pub playbook: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// The playbook file.
+    pub file: String,
+    pub origin: Origin,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: u64,
+    pub status: Status,
+    pub exit_code: i32,
+    #[serde(default)]
+    pub dry_run: bool,
+    #[serde(default)]
+    pub phases: Vec<PhaseResult>,
+    pub checks: Vec<CheckResult>,
+    pub summary: Summary,
+    /// Things said once per run that are not failures ("channel ops-discord is off").
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// For a catch-up run of the daemon: how many scheduled fires it stands for.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub stands_for: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worst_orders_unknown_between_warning_and_critical() {
+        assert_eq!(worst_of([Status::Ok, Status::Warning]), Status::Warning);
+        assert_eq!(worst_of([Status::Unknown, Status::Warning]), Status::Unknown);
+        assert_eq!(worst_of([Status::Unknown, Status::Critical]), Status::Critical);
+        assert_eq!(worst_of([Status::Skipped, Status::Manual]), Status::Ok);
+        assert_eq!(worst_of([Status::Skipped, Status::Warning]), Status::Warning);
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(Status::Ok.exit_code(), 0);
+        assert_eq!(Status::Warning.exit_code(), 1);
+        assert_eq!(Status::Critical.exit_code(), 2);
+        assert_eq!(Status::Unknown.exit_code(), 3);
+        assert_eq!(Status::Manual.exit_code(), 0);
+    }
+
+    #[test]
+    fn numbers_print_plainly() {
+        assert_eq!(format_number(3.0), "3");
+        assert_eq!(format_number(0.25), "0.25");
+        assert_eq!(format_number(12.3456), "12.346");
+    }
+}

@@ -1,0 +1,389 @@
+//! Loading a playbook file: limits, YAML with locations (serde-saphyr), `${ENV}` and
+//! `{{ vars }}`, then validation — into a [`FileReport`] that holds the playbook (when it
+//! parsed) and every diagnostic.
+//!
+//! Loading never panics and never stops at the first semantic problem: a syntax or type
+//! error ends the parse of that file (serde cannot go on), everything else is collected.
+//! This module owns the order of those steps and the translation of serde-saphyr's errors
+//! into diagnostics; the rules themselves live in `validate`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::diagnostic::Diagnostic;
+use super::interpolate::{EnvLookup, LoadContext, expand_env, process_env};
+use super::span::Span;
+use super::suggest::did_you_mean;
+use super::types::Playbook;
+use super::validate;
+
+/// A playbook over this size is refused before parsing (PLAYBOOK.md's limit).
+pub const MAX_BYTES: usize = 1024 * 1024;
+/// Deeper nesting is refused.
+pub const MAX_DEPTH: usize = 64;
+/// Alias expansion beyond this many nodes is refused (a "billion laughs" bomb).
+pub const MAX_ALIAS_NODES: usize = 10_000;
+
+/// How to load.
+#[derive(Clone)]
+pub struct LoadOptions {
+    /// Where `${VAR}` values come from.
+    pub env: EnvLookup,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { env: process_env() }
+    }
+}
+
+/// Everything known about one playbook file after loading it.
+#[derive(Clone)]
+pub struct FileReport {
+    /// The path as given (for messages).
+    pub path: PathBuf,
+    pub source: Arc<str>,
+    /// The playbook, when it parsed (it may still have semantic errors).
+    pub playbook: Option<Playbook>,
+    /// Errors and warnings, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl FileReport {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.diagnostics.len() - self.error_count()
+    }
+
+    pub fn display_path(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// The loaded playbook when it has no errors (warnings allowed, unless `strict`).
+    pub fn into_loaded(self, strict: bool) -> Result<Loaded, FileReport> {
+        let failed = self.has_errors() || (strict && !self.diagnostics.is_empty());
+        match (failed, self.playbook) {
+            (false, Some(playbook)) => Ok(Loaded {
+                base_dir: base_dir(&self.path),
+                path: self.path,
+                source: self.source,
+                playbook,
+                warnings: self.diagnostics,
+            }),
+            (_, playbook) => Err(FileReport { playbook, ..self }),
+        }
+    }
+}
+
+/// A valid playbook, ready to run.
+#[derive(Clone)]
+pub struct Loaded {
+    pub path: PathBuf,
+    /// The playbook's folder: relative paths resolve against it.
+    pub base_dir: PathBuf,
+    pub source: Arc<str>,
+    pub playbook: Playbook,
+    pub warnings: Vec<Diagnostic>,
+}
+
+fn base_dir(path: &Path) -> PathBuf {
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+    std::fs::canonicalize(&dir).unwrap_or(dir)
+}
+
+/// Reads and loads a playbook file. `Err` only when the file cannot be read at all.
+pub fn load_file(path: &Path, options: &LoadOptions) -> std::io::Result<FileReport> {
+    let metadata = std::fs::metadata(path)?;
+    if metadata.len() > MAX_BYTES as u64 {
+        // Refuse without reading a huge file into memory.
+        return Ok(too_big(path, metadata.len()));
+    }
+    let bytes = std::fs::read(path)?;
+    Ok(load_bytes(path, &bytes, options))
+}
+
+fn too_big(path: &Path, len: u64) -> FileReport {
+    FileReport {
+        path: path.to_path_buf(),
+        source: Arc::from(""),
+        playbook: None,
+        diagnostics: vec![Diagnostic::error(
+            Span::UNKNOWN,
+            format!("the playbook is {} bytes; the limit is 1 MiB ({MAX_BYTES} bytes)", len),
+        )
+        .with_hint("split it into several playbooks")],
+    }
+}
+
+/// Loads a playbook from bytes, as if read from `path`.
+pub fn load_bytes(path: &Path, bytes: &[u8], options: &LoadOptions) -> FileReport {
+    if bytes.len() > MAX_BYTES {
+        return too_big(path, bytes.len() as u64);
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let valid = &bytes[..error.valid_up_to()];
+            let valid = std::str::from_utf8(valid).unwrap_or_default();
+            let line = valid.matches('\n').count() as u32 + 1;
+            let col = valid.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u32 + 1;
+            let shown = String::from_utf8_lossy(bytes).into_owned();
+            return FileReport {
+                path: path.to_path_buf(),
+                source: Arc::from(shown),
+                playbook: None,
+                diagnostics: vec![Diagnostic::error(
+                    Span::new(line, col, 1),
+                    "the file is not UTF-8 text (binary data?)",
+                )
+                .with_hint("a playbook is a YAML text file in UTF-8")],
+            };
+        }
+    };
+    load_str(path, text, options)
+}
+
+/// Loads a playbook from text, as if read from `path`.
+pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> FileReport {
+    let source: Arc<str> = Arc::from(text);
+    let mut report = FileReport { path: path.to_path_buf(), source: source.clone(), playbook: None, diagnostics: Vec::new() };
+
+    if is_blank(text) {
+        report.diagnostics.push(
+            Diagnostic::error(Span::new(1, 1, 0), "the playbook is empty")
+                .with_hint("a playbook starts with `version: 1`, a `name`, and `checks` or `phases`"),
+        );
+        return report;
+    }
+    if let Some(position) = text.find('\0') {
+        let before = &text[..position];
+        let line = before.matches('\n').count() as u32 + 1;
+        let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u32 + 1;
+        report.diagnostics.push(
+            Diagnostic::error(Span::new(line, col, 1), "the file contains a NUL byte (binary data?)")
+                .with_hint("a playbook is a YAML text file in UTF-8"),
+        );
+        return report;
+    }
+
+    // Pass 1: `vars`, expanded, so that pass 2 can render `{{ vars.x }}` anywhere.
+    let (vars, mut diagnostics) = read_vars(text, &*options.env);
+
+    // Pass 2: the model, with the load context installed for the value types.
+    let context = LoadContext::new(options.env.clone(), base_dir(path), source.clone(), vars);
+    let (parsed, context) = context.install(|| serde_saphyr::from_str_with_options::<Playbook>(text, parse_options()));
+    diagnostics.extend(context.diagnostics);
+    match parsed {
+        Ok(playbook) => {
+            diagnostics.extend(validate::validate(&playbook, &base_dir(path)));
+            report.playbook = Some(playbook);
+        }
+        Err(error) => diagnostics.push(serde_error(&error, text)),
+    }
+    diagnostics.sort_by_key(|d| (d.span.line, d.span.col));
+    diagnostics.dedup();
+    report.diagnostics = diagnostics;
+    report
+}
+
+/// True when the text holds no YAML content (empty, whitespace, comments, `---`).
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|line| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with('#') || line == "---" || line == "..."
+    })
+}
+
+/// serde-saphyr's options: duplicate keys are errors (its default), and the limits of
+/// PLAYBOOK.md.
+fn parse_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            max_nodes: 100_000,
+            max_documents: 1,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_ALIAS_NODES,
+        },
+    }
+}
+
+/// Reads `vars` (ignoring everything else), expanding `${ENV}` in their strings.
+fn read_vars(text: &str, env: &dyn Fn(&str) -> Option<String>) -> (minijinja::Value, Vec<Diagnostic>) {
+    #[derive(Deserialize)]
+    struct VarsOnly {
+        #[serde(default)]
+        vars: Option<IndexMap<String, Spanned<serde_json::Value>>>,
+    }
+
+    let mut diagnostics = Vec::new();
+    let Ok(VarsOnly { vars: Some(vars) }) = serde_saphyr::from_str_with_options::<VarsOnly>(text, parse_options()) else {
+        return (minijinja::Value::from(()), diagnostics);
+    };
+    let mut out = serde_json::Map::new();
+    for (name, value) in vars {
+        let span = Span::from(value.referenced);
+        let expanded = expand_json(value.value, env, span, &mut diagnostics);
+        out.insert(name, expanded);
+    }
+    (minijinja::Value::from(minijinja::value::Serde(&serde_json::Value::Object(out))), diagnostics)
+}
+
+fn expand_json(
+    value: serde_json::Value,
+    env: &dyn Fn(&str) -> Option<String>,
+    span: Span,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => match expand_env(&s, env) {
+            Ok(expanded) => {
+                for secret in &expanded.secret_values {
+                    crate::secret::register(secret);
+                }
+                Value::String(expanded.value)
+            }
+            Err(errors) => {
+                for error in errors {
+                    let mut d = Diagnostic::error(span, error.message);
+                    if let Some(hint) = error.hint {
+                        d = d.with_hint(hint);
+                    }
+                    diagnostics.push(d);
+                }
+                Value::String(String::new())
+            }
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| expand_json(v, env, span, diagnostics)).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, expand_json(v, env, span, diagnostics))).collect())
+        }
+        other => other,
+    }
+}
+
+/// Turns serde-saphyr's error into a diagnostic: location, a plain sentence, and a hint
+/// ("did you mean `timeout`?").
+fn serde_error(error: &serde_saphyr::Error, source: &str) -> Diagnostic {
+    use serde_saphyr::Error as E;
+    let span = error.location().map(Span::from).unwrap_or(Span::new(1, 1, 0));
+    let inner = error.without_snippet();
+    match inner {
+        E::SerdeUnknownField { field, expected, .. } => {
+            let mut d = Diagnostic::error(span, format!("unknown key `{field}`"));
+            if let Some(best) = did_you_mean(field, expected.iter().copied()) {
+                d = d.with_hint(format!("did you mean `{best}`?"));
+            } else if crate::checks::Kind::ALL.iter().any(|k| k.name() == field) {
+                d = d.with_hint(format!("`{field}` is a check kind: it goes inside a check, next to its `id`"));
+            } else {
+                d = d.with_hint(format!("expected one of {}", list(expected)));
+            }
+            d
+        }
+        E::SerdeUnknownVariant { variant, expected, .. } => {
+            let mut d = Diagnostic::error(span, format!("unknown value `{variant}`"));
+            d = match did_you_mean(variant, expected.iter().copied()) {
+                Some(best) => d.with_hint(format!("did you mean `{best}`?")),
+                None => d.with_hint(format!("expected one of {}", list(expected))),
+            };
+            d
+        }
+        E::SerdeMissingField { field, .. } => {
+            let hint = match *field {
+                "version" => "add `version: 1` at the top".to_string(),
+                "name" => "add `name: my-playbook` (a slug, unique in its folder)".to_string(),
+                "id" => "every item here needs an `id` (a slug)".to_string(),
+                other => format!("add `{other}:`"),
+            };
+            Diagnostic::error(span, format!("missing key `{field}`")).with_hint(hint)
+        }
+        E::DuplicateMappingKey { .. } => {
+            let message = strip_location(&inner.to_string());
+            let key = message
+                .strip_prefix("duplicate mapping key: ")
+                .and_then(|rest| rest.split(',').next())
+                .unwrap_or("?")
+                .to_string();
+            Diagnostic::error(span, format!("duplicate key `{key}`"))
+                .with_hint("each key may appear once in a map; remove or rename one of them")
+        }
+        E::AliasReplayLimitExceeded { .. } | E::AliasExpansionLimitExceeded { .. } | E::AliasReplayStackDepthExceeded { .. } => {
+            Diagnostic::error(span, format!("YAML aliases expand beyond {MAX_ALIAS_NODES} nodes"))
+                .with_hint("this looks like an alias bomb; write the values out or use fewer aliases")
+        }
+        E::Budget { .. } => {
+            let text = strip_location(&inner.to_string());
+            let message = if text.contains("depth") {
+                format!("the playbook is nested deeper than {MAX_DEPTH} levels")
+            } else {
+                format!("the playbook is too large to parse ({text})")
+            };
+            Diagnostic::error(span, message).with_hint("playbooks are small, shallow maps; is this the right file?")
+        }
+        other => {
+            let text = strip_location(&other.to_string());
+            let (message, hint) = humanize(&text, source, span);
+            let mut d = Diagnostic::error(span, message);
+            if let Some(hint) = hint {
+                d = d.with_hint(hint);
+            }
+            d
+        }
+    }
+}
+
+/// Rewrites serde's terse type errors into sentences with a hint.
+fn humanize(text: &str, _source: &str, _span: Span) -> (String, Option<String>) {
+    if let Some(rest) = text.strip_prefix("invalid ") {
+        if let Some(ty) = ["u32", "u64", "u16", "i64", "i32", "u8"].iter().find(|t| rest.starts_with(**t)) {
+            let _ = ty;
+            return ("expected a whole number".into(), Some("write a number without quotes or units, e.g. `3`".into()));
+        }
+    }
+    if text.starts_with("invalid type: ") {
+        let message = text.replace("invalid type: ", "wrong type: found ");
+        let hint = if message.contains("struct Playbook") {
+            Some("a playbook is a map with `version`, `name`, and `checks` or `phases`".into())
+        } else if message.contains("expected a sequence") {
+            Some("write a list: `[a, b]` or one `- item` per line".into())
+        } else if message.contains("expected a boolean") || message.contains("expected bool") {
+            Some("write `true` or `false`".into())
+        } else {
+            None
+        };
+        return (message, hint);
+    }
+    if text.contains("cannot deserialize null into string") || text.contains("null") && text.contains("string") {
+        return ("expected a string, found nothing".into(), Some("write a value after the colon, or quote an empty string: `\"\"`".into()));
+    }
+    if text.contains("multiple documents") || text.contains("MultipleDocuments") {
+        return ("a playbook file holds one YAML document".into(), Some("remove the `---` separator, or split the file".into()));
+    }
+    (text.to_string(), None)
+}
+
+/// serde-saphyr appends " at line N, column M"; the diagnostic says it already.
+fn strip_location(text: &str) -> String {
+    match text.rfind(" at line ") {
+        Some(index) => text[..index].to_string(),
+        None => text.to_string(),
+    }
+}
+
+fn list(items: &[&str]) -> String {
+    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+}
