@@ -29,9 +29,9 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         let unit = &rest[..unit_len];
         let seconds = match unit {
             "ms" => 0.001,
-            "s" | "sec" | "secs" => 1.0,
-            "m" | "min" | "mins" => 60.0,
-            "h" | "hr" | "hrs" => 3600.0,
+            "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+            "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
+            "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
             "d" | "day" | "days" => 86_400.0,
             "w" | "week" | "weeks" => 604_800.0,
             "" => return Err("a unit is missing (ms, s, m, h, d or w)".into()),

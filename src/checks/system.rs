@@ -23,8 +23,11 @@ pub enum SystemMetric {
     CpuPercent,
     MemoryUsedPercent,
     SwapUsedPercent,
+    #[serde(rename = "load_1m")]
     Load1m,
+    #[serde(rename = "load_5m")]
     Load5m,
+    #[serde(rename = "load_15m")]
     Load15m,
     DiskUsedPercent,
     UptimeS,

@@ -4,10 +4,11 @@
 //! logical path (`phases[1].checks[2] "api"`) and hint. Rendering follows rustc and just:
 //!
 //! ```text
-//! playbooks/heartbeat.yaml:12:5: error: unknown key `timout` in checks[0] "redis"
+//! playbooks/heartbeat.yaml:12:5: error: unknown key `timout`
 //!    |
 //! 12 |     timout: 3s
 //!    |     ^^^^^^
+//!    = in: checks[0] "redis"
 //!    = hint: did you mean `timeout`?
 //! ```
 //!
@@ -74,11 +75,7 @@ impl Diagnostic {
         } else {
             file.to_string()
         };
-        let mut message = self.message.clone();
-        if let Some(path) = &self.path {
-            message.push_str(" in ");
-            message.push_str(path);
-        }
+        let message = self.message.clone();
         out.push_str(&format!("{}: {level}: {}\n", style.bold(&location), style.bold(&message)));
 
         let line_text = if self.span.is_known() {
@@ -89,8 +86,7 @@ impl Diagnostic {
         let gutter_width = self.span.line.to_string().len();
         let pad = " ".repeat(gutter_width);
         if let Some(line_text) = line_text {
-            let shown: String = printable(line_text);
-            let column = self.span.col.max(1) as usize - 1;
+            let (shown, column) = window(&printable(line_text), self.span.col.max(1) as usize - 1);
             // Copy the line's own whitespace in front of the caret so that tabs line up.
             let lead: String = shown
                 .chars()
@@ -107,6 +103,9 @@ impl Diagnostic {
             };
             out.push_str(&format!("{pad} {} {lead}{carets}\n", style.dim("|")));
         }
+        if let Some(path) = &self.path {
+            out.push_str(&format!("{pad} = {}: {path}\n", style.bold("in")));
+        }
         if let Some(hint) = &self.hint {
             out.push_str(&format!("{pad} = {}: {hint}\n", style.bold("hint")));
         }
@@ -116,10 +115,30 @@ impl Diagnostic {
 
 /// Control characters (binary garbage) are shown as `�` so a terminal never receives them.
 fn printable(line: &str) -> String {
-    line.chars()
-        .take(400)
-        .map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c })
-        .collect()
+    line.chars().map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c }).collect()
+}
+
+/// At most 120 characters of a long line, around the column, with `…` where cut. Returns
+/// the text and the column within it.
+fn window(line: &str, column: usize) -> (String, usize) {
+    const WIDTH: usize = 120;
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= WIDTH {
+        return (line.to_string(), column);
+    }
+    let start = column.saturating_sub(WIDTH / 2).min(chars.len().saturating_sub(WIDTH));
+    let end = (start + WIDTH).min(chars.len());
+    let mut text = String::new();
+    let mut shift = 0;
+    if start > 0 {
+        text.push('…');
+        shift = 1;
+    }
+    text.extend(&chars[start..end]);
+    if end < chars.len() {
+        text.push('…');
+    }
+    (text, column - start + shift)
 }
 
 /// How many carets: the span's own length when it stays on this line, otherwise the token
@@ -149,7 +168,7 @@ mod tests {
         let text = d.render("p.yaml", source, Style::plain());
         assert_eq!(
             text,
-            "p.yaml:3:5: error: unknown key `timout` in checks[0] \"a\"\n  |\n3 |     timout: 3s\n  |     ^^^^^^\n  = hint: did you mean `timeout`?\n"
+            "p.yaml:3:5: error: unknown key `timout`\n  |\n3 |     timout: 3s\n  |     ^^^^^^\n  = in: checks[0] \"a\"\n  = hint: did you mean `timeout`?\n"
         );
     }
 }

@@ -181,6 +181,7 @@ pub struct LoadContext {
     pub diagnostics: Vec<Diagnostic>,
     /// Secret values found while loading (also registered with the scrubber).
     pub secrets: Vec<String>,
+    failures: usize,
 }
 
 thread_local! {
@@ -201,6 +202,7 @@ impl LoadContext {
             jinja: load_time_environment(),
             diagnostics: Vec::new(),
             secrets: Vec::new(),
+            failures: 0,
         }
     }
 
@@ -246,7 +248,8 @@ impl LoadContext {
     }
 
     /// Expands `${…}` in `raw`; problems become diagnostics pointing into the string.
-    /// Returns the expanded value and whether it is secret.
+    /// Returns the expanded value and whether it is secret; an empty string when it failed
+    /// (see [`LoadContext::failed`]).
     pub fn expand(&mut self, raw: &str, span: Span) -> (String, bool) {
         let env = self.env.clone();
         match expand_env(raw, &*env) {
@@ -260,6 +263,7 @@ impl LoadContext {
                 (expanded.value, expanded.secret)
             }
             Err(errors) => {
+                self.failures += 1;
                 let content = self.content_span(span);
                 let single_line = !raw.contains('\n');
                 for error in errors {
@@ -294,10 +298,17 @@ impl LoadContext {
                 (rendered, secret)
             }
             Err(error) => {
+                self.failures += 1;
                 self.push(template_diagnostic(&error, span));
                 (expanded, secret)
             }
         }
+    }
+
+    /// How many values failed to expand or render so far: a value type compares this
+    /// before and after resolving to know whether its own value is usable.
+    pub fn failures(&self) -> usize {
+        self.failures
     }
 
     /// Expands `${…}` and checks that the rest compiles as a template that will be rendered

@@ -120,8 +120,8 @@ fn too_big(path: &Path, len: u64) -> FileReport {
         source: Arc::from(""),
         playbook: None,
         diagnostics: vec![Diagnostic::error(
-            Span::UNKNOWN,
-            format!("the playbook is {} bytes; the limit is 1 MiB ({MAX_BYTES} bytes)", len),
+            Span::new(1, 1, 0),
+            format!("the playbook is {:.1} MiB; the limit is 1 MiB", len as f64 / (1024.0 * 1024.0)),
         )
         .with_hint("split it into several playbooks")],
     }
@@ -190,7 +190,7 @@ pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> FileReport {
             diagnostics.extend(validate::validate(&playbook, &base_dir(path)));
             report.playbook = Some(playbook);
         }
-        Err(error) => diagnostics.push(serde_error(&error, text)),
+        Err(error) => diagnostics.push(serde_error(&error)),
     }
     diagnostics.sort_by_key(|d| (d.span.line, d.span.col));
     diagnostics.dedup();
@@ -212,6 +212,7 @@ fn parse_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
+            flow_nesting_limit: MAX_DEPTH,
             max_nodes: 100_000,
             max_documents: 1,
         },
@@ -278,7 +279,7 @@ fn expand_json(
 
 /// Turns serde-saphyr's error into a diagnostic: location, a plain sentence, and a hint
 /// ("did you mean `timeout`?").
-fn serde_error(error: &serde_saphyr::Error, source: &str) -> Diagnostic {
+fn serde_error(error: &serde_saphyr::Error) -> Diagnostic {
     use serde_saphyr::Error as E;
     let span = error.location().map(Span::from).unwrap_or(Span::new(1, 1, 0));
     let inner = error.without_snippet();
@@ -321,22 +322,41 @@ fn serde_error(error: &serde_saphyr::Error, source: &str) -> Diagnostic {
             Diagnostic::error(span, format!("duplicate key `{key}`"))
                 .with_hint("each key may appear once in a map; remove or rename one of them")
         }
-        E::AliasReplayLimitExceeded { .. } | E::AliasExpansionLimitExceeded { .. } | E::AliasReplayStackDepthExceeded { .. } => {
-            Diagnostic::error(span, format!("YAML aliases expand beyond {MAX_ALIAS_NODES} nodes"))
-                .with_hint("this looks like an alias bomb; write the values out or use fewer aliases")
-        }
-        E::Budget { .. } => {
-            let text = strip_location(&inner.to_string());
-            let message = if text.contains("depth") {
-                format!("the playbook is nested deeper than {MAX_DEPTH} levels")
-            } else {
-                format!("the playbook is too large to parse ({text})")
+        E::Unexpected { expected, .. } => {
+            let (message, hint) = match *expected {
+                "sequence start" => ("expected a list here", "write one `- item` per line, or `[a, b]`"),
+                "mapping start" if span.line <= 1 && span.col <= 1 => (
+                    "a playbook is a map",
+                    "start with `version: 1`, a `name`, and `checks` or `phases`",
+                ),
+                "mapping start" => ("expected a map here", "write `key: value` lines, or `{key: value}`"),
+                _ => return Diagnostic::error(span, strip_location(&inner.to_string())),
             };
-            Diagnostic::error(span, message).with_hint("playbooks are small, shallow maps; is this the right file?")
+            Diagnostic::error(span, message).with_hint(hint)
         }
         other => {
             let text = strip_location(&other.to_string());
-            let (message, hint) = humanize(&text, source, span);
+            if text.contains("alias replay") || text.contains("alias expansion") {
+                return Diagnostic::error(span, format!("YAML aliases expand beyond {MAX_ALIAS_NODES} nodes"))
+                    .with_hint("this looks like an alias bomb; write the values out or use fewer aliases");
+            }
+            if text.contains("recursion limit exceeded") {
+                return Diagnostic::error(span, format!("the playbook is nested deeper than {MAX_DEPTH} levels"))
+                    .with_hint("playbooks are small, shallow maps; is this the right file?");
+            }
+            if text.contains("budget breached") {
+                if text.contains("Documents") {
+                    return Diagnostic::error(span, "a playbook file holds one YAML document")
+                        .with_hint("remove the `---` separator, or split the file into one playbook per file");
+                }
+                let message = if text.contains("Depth") || text.contains("depth") {
+                    format!("the playbook is nested deeper than {MAX_DEPTH} levels")
+                } else {
+                    format!("the playbook is too large to parse ({text})")
+                };
+                return Diagnostic::error(span, message).with_hint("playbooks are small, shallow maps; is this the right file?");
+            }
+            let (message, hint) = humanize(&text);
             let mut d = Diagnostic::error(span, message);
             if let Some(hint) = hint {
                 d = d.with_hint(hint);
@@ -347,10 +367,9 @@ fn serde_error(error: &serde_saphyr::Error, source: &str) -> Diagnostic {
 }
 
 /// Rewrites serde's terse type errors into sentences with a hint.
-fn humanize(text: &str, _source: &str, _span: Span) -> (String, Option<String>) {
+fn humanize(text: &str) -> (String, Option<String>) {
     if let Some(rest) = text.strip_prefix("invalid ") {
-        if let Some(ty) = ["u32", "u64", "u16", "i64", "i32", "u8"].iter().find(|t| rest.starts_with(**t)) {
-            let _ = ty;
+        if ["u32", "u64", "u16", "i64", "i32", "u8"].iter().any(|t| rest.starts_with(*t)) {
             return ("expected a whole number".into(), Some("write a number without quotes or units, e.g. `3`".into()));
         }
     }

@@ -17,7 +17,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::span::Span;
-use super::values::{Cond, Dur, Id, SecretText, Template, Text};
+use super::values::{Cond, Dur, Id, Located, SecretText, Template, Text};
 use crate::alert::discord::DiscordConfig;
 use crate::alert::slack::SlackConfig;
 use crate::alert::webhook::WebhookConfig;
@@ -365,7 +365,7 @@ pub struct Phase {
     /// `continue` (default) or `stop`: when this phase fails, later phases are SKIPPED.
     pub on_failure: Option<OnFailure>,
     /// Run in order, before the phase's checks.
-    pub actions: Option<Vec<Action>>,
+    pub actions: Option<Vec<Located<Action>>>,
     /// Run concurrently, after the actions.
     pub checks: Option<Vec<Check>>,
 }
@@ -474,7 +474,7 @@ pub struct Remediate {
     /// Consecutive failing runs before remediating (default 1).
     pub after: Option<u32>,
     /// What to run, in order.
-    pub actions: Vec<Action>,
+    pub actions: Vec<Located<Action>>,
     /// Wait before verifying (default 0s).
     pub settle: Option<Dur>,
     /// Re-run the check after the actions; its result is the one reported (default true).

@@ -13,7 +13,7 @@ use super::diagnostic::Diagnostic;
 use super::span::Span;
 use super::suggest::did_you_mean;
 use super::types::*;
-use super::values::{Dur, Id, Text};
+use super::values::{Dur, Id, Located};
 use crate::checks::{Kind, KindRef};
 use crate::outcome::Status;
 use crate::schedule::cron;
@@ -398,7 +398,7 @@ impl<'p> Validator<'p> {
         match kind {
             KindRef::Http(http) => {
                 let url = http.url.as_str();
-                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                if http.url.is_valid() && !(url.starts_with("http://") || url.starts_with("https://")) {
                     err(self, http.url.span(), format!("`{}` is not an http(s) URL", http.url), "write the full URL, e.g. `http://127.0.0.1:8080/health`");
                 }
                 if let Some(method) = &http.method {
@@ -418,16 +418,15 @@ impl<'p> Validator<'p> {
                         }
                     }
                 }
-                self.positive("timeout", check.timeout.as_ref(), Some(path));
             }
             KindRef::Tcp(tcp) => {
-                if split_host_port(tcp.address.as_str()).is_none() {
+                if tcp.address.is_valid() && split_host_port(tcp.address.as_str()).is_none() {
                     err(self, tcp.address.span(), format!("`{}` is not `host:port`", tcp.address), "write e.g. `127.0.0.1:5432` or `[::1]:6379`");
                 }
             }
             KindRef::Redis(redis) => {
                 let url = redis.url.as_str();
-                if !(url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("redis+unix://") || url.starts_with("unix://")) {
+                if redis.url.is_valid() && !(url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("redis+unix://") || url.starts_with("unix://")) {
                     err(self, redis.url.span(), format!("`{}` is not a redis:// or rediss:// URL", redis.url), "write e.g. `redis://127.0.0.1:6379/0`");
                 }
                 if redis.command.as_ref().is_some_and(Vec::is_empty) {
@@ -455,18 +454,19 @@ impl<'p> Validator<'p> {
                     err(self, check.id.span(), "`metrics` is empty".into(), "list what to read, e.g. `[swap_used_percent, load_1m]`");
                 }
             }
-            KindRef::Process(process) => match (&process.name, &process.pattern) {
-                (Some(_), Some(_)) => err(self, check.id.span(), "a process check has `name` or `pattern`, not both".into(), "`name` is the exact process name; `pattern` a regex on the command line"),
-                (None, None) => err(self, check.id.span(), "a process check needs `name` or `pattern`".into(), "`name` is the exact process name; `pattern` a regex on the command line"),
-                _ => {
-                    if let (Some(min), Some(max)) = (process.min, process.max) {
-                        if min > max {
-                            err(self, check.id.span(), format!("`min` {min} is more than `max` {max}"), "min ≤ max");
-                        }
-                    }
-                    self.positive("restarts_within", process.restarts_within.as_ref(), Some(path));
+            KindRef::Process(process) => {
+                match (&process.name, &process.pattern) {
+                    (Some(_), Some(_)) => err(self, check.id.span(), "a process check has `name` or `pattern`, not both".into(), "`name` is the exact process name; `pattern` a regex on the command line"),
+                    (None, None) => err(self, check.id.span(), "a process check needs `name` or `pattern`".into(), "`name` is the exact process name; `pattern` a regex on the command line"),
+                    _ => {}
                 }
-            },
+                if let (Some(min), Some(max)) = (process.min, process.max) {
+                    if min > max {
+                        err(self, check.id.span(), format!("`min` {min} is more than `max` {max}"), "min ≤ max");
+                    }
+                }
+                self.positive("restarts_within", process.restarts_within.as_ref(), Some(path));
+            }
             KindRef::Service(service) => {
                 if service.name.is_empty() {
                     err(self, service.name.span(), "the service `name` is empty".into(), "name the unit, launchd label or pm2 app");
@@ -538,16 +538,8 @@ impl<'p> Validator<'p> {
         }
     }
 
-    fn action(&mut self, action: &Action, path: &str) {
-        let span = action
-            .run
-            .as_ref()
-            .and_then(|r| r.first().map(Text::span))
-            .or(action.shell.as_ref().map(Text::span))
-            .or(action.sleep.map(|d| d.span()))
-            .or(action.http.as_ref().map(|h| h.url.span()))
-            .or(action.timeout.map(|d| d.span()))
-            .unwrap_or(self.playbook.name.span());
+    fn action(&mut self, action: &Located<Action>, path: &str) {
+        let span = action.span;
         let kinds = action.kinds();
         match kinds.len() {
             1 => {}
@@ -569,7 +561,7 @@ impl<'p> Validator<'p> {
         self.positive("timeout", action.timeout.as_ref(), Some(path));
         if let Some(http) = &action.http {
             let url = http.url.as_str();
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
+            if http.url.is_valid() && !(url.starts_with("http://") || url.starts_with("https://")) {
                 let d = self.error(http.url.span(), format!("`{}` is not an http(s) URL", http.url));
                 d.path = Some(path.to_string());
             }

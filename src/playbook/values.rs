@@ -54,22 +54,36 @@ fn string_schema(description: &str) -> Schema {
 
 /// A string from the playbook, after `${ENV}` expansion and `{{ vars }}` rendering.
 /// Secret when a secret-named variable went into it: then it prints as `***`.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Text {
     value: String,
     span: Span,
     secret: bool,
+    /// False when expansion or rendering failed (already reported): rules on the value's
+    /// form skip it rather than pile a follow-on error onto the real one.
+    valid: bool,
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text::literal("")
+    }
 }
 
 impl Text {
     /// A text built in code (no location, not secret).
     pub fn literal(value: impl Into<String>) -> Self {
-        Text { value: value.into(), span: Span::UNKNOWN, secret: false }
+        Text { value: value.into(), span: Span::UNKNOWN, secret: false, valid: true }
     }
 
     /// A text built by a deserializer that read the scalar itself.
     pub fn located(value: String, span: Span, secret: bool) -> Self {
-        Text { value, span, secret }
+        Text { value, span, secret, valid: true }
+    }
+
+    /// False when the value could not be expanded or rendered (already reported).
+    pub fn is_valid(&self) -> bool {
+        self.valid
     }
 
     /// The value, for the code that uses it.
@@ -116,9 +130,13 @@ impl Serialize for Text {
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (raw, span) = scalar(deserializer)?;
-        let (value, secret) = LoadContext::with_active(|context| context.resolve(&raw, span))
-            .unwrap_or((raw, false));
-        Ok(Text { value, span, secret })
+        let (value, secret, valid) = LoadContext::with_active(|context| {
+            let before = context.failures();
+            let (value, secret) = context.resolve(&raw, span);
+            (value, secret, context.failures() == before)
+        })
+        .unwrap_or((raw, false, true));
+        Ok(Text { value, span, secret, valid })
     }
 }
 
@@ -703,5 +721,57 @@ impl JsonSchema for PathText {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         string_schema("A path; relative paths resolve against the playbook's folder.")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Located
+
+/// A model item with the place it starts, for items that have no id to point at (an
+/// action). Derefs to the item; the schema is the item's.
+#[derive(Clone)]
+pub struct Located<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> std::ops::Deref for Located<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Located<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+impl<T: Serialize> Serialize for Located<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(serializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned = Spanned::<T>::deserialize(deserializer)?;
+        Ok(Located { value: spanned.value, span: Span::from(spanned.referenced) })
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Located<T> {
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
     }
 }

@@ -29,6 +29,9 @@ pub fn parse(text: &str) -> Result<Cron, String> {
 }
 
 fn clean_error(message: &str) -> String {
+    if message.contains("out of bounds") {
+        return "a value is out of range (second 0–59, minute 0–59, hour 0–23, day 1–31, month 1–12, weekday 0–7)".into();
+    }
     let message = message.trim_end_matches('.');
     let message = message.strip_prefix("Invalid pattern: ").unwrap_or(message);
     let mut chars = message.chars();
@@ -48,7 +51,12 @@ pub fn timezone(name: Option<&str>) -> Result<TimeZone, String> {
 
 /// The schedule in words: "Every 5 minutes", "At 02:00".
 pub fn describe(cron: &Cron) -> String {
-    cron.describe()
+    let text = cron.describe();
+    let text = text.trim_end_matches('.');
+    match text.strip_prefix("At every ") {
+        Some(rest) => format!("Every {rest}"),
+        None => text.to_string(),
+    }
 }
 
 /// The next `count` fires strictly after `after`, in `zone`.

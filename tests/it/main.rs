@@ -1,0 +1,9 @@
+//! The one integration-test binary (as ripgrep does): every module tests runner from the
+//! outside, against real files, processes and servers.
+
+mod support;
+
+mod cli;
+mod invalid;
+mod schema;
+mod shipped;
