@@ -24,8 +24,14 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] =
-        [Status::Ok, Status::Warning, Status::Critical, Status::Unknown, Status::Skipped, Status::Manual];
+    pub const ALL: [Status; 6] = [
+        Status::Ok,
+        Status::Warning,
+        Status::Critical,
+        Status::Unknown,
+        Status::Skipped,
+        Status::Manual,
+    ];
 
     /// The lowercase name, as in playbooks and JSON.
     pub fn name(self) -> &'static str {
@@ -52,7 +58,9 @@ impl Status {
     }
 
     pub fn from_name(name: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|s| s.name().eq_ignore_ascii_case(name))
+        Status::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(name))
     }
 
     /// WARNING, CRITICAL or UNKNOWN.
@@ -171,16 +179,36 @@ pub struct Observation {
 
 impl Observation {
     pub fn pass(message: impl Into<String>) -> Self {
-        Observation { verdict: Verdict::Pass, message: message.into(), metrics: IndexMap::new(), details: Vec::new() }
+        Observation {
+            verdict: Verdict::Pass,
+            message: message.into(),
+            metrics: IndexMap::new(),
+            details: Vec::new(),
+        }
     }
     pub fn fail(message: impl Into<String>) -> Self {
-        Observation { verdict: Verdict::Fail, message: message.into(), metrics: IndexMap::new(), details: Vec::new() }
+        Observation {
+            verdict: Verdict::Fail,
+            message: message.into(),
+            metrics: IndexMap::new(),
+            details: Vec::new(),
+        }
     }
     pub fn unknown(message: impl Into<String>) -> Self {
-        Observation { verdict: Verdict::Unknown, message: message.into(), metrics: IndexMap::new(), details: Vec::new() }
+        Observation {
+            verdict: Verdict::Unknown,
+            message: message.into(),
+            metrics: IndexMap::new(),
+            details: Vec::new(),
+        }
     }
     pub fn with_status(status: Status, message: impl Into<String>) -> Self {
-        Observation { verdict: Verdict::Is(status), message: message.into(), metrics: IndexMap::new(), details: Vec::new() }
+        Observation {
+            verdict: Verdict::Is(status),
+            message: message.into(),
+            metrics: IndexMap::new(),
+            details: Vec::new(),
+        }
     }
     pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
         self.metrics.insert(name.into(), value);
@@ -243,19 +271,40 @@ pub struct PhaseResult {
     pub message: Option<String>,
 }
 
+/// How an action ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionStatus {
+    Ok,
+    Failed,
+    /// Not run: a dry run prints it instead.
+    Planned,
+    /// Not run: an earlier action of its phase failed.
+    Skipped,
+}
+
 /// The result of one action (in a phase or a remediation).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ActionResult {
     /// What ran, for people: `pm2 restart all`, `sleep 10s`, `POST http://…`.
     pub action: String,
-    pub ok: bool,
+    pub status: ActionStatus,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub exit_code: Option<i32>,
     pub message: String,
     /// Bounded output (stdout then stderr).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub output: String,
     pub duration_ms: u64,
+    /// When it ran (Unix seconds), for telling runner's own restarts from crashes.
+    #[serde(default)]
+    pub started_at_s: i64,
+}
+
+impl ActionResult {
+    pub fn failed(&self) -> bool {
+        self.status == ActionStatus::Failed
+    }
 }
 
 /// Counts per status.
@@ -311,6 +360,28 @@ impl Summary {
     }
 }
 
+/// How a stage after the phases (report, notify) went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StageStatus {
+    Done,
+    Failed,
+    /// A dry run says what it would do.
+    Planned,
+    /// Not configured, or switched off (an empty webhook URL).
+    Off,
+}
+
+/// The report or notify stage of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageResult {
+    /// `report` or `notify`.
+    pub name: String,
+    pub status: StageStatus,
+    /// What happened, one line each: the report path, each notification.
+    pub lines: Vec<String>,
+}
+
 /// Who started a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -344,6 +415,9 @@ pub struct RunRecord {
     pub phases: Vec<PhaseResult>,
     pub checks: Vec<CheckResult>,
     pub summary: Summary,
+    /// The stages after the checks: report and notify (filled in by the pipeline).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<StageResult>,
     /// Things said once per run that are not failures ("channel ops-discord is off").
     #[serde(default)]
     pub notes: Vec<String>,
@@ -359,10 +433,19 @@ mod tests {
     #[test]
     fn worst_orders_unknown_between_warning_and_critical() {
         assert_eq!(worst_of([Status::Ok, Status::Warning]), Status::Warning);
-        assert_eq!(worst_of([Status::Unknown, Status::Warning]), Status::Unknown);
-        assert_eq!(worst_of([Status::Unknown, Status::Critical]), Status::Critical);
+        assert_eq!(
+            worst_of([Status::Unknown, Status::Warning]),
+            Status::Unknown
+        );
+        assert_eq!(
+            worst_of([Status::Unknown, Status::Critical]),
+            Status::Critical
+        );
         assert_eq!(worst_of([Status::Skipped, Status::Manual]), Status::Ok);
-        assert_eq!(worst_of([Status::Skipped, Status::Warning]), Status::Warning);
+        assert_eq!(
+            worst_of([Status::Skipped, Status::Warning]),
+            Status::Warning
+        );
     }
 
     #[test]

@@ -36,7 +36,9 @@ pub fn register(value: &str) {
     if encoded != value {
         spellings.push(encoded);
     }
-    let mut registry = REGISTRY.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut registry = REGISTRY
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     for spelling in spellings {
         if !registry.contains(&spelling) {
             registry.push(spelling);
@@ -48,7 +50,9 @@ pub fn register(value: &str) {
 
 /// Replaces every registered secret value in `text` with `***`.
 pub fn scrub(text: &str) -> Cow<'_, str> {
-    let registry = REGISTRY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let registry = REGISTRY
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if registry.is_empty() || !registry.iter().any(|s| text.contains(s.as_str())) {
         return Cow::Borrowed(text);
     }

@@ -64,7 +64,12 @@ impl Condition {
 
 impl fmt::Display for Condition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.operator.symbol(), crate::outcome::format_number(self.value))
+        write!(
+            f,
+            "{} {}",
+            self.operator.symbol(),
+            crate::outcome::format_number(self.value)
+        )
     }
 }
 
@@ -106,10 +111,14 @@ pub fn check_pair(warn: &Condition, crit: &Condition) -> Result<(), String> {
         ));
     }
     if w > 0 && c > 0 && crit.value < warn.value {
-        return Err(format!("crit `{crit}` is below warn `{warn}`, so crit would fire before warn"));
+        return Err(format!(
+            "crit `{crit}` is below warn `{warn}`, so crit would fire before warn"
+        ));
     }
     if w < 0 && c < 0 && crit.value > warn.value {
-        return Err(format!("crit `{crit}` is above warn `{warn}`, so crit would fire before warn"));
+        return Err(format!(
+            "crit `{crit}` is above warn `{warn}`, so crit would fire before warn"
+        ));
     }
     Ok(())
 }
@@ -135,11 +144,41 @@ mod tests {
 
     #[test]
     fn parses_conditions() {
-        assert_eq!(c("> 20"), Condition { operator: Operator::Greater, value: 20.0 });
-        assert_eq!(c(">=0.5"), Condition { operator: Operator::GreaterOrEqual, value: 0.5 });
-        assert_eq!(c("< -1"), Condition { operator: Operator::Less, value: -1.0 });
-        assert_eq!(c("== 10"), Condition { operator: Operator::Equal, value: 10.0 });
-        assert_eq!(c("> 20%"), Condition { operator: Operator::Greater, value: 20.0 });
+        assert_eq!(
+            c("> 20"),
+            Condition {
+                operator: Operator::Greater,
+                value: 20.0
+            }
+        );
+        assert_eq!(
+            c(">=0.5"),
+            Condition {
+                operator: Operator::GreaterOrEqual,
+                value: 0.5
+            }
+        );
+        assert_eq!(
+            c("< -1"),
+            Condition {
+                operator: Operator::Less,
+                value: -1.0
+            }
+        );
+        assert_eq!(
+            c("== 10"),
+            Condition {
+                operator: Operator::Equal,
+                value: 10.0
+            }
+        );
+        assert_eq!(
+            c("> 20%"),
+            Condition {
+                operator: Operator::Greater,
+                value: 20.0
+            }
+        );
         assert!("20".parse::<Condition>().is_err());
         assert!("> lots".parse::<Condition>().is_err());
         assert!("=> 3".parse::<Condition>().is_err());

@@ -6,8 +6,8 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::playbook::values::{PathText, Pattern, Text};
 use crate::playbook::IntList;
+use crate::playbook::values::{PathText, Pattern, Text};
 
 /// A command to run.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -62,11 +62,321 @@ pub fn metric_extractor(source: &str) -> Result<MetricExtractor, String> {
     }
     let regex = regex::Regex::new(source).map_err(|e| {
         let text = e.to_string();
-        let last = text.lines().rev().find(|l| l.starts_with("error:")).unwrap_or(text.as_str()).trim_start_matches("error: ").to_string();
+        let last = text
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("error:"))
+            .unwrap_or(text.as_str())
+            .trim_start_matches("error: ")
+            .to_string();
         format!("invalid regex: {last}")
     })?;
     match regex.captures_len() - 1 {
         1 => Ok(MetricExtractor::Regex(regex)),
-        n => Err(format!("the regex has {n} capture groups; it needs exactly one (the number)")),
+        n => Err(format!(
+            "the regex has {n} capture groups; it needs exactly one (the number)"
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Probe
+
+use crate::engine::context::ProbeContext;
+use crate::engine::process::{self, CommandSpec};
+use crate::outcome::{Observation, Status, format_number};
+
+/// The command line of a check or action: argv or `sh -c`, its folder and extra env.
+pub fn spec(
+    run: Option<&Vec<crate::playbook::values::Text>>,
+    shell: Option<&crate::playbook::values::Text>,
+    cwd: Option<&PathText>,
+    env: Option<&IndexMap<String, Text>>,
+    base_dir: &std::path::Path,
+) -> Option<CommandSpec> {
+    let cwd = cwd
+        .map(|c| c.resolved().to_path_buf())
+        .unwrap_or_else(|| base_dir.to_path_buf());
+    let mut spec = match (run, shell) {
+        (Some(argv), _) if !argv.is_empty() => CommandSpec {
+            program: argv[0].as_str().to_string(),
+            args: argv[1..].iter().map(|a| a.as_str().to_string()).collect(),
+            cwd,
+            env: Vec::new(),
+        },
+        (_, Some(line)) => CommandSpec::shell(line.as_str(), cwd),
+        _ => return None,
+    };
+    spec.env = env
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_str().to_string()))
+        .collect();
+    Some(spec)
+}
+
+pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation {
+    let Some(spec) = spec(
+        config.run.as_ref(),
+        config.shell.as_ref(),
+        config.cwd.as_ref(),
+        config.env.as_ref(),
+        ctx.base_dir,
+    ) else {
+        return Observation::unknown("the command has neither `run` nor `shell`");
+    };
+    // The engine's own timeout is the backstop; giving the limit to the runner lets it
+    // kill the process group itself and report the partial output.
+    let finished = match process::run(&spec, ctx.timeout).await {
+        Ok(finished) => finished,
+        Err(error) => return Observation::fail(describe_spawn(&error, &spec)),
+    };
+    let stdout = finished.stdout.text();
+    let stderr = finished.stderr.text();
+    let duration_ms = (finished.elapsed.as_secs_f64() * 1000.0).round();
+    let mut base = Observation::pass("").metric("duration_ms", duration_ms);
+    if let Some(code) = finished.exit_code {
+        base = base.metric("exit_code", f64::from(code));
+    }
+    let output = finished.combined_output();
+    if !output.trim().is_empty() {
+        base = base.detail(output.trim_end().to_string());
+    }
+    if finished.timed_out {
+        let mut failed = Observation::fail(format!(
+            "timed out after {}; its process group was killed",
+            crate::duration::format(ctx.timeout)
+        ));
+        failed.metrics = base.metrics;
+        failed.details = base.details;
+        return failed;
+    }
+    let Some(code) = finished.exit_code else {
+        let mut failed =
+            Observation::fail(format!("killed by signal {}", finished.signal.unwrap_or(0)));
+        failed.details = base.details;
+        return failed;
+    };
+
+    // Declared metrics.
+    let mut metric_problems = Vec::new();
+    for (name, source) in config.metrics.iter().flatten() {
+        match metric_extractor(source.as_str()) {
+            Ok(extractor) => match extract(&extractor, &stdout) {
+                Some(value) => base = base.metric(name.clone(), value),
+                None => metric_problems.push(name.clone()),
+            },
+            Err(message) => metric_problems.push(format!("{name} ({message})")),
+        }
+    }
+    for missing in &metric_problems {
+        base = base.detail(format!("metric `{missing}` was not found in the output"));
+    }
+
+    if config.nagios.unwrap_or(false) {
+        let plugin = parse_nagios(&stdout);
+        for (label, value) in plugin.perfdata {
+            base = base.metric(label, value);
+        }
+        let status = Status::from_nagios_code(code);
+        let message = if plugin.text.is_empty() {
+            format!("exit {code}")
+        } else {
+            plugin.text
+        };
+        let mut observation = Observation::with_status(status, message);
+        observation.metrics = base.metrics;
+        observation.details = base.details;
+        return observation;
+    }
+
+    let expect = config.expect.as_ref();
+    let exit_ok = match expect.and_then(|e| e.exit.as_ref()) {
+        Some(codes) => codes.contains(i64::from(code)),
+        None => code == 0,
+    };
+    let first_line = stdout
+        .lines()
+        .chain(stderr.lines())
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    let first_line: String = first_line.chars().take(160).collect();
+    let mut failures = Vec::new();
+    if !exit_ok {
+        failures.push(format!("exit {code}"));
+    }
+    if let Some(needle) = expect.and_then(|e| e.stdout_contains.as_ref()) {
+        if !stdout.contains(needle.as_str()) {
+            failures.push(format!("stdout does not contain {:?}", needle.as_str()));
+        }
+    }
+    if let Some(pattern) = expect.and_then(|e| e.stdout_regex.as_ref()) {
+        if pattern.regex().is_some_and(|r| !r.is_match(&stdout)) {
+            failures.push(format!("stdout does not match /{}/", pattern.source()));
+        }
+    }
+    let tail = if first_line.is_empty() {
+        String::new()
+    } else {
+        format!(": {first_line}")
+    };
+    if failures.is_empty() {
+        base.message = format!("exit {code} in {}ms{tail}", format_number(duration_ms));
+        base
+    } else {
+        let mut failed = Observation::fail(format!("{}{tail}", failures.join("; ")));
+        failed.metrics = base.metrics;
+        failed.details = base.details;
+        failed
+    }
+}
+
+fn describe_spawn(error: &std::io::Error, spec: &CommandSpec) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound if !spec.cwd.exists() => {
+            format!("working folder {} does not exist", spec.cwd.display())
+        }
+        std::io::ErrorKind::NotFound => format!("command not found: {}", spec.program),
+        std::io::ErrorKind::PermissionDenied => format!("permission denied: {}", spec.program),
+        _ => format!("cannot start {}: {error}", spec.program),
+    }
+}
+
+fn extract(extractor: &MetricExtractor, stdout: &str) -> Option<f64> {
+    match extractor {
+        MetricExtractor::Regex(regex) => {
+            regex.captures(stdout)?.get(1)?.as_str().trim().parse().ok()
+        }
+        MetricExtractor::Json(path) => {
+            let document: serde_json::Value = serde_json::from_str(stdout).ok()?;
+            crate::jsonpath::as_number(path.find(&document)?)
+        }
+    }
+}
+
+/// What a Nagios plugin printed: the text of its first line and its performance data.
+#[derive(Debug, Default, PartialEq)]
+pub struct PluginOutput {
+    pub text: String,
+    pub perfdata: Vec<(String, f64)>,
+}
+
+/// Parses plugin output (Nagios plugin API): `TEXT | perfdata` on the first line, then
+/// optional long text whose lines after a `|` carry more perfdata.
+pub fn parse_nagios(stdout: &str) -> PluginOutput {
+    let mut lines = stdout.lines();
+    let first = lines.next().unwrap_or("");
+    let (text, first_perf) = match first.split_once('|') {
+        Some((text, perf)) => (text.trim(), perf),
+        None => (first.trim(), ""),
+    };
+    let mut perf = first_perf.to_string();
+    let mut in_perf = false;
+    for line in lines {
+        if in_perf {
+            perf.push(' ');
+            perf.push_str(line);
+        } else if let Some((_, more)) = line.split_once('|') {
+            in_perf = true;
+            perf.push(' ');
+            perf.push_str(more);
+        }
+    }
+    PluginOutput {
+        text: text.to_string(),
+        perfdata: parse_perfdata(&perf),
+    }
+}
+
+/// `'label'=value[UOM];[warn];[crit];[min];[max]` items, space separated; labels may be
+/// quoted with `'` (and then contain spaces). Values that are not numbers (`U`) are left
+/// out.
+pub fn parse_perfdata(text: &str) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        while i < chars.len() && chars[i].is_whitespace() {
+            i += 1;
+        }
+        if i >= chars.len() {
+            break;
+        }
+        let label: String = if chars[i] == '\'' {
+            let start = i + 1;
+            let mut end = start;
+            while end < chars.len() {
+                if chars[end] == '\'' && chars.get(end + 1) == Some(&'\'') {
+                    end += 2;
+                    continue;
+                }
+                if chars[end] == '\'' {
+                    break;
+                }
+                end += 1;
+            }
+            let label = chars[start..end.min(chars.len())]
+                .iter()
+                .collect::<String>()
+                .replace("''", "'");
+            i = end + 1;
+            label
+        } else {
+            let start = i;
+            while i < chars.len() && chars[i] != '=' && !chars[i].is_whitespace() {
+                i += 1;
+            }
+            chars[start..i].iter().collect()
+        };
+        if chars.get(i) != Some(&'=') {
+            // Not perfdata; skip the word.
+            while i < chars.len() && !chars[i].is_whitespace() {
+                i += 1;
+            }
+            continue;
+        }
+        i += 1;
+        let start = i;
+        while i < chars.len() && !chars[i].is_whitespace() {
+            i += 1;
+        }
+        let item: String = chars[start..i].iter().collect();
+        let value = item.split(';').next().unwrap_or("");
+        let number: String = value
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+            .collect();
+        if let Ok(value) = number.parse::<f64>() {
+            if !label.is_empty() {
+                out.push((label, value));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_plugin_output_and_perfdata() {
+        let out = "DISK OK - free space: / 3326 MB (56%); | /=2643MB;5948;5958;0;5968 'inode ratio'=12%;80;90\n/ 15272 MB\n| /boot=68MB;88;93;0;98\n";
+        let parsed = parse_nagios(out);
+        assert_eq!(parsed.text, "DISK OK - free space: / 3326 MB (56%);");
+        assert_eq!(
+            parsed.perfdata,
+            vec![
+                ("/".to_string(), 2643.0),
+                ("inode ratio".to_string(), 12.0),
+                ("/boot".to_string(), 68.0)
+            ]
+        );
+        assert_eq!(
+            parse_perfdata("load1=0.250;8;12;0 load5=U;;"),
+            vec![("load1".to_string(), 0.25)]
+        );
+        assert_eq!(parse_nagios("PING OK").perfdata, vec![]);
     }
 }

@@ -29,3 +29,144 @@ pub struct FileCheck {
 impl FileCheck {
     pub const METRICS: &'static [&'static str] = &["age_s", "size_bytes", "value", "count"];
 }
+
+// ---------------------------------------------------------------------------------------
+// Probe
+
+use std::io::Read;
+use std::time::SystemTime;
+
+use crate::engine::context::ProbeContext;
+use crate::outcome::{Observation, format_number};
+
+/// How much content is read for `contains`, `equals` and `value`.
+const CONTENT_LIMIT: u64 = 1024 * 1024;
+
+pub async fn probe(config: &FileCheck, _ctx: &ProbeContext<'_>) -> Observation {
+    let config = config.clone();
+    match tokio::task::spawn_blocking(move || inspect(&config)).await {
+        Ok(observation) => observation,
+        Err(error) => Observation::unknown(format!("reading files failed: {error}")),
+    }
+}
+
+fn inspect(config: &FileCheck) -> Observation {
+    let pattern = config.path.resolved().to_string_lossy().into_owned();
+    let shown = config.path.written().to_string();
+    let matches: Vec<std::path::PathBuf> = match glob::glob(&pattern) {
+        Ok(paths) => paths.filter_map(Result::ok).collect(),
+        Err(error) => return Observation::unknown(format!("invalid glob `{shown}`: {error}")),
+    };
+    let should_exist = config.exists.unwrap_or(true);
+    if matches.is_empty() {
+        return if should_exist {
+            Observation::fail(format!("{shown} does not exist")).metric("count", 0.0)
+        } else {
+            Observation::pass(format!("{shown} does not exist, as expected")).metric("count", 0.0)
+        };
+    }
+    if !should_exist {
+        return Observation::fail(format!(
+            "{shown} exists ({} match{}) but should not",
+            matches.len(),
+            if matches.len() == 1 { "" } else { "es" }
+        ))
+        .metric("count", matches.len() as f64);
+    }
+    // Several matches: the newest file is the one measured (the latest backup, report…).
+    let mut newest: Option<(std::path::PathBuf, std::fs::Metadata, SystemTime)> = None;
+    for path in &matches {
+        let Ok(meta) = std::fs::metadata(path) else {
+            continue;
+        };
+        let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+        if newest.as_ref().is_none_or(|(_, _, m)| modified > *m) {
+            newest = Some((path.clone(), meta, modified));
+        }
+    }
+    let Some((path, meta, modified)) = newest else {
+        return Observation::fail(format!("{shown} matches files that cannot be read"));
+    };
+    let age_s = SystemTime::now()
+        .duration_since(modified)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+        .round();
+    let mut observation = Observation::pass("")
+        .metric("count", matches.len() as f64)
+        .metric("age_s", age_s)
+        .metric("size_bytes", meta.len() as f64);
+    let name = path.display().to_string();
+
+    let needs_content = config.contains.is_some() || config.equals.is_some() || meta.is_file();
+    let mut content = String::new();
+    if needs_content && meta.is_file() {
+        match std::fs::File::open(&path) {
+            Ok(file) => {
+                let mut bytes = Vec::new();
+                if let Err(error) = file.take(CONTENT_LIMIT).read_to_end(&mut bytes) {
+                    return Observation::fail(format!("cannot read {name}: {error}"));
+                }
+                content = String::from_utf8_lossy(&bytes).into_owned();
+            }
+            Err(error) => return Observation::fail(format!("cannot read {name}: {error}")),
+        }
+    }
+    if let Ok(value) = content.trim().parse::<f64>() {
+        observation = observation.metric("value", value);
+    }
+
+    let mut failures = Vec::new();
+    if let Some(max_age) = config.max_age {
+        if age_s > max_age.get().as_secs_f64() {
+            failures.push(format!(
+                "modified {} ago, more than {}",
+                crate::duration::format(std::time::Duration::from_secs(age_s as u64)),
+                crate::duration::format(max_age.get())
+            ));
+        }
+    }
+    if let Some(min) = config.min_size {
+        if meta.len() < min.0 {
+            failures.push(format!("{} bytes, less than {}", meta.len(), min.0));
+        }
+    }
+    if let Some(max) = config.max_size {
+        if meta.len() > max.0 {
+            failures.push(format!("{} bytes, more than {}", meta.len(), max.0));
+        }
+    }
+    if let Some(needle) = &config.contains {
+        if !content.contains(needle.as_str()) {
+            failures.push(format!("does not contain {:?}", needle.as_str()));
+        }
+    }
+    if let Some(expected) = &config.equals {
+        let actual = content.trim();
+        if actual != expected.as_str().trim() {
+            let shown_actual: String = actual.chars().take(80).collect();
+            failures.push(format!(
+                "is {shown_actual:?}, expected {:?}",
+                expected.as_str().trim()
+            ));
+        }
+    }
+    let value_note = observation
+        .metrics
+        .get("value")
+        .map(|v| format!(", value {}", format_number(*v)))
+        .unwrap_or_default();
+    let summary = format!(
+        "{name}: {} bytes, modified {} ago{value_note}",
+        meta.len(),
+        crate::duration::format(std::time::Duration::from_secs(age_s as u64))
+    );
+    if failures.is_empty() {
+        observation.message = summary;
+        observation
+    } else {
+        let mut failed = Observation::fail(format!("{name} {}", failures.join("; ")));
+        failed.metrics = observation.metrics;
+        failed
+    }
+}

@@ -41,3 +41,148 @@ pub enum Aggregate {
 impl HistoryCheck {
     pub const METRICS: &'static [&'static str] = &["value", "samples"];
 }
+
+// ---------------------------------------------------------------------------------------
+// Probe
+
+use crate::engine::context::ProbeContext;
+use crate::outcome::{Observation, format_number};
+
+/// Stored samples of a metric: (Unix seconds, value), oldest first.
+pub trait MetricHistory: Send + Sync {
+    fn samples(
+        &self,
+        playbook: &str,
+        check: &str,
+        metric: &str,
+        since: i64,
+    ) -> Result<Vec<(i64, f64)>, String>;
+}
+
+pub async fn probe(config: &HistoryCheck, ctx: &ProbeContext<'_>) -> Observation {
+    let Some(history) = ctx.engine.history.clone() else {
+        return Observation::unknown("no stored history (this run keeps no state: --no-store)");
+    };
+    let playbook = config
+        .playbook
+        .as_ref()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| ctx.playbook.to_string());
+    let check = config.check.as_str().to_string();
+    let metric = config.metric.as_str().to_string();
+    let over = config
+        .over
+        .map(|d| d.get())
+        .unwrap_or(std::time::Duration::from_secs(90 * 86_400));
+    let aggregate = config.aggregate.unwrap_or_default();
+    let since = jiff::Timestamp::now().as_second() - over.as_secs() as i64;
+    let (p, c, m) = (playbook.clone(), check.clone(), metric.clone());
+    let samples = match tokio::task::spawn_blocking(move || history.samples(&p, &c, &m, since))
+        .await
+    {
+        Ok(Ok(samples)) => samples,
+        Ok(Err(message)) => return Observation::unknown(format!("cannot read history: {message}")),
+        Err(error) => return Observation::unknown(format!("cannot read history: {error}")),
+    };
+    let min_samples = config
+        .min_samples
+        .unwrap_or(if aggregate == Aggregate::SlopePerDay {
+            2
+        } else {
+            1
+        }) as usize;
+    let what = format!("{playbook}/{check}/{metric}");
+    if samples.len() < min_samples.max(1) {
+        return Observation::unknown(format!(
+            "not enough history for {what} over {}: {} sample{} (need {})",
+            crate::duration::format(over),
+            samples.len(),
+            if samples.len() == 1 { "" } else { "s" },
+            min_samples.max(1)
+        ))
+        .metric("samples", samples.len() as f64);
+    }
+    let Some(value) = aggregate_samples(&samples, aggregate) else {
+        return Observation::unknown(format!("cannot compute {aggregate:?} of {what}"));
+    };
+    let value = (value * 1000.0).round() / 1000.0;
+    let name = match aggregate {
+        Aggregate::Avg => "average",
+        Aggregate::Min => "minimum",
+        Aggregate::Max => "maximum",
+        Aggregate::P95 => "p95",
+        Aggregate::Last => "last",
+        Aggregate::SlopePerDay => "trend per day",
+    };
+    Observation::pass(format!(
+        "{name} of {what} over {}: {} ({} samples)",
+        crate::duration::format(over),
+        format_number(value),
+        samples.len()
+    ))
+    .metric("value", value)
+    .metric("samples", samples.len() as f64)
+}
+
+/// The aggregate of samples (time, value).
+pub fn aggregate_samples(samples: &[(i64, f64)], aggregate: Aggregate) -> Option<f64> {
+    if samples.is_empty() {
+        return None;
+    }
+    let values: Vec<f64> = samples.iter().map(|(_, v)| *v).collect();
+    Some(match aggregate {
+        Aggregate::Avg => values.iter().sum::<f64>() / values.len() as f64,
+        Aggregate::Min => values.iter().copied().fold(f64::INFINITY, f64::min),
+        Aggregate::Max => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        Aggregate::Last => samples.iter().max_by_key(|(t, _)| *t)?.1,
+        Aggregate::P95 => {
+            let mut sorted = values.clone();
+            sorted.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+            // Nearest-rank percentile.
+            let rank = ((0.95 * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+            sorted[rank - 1]
+        }
+        Aggregate::SlopePerDay => {
+            if samples.len() < 2 {
+                return None;
+            }
+            // Least squares over days since the first sample.
+            let t0 = samples[0].0;
+            let xs: Vec<f64> = samples
+                .iter()
+                .map(|(t, _)| (t - t0) as f64 / 86_400.0)
+                .collect();
+            let n = xs.len() as f64;
+            let mean_x = xs.iter().sum::<f64>() / n;
+            let mean_y = values.iter().sum::<f64>() / n;
+            let covariance: f64 = xs
+                .iter()
+                .zip(&values)
+                .map(|(x, y)| (x - mean_x) * (y - mean_y))
+                .sum();
+            let variance: f64 = xs.iter().map(|x| (x - mean_x).powi(2)).sum();
+            if variance == 0.0 {
+                return None;
+            }
+            covariance / variance
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aggregates() {
+        let day = 86_400;
+        let samples: Vec<(i64, f64)> = (0..20).map(|i| (i * day, 10.0 + i as f64 * 0.5)).collect();
+        assert_eq!(aggregate_samples(&samples, Aggregate::Min), Some(10.0));
+        assert_eq!(aggregate_samples(&samples, Aggregate::Max), Some(19.5));
+        assert_eq!(aggregate_samples(&samples, Aggregate::Last), Some(19.5));
+        assert_eq!(aggregate_samples(&samples, Aggregate::Avg), Some(14.75));
+        assert_eq!(aggregate_samples(&samples, Aggregate::P95), Some(19.0));
+        assert!((aggregate_samples(&samples, Aggregate::SlopePerDay).unwrap() - 0.5).abs() < 1e-9);
+        assert_eq!(aggregate_samples(&[(0, 1.0)], Aggregate::SlopePerDay), None);
+    }
+}

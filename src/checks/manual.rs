@@ -12,3 +12,10 @@ pub struct ManualCheck {
     /// What to do.
     pub instructions: Text,
 }
+
+use crate::outcome::{Observation, Status};
+
+/// A manual item is never run: it is a checklist entry, status MANUAL.
+pub fn probe(config: &ManualCheck) -> Observation {
+    Observation::with_status(Status::Manual, config.instructions.as_str().to_string())
+}

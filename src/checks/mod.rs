@@ -11,10 +11,33 @@ pub mod log;
 pub mod manual;
 pub mod process;
 pub mod redis;
+pub mod restarts;
 pub mod service;
 pub mod sqlite;
 pub mod system;
 pub mod tcp;
+pub mod tls;
+
+use crate::engine::context::ProbeContext;
+use crate::outcome::Observation;
+
+/// Runs one attempt of a check's probe. Never fails: a failure is an [`Observation`].
+pub async fn probe(kind: KindRef<'_>, ctx: &ProbeContext<'_>) -> Observation {
+    match kind {
+        KindRef::Http(c) => http::probe(c, ctx).await,
+        KindRef::Tcp(c) => tcp::probe(c, ctx).await,
+        KindRef::Redis(c) => redis::probe(c, ctx).await,
+        KindRef::Sqlite(c) => sqlite::probe(c, ctx).await,
+        KindRef::Command(c) => command::probe(c, ctx).await,
+        KindRef::System(c) => system::probe(c, ctx).await,
+        KindRef::Process(c) => process::probe(c, ctx).await,
+        KindRef::Service(c) => service::probe(c, ctx).await,
+        KindRef::File(c) => file::probe(c, ctx).await,
+        KindRef::Log(c) => log::probe(c, ctx).await,
+        KindRef::History(c) => history::probe(c, ctx).await,
+        KindRef::Manual(c) => manual::probe(c),
+    }
+}
 
 /// The kinds of check, in the order of PLAYBOOK.md's table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

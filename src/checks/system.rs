@@ -47,3 +47,159 @@ impl SystemMetric {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Probe
+
+use std::sync::Mutex;
+
+use sysinfo::{Disks, System};
+
+use crate::engine::context::ProbeContext;
+use crate::outcome::{Observation, format_number};
+
+/// One `sysinfo::System` per process, refreshed only for what a check asks. CPU usage
+/// needs two readings ~200 ms apart; a long-lived reader (the daemon) has the previous
+/// one already.
+#[derive(Default)]
+pub struct SystemReader {
+    system: Mutex<Option<System>>,
+    cpu_primed_at: Mutex<Option<std::time::Instant>>,
+}
+
+impl SystemReader {
+    /// Runs `f` with the shared System (created on first use).
+    pub fn with<R>(&self, f: impl FnOnce(&mut System) -> R) -> Result<R, String> {
+        let mut guard = self
+            .system
+            .lock()
+            .map_err(|_| "the system reader is poisoned".to_string())?;
+        if guard.is_none() {
+            *guard =
+                Some(System::new().map_err(|e| format!("cannot read system information: {e}"))?);
+        }
+        Ok(f(guard.as_mut().expect("just created")))
+    }
+
+    /// Global CPU usage in percent, waiting for a second reading when needed.
+    pub fn cpu_percent(&self) -> Result<f64, String> {
+        let primed = {
+            let mut at = self
+                .cpu_primed_at
+                .lock()
+                .map_err(|_| "poisoned".to_string())?;
+            let fresh = at.is_some_and(|t| t.elapsed() >= sysinfo::MINIMUM_CPU_UPDATE_INTERVAL);
+            if at.is_none() {
+                self.with(|s| s.refresh_cpu_usage())?;
+                *at = Some(std::time::Instant::now());
+            }
+            fresh
+        };
+        if !primed {
+            std::thread::sleep(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL);
+        }
+        let usage = self.with(|s| {
+            s.refresh_cpu_usage();
+            f64::from(s.global_cpu_usage())
+        })?;
+        if let Ok(mut at) = self.cpu_primed_at.lock() {
+            *at = Some(std::time::Instant::now());
+        }
+        Ok(usage)
+    }
+}
+
+fn percent(part: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        (part as f64 / total as f64 * 1000.0).round() / 10.0
+    }
+}
+
+pub async fn probe(config: &SystemCheck, ctx: &ProbeContext<'_>) -> Observation {
+    let reader = ctx.engine.system.clone();
+    let metrics = config.metrics.clone();
+    let disk = config
+        .disk
+        .as_ref()
+        .map(|d| d.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let result = tokio::task::spawn_blocking(move || read(&reader, &metrics, &disk)).await;
+    match result {
+        Ok(observation) => observation,
+        Err(error) => Observation::unknown(format!("reading system metrics failed: {error}")),
+    }
+}
+
+fn read(reader: &SystemReader, metrics: &[SystemMetric], disk: &str) -> Observation {
+    let mut observation = Observation::pass("");
+    let mut problems = Vec::new();
+    let needs_memory = metrics.iter().any(|m| {
+        matches!(
+            m,
+            SystemMetric::MemoryUsedPercent | SystemMetric::SwapUsedPercent
+        )
+    });
+    if needs_memory {
+        if let Err(e) = reader.with(|s| s.refresh_memory()) {
+            return Observation::unknown(e);
+        }
+    }
+    for metric in metrics {
+        let value: Result<f64, String> = match metric {
+            SystemMetric::CpuPercent => reader.cpu_percent().map(|v| (v * 10.0).round() / 10.0),
+            SystemMetric::MemoryUsedPercent => reader.with(|s| {
+                percent(
+                    s.total_memory().saturating_sub(s.available_memory()),
+                    s.total_memory(),
+                )
+            }),
+            SystemMetric::SwapUsedPercent => {
+                reader.with(|s| percent(s.used_swap(), s.total_swap()))
+            }
+            SystemMetric::Load1m => System::load_average()
+                .map(|l| l.one)
+                .map_err(|e| e.to_string()),
+            SystemMetric::Load5m => System::load_average()
+                .map(|l| l.five)
+                .map_err(|e| e.to_string()),
+            SystemMetric::Load15m => System::load_average()
+                .map(|l| l.fifteen)
+                .map_err(|e| e.to_string()),
+            SystemMetric::DiskUsedPercent => disk_used_percent(disk),
+            SystemMetric::UptimeS => System::uptime()
+                .map(|u| u as f64)
+                .map_err(|e| e.to_string()),
+        };
+        match value {
+            Ok(value) => observation = observation.metric(metric.name(), value),
+            Err(e) => problems.push(format!("{}: {e}", metric.name())),
+        }
+    }
+    if !problems.is_empty() {
+        let mut unknown = Observation::unknown(format!("cannot read {}", problems.join("; ")));
+        unknown.metrics = observation.metrics;
+        return unknown;
+    }
+    observation.message = observation
+        .metrics
+        .iter()
+        .map(|(k, v)| format!("{k} {}", format_number(*v)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    observation
+}
+
+/// Used space of the filesystem holding `path` (the longest matching mount point).
+fn disk_used_percent(path: &str) -> Result<f64, String> {
+    let disks = Disks::new_with_refreshed_list().map_err(|e| e.to_string())?;
+    let target = std::path::Path::new(path);
+    let disk = disks
+        .iter()
+        .filter(|d| target.starts_with(d.mount_point()))
+        .max_by_key(|d| d.mount_point().as_os_str().len())
+        .ok_or_else(|| format!("no filesystem is mounted at {path}"))?;
+    let total = disk.total_space();
+    Ok(percent(total.saturating_sub(disk.available_space()), total))
+}

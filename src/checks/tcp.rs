@@ -23,3 +23,107 @@ pub struct TcpCheck {
 impl TcpCheck {
     pub const METRICS: &'static [&'static str] = &["latency_ms", "cert_days_left"];
 }
+
+// ---------------------------------------------------------------------------------------
+// Probe
+
+use std::time::Instant;
+
+use crate::engine::context::ProbeContext;
+use crate::outcome::{Observation, format_number};
+
+pub async fn probe(config: &TcpCheck, _ctx: &ProbeContext<'_>) -> Observation {
+    let address = config.address.as_str();
+    let Some((host, port)) = crate::playbook::validate::split_host_port(address) else {
+        return Observation::unknown(format!("`{address}` is not host:port"));
+    };
+    let started = Instant::now();
+    let stream = match tokio::net::TcpStream::connect((host, port)).await {
+        Ok(stream) => stream,
+        Err(error) => return Observation::fail(describe_io(&error, address)),
+    };
+    let connect_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if !config.tls.unwrap_or(false) {
+        return Observation::pass(format!(
+            "connected to {address} in {}ms",
+            format_number(round(connect_ms))
+        ))
+        .metric("latency_ms", round(connect_ms));
+    }
+    let verify = config.tls_verify.unwrap_or(true);
+    let tls_config = if verify {
+        super::tls::verifying_config()
+    } else {
+        super::tls::insecure_config()
+    };
+    let name = config
+        .server_name
+        .as_ref()
+        .map(|n| n.as_str().to_string())
+        .unwrap_or_else(|| host.to_string());
+    let Ok(server_name) = rustls::pki_types::ServerName::try_from(name.clone()) else {
+        return Observation::unknown(format!("`{name}` is not a valid TLS server name"));
+    };
+    let connector = tokio_rustls::TlsConnector::from(tls_config);
+    match connector.connect(server_name, stream).await {
+        Err(error) => Observation::fail(describe_tls(&error.to_string())),
+        Ok(tls) => {
+            let handshake_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let (_, session) = tls.get_ref();
+            let days = session
+                .peer_certificates()
+                .and_then(|certs| certs.first())
+                .and_then(|cert| super::tls::days_left(cert.as_ref(), jiff::Timestamp::now()));
+            let mut observation = Observation::pass(format!(
+                "TLS handshake with {address} in {}ms{}",
+                format_number(round(handshake_ms)),
+                days.map(|d| format!(", certificate expires in {} days", d.floor()))
+                    .unwrap_or_default()
+            ))
+            .metric("latency_ms", round(handshake_ms));
+            if let Some(days) = days {
+                observation = observation.metric("cert_days_left", round(days));
+            }
+            observation
+        }
+    }
+}
+
+fn round(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+/// A sentence for a connection error.
+pub fn describe_io(error: &std::io::Error, address: &str) -> String {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::ConnectionRefused => format!("connection refused ({address})"),
+        ErrorKind::TimedOut => format!("connecting to {address} timed out"),
+        ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => {
+            format!("{address} is unreachable")
+        }
+        _ => {
+            let text = error.to_string();
+            if text.contains("failed to lookup address")
+                || text.contains("Name or service not known")
+            {
+                format!("cannot resolve {address}")
+            } else {
+                format!("cannot connect to {address}: {text}")
+            }
+        }
+    }
+}
+
+fn describe_tls(text: &str) -> String {
+    let lower = text.to_lowercase();
+    if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+        "TLS: the certificate is not trusted (self-signed or unknown issuer); set `tls_verify: false` to accept it".into()
+    } else if lower.contains("expired") {
+        "TLS: the certificate has expired".into()
+    } else if lower.contains("notvalidforname") {
+        "TLS: the certificate is not valid for this host name".into()
+    } else {
+        format!("TLS handshake failed: {text}")
+    }
+}

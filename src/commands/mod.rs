@@ -3,6 +3,7 @@
 
 pub mod discover;
 pub mod list;
+pub mod run;
 pub mod schema;
 pub mod validate;
 
@@ -12,9 +13,10 @@ use crate::style::Style;
 
 /// Runs the parsed command line and returns the exit code.
 pub fn dispatch(cli: Cli) -> i32 {
-    let result = match cli.command {
-        Command::Validate(args) => validate::run(&args),
-        Command::List(args) => list::run(&args),
+    let result = match &cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Run(args) => run::run(&cli, args),
+        Command::List(args) => list::run(args),
         Command::Schema => schema::run(),
         _ => Err(Error::Usage("this command is not available yet".into())),
     };
@@ -27,7 +29,11 @@ pub fn dispatch(cli: Cli) -> i32 {
 /// Prints runner's own error and returns its exit code.
 pub fn report(error: &Error) -> i32 {
     let style = Style::for_stderr();
-    eprintln!("{}: {}", style.error("error"), crate::secret::scrub(&error.to_string()));
+    eprintln!(
+        "{}: {}",
+        style.error("error"),
+        crate::secret::scrub(&error.to_string())
+    );
     if error.exit_code() == exit::SOFTWARE {
         eprintln!("please report this at the project's issue tracker, with the command you ran");
     }

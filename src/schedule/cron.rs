@@ -19,7 +19,10 @@ pub fn parse(text: &str) -> Result<Cron, String> {
     let text = text.trim();
     let fields = text.split_whitespace().count();
     if !text.starts_with('@') && !(5..=6).contains(&fields) {
-        return Err(format!("it has {fields} field{}; cron takes 5 (minute hour day month weekday) or 6 (with leading seconds)", if fields == 1 { "" } else { "s" }));
+        return Err(format!(
+            "it has {fields} field{}; cron takes 5 (minute hour day month weekday) or 6 (with leading seconds)",
+            if fields == 1 { "" } else { "s" }
+        ));
     }
     CronParser::builder()
         .seconds(Seconds::Optional)
@@ -61,12 +64,15 @@ pub fn describe(cron: &Cron) -> String {
 
 /// The next `count` fires strictly after `after`, in `zone`.
 pub fn next_fires(cron: &Cron, zone: &TimeZone, after: Timestamp, count: usize) -> Vec<Zoned> {
-    cron.iter_after(after.to_zoned(zone.clone())).take(count).collect()
+    cron.iter_after(after.to_zoned(zone.clone()))
+        .take(count)
+        .collect()
 }
 
 /// The first fire strictly after `after`.
 pub fn next_fire(cron: &Cron, zone: &TimeZone, after: Timestamp) -> Option<Zoned> {
-    cron.find_next_occurrence(&after.to_zoned(zone.clone()), false).ok()
+    cron.find_next_occurrence(&after.to_zoned(zone.clone()), false)
+        .ok()
 }
 
 /// The shortest elapsed time between two consecutive fires over the next 50 fires from
@@ -98,11 +104,17 @@ pub struct DstHazard {
 
 /// The DST changes within `horizon` after `from` during which a fixed-time schedule's wall
 /// time does not exist or happens twice, on a day the schedule would run.
-pub fn dst_hazards(cron: &Cron, zone: &TimeZone, from: Timestamp, horizon: Duration) -> Vec<DstHazard> {
+pub fn dst_hazards(
+    cron: &Cron,
+    zone: &TimeZone,
+    from: Timestamp,
+    horizon: Duration,
+) -> Vec<DstHazard> {
     if cron.determine_job_type() != JobType::FixedTime {
         return Vec::new();
     }
-    let Ok(end) = from.checked_add(jiff::SignedDuration::try_from(horizon).unwrap_or_default()) else {
+    let Ok(end) = from.checked_add(jiff::SignedDuration::try_from(horizon).unwrap_or_default())
+    else {
         return Vec::new();
     };
     let mut hazards = Vec::new();
@@ -111,24 +123,44 @@ pub fn dst_hazards(cron: &Cron, zone: &TimeZone, from: Timestamp, horizon: Durat
         if at > end {
             break;
         }
-        let Ok(before_at) = at.checked_sub(jiff::SignedDuration::from_secs(1)) else { continue };
+        let Ok(before_at) = at.checked_sub(jiff::SignedDuration::from_secs(1)) else {
+            continue;
+        };
         let before = zone.to_offset(before_at).seconds();
         let after = transition.offset().seconds();
         if before == after {
             continue;
         }
         // The local window that is skipped (gap) or repeated (fold).
-        let (start_offset, end_offset) = if after > before { (before, after) } else { (after, before) };
-        let window_start = at.to_zoned(TimeZone::fixed(jiff::tz::Offset::from_seconds(start_offset).unwrap_or(jiff::tz::Offset::UTC))).datetime();
-        let window_end = at.to_zoned(TimeZone::fixed(jiff::tz::Offset::from_seconds(end_offset).unwrap_or(jiff::tz::Offset::UTC))).datetime();
+        let (start_offset, end_offset) = if after > before {
+            (before, after)
+        } else {
+            (after, before)
+        };
+        let window_start = at
+            .to_zoned(TimeZone::fixed(
+                jiff::tz::Offset::from_seconds(start_offset).unwrap_or(jiff::tz::Offset::UTC),
+            ))
+            .datetime();
+        let window_end = at
+            .to_zoned(TimeZone::fixed(
+                jiff::tz::Offset::from_seconds(end_offset).unwrap_or(jiff::tz::Offset::UTC),
+            ))
+            .datetime();
         let date = window_start.date();
         // Does the schedule run on that day, and at which wall time? (`None`: not that day.)
-        let Some(wall) = fixed_wall_time(cron, date) else { continue };
+        let Some(wall) = fixed_wall_time(cron, date) else {
+            continue;
+        };
         if wall >= window_start.time() && wall < window_end.time() {
             hazards.push(DstHazard {
                 date: date.to_string(),
                 gap: after > before,
-                window: format!("{}–{}", window_start.time().strftime("%H:%M"), window_end.time().strftime("%H:%M")),
+                window: format!(
+                    "{}–{}",
+                    window_start.time().strftime("%H:%M"),
+                    window_end.time().strftime("%H:%M")
+                ),
                 time: wall.strftime("%H:%M").to_string(),
             });
         }
@@ -174,14 +206,22 @@ mod tests {
     #[test]
     fn period_of_intervals() {
         let cron = parse("*/5 * * * *").unwrap();
-        assert_eq!(period(&cron, &TimeZone::UTC, ts("2026-11-22T00:00:00Z")), Some(Duration::from_secs(300)));
+        assert_eq!(
+            period(&cron, &TimeZone::UTC, ts("2026-11-22T00:00:00Z")),
+            Some(Duration::from_secs(300))
+        );
     }
 
     #[test]
     fn finds_spring_gap_and_fall_fold_in_berlin() {
         let berlin = TimeZone::get("Europe/Berlin").unwrap();
         let cron = parse("30 2 * * *").unwrap();
-        let hazards = dst_hazards(&cron, &berlin, ts("2026-11-22T00:00:00Z"), Duration::from_secs(366 * 86_400));
+        let hazards = dst_hazards(
+            &cron,
+            &berlin,
+            ts("2026-11-22T00:00:00Z"),
+            Duration::from_secs(366 * 86_400),
+        );
         assert_eq!(hazards.len(), 2, "{hazards:?}");
         assert!(hazards[0].gap);
         assert_eq!(hazards[0].date, "2027-03-28");
@@ -189,9 +229,33 @@ mod tests {
         assert!(!hazards[1].gap);
         assert_eq!(hazards[1].date, "2027-10-31");
         // 04:00 is never touched; intervals are not fixed-time.
-        assert!(dst_hazards(&parse("0 4 * * *").unwrap(), &berlin, ts("2026-11-22T00:00:00Z"), Duration::from_secs(366 * 86_400)).is_empty());
-        assert!(dst_hazards(&parse("*/30 * * * *").unwrap(), &berlin, ts("2026-11-22T00:00:00Z"), Duration::from_secs(366 * 86_400)).is_empty());
+        assert!(
+            dst_hazards(
+                &parse("0 4 * * *").unwrap(),
+                &berlin,
+                ts("2026-11-22T00:00:00Z"),
+                Duration::from_secs(366 * 86_400)
+            )
+            .is_empty()
+        );
+        assert!(
+            dst_hazards(
+                &parse("*/30 * * * *").unwrap(),
+                &berlin,
+                ts("2026-11-22T00:00:00Z"),
+                Duration::from_secs(366 * 86_400)
+            )
+            .is_empty()
+        );
         // A weekday-only schedule never runs on the Sunday of the change.
-        assert!(dst_hazards(&parse("30 2 * * 1-5").unwrap(), &berlin, ts("2026-11-22T00:00:00Z"), Duration::from_secs(366 * 86_400)).is_empty());
+        assert!(
+            dst_hazards(
+                &parse("30 2 * * 1-5").unwrap(),
+                &berlin,
+                ts("2026-11-22T00:00:00Z"),
+                Duration::from_secs(366 * 86_400)
+            )
+            .is_empty()
+        );
     }
 }

@@ -5,5 +5,6 @@ mod support;
 
 mod cli;
 mod invalid;
+mod run_checks;
 mod schema;
 mod shipped;

@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod http;
+pub mod redis;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -38,7 +41,13 @@ pub struct Test {
 
 impl Test {
     pub fn new() -> Self {
-        Test { dir: tempfile::tempdir().expect("tempdir"), args: Vec::new(), env: Vec::new(), cwd: None, stdin: None }
+        Test {
+            dir: tempfile::tempdir().expect("tempdir"),
+            args: Vec::new(),
+            env: Vec::new(),
+            cwd: None,
+            stdin: None,
+        }
     }
 
     /// Writes a file under the test folder (creating parent folders).
@@ -93,7 +102,11 @@ impl Test {
             .env("RUNNER_STATE", self.dir.path().join(".state"))
             .env("NO_COLOR", "1")
             .env("TZ", "UTC")
-            .stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, v) in &self.env {
@@ -109,6 +122,30 @@ impl Test {
         }
     }
 
+    /// Runs with these arguments instead of the builder's (to run one setup several
+    /// times).
+    pub fn run_args(&self, args: &[&str]) -> Output {
+        let mut copy = Test {
+            dir: tempfile::tempdir().unwrap(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            env: self.env.clone(),
+            cwd: Some(
+                self.cwd
+                    .clone()
+                    .unwrap_or_else(|| self.dir.path().to_path_buf()),
+            ),
+            stdin: None,
+        };
+        // Keep the original folder's state: HOME and RUNNER_STATE point into it.
+        copy.env
+            .push(("HOME".into(), self.dir.path().display().to_string()));
+        copy.env.push((
+            "RUNNER_STATE".into(),
+            self.dir.path().join(".state").display().to_string(),
+        ));
+        copy.run()
+    }
+
     /// Runs and asserts the exit code, returning the output.
     pub fn expect_code(&self, code: i32) -> Output {
         let output = self.run();
@@ -117,7 +154,11 @@ impl Test {
             "exit code {} (expected {code})\n--- stdout\n{}\n--- stderr\n{}",
             output.code, output.stdout, output.stderr
         );
-        assert!(!output.stderr.contains("panicked"), "panic:\n{}", output.stderr);
+        assert!(
+            !output.stderr.contains("panicked"),
+            "panic:\n{}",
+            output.stderr
+        );
         output
     }
 }

@@ -1,0 +1,179 @@
+//! `runner run PLAYBOOK`: one run through the same pipeline as the daemon; the exit code
+//! is the run's status (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN), or 65/74/75/70.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use crate::cli::{Cli, RunArgs, RunFormat};
+use crate::engine::{DEFAULT_CONCURRENCY, Observer, RunOptions, Selection};
+use crate::error::Error;
+use crate::outcome::Origin;
+use crate::output;
+use crate::pipeline::{self, Services, StateConfig};
+use crate::playbook::load::{LoadOptions, load_file};
+use crate::playbook::{Diagnostic, Loaded};
+use crate::style::Style;
+
+/// Loads a playbook for running: unreadable is `Err(Read)` (74); invalid prints its
+/// diagnostics to stderr and is `Err(InvalidPlaybook)` (65).
+pub fn load_for_run(path: &std::path::Path) -> Result<Loaded, Error> {
+    let report = load_file(path, &LoadOptions::default()).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    match report.into_loaded(false) {
+        Ok(loaded) => Ok(loaded),
+        Err(report) => {
+            let style = Style::for_stderr();
+            let errors: Vec<&Diagnostic> =
+                report.diagnostics.iter().filter(|d| d.is_error()).collect();
+            for diagnostic in &errors {
+                eprint!(
+                    "{}",
+                    crate::secret::scrub(&diagnostic.render(
+                        &report.display_path(),
+                        &report.source,
+                        style
+                    ))
+                );
+            }
+            Err(Error::InvalidPlaybook {
+                path: path.to_path_buf(),
+                errors: errors.len(),
+            })
+        }
+    }
+}
+
+/// The state folder from `--state` / `RUNNER_STATE`, or the default.
+pub fn state_dir(cli_state: Option<&std::path::Path>) -> std::path::PathBuf {
+    cli_state
+        .map(|p| p.to_path_buf())
+        .unwrap_or_else(crate::store::default_dir)
+}
+
+pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
+    let _ = crate::logging::init(&crate::logging::LogOptions {
+        verbose: cli.verbose,
+        quiet: cli.quiet,
+        default_level: "warn",
+        json: false,
+        file: None,
+    });
+    let loaded = Arc::new(load_for_run(&args.playbook)?);
+    let state = StateConfig {
+        dir: state_dir(cli.state.as_deref()),
+        no_store: args.no_store,
+    };
+
+    // One run of a playbook at a time, by hand or from the daemon. Without a state folder
+    // (--no-store on a read-only machine) there is nothing to lock.
+    let _lock = match crate::lock::acquire(&state.dir, loaded.playbook.name.as_str()) {
+        Ok(lock) => Some(lock),
+        Err(error @ Error::Locked { .. }) => return Err(error),
+        Err(_) if args.no_store => None,
+        Err(error) => return Err(error),
+    };
+    let services = Services::open(&state, args.dry_run)?;
+
+    let human_to_terminal = args.format == RunFormat::Human || args.output.is_some();
+    let total = count_selected(&loaded, args);
+    let progress = human_to_terminal.then(|| output::progress::Progress::start(total));
+    let options = RunOptions {
+        selection: Selection {
+            phases: args.phases.clone(),
+            checks: args.checks.clone(),
+            tags: args.tags.clone(),
+        },
+        dry_run: args.dry_run,
+        no_remediate: args.no_remediate,
+        concurrency: args
+            .concurrency
+            .map(|n| n as usize)
+            .unwrap_or(DEFAULT_CONCURRENCY),
+        origin: Origin::Manual,
+        period: schedule_period(&loaded),
+        observer: progress.clone().map(|p| p as Arc<dyn Observer>),
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the runtime: {e}")))?;
+    let record = runtime.block_on(async {
+        tokio::select! {
+            record = pipeline::run(loaded.clone(), &services, options) => Some(record),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    if let Some(progress) = &progress {
+        progress.finish();
+    }
+    drop(progress);
+    // Dropping the runtime cancels whatever still runs (and kills its process groups).
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    let Some(record) = record else {
+        eprintln!("interrupted: the run was cancelled and its processes ended");
+        return Ok(130);
+    };
+
+    let stdout_style = Style::for_stdout();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if let Some(path) = &args.output {
+        let text = output::render(args.format, Style::plain(), &record);
+        write_atomically(path, &text)?;
+        let _ = out.write_all(output::render(RunFormat::Human, stdout_style, &record).as_bytes());
+    } else {
+        let _ = out.write_all(output::render(args.format, stdout_style, &record).as_bytes());
+    }
+    let _ = out.flush();
+    Ok(record.exit_code)
+}
+
+fn count_selected(loaded: &Loaded, args: &RunArgs) -> usize {
+    loaded
+        .playbook
+        .all_checks()
+        .iter()
+        .filter(|(phase, check)| {
+            (args.phases.is_empty()
+                || phase.is_some_and(|p| args.phases.iter().any(|id| id == p.id.as_str())))
+                && (args.checks.is_empty() || args.checks.iter().any(|id| id == check.id.as_str()))
+        })
+        .count()
+}
+
+/// The schedule's period, which caps the default run timeout.
+pub fn schedule_period(loaded: &Loaded) -> Option<std::time::Duration> {
+    let schedule = loaded.playbook.schedule.as_ref()?;
+    let cron = crate::schedule::cron::parse(schedule.cron.as_str()).ok()?;
+    let zone =
+        crate::schedule::cron::timezone(schedule.timezone.as_ref().map(|t| t.as_str())).ok()?;
+    crate::schedule::cron::period(&cron, &zone, jiff::Timestamp::now())
+}
+
+/// Writes a file so that readers (node_exporter's textfile collector) never see half of
+/// it: a temporary file beside it, then a rename.
+pub fn write_atomically(path: &std::path::Path, text: &str) -> crate::error::Result<()> {
+    let fail = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(fail)?;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&temporary, text).map_err(fail)?;
+    std::fs::rename(&temporary, path).map_err(|source| {
+        let _ = std::fs::remove_file(&temporary);
+        Error::Write {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}

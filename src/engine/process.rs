@@ -1,0 +1,300 @@
+//! Running a command with a hard time limit: its own process group, bounded capture of
+//! stdout and stderr, and the whole group killed on timeout or cancellation.
+//!
+//! Why a process group: `sh -c "…"` forks grandchildren that keep the output pipes open;
+//! killing only the direct child (what `kill_on_drop` and duct do) leaves them running and
+//! the reader waiting. The command is spawned with `process_group(0)`, so its pgid is its
+//! pid, and `killpg` reaches every descendant that did not deliberately leave the group.
+//!
+//! Why only on timeout or cancellation: an action that starts a daemon on purpose
+//! (`nohup server &`, `pm2 restart`) must leave it running when it exits normally.
+//!
+//! This module owns process lifetime and capture. It does not decide what an exit code
+//! means.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncReadExt;
+use tokio::process::Command;
+
+/// How much of each stream is kept; the rest is read and counted, so the child never
+/// blocks on a full pipe.
+pub const CAPTURE_LIMIT: usize = 64 * 1024;
+
+/// Between SIGTERM and SIGKILL.
+pub const KILL_GRACE: Duration = Duration::from_millis(500);
+
+/// After the command exits, how long its output may still arrive before capture stops
+/// (a background process it started may hold the pipe open forever).
+const DRAIN_GRACE: Duration = Duration::from_millis(250);
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct CommandSpec {
+    pub program: String,
+    pub args: Vec<String>,
+    pub cwd: PathBuf,
+    pub env: Vec<(String, String)>,
+}
+
+impl CommandSpec {
+    /// `sh -c line`.
+    pub fn shell(line: &str, cwd: PathBuf) -> Self {
+        CommandSpec {
+            program: "sh".into(),
+            args: vec!["-c".into(), line.into()],
+            cwd,
+            env: Vec::new(),
+        }
+    }
+
+    /// The command line for people.
+    pub fn display(&self) -> String {
+        if self.program == "sh" && self.args.len() == 2 && self.args[0] == "-c" {
+            return self.args[1].clone();
+        }
+        std::iter::once(self.program.as_str())
+            .chain(self.args.iter().map(String::as_str))
+            .map(|a| {
+                if a.contains(' ') || a.is_empty() {
+                    format!("'{a}'")
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// The first [`CAPTURE_LIMIT`] bytes of a stream, and how many there were in all.
+#[derive(Clone, Debug, Default)]
+pub struct Captured {
+    pub bytes: Vec<u8>,
+    pub total: u64,
+}
+
+impl Captured {
+    /// The kept text (lossy UTF-8), with a note when output was cut.
+    pub fn text(&self) -> String {
+        let mut text = String::from_utf8_lossy(&self.bytes).into_owned();
+        if self.total > self.bytes.len() as u64 {
+            text.push_str(&format!(
+                "\n… ({} more bytes not kept)",
+                self.total - self.bytes.len() as u64
+            ));
+        }
+        text
+    }
+
+    pub fn is_truncated(&self) -> bool {
+        self.total > self.bytes.len() as u64
+    }
+}
+
+/// How a command ended.
+#[derive(Clone, Debug)]
+pub struct Finished {
+    /// The exit code, when it exited (not killed by a signal).
+    pub exit_code: Option<i32>,
+    /// The signal that ended it, if any.
+    pub signal: Option<i32>,
+    pub stdout: Captured,
+    pub stderr: Captured,
+    /// It ran past its time limit and its process group was killed.
+    pub timed_out: bool,
+    pub elapsed: Duration,
+}
+
+impl Finished {
+    /// stdout then stderr, for details.
+    pub fn combined_output(&self) -> String {
+        let mut out = self.stdout.text();
+        let err = self.stderr.text();
+        if !err.trim().is_empty() {
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(&err);
+        }
+        out
+    }
+}
+
+/// Kills the process group when dropped, unless disarmed: a run that is cancelled (the
+/// playbook's timeout, Ctrl-C) drops its futures, and this is what ends their processes.
+struct GroupGuard {
+    pgid: i32,
+    armed: bool,
+}
+
+impl GroupGuard {
+    fn disarm(&mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            signal_group(self.pgid, libc::SIGTERM);
+            let pgid = self.pgid;
+            // Drop cannot wait; a short-lived thread finishes the job.
+            std::thread::spawn(move || {
+                std::thread::sleep(KILL_GRACE);
+                signal_group(pgid, libc::SIGKILL);
+            });
+        }
+    }
+}
+
+fn signal_group(pgid: i32, signal: i32) {
+    if pgid > 0 {
+        // SAFETY: killpg only sends a signal; a stale pgid at worst returns ESRCH.
+        unsafe {
+            libc::killpg(pgid, signal);
+        }
+    }
+}
+
+/// Runs `spec` for at most `limit`. `Err` only when it could not be started.
+pub async fn run(spec: &CommandSpec, limit: Duration) -> std::io::Result<Finished> {
+    let started = Instant::now();
+    let mut command = Command::new(&spec.program);
+    command
+        .args(&spec.args)
+        .current_dir(&spec.cwd)
+        .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = command.spawn()?;
+    let pgid = child.id().map(|id| id as i32).unwrap_or(0);
+    let mut guard = GroupGuard { pgid, armed: true };
+
+    let stdout = Arc::new(Mutex::new(Captured::default()));
+    let stderr = Arc::new(Mutex::new(Captured::default()));
+    let mut readers = Vec::new();
+    if let Some(pipe) = child.stdout.take() {
+        readers.push(tokio::spawn(capture(pipe, stdout.clone())));
+    }
+    if let Some(pipe) = child.stderr.take() {
+        readers.push(tokio::spawn(capture(pipe, stderr.clone())));
+    }
+
+    let (status, timed_out) = match tokio::time::timeout(limit, child.wait()).await {
+        Ok(status) => {
+            // A normal exit: what it started in the background stays.
+            guard.disarm();
+            (status.ok(), false)
+        }
+        Err(_) => {
+            signal_group(pgid, libc::SIGTERM);
+            let status = match tokio::time::timeout(KILL_GRACE, child.wait()).await {
+                Ok(status) => {
+                    // The leader left; its group may not have. Finish them.
+                    signal_group(pgid, libc::SIGKILL);
+                    status.ok()
+                }
+                Err(_) => {
+                    signal_group(pgid, libc::SIGKILL);
+                    child.wait().await.ok()
+                }
+            };
+            guard.disarm();
+            (status, true)
+        }
+    };
+
+    // Output still in the pipes arrives quickly; a pipe held open by a background
+    // process (or one that left the group) does not, and is abandoned.
+    let deadline = tokio::time::Instant::now() + DRAIN_GRACE;
+    for reader in readers {
+        let abort = reader.abort_handle();
+        if tokio::time::timeout_at(deadline, reader).await.is_err() {
+            abort.abort();
+        }
+    }
+
+    use std::os::unix::process::ExitStatusExt;
+    let take = |c: &Arc<Mutex<Captured>>| c.lock().map(|c| c.clone()).unwrap_or_default();
+    Ok(Finished {
+        exit_code: status.and_then(|s| s.code()),
+        signal: status.and_then(|s| s.signal()),
+        stdout: take(&stdout),
+        stderr: take(&stderr),
+        timed_out,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Reads a pipe to its end, keeping the first [`CAPTURE_LIMIT`] bytes.
+async fn capture(mut pipe: impl tokio::io::AsyncRead + Unpin, into: Arc<Mutex<Captured>>) {
+    let mut buffer = vec![0u8; 16 * 1024];
+    loop {
+        match pipe.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if let Ok(mut captured) = into.lock() {
+                    captured.total += n as u64;
+                    let room = CAPTURE_LIMIT.saturating_sub(captured.bytes.len());
+                    let keep = room.min(n);
+                    captured.bytes.extend_from_slice(&buffer[..keep]);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(line: &str) -> CommandSpec {
+        CommandSpec::shell(line, std::env::temp_dir())
+    }
+
+    #[tokio::test]
+    async fn captures_output_and_exit_code() {
+        let done = run(
+            &sh("echo out; echo err >&2; exit 3"),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+        assert_eq!(done.exit_code, Some(3));
+        assert_eq!(done.stdout.text(), "out\n");
+        assert_eq!(done.stderr.text(), "err\n");
+        assert!(!done.timed_out);
+    }
+
+    #[tokio::test]
+    async fn keeps_64_kib_and_counts_the_rest() {
+        let done = run(&sh("head -c 10000000 /dev/zero"), Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(done.stdout.bytes.len(), CAPTURE_LIMIT);
+        assert_eq!(done.stdout.total, 10_000_000);
+        assert!(done.stdout.text().contains("more bytes not kept"));
+    }
+
+    #[tokio::test]
+    async fn timeout_kills_a_group_that_ignores_sigterm() {
+        // The shell and its grandchildren ignore SIGTERM and keep stdout open.
+        let line = "trap '' TERM; (sleep 30; echo late) & sleep 30 & sleep 30; wait";
+        let started = Instant::now();
+        let done = run(&sh(line), Duration::from_millis(500)).await.unwrap();
+        let elapsed = started.elapsed();
+        assert!(done.timed_out);
+        assert!(
+            elapsed < Duration::from_millis(500) + Duration::from_secs(1),
+            "took {elapsed:?}"
+        );
+        assert_eq!(done.signal, Some(libc::SIGKILL));
+    }
+}

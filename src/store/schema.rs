@@ -1,0 +1,157 @@
+//! The store's schema and its migrations (rusqlite_migration, tracked in
+//! `PRAGMA user_version`). A migration is never edited once released: add a new one.
+//!
+//! Shape, and why:
+//! - `runs` holds one row per run, `results` one per check per run. Check ids and metric
+//!   names are interned (`checks`, `series`) so that a year of 5-minute heartbeats stays
+//!   small: the per-row cost is a few integers and a short message.
+//! - `metrics` is keyed by (series, time): a trend over a window is one range scan.
+//! - `probe_state` is what probes keep between runs (log offsets, samples).
+//! - `alert_state`, `outbox` and `remediations` belong to alerting and remediation;
+//!   `schedule_state` and `misses` to the daemon.
+
+use rusqlite_migration::{M, Migrations};
+
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        r#"
+CREATE TABLE playbooks (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE checks (
+    id          INTEGER PRIMARY KEY,
+    playbook_id INTEGER NOT NULL REFERENCES playbooks(id),
+    check_id    TEXT NOT NULL,
+    UNIQUE (playbook_id, check_id)
+);
+
+CREATE TABLE series (
+    id       INTEGER PRIMARY KEY,
+    check_ref INTEGER NOT NULL REFERENCES checks(id),
+    metric   TEXT NOT NULL,
+    UNIQUE (check_ref, metric)
+);
+
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    run_id      TEXT NOT NULL UNIQUE,
+    playbook_id INTEGER NOT NULL REFERENCES playbooks(id),
+    started_ms  INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    origin      TEXT NOT NULL,
+    dry_run     INTEGER NOT NULL DEFAULT 0,
+    stands_for  INTEGER,
+    interrupted INTEGER NOT NULL DEFAULT 0,
+    summary     TEXT NOT NULL
+);
+CREATE INDEX runs_by_playbook ON runs (playbook_id, started_ms);
+CREATE INDEX runs_by_time ON runs (started_ms);
+
+CREATE TABLE results (
+    run         INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    check_ref   INTEGER NOT NULL REFERENCES checks(id),
+    status      TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL,
+    message     TEXT NOT NULL,
+    details     TEXT,
+    remediation TEXT,
+    PRIMARY KEY (run, check_ref)
+) WITHOUT ROWID;
+CREATE INDEX results_by_check ON results (check_ref, run);
+
+CREATE TABLE metrics (
+    series INTEGER NOT NULL,
+    at     INTEGER NOT NULL,
+    run    INTEGER NOT NULL,
+    value  REAL NOT NULL,
+    PRIMARY KEY (series, at, run)
+) WITHOUT ROWID;
+
+CREATE TABLE probe_state (
+    playbook   TEXT NOT NULL,
+    check_id   TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    PRIMARY KEY (playbook, check_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE alert_state (
+    playbook      TEXT NOT NULL,
+    channel       TEXT NOT NULL,
+    stream        TEXT NOT NULL,
+    streak        INTEGER NOT NULL,
+    status        TEXT NOT NULL,
+    notified      TEXT,
+    notified_ms   INTEGER,
+    since_ms      INTEGER,
+    updated_ms    INTEGER NOT NULL,
+    PRIMARY KEY (playbook, channel, stream)
+) WITHOUT ROWID;
+
+CREATE TABLE outbox (
+    id            INTEGER PRIMARY KEY,
+    idempotency   TEXT NOT NULL UNIQUE,
+    playbook      TEXT NOT NULL,
+    channel       TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    method        TEXT NOT NULL,
+    url           TEXT NOT NULL,
+    headers       TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    created_ms    INTEGER NOT NULL,
+    due_ms        INTEGER NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    delivered_ms  INTEGER,
+    dropped       TEXT
+);
+CREATE INDEX outbox_due ON outbox (delivered_ms, dropped, due_ms);
+
+CREATE TABLE remediations (
+    id          INTEGER PRIMARY KEY,
+    playbook    TEXT NOT NULL,
+    check_id    TEXT NOT NULL,
+    run_id      TEXT,
+    started_ms  INTEGER NOT NULL,
+    finished_ms INTEGER NOT NULL,
+    trigger     TEXT NOT NULL,
+    result      TEXT NOT NULL,
+    attempt     INTEGER NOT NULL,
+    max_attempts INTEGER NOT NULL,
+    origin      TEXT NOT NULL,
+    actions     TEXT NOT NULL,
+    verify      TEXT,
+    guard       TEXT NOT NULL
+);
+CREATE INDEX remediations_by_check ON remediations (playbook, check_id, started_ms);
+
+CREATE TABLE schedule_state (
+    playbook      TEXT PRIMARY KEY,
+    last_fire_ms  INTEGER NOT NULL,
+    updated_ms    INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE misses (
+    id        INTEGER PRIMARY KEY,
+    playbook  TEXT NOT NULL,
+    fire_ms   INTEGER NOT NULL,
+    reason    TEXT NOT NULL,
+    noted_ms  INTEGER NOT NULL
+);
+CREATE INDEX misses_by_playbook ON misses (playbook, fire_ms);
+"#,
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        super::migrations().validate().unwrap();
+    }
+}
