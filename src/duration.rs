@@ -61,7 +61,7 @@ pub fn format(duration: Duration) -> String {
     if ms < 1000 {
         return format!("{ms}ms");
     }
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         let seconds = format!("{:.3}", ms as f64 / 1000.0);
         return format!("{}s", seconds.trim_end_matches('0'));
     }

@@ -37,10 +37,10 @@ impl Write for ScrubbingWriter {
         let text = String::from_utf8_lossy(&self.buffer).into_owned();
         let text = crate::secret::scrub_owned(text);
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
-        if let Some(file) = &self.sink.file {
-            if let Ok(mut file) = file.lock() {
-                let _ = file.write_all(text.as_bytes());
-            }
+        if let Some(file) = &self.sink.file
+            && let Ok(mut file) = file.lock()
+        {
+            let _ = file.write_all(text.as_bytes());
         }
         self.buffer.clear();
         Ok(())

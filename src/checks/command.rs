@@ -206,15 +206,15 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
     if !exit_ok {
         failures.push(format!("exit {code}"));
     }
-    if let Some(needle) = expect.and_then(|e| e.stdout_contains.as_ref()) {
-        if !stdout.contains(needle.as_str()) {
-            failures.push(format!("stdout does not contain {:?}", needle.as_str()));
-        }
+    if let Some(needle) = expect.and_then(|e| e.stdout_contains.as_ref())
+        && !stdout.contains(needle.as_str())
+    {
+        failures.push(format!("stdout does not contain {:?}", needle.as_str()));
     }
-    if let Some(pattern) = expect.and_then(|e| e.stdout_regex.as_ref()) {
-        if pattern.regex().is_some_and(|r| !r.is_match(&stdout)) {
-            failures.push(format!("stdout does not match /{}/", pattern.source()));
-        }
+    if let Some(pattern) = expect.and_then(|e| e.stdout_regex.as_ref())
+        && pattern.regex().is_some_and(|r| !r.is_match(&stdout))
+    {
+        failures.push(format!("stdout does not match /{}/", pattern.source()));
     }
     let tail = if first_line.is_empty() {
         String::new()
@@ -347,10 +347,10 @@ pub fn parse_perfdata(text: &str) -> Vec<(String, f64)> {
             .chars()
             .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
             .collect();
-        if let Ok(value) = number.parse::<f64>() {
-            if !label.is_empty() {
-                out.push((label, value));
-            }
+        if let Ok(value) = number.parse::<f64>()
+            && !label.is_empty()
+        {
+            out.push((label, value));
         }
     }
     out

@@ -117,29 +117,29 @@ fn inspect(config: &FileCheck) -> Observation {
     }
 
     let mut failures = Vec::new();
-    if let Some(max_age) = config.max_age {
-        if age_s > max_age.get().as_secs_f64() {
-            failures.push(format!(
-                "modified {} ago, more than {}",
-                crate::duration::format(std::time::Duration::from_secs(age_s as u64)),
-                crate::duration::format(max_age.get())
-            ));
-        }
+    if let Some(max_age) = config.max_age
+        && age_s > max_age.get().as_secs_f64()
+    {
+        failures.push(format!(
+            "modified {} ago, more than {}",
+            crate::duration::format(std::time::Duration::from_secs(age_s as u64)),
+            crate::duration::format(max_age.get())
+        ));
     }
-    if let Some(min) = config.min_size {
-        if meta.len() < min.0 {
-            failures.push(format!("{} bytes, less than {}", meta.len(), min.0));
-        }
+    if let Some(min) = config.min_size
+        && meta.len() < min.0
+    {
+        failures.push(format!("{} bytes, less than {}", meta.len(), min.0));
     }
-    if let Some(max) = config.max_size {
-        if meta.len() > max.0 {
-            failures.push(format!("{} bytes, more than {}", meta.len(), max.0));
-        }
+    if let Some(max) = config.max_size
+        && meta.len() > max.0
+    {
+        failures.push(format!("{} bytes, more than {}", meta.len(), max.0));
     }
-    if let Some(needle) = &config.contains {
-        if !content.contains(needle.as_str()) {
-            failures.push(format!("does not contain {:?}", needle.as_str()));
-        }
+    if let Some(needle) = &config.contains
+        && !content.contains(needle.as_str())
+    {
+        failures.push(format!("does not contain {:?}", needle.as_str()));
     }
     if let Some(expected) = &config.equals {
         let actual = content.trim();

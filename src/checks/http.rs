@@ -169,17 +169,16 @@ pub async fn probe(config: &HttpCheck, ctx: &ProbeContext<'_>) -> Observation {
         failures.push(format!("expected status {wanted}, got {}", status.as_u16()));
         observation = observation.detail(format!("body: {}", excerpt(&text)));
     }
-    if let Some(needle) = expect.and_then(|e| e.body_contains.as_ref()) {
-        if !text.contains(needle.as_str()) {
-            failures.push(format!("body does not contain {:?}", needle.as_str()));
-        }
+    if let Some(needle) = expect.and_then(|e| e.body_contains.as_ref())
+        && !text.contains(needle.as_str())
+    {
+        failures.push(format!("body does not contain {:?}", needle.as_str()));
     }
-    if let Some(pattern) = expect.and_then(|e| e.body_regex.as_ref()) {
-        if let Some(regex) = pattern.regex() {
-            if !regex.is_match(&text) {
-                failures.push(format!("body does not match /{}/", pattern.source()));
-            }
-        }
+    if let Some(pattern) = expect.and_then(|e| e.body_regex.as_ref())
+        && let Some(regex) = pattern.regex()
+        && !regex.is_match(&text)
+    {
+        failures.push(format!("body does not match /{}/", pattern.source()));
     }
     if let Some(json_expectations) = expect.and_then(|e| e.json.as_ref()) {
         match serde_json::from_slice::<serde_json::Value>(&body) {

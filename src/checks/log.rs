@@ -130,10 +130,10 @@ struct Scan<'a> {
 
 impl Scan<'_> {
     fn line(&mut self, file: &Path, line: &str, timestamp: Option<i64>) {
-        if let (Some(not_before), Some(at)) = (self.not_before, timestamp) {
-            if at < not_before {
-                return;
-            }
+        if let (Some(not_before), Some(at)) = (self.not_before, timestamp)
+            && at < not_before
+        {
+            return;
         }
         self.lines += 1;
         if self.regex.is_match(line) {

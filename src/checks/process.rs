@@ -119,14 +119,14 @@ pub async fn probe(config: &ProcessCheck, ctx: &ProbeContext<'_>) -> Observation
         failed.metrics = observation.metrics;
         return failed;
     }
-    if let Some(max) = config.max {
-        if count > max {
-            let mut failed =
-                Observation::fail(format!("{count} {what} running, expected at most {max}"));
-            failed.metrics = observation.metrics;
-            failed.details = observation.details;
-            return failed;
-        }
+    if let Some(max) = config.max
+        && count > max
+    {
+        let mut failed =
+            Observation::fail(format!("{count} {what} running, expected at most {max}"));
+        failed.metrics = observation.metrics;
+        failed.details = observation.details;
+        return failed;
     }
     observation.message = summary;
     observation

@@ -170,10 +170,10 @@ fn run(
 
     let mut failures = Vec::new();
     if let Some(expect) = expect {
-        if let Some(min_rows) = expect.min_rows {
-            if count < min_rows {
-                failures.push(format!("expected at least {min_rows} rows, got {count}"));
-            }
+        if let Some(min_rows) = expect.min_rows
+            && count < min_rows
+        {
+            failures.push(format!("expected at least {min_rows} rows, got {count}"));
         }
         if let Some(expected) = &expect.value {
             match &first {

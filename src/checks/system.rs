@@ -141,10 +141,8 @@ fn read(reader: &SystemReader, metrics: &[SystemMetric], disk: &str) -> Observat
             SystemMetric::MemoryUsedPercent | SystemMetric::SwapUsedPercent
         )
     });
-    if needs_memory {
-        if let Err(e) = reader.with(|s| s.refresh_memory()) {
-            return Observation::unknown(e);
-        }
+    if needs_memory && let Err(e) = reader.with(|s| s.refresh_memory()) {
+        return Observation::unknown(e);
     }
     for metric in metrics {
         let value: Result<f64, String> = match metric {

@@ -168,12 +168,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -335,10 +336,10 @@ impl LoadContext {
     /// per run (report paths, notification bodies).
     pub fn deferred_template(&mut self, raw: &str, span: Span) -> String {
         let (expanded, _) = self.expand(raw, span);
-        if has_template_syntax(&expanded) {
-            if let Err(error) = self.jinja.template_from_str(&expanded) {
-                self.push(template_diagnostic(&error, span));
-            }
+        if has_template_syntax(&expanded)
+            && let Err(error) = self.jinja.template_from_str(&expanded)
+        {
+            self.push(template_diagnostic(&error, span));
         }
         expanded
     }
@@ -360,10 +361,10 @@ impl LoadContext {
 
 /// Joins a relative path onto `base`; absolute paths and `~/` (home) pass through.
 pub fn resolve_against(base: &Path, path: &str) -> PathBuf {
-    if let Some(rest) = path.strip_prefix("~/") {
-        if let Some(home) = std::env::var_os("HOME") {
-            return PathBuf::from(home).join(rest);
-        }
+    if let Some(rest) = path.strip_prefix("~/")
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        return PathBuf::from(home).join(rest);
     }
     let p = Path::new(path);
     if p.is_absolute() {

@@ -71,7 +71,7 @@ impl FileReport {
     }
 
     /// The loaded playbook when it has no errors (warnings allowed, unless `strict`).
-    pub fn into_loaded(self, strict: bool) -> Result<Loaded, FileReport> {
+    pub fn into_loaded(self, strict: bool) -> Result<Loaded, Box<FileReport>> {
         let failed = self.has_errors() || (strict && !self.diagnostics.is_empty());
         match (failed, self.playbook) {
             (false, Some(playbook)) => Ok(Loaded {
@@ -81,7 +81,7 @@ impl FileReport {
                 playbook,
                 warnings: self.diagnostics,
             }),
-            (_, playbook) => Err(FileReport { playbook, ..self }),
+            (_, playbook) => Err(Box::new(FileReport { playbook, ..self })),
         }
     }
 }
@@ -438,16 +438,15 @@ fn serde_error(error: &serde_saphyr::Error) -> Diagnostic {
 
 /// Rewrites serde's terse type errors into sentences with a hint.
 fn humanize(text: &str) -> (String, Option<String>) {
-    if let Some(rest) = text.strip_prefix("invalid ") {
-        if ["u32", "u64", "u16", "i64", "i32", "u8"]
+    if let Some(rest) = text.strip_prefix("invalid ")
+        && ["u32", "u64", "u16", "i64", "i32", "u8"]
             .iter()
             .any(|t| rest.starts_with(*t))
-        {
-            return (
-                "expected a whole number".into(),
-                Some("write a number without quotes or units, e.g. `3`".into()),
-            );
-        }
+    {
+        return (
+            "expected a whole number".into(),
+            Some("write a number without quotes or units, e.g. `3`".into()),
+        );
     }
     if text.starts_with("invalid type: ") {
         let message = text.replace("invalid type: ", "wrong type: found ");

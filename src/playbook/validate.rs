@@ -37,6 +37,9 @@ pub fn validate(playbook: &Playbook, base_dir: &Path) -> Vec<Diagnostic> {
     v.out
 }
 
+/// A check with where it sits: its phase (index and phase) if any, and its index.
+type Placed<'a> = (Option<(usize, &'a Phase)>, usize, &'a Check);
+
 struct Validator<'p> {
     out: Vec<Diagnostic>,
     playbook: &'p Playbook,
@@ -63,15 +66,16 @@ impl<'p> Validator<'p> {
 
     /// A duration that must be more than zero.
     fn positive(&mut self, key: &str, duration: Option<&Dur>, path: Option<&str>) {
-        if let Some(d) = duration {
-            if d.is_valid() && d.get().is_zero() {
-                let diagnostic = self.error(d.span(), format!("`{key}` must be more than zero"));
-                diagnostic.hint = Some(format!(
-                    "give `{key}` a positive duration such as `5s`, or remove it"
-                ));
-                if let Some(path) = path {
-                    diagnostic.path = Some(path.to_string());
-                }
+        if let Some(d) = duration
+            && d.is_valid()
+            && d.get().is_zero()
+        {
+            let diagnostic = self.error(d.span(), format!("`{key}` must be more than zero"));
+            diagnostic.hint = Some(format!(
+                "give `{key}` a positive duration such as `5s`, or remove it"
+            ));
+            if let Some(path) = path {
+                diagnostic.path = Some(path.to_string());
             }
         }
     }
@@ -128,7 +132,8 @@ impl<'p> Validator<'p> {
                 return None;
             }
         };
-        for (key, d) in [("grace", &schedule.grace)] {
+        {
+            let (key, d) = ("grace", &schedule.grace);
             self.positive(key, d.as_ref(), Some("schedule"));
         }
         let zone = zone?;
@@ -157,33 +162,34 @@ impl<'p> Validator<'p> {
                 "pick a time outside the DST change (e.g. 04:00), or set `timezone: UTC`".into(),
             );
         }
-        if let (Some(period), Some(grace)) = (period, schedule.grace) {
-            if grace.is_valid() && grace.get() > period {
-                self.warning(
-                    grace.span(),
-                    format!(
-                        "grace {} is longer than the schedule's period {}",
-                        crate::duration::format(grace.get()),
-                        crate::duration::format(period)
-                    ),
-                )
-                .hint = Some(
-                    "a fire later than one period is already the next fire; lower `grace`".into(),
-                );
-            }
+        if let (Some(period), Some(grace)) = (period, schedule.grace)
+            && grace.is_valid()
+            && grace.get() > period
+        {
+            self.warning(
+                grace.span(),
+                format!(
+                    "grace {} is longer than the schedule's period {}",
+                    crate::duration::format(grace.get()),
+                    crate::duration::format(period)
+                ),
+            )
+            .hint =
+                Some("a fire later than one period is already the next fire; lower `grace`".into());
         }
-        if let (Some(period), Some(timeout)) = (period, self.playbook.timeout) {
-            if timeout.is_valid() && timeout.get() > period {
-                self.warning(
-                    timeout.span(),
-                    format!(
-                        "the run timeout {} is longer than the schedule's period {}",
-                        crate::duration::format(timeout.get()),
-                        crate::duration::format(period)
-                    ),
-                )
-                .hint = Some("a run should end before the next fire; lower `timeout`".into());
-            }
+        if let (Some(period), Some(timeout)) = (period, self.playbook.timeout)
+            && timeout.is_valid()
+            && timeout.get() > period
+        {
+            self.warning(
+                timeout.span(),
+                format!(
+                    "the run timeout {} is longer than the schedule's period {}",
+                    crate::duration::format(timeout.get()),
+                    crate::duration::format(period)
+                ),
+            )
+            .hint = Some("a run should end before the next fire; lower `timeout`".into());
         }
         period
     }
@@ -249,7 +255,7 @@ impl<'p> Validator<'p> {
     fn checks(&mut self, period: Option<Duration>) {
         let p = self.playbook;
         // Every check, with its phase index, in order.
-        let mut all: Vec<(Option<(usize, &Phase)>, usize, &Check)> = Vec::new();
+        let mut all: Vec<Placed<'_>> = Vec::new();
         for (i, check) in p.checks.iter().flatten().enumerate() {
             all.push((None, i, check));
         }
@@ -270,22 +276,22 @@ impl<'p> Validator<'p> {
             self.unique(&mut ids, &check.id, "check", &path);
             self.one_kind(check, &path);
             self.positive("timeout", check.timeout.as_ref(), Some(&path));
-            if let (Some(period), Some(timeout)) = (period, check.timeout) {
-                if timeout.is_valid() && timeout.get() > period {
-                    let d = self.warning(
-                        timeout.span(),
-                        format!(
-                            "timeout {} is longer than the schedule's period {}",
-                            crate::duration::format(timeout.get()),
-                            crate::duration::format(period)
-                        ),
-                    );
-                    d.hint = Some(
-                        "the check could still be running at the next fire; lower its timeout"
-                            .into(),
-                    );
-                    d.path = Some(path.clone());
-                }
+            if let (Some(period), Some(timeout)) = (period, check.timeout)
+                && timeout.is_valid()
+                && timeout.get() > period
+            {
+                let d = self.warning(
+                    timeout.span(),
+                    format!(
+                        "timeout {} is longer than the schedule's period {}",
+                        crate::duration::format(timeout.get()),
+                        crate::duration::format(period)
+                    ),
+                );
+                d.hint = Some(
+                    "the check could still be running at the next fire; lower its timeout".into(),
+                );
+                d.path = Some(path.clone());
             }
             self.thresholds(check, &path);
             self.needs(
@@ -386,25 +392,25 @@ impl<'p> Validator<'p> {
                 }
                 _ => {}
             }
-            if let Some(known) = &known {
-                if !known.iter().any(|k| k == metric) {
-                    let kind = check.kind_name();
-                    let hint = match did_you_mean(metric, known.iter().map(String::as_str)) {
-                        Some(best) => format!("did you mean `{best}`?"),
-                        None if known.is_empty() => format!("`{kind}` checks produce no metrics"),
-                        None => format!(
-                            "`{kind}` checks produce: {}",
-                            known
-                                .iter()
-                                .map(|k| format!("`{k}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    };
-                    let d = self.warning(span, format!("check `{}` never produces metric `{metric}`; this threshold would make it UNKNOWN", check.id));
-                    d.hint = Some(hint);
-                    d.path = Some(path.to_string());
-                }
+            if let Some(known) = &known
+                && !known.iter().any(|k| k == metric)
+            {
+                let kind = check.kind_name();
+                let hint = match did_you_mean(metric, known.iter().map(String::as_str)) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None if known.is_empty() => format!("`{kind}` checks produce no metrics"),
+                    None => format!(
+                        "`{kind}` checks produce: {}",
+                        known
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                let d = self.warning(span, format!("check `{}` never produces metric `{metric}`; this threshold would make it UNKNOWN", check.id));
+                d.hint = Some(hint);
+                d.path = Some(path.to_string());
             }
         }
     }
@@ -452,7 +458,7 @@ impl<'p> Validator<'p> {
 
     /// `needs` must form no cycle (checks of one phase start together, so a cycle would
     /// never start). Iterative depth-first search: a grey node reached again closes a cycle.
-    fn needs_cycles(&mut self, all: &[(Option<(usize, &Phase)>, usize, &Check)]) {
+    fn needs_cycles(&mut self, all: &[Placed<'_>]) {
         let needs_of: HashMap<&str, Vec<&Id>> = all
             .iter()
             .map(|(_, _, c)| (c.id.as_str(), c.needs.iter().flatten().collect()))
@@ -532,15 +538,15 @@ impl<'p> Validator<'p> {
                         "write the full URL, e.g. `http://127.0.0.1:8080/health`",
                     );
                 }
-                if let Some(method) = &http.method {
-                    if !is_http_method(method.as_str()) {
-                        err(
-                            self,
-                            method.span(),
-                            format!("`{method}` is not an HTTP method"),
-                            "use GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS",
-                        );
-                    }
+                if let Some(method) = &http.method
+                    && !is_http_method(method.as_str())
+                {
+                    err(
+                        self,
+                        method.span(),
+                        format!("`{method}` is not an HTTP method"),
+                        "use GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS",
+                    );
                 }
                 if let Some(expect) = &http.expect {
                     for code in expect.status.iter().flat_map(|s| s.0.iter()) {
@@ -660,15 +666,15 @@ impl<'p> Validator<'p> {
                     ),
                     _ => {}
                 }
-                if let (Some(min), Some(max)) = (process.min, process.max) {
-                    if min > max {
-                        err(
-                            self,
-                            check.id.span(),
-                            format!("`min` {min} is more than `max` {max}"),
-                            "min ≤ max",
-                        );
-                    }
+                if let (Some(min), Some(max)) = (process.min, process.max)
+                    && min > max
+                {
+                    err(
+                        self,
+                        check.id.span(),
+                        format!("`min` {min} is more than `max` {max}"),
+                        "min ≤ max",
+                    );
                 }
                 self.positive(
                     "restarts_within",
@@ -693,15 +699,15 @@ impl<'p> Validator<'p> {
             }
             KindRef::File(file) => {
                 self.positive("max_age", file.max_age.as_ref(), Some(path));
-                if let (Some(min), Some(max)) = (file.min_size, file.max_size) {
-                    if min.0 > max.0 {
-                        err(
-                            self,
-                            check.id.span(),
-                            "`min_size` is more than `max_size`".into(),
-                            "min_size ≤ max_size",
-                        );
-                    }
+                if let (Some(min), Some(max)) = (file.min_size, file.max_size)
+                    && min.0 > max.0
+                {
+                    err(
+                        self,
+                        check.id.span(),
+                        "`min_size` is more than `max_size`".into(),
+                        "min_size ≤ max_size",
+                    );
                 }
                 if file.exists == Some(false)
                     && (file.max_age.is_some()
@@ -879,14 +885,12 @@ impl<'p> Validator<'p> {
                 d.path = Some(path.clone());
             }
             self.positive("repeat", channel.repeat.as_ref(), Some(&path));
-            if let Some(webhook) = &channel.webhook {
-                if let Some(method) = &webhook.method {
-                    if !is_http_method(method.as_str()) {
-                        let d =
-                            self.error(method.span(), format!("`{method}` is not an HTTP method"));
-                        d.path = Some(path.clone());
-                    }
-                }
+            if let Some(webhook) = &channel.webhook
+                && let Some(method) = &webhook.method
+                && !is_http_method(method.as_str())
+            {
+                let d = self.error(method.span(), format!("`{method}` is not an HTTP method"));
+                d.path = Some(path.clone());
             }
         }
     }

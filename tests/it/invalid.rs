@@ -112,7 +112,7 @@ fn ten_thousand_levels_of_nesting_are_refused_fast() {
 #[test]
 fn a_billion_laughs_is_refused_fast() {
     let mut bomb = String::from("version: 1\nname: bomb\nvars:\n  l0: &l0 [");
-    bomb.push_str(&vec!["\"lol\""; 10].join(","));
+    bomb.push_str(&["\"lol\""; 10].join(","));
     bomb.push_str("]\n");
     for level in 1..12 {
         let refs = vec![format!("*l{}", level - 1); 10].join(",");

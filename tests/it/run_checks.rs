@@ -360,6 +360,7 @@ fn sqlite_locked_by_a_writer_is_reported_as_locked() {
     );
     let (code, json, elapsed) = run_json(test.file("p.yaml", &playbook));
     let _ = holder.kill();
+    let _ = holder.wait();
     assert_eq!(code, 2, "{json}");
     let message = check(&json, "busy")["message"]
         .as_str()
@@ -635,6 +636,7 @@ fn processes_by_name_and_pattern() {
   - id: too-many\n    process: {pattern: 'sleep 31\\.4159', max: 0, min: 0}\n";
     let (_, json, _) = run_json(test.file("p.yaml", playbook));
     let _ = sleeper.kill();
+    let _ = sleeper.wait();
     assert_eq!(check(&json, "by-name")["status"], "ok", "{json}");
     assert!(
         check(&json, "by-name")["metrics"]["count"]
@@ -692,6 +694,7 @@ fn process_restarts_are_counted_across_runs() {
     }
     let json = run(&test);
     let _ = child.kill();
+    let _ = child.wait();
     assert_eq!(check(&json, "flappy")["metrics"]["restarts"], 3.0, "{json}");
     assert!(
         check(&json, "flappy")["message"]

@@ -62,6 +62,7 @@ impl RedisServer {
                 std::thread::sleep(Duration::from_millis(20));
             }
             let _ = child.kill();
+            let _ = child.wait();
         }
         panic!("could not start redis-server");
     }
