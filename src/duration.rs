@@ -15,9 +15,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     let mut total = 0f64;
     let mut rest = text;
     while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
+        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         if number_len == 0 {
             return Err(if rest.starts_with('-') {
                 "it is negative".into()
@@ -25,13 +23,10 @@ pub fn parse(text: &str) -> Result<Duration, String> {
                 format!("expected a number at `{rest}`")
             });
         }
-        let number: f64 = rest[..number_len]
-            .parse()
-            .map_err(|_| format!("`{}` is not a number", &rest[..number_len]))?;
+        let number: f64 =
+            rest[..number_len].parse().map_err(|_| format!("`{}` is not a number", &rest[..number_len]))?;
         rest = rest[number_len..].trim_start();
-        let unit_len = rest
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(rest.len());
+        let unit_len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         let seconds = match unit {
             "ms" => 0.001,

@@ -18,10 +18,7 @@ pub struct JsonPath {
 
 impl JsonPath {
     pub fn parse(text: &str) -> Result<JsonPath, String> {
-        let rest = text
-            .trim()
-            .strip_prefix('$')
-            .ok_or("it must start with `$`")?;
+        let rest = text.trim().strip_prefix('$').ok_or("it must start with `$`")?;
         let chars: Vec<char> = rest.chars().collect();
         let mut steps = Vec::new();
         let mut i = 0;
@@ -40,11 +37,8 @@ impl JsonPath {
                     i = end;
                 }
                 '[' => {
-                    let close = chars[i..]
-                        .iter()
-                        .position(|&c| c == ']')
-                        .map(|p| p + i)
-                        .ok_or("a `[` is not closed")?;
+                    let close =
+                        chars[i..].iter().position(|&c| c == ']').map(|p| p + i).ok_or("a `[` is not closed")?;
                     let inner: String = chars[i + 1..close].iter().collect();
                     let inner = inner.trim();
                     if let Some(quoted) = inner
@@ -54,9 +48,8 @@ impl JsonPath {
                     {
                         steps.push(Step::Key(quoted.to_string()));
                     } else {
-                        let index: i64 = inner.parse().map_err(|_| {
-                            format!("`[{inner}]` is neither an index nor a quoted key")
-                        })?;
+                        let index: i64 =
+                            inner.parse().map_err(|_| format!("`[{inner}]` is neither an index nor a quoted key"))?;
                         steps.push(Step::Index(index));
                     }
                     i = close + 1;
@@ -103,12 +96,10 @@ pub fn matches_expected(expected: &Value, actual: &Value) -> bool {
         return true;
     }
     match (expected, actual) {
-        (Value::Number(_), _) | (_, Value::Number(_)) => {
-            match (as_number(expected), as_number(actual)) {
-                (Some(a), Some(b)) => (a - b).abs() < 1e-9,
-                _ => false,
-            }
-        }
+        (Value::Number(_), _) | (_, Value::Number(_)) => match (as_number(expected), as_number(actual)) {
+            (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+            _ => false,
+        },
         (Value::String(e), Value::Bool(b)) => e == &b.to_string(),
         _ => false,
     }
@@ -122,22 +113,10 @@ mod tests {
     #[test]
     fn parses_and_finds() {
         let doc = json!({"status": "UP", "checks": [{"name": "db", "ok": true}], "a.b": 3});
-        assert_eq!(
-            JsonPath::parse("$.status").unwrap().find(&doc),
-            Some(&json!("UP"))
-        );
-        assert_eq!(
-            JsonPath::parse("$.checks[0].name").unwrap().find(&doc),
-            Some(&json!("db"))
-        );
-        assert_eq!(
-            JsonPath::parse("$.checks[-1].ok").unwrap().find(&doc),
-            Some(&json!(true))
-        );
-        assert_eq!(
-            JsonPath::parse("$['a.b']").unwrap().find(&doc),
-            Some(&json!(3))
-        );
+        assert_eq!(JsonPath::parse("$.status").unwrap().find(&doc), Some(&json!("UP")));
+        assert_eq!(JsonPath::parse("$.checks[0].name").unwrap().find(&doc), Some(&json!("db")));
+        assert_eq!(JsonPath::parse("$.checks[-1].ok").unwrap().find(&doc), Some(&json!(true)));
+        assert_eq!(JsonPath::parse("$['a.b']").unwrap().find(&doc), Some(&json!(3)));
         assert_eq!(JsonPath::parse("$").unwrap().find(&doc), Some(&doc));
         assert_eq!(JsonPath::parse("$.missing").unwrap().find(&doc), None);
         assert!(JsonPath::parse("status").is_err());

@@ -24,20 +24,14 @@ pub fn path(state_dir: &Path, playbook: &str) -> PathBuf {
 pub fn acquire(state_dir: &Path, playbook: &str) -> Result<RunLock, Error> {
     let path = path(state_dir, playbook);
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| Error::Write {
-            path: parent.to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(parent).map_err(|source| Error::Write { path: parent.to_path_buf(), source })?;
     }
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|source| Error::Write {
-            path: path.clone(),
-            source,
-        })?;
+        .map_err(|source| Error::Write { path: path.clone(), source })?;
     match file.try_lock() {
         Ok(()) => {
             use std::io::Write;
@@ -45,10 +39,7 @@ pub fn acquire(state_dir: &Path, playbook: &str) -> Result<RunLock, Error> {
             let _ = writeln!(&file, "{}", std::process::id());
             Ok(RunLock { _file: file, path })
         }
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked {
-            name: playbook.to_string(),
-            lock: path,
-        }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked { name: playbook.to_string(), lock: path }),
         Err(std::fs::TryLockError::Error(source)) => Err(Error::Write { path, source }),
     }
 }

@@ -56,10 +56,7 @@ impl Drop for ScrubbingWriter {
 impl<'a> MakeWriter<'a> for Sink {
     type Writer = ScrubbingWriter;
     fn make_writer(&'a self) -> ScrubbingWriter {
-        ScrubbingWriter {
-            sink: self.clone(),
-            buffer: Vec::new(),
-        }
+        ScrubbingWriter { sink: self.clone(), buffer: Vec::new() }
     }
 }
 
@@ -106,28 +103,15 @@ pub fn init(options: &LogOptions) -> Result<(), String> {
     // Only runner's own targets, whatever RUST_LOG says.
     let own = filter_fn(|meta| meta.target().starts_with("runner"));
     let layer: Box<dyn Layer<Registry> + Send + Sync> = if options.json {
-        Box::new(
-            tracing_subscriber::fmt::layer()
-                .json()
-                .with_writer(sink)
-                .with_filter(own)
-                .with_filter(filter),
-        )
+        Box::new(tracing_subscriber::fmt::layer().json().with_writer(sink).with_filter(own).with_filter(filter))
     } else {
         use std::io::IsTerminal;
         let ansi = std::io::stderr().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             && options.file.is_none();
         Box::new(
-            tracing_subscriber::fmt::layer()
-                .with_ansi(ansi)
-                .with_writer(sink)
-                .with_filter(own)
-                .with_filter(filter),
+            tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(sink).with_filter(own).with_filter(filter),
         )
     };
-    tracing_subscriber::registry()
-        .with(layer)
-        .try_init()
-        .map_err(|e| e.to_string())
+    tracing_subscriber::registry().with(layer).try_init().map_err(|e| e.to_string())
 }

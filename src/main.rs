@@ -8,11 +8,7 @@ fn main() {
         Err(error) => {
             // Help and version are not errors; every usage error exits 64, because for
             // `run` 2 means CRITICAL.
-            let code = if error.use_stderr() {
-                runner::error::exit::USAGE
-            } else {
-                0
-            };
+            let code = if error.use_stderr() { runner::error::exit::USAGE } else { 0 };
             let _ = error.print();
             std::process::exit(code);
         }

@@ -24,14 +24,8 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::Ok,
-        Status::Warning,
-        Status::Critical,
-        Status::Unknown,
-        Status::Skipped,
-        Status::Manual,
-    ];
+    pub const ALL: [Status; 6] =
+        [Status::Ok, Status::Warning, Status::Critical, Status::Unknown, Status::Skipped, Status::Manual];
 
     /// The lowercase name, as in playbooks and JSON.
     pub fn name(self) -> &'static str {
@@ -58,9 +52,7 @@ impl Status {
     }
 
     pub fn from_name(name: &str) -> Option<Status> {
-        Status::ALL
-            .into_iter()
-            .find(|s| s.name().eq_ignore_ascii_case(name))
+        Status::ALL.into_iter().find(|s| s.name().eq_ignore_ascii_case(name))
     }
 
     /// WARNING, CRITICAL or UNKNOWN.
@@ -179,20 +171,10 @@ pub struct Observation {
 
 impl Observation {
     pub fn pass(message: impl Into<String>) -> Self {
-        Observation {
-            verdict: Verdict::Pass,
-            message: message.into(),
-            metrics: IndexMap::new(),
-            details: Vec::new(),
-        }
+        Observation { verdict: Verdict::Pass, message: message.into(), metrics: IndexMap::new(), details: Vec::new() }
     }
     pub fn fail(message: impl Into<String>) -> Self {
-        Observation {
-            verdict: Verdict::Fail,
-            message: message.into(),
-            metrics: IndexMap::new(),
-            details: Vec::new(),
-        }
+        Observation { verdict: Verdict::Fail, message: message.into(), metrics: IndexMap::new(), details: Vec::new() }
     }
     pub fn unknown(message: impl Into<String>) -> Self {
         Observation {
@@ -433,19 +415,10 @@ mod tests {
     #[test]
     fn worst_orders_unknown_between_warning_and_critical() {
         assert_eq!(worst_of([Status::Ok, Status::Warning]), Status::Warning);
-        assert_eq!(
-            worst_of([Status::Unknown, Status::Warning]),
-            Status::Unknown
-        );
-        assert_eq!(
-            worst_of([Status::Unknown, Status::Critical]),
-            Status::Critical
-        );
+        assert_eq!(worst_of([Status::Unknown, Status::Warning]), Status::Unknown);
+        assert_eq!(worst_of([Status::Unknown, Status::Critical]), Status::Critical);
         assert_eq!(worst_of([Status::Skipped, Status::Manual]), Status::Ok);
-        assert_eq!(
-            worst_of([Status::Skipped, Status::Warning]),
-            Status::Warning
-        );
+        assert_eq!(worst_of([Status::Skipped, Status::Warning]), Status::Warning);
     }
 
     #[test]

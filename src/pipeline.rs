@@ -34,10 +34,11 @@ impl Services {
     /// Opens the store (unless `no_store`) and builds the engine. A dry run reads the
     /// store and writes nothing to it.
     pub fn open(config: &StateConfig, dry_run: bool) -> Result<Services, Error> {
-        let store = if config.no_store {
-            None
-        } else {
-            Some(Arc::new(Store::open(&config.dir)?))
+        // A dry run reads the store if there is one, and never creates or changes it.
+        let store = match (config.no_store, dry_run) {
+            (true, _) => None,
+            (false, true) => Store::open_read_only(&config.dir)?.map(Arc::new),
+            (false, false) => Some(Arc::new(Store::open(&config.dir)?)),
         };
         let state: Arc<dyn ProbeState> = match &store {
             None => Arc::new(MemoryState::default()),
@@ -48,11 +49,7 @@ impl Services {
         if let Some(store) = &store {
             engine.history = Some(store.clone());
         }
-        Ok(Services {
-            store,
-            engine: Arc::new(engine),
-            state_dir: config.dir.clone(),
-        })
+        Ok(Services { store, engine: Arc::new(engine), state_dir: config.dir.clone() })
     }
 }
 
@@ -66,18 +63,12 @@ pub async fn run(loaded: Arc<Loaded>, services: &Services, options: RunOptions) 
             let copy = record.clone();
             match tokio::task::spawn_blocking(move || store.record_run(&copy)).await {
                 Ok(Ok(())) => {}
-                Ok(Err(error)) => record
-                    .notes
-                    .push(format!("the run could not be stored: {error}")),
-                Err(error) => record
-                    .notes
-                    .push(format!("the run could not be stored: {error}")),
+                Ok(Err(error)) => record.notes.push(format!("the run could not be stored: {error}")),
+                Err(error) => record.notes.push(format!("the run could not be stored: {error}")),
             }
         }
-    } else {
-        record
-            .notes
-            .push("--no-store: nothing is kept and no alert is sent".into());
+    } else if !dry_run {
+        record.notes.push("--no-store: nothing is kept and no alert is sent".into());
     }
     record
 }

@@ -36,9 +36,7 @@ pub fn register(value: &str) {
     if encoded != value {
         spellings.push(encoded);
     }
-    let mut registry = REGISTRY
-        .write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut registry = REGISTRY.write().unwrap_or_else(|poisoned| poisoned.into_inner());
     for spelling in spellings {
         if !registry.contains(&spelling) {
             registry.push(spelling);
@@ -50,9 +48,7 @@ pub fn register(value: &str) {
 
 /// Replaces every registered secret value in `text` with `***`.
 pub fn scrub(text: &str) -> Cow<'_, str> {
-    let registry = REGISTRY
-        .read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let registry = REGISTRY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
     if registry.is_empty() || !registry.iter().any(|s| text.contains(s.as_str())) {
         return Cow::Borrowed(text);
     }
@@ -82,9 +78,7 @@ fn percent_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(byte as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }

@@ -19,9 +19,7 @@ impl Style {
     /// Colour when `stream` is a terminal and `NO_COLOR` is unset or empty.
     pub fn for_stream(stream: &impl IsTerminal) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Style {
-            colour: !no_color && stream.is_terminal(),
-        }
+        Style { colour: !no_color && stream.is_terminal() }
     }
 
     pub fn for_stdout() -> Self {
@@ -37,11 +35,7 @@ impl Style {
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.colour {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
+        if self.colour { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
     }
 
     pub fn bold(&self, text: &str) -> String {

@@ -11,16 +11,13 @@ use minijinja::{Error, ErrorKind};
 /// Adds runner's filters to an environment. `strftime` formats in `zone` (the playbook's
 /// timezone).
 pub fn register_filters(env: &mut minijinja::Environment<'_>, zone: TimeZone) {
-    env.add_filter(
-        "strftime",
-        move |value: Value, format: Option<String>| -> Result<String, Error> {
-            let timestamp = to_timestamp(&value)?;
-            let format = format.unwrap_or_else(|| "%Y-%m-%d %H:%M:%S %Z".to_string());
-            let zoned = timestamp.to_zoned(zone.clone());
-            jiff::fmt::strtime::format(format.as_bytes(), &zoned)
-                .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("strftime: {e}")))
-        },
-    );
+    env.add_filter("strftime", move |value: Value, format: Option<String>| -> Result<String, Error> {
+        let timestamp = to_timestamp(&value)?;
+        let format = format.unwrap_or_else(|| "%Y-%m-%d %H:%M:%S %Z".to_string());
+        let zoned = timestamp.to_zoned(zone.clone());
+        jiff::fmt::strtime::format(format.as_bytes(), &zoned)
+            .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("strftime: {e}")))
+    });
 }
 
 /// Accepts an RFC 3339 string (how timestamps appear in the run context) or a number of
@@ -28,20 +25,14 @@ pub fn register_filters(env: &mut minijinja::Environment<'_>, zone: TimeZone) {
 fn to_timestamp(value: &Value) -> Result<Timestamp, Error> {
     if let Some(text) = value.as_str() {
         return text.parse::<Timestamp>().map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidOperation,
-                format!("strftime: `{text}` is not a timestamp: {e}"),
-            )
+            Error::new(ErrorKind::InvalidOperation, format!("strftime: `{text}` is not a timestamp: {e}"))
         });
     }
     if let Ok(seconds) = i64::try_from(value.clone()) {
         return Timestamp::from_second(seconds)
             .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("strftime: {e}")));
     }
-    Err(Error::new(
-        ErrorKind::InvalidOperation,
-        "strftime expects a timestamp",
-    ))
+    Err(Error::new(ErrorKind::InvalidOperation, "strftime expects a timestamp"))
 }
 
 #[cfg(test)]
@@ -53,10 +44,7 @@ mod tests {
         let mut env = minijinja::Environment::new();
         register_filters(&mut env, TimeZone::get("Europe/Berlin").unwrap());
         let out = env
-            .render_str(
-                "{{ t | strftime('%Y-%m-%d_%H-%M') }}",
-                minijinja::context! { t => "2026-07-01T10:00:00Z" },
-            )
+            .render_str("{{ t | strftime('%Y-%m-%d_%H-%M') }}", minijinja::context! { t => "2026-07-01T10:00:00Z" })
             .unwrap();
         assert_eq!(out, "2026-07-01_12-00");
     }

@@ -64,12 +64,7 @@ impl Condition {
 
 impl fmt::Display for Condition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}",
-            self.operator.symbol(),
-            crate::outcome::format_number(self.value)
-        )
+        write!(f, "{} {}", self.operator.symbol(), crate::outcome::format_number(self.value))
     }
 }
 
@@ -90,9 +85,7 @@ impl FromStr for Condition {
         .find_map(|(symbol, op)| text.strip_prefix(symbol).map(|rest| (*op, rest)))
         .ok_or_else(|| "it must start with >, >=, <, <=, == or !=".to_string())?;
         let number = rest.trim().trim_end_matches('%');
-        let value: f64 = number
-            .parse()
-            .map_err(|_| format!("`{}` is not a number", rest.trim()))?;
+        let value: f64 = number.parse().map_err(|_| format!("`{}` is not a number", rest.trim()))?;
         if !value.is_finite() {
             return Err("the number must be finite".into());
         }
@@ -106,19 +99,13 @@ impl FromStr for Condition {
 pub fn check_pair(warn: &Condition, crit: &Condition) -> Result<(), String> {
     let (w, c) = (warn.operator.direction(), crit.operator.direction());
     if w != 0 && c != 0 && w != c {
-        return Err(format!(
-            "warn `{warn}` and crit `{crit}` point in opposite directions"
-        ));
+        return Err(format!("warn `{warn}` and crit `{crit}` point in opposite directions"));
     }
     if w > 0 && c > 0 && crit.value < warn.value {
-        return Err(format!(
-            "crit `{crit}` is below warn `{warn}`, so crit would fire before warn"
-        ));
+        return Err(format!("crit `{crit}` is below warn `{warn}`, so crit would fire before warn"));
     }
     if w < 0 && c < 0 && crit.value > warn.value {
-        return Err(format!(
-            "crit `{crit}` is above warn `{warn}`, so crit would fire before warn"
-        ));
+        return Err(format!("crit `{crit}` is above warn `{warn}`, so crit would fire before warn"));
     }
     Ok(())
 }
@@ -144,41 +131,11 @@ mod tests {
 
     #[test]
     fn parses_conditions() {
-        assert_eq!(
-            c("> 20"),
-            Condition {
-                operator: Operator::Greater,
-                value: 20.0
-            }
-        );
-        assert_eq!(
-            c(">=0.5"),
-            Condition {
-                operator: Operator::GreaterOrEqual,
-                value: 0.5
-            }
-        );
-        assert_eq!(
-            c("< -1"),
-            Condition {
-                operator: Operator::Less,
-                value: -1.0
-            }
-        );
-        assert_eq!(
-            c("== 10"),
-            Condition {
-                operator: Operator::Equal,
-                value: 10.0
-            }
-        );
-        assert_eq!(
-            c("> 20%"),
-            Condition {
-                operator: Operator::Greater,
-                value: 20.0
-            }
-        );
+        assert_eq!(c("> 20"), Condition { operator: Operator::Greater, value: 20.0 });
+        assert_eq!(c(">=0.5"), Condition { operator: Operator::GreaterOrEqual, value: 0.5 });
+        assert_eq!(c("< -1"), Condition { operator: Operator::Less, value: -1.0 });
+        assert_eq!(c("== 10"), Condition { operator: Operator::Equal, value: 10.0 });
+        assert_eq!(c("> 20%"), Condition { operator: Operator::Greater, value: 20.0 });
         assert!("20".parse::<Condition>().is_err());
         assert!("> lots".parse::<Condition>().is_err());
         assert!("=> 3".parse::<Condition>().is_err());

@@ -73,9 +73,7 @@ pub fn metric_extractor(source: &str) -> Result<MetricExtractor, String> {
     })?;
     match regex.captures_len() - 1 {
         1 => Ok(MetricExtractor::Regex(regex)),
-        n => Err(format!(
-            "the regex has {n} capture groups; it needs exactly one (the number)"
-        )),
+        n => Err(format!("the regex has {n} capture groups; it needs exactly one (the number)")),
     }
 }
 
@@ -94,9 +92,7 @@ pub fn spec(
     env: Option<&IndexMap<String, Text>>,
     base_dir: &std::path::Path,
 ) -> Option<CommandSpec> {
-    let cwd = cwd
-        .map(|c| c.resolved().to_path_buf())
-        .unwrap_or_else(|| base_dir.to_path_buf());
+    let cwd = cwd.map(|c| c.resolved().to_path_buf()).unwrap_or_else(|| base_dir.to_path_buf());
     let mut spec = match (run, shell) {
         (Some(argv), _) if !argv.is_empty() => CommandSpec {
             program: argv[0].as_str().to_string(),
@@ -107,22 +103,14 @@ pub fn spec(
         (_, Some(line)) => CommandSpec::shell(line.as_str(), cwd),
         _ => return None,
     };
-    spec.env = env
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), v.as_str().to_string()))
-        .collect();
+    spec.env = env.into_iter().flatten().map(|(k, v)| (k.clone(), v.as_str().to_string())).collect();
     Some(spec)
 }
 
 pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation {
-    let Some(spec) = spec(
-        config.run.as_ref(),
-        config.shell.as_ref(),
-        config.cwd.as_ref(),
-        config.env.as_ref(),
-        ctx.base_dir,
-    ) else {
+    let Some(spec) =
+        spec(config.run.as_ref(), config.shell.as_ref(), config.cwd.as_ref(), config.env.as_ref(), ctx.base_dir)
+    else {
         return Observation::unknown("the command has neither `run` nor `shell`");
     };
     // The engine's own timeout is the backstop; giving the limit to the runner lets it
@@ -152,8 +140,7 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
         return failed;
     }
     let Some(code) = finished.exit_code else {
-        let mut failed =
-            Observation::fail(format!("killed by signal {}", finished.signal.unwrap_or(0)));
+        let mut failed = Observation::fail(format!("killed by signal {}", finished.signal.unwrap_or(0)));
         failed.details = base.details;
         return failed;
     };
@@ -179,11 +166,7 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
             base = base.metric(label, value);
         }
         let status = Status::from_nagios_code(code);
-        let message = if plugin.text.is_empty() {
-            format!("exit {code}")
-        } else {
-            plugin.text
-        };
+        let message = if plugin.text.is_empty() { format!("exit {code}") } else { plugin.text };
         let mut observation = Observation::with_status(status, message);
         observation.metrics = base.metrics;
         observation.details = base.details;
@@ -195,12 +178,7 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
         Some(codes) => codes.contains(i64::from(code)),
         None => code == 0,
     };
-    let first_line = stdout
-        .lines()
-        .chain(stderr.lines())
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim();
+    let first_line = stdout.lines().chain(stderr.lines()).find(|l| !l.trim().is_empty()).unwrap_or("").trim();
     let first_line: String = first_line.chars().take(160).collect();
     let mut failures = Vec::new();
     if !exit_ok {
@@ -216,11 +194,7 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
     {
         failures.push(format!("stdout does not match /{}/", pattern.source()));
     }
-    let tail = if first_line.is_empty() {
-        String::new()
-    } else {
-        format!(": {first_line}")
-    };
+    let tail = if first_line.is_empty() { String::new() } else { format!(": {first_line}") };
     if failures.is_empty() {
         base.message = format!("exit {code} in {}ms{tail}", format_number(duration_ms));
         base
@@ -245,9 +219,7 @@ fn describe_spawn(error: &std::io::Error, spec: &CommandSpec) -> String {
 
 fn extract(extractor: &MetricExtractor, stdout: &str) -> Option<f64> {
     match extractor {
-        MetricExtractor::Regex(regex) => {
-            regex.captures(stdout)?.get(1)?.as_str().trim().parse().ok()
-        }
+        MetricExtractor::Regex(regex) => regex.captures(stdout)?.get(1)?.as_str().trim().parse().ok(),
         MetricExtractor::Json(path) => {
             let document: serde_json::Value = serde_json::from_str(stdout).ok()?;
             crate::jsonpath::as_number(path.find(&document)?)
@@ -283,10 +255,7 @@ pub fn parse_nagios(stdout: &str) -> PluginOutput {
             perf.push_str(more);
         }
     }
-    PluginOutput {
-        text: text.to_string(),
-        perfdata: parse_perfdata(&perf),
-    }
+    PluginOutput { text: text.to_string(), perfdata: parse_perfdata(&perf) }
 }
 
 /// `'label'=value[UOM];[warn];[crit];[min];[max]` items, space separated; labels may be
@@ -316,10 +285,7 @@ pub fn parse_perfdata(text: &str) -> Vec<(String, f64)> {
                 }
                 end += 1;
             }
-            let label = chars[start..end.min(chars.len())]
-                .iter()
-                .collect::<String>()
-                .replace("''", "'");
+            let label = chars[start..end.min(chars.len())].iter().collect::<String>().replace("''", "'");
             i = end + 1;
             label
         } else {
@@ -343,10 +309,8 @@ pub fn parse_perfdata(text: &str) -> Vec<(String, f64)> {
         }
         let item: String = chars[start..i].iter().collect();
         let value = item.split(';').next().unwrap_or("");
-        let number: String = value
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
-            .collect();
+        let number: String =
+            value.chars().take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')).collect();
         if let Ok(value) = number.parse::<f64>()
             && !label.is_empty()
         {
@@ -367,16 +331,9 @@ mod tests {
         assert_eq!(parsed.text, "DISK OK - free space: / 3326 MB (56%);");
         assert_eq!(
             parsed.perfdata,
-            vec![
-                ("/".to_string(), 2643.0),
-                ("inode ratio".to_string(), 12.0),
-                ("/boot".to_string(), 68.0)
-            ]
+            vec![("/".to_string(), 2643.0), ("inode ratio".to_string(), 12.0), ("/boot".to_string(), 68.0)]
         );
-        assert_eq!(
-            parse_perfdata("load1=0.250;8;12;0 load5=U;;"),
-            vec![("load1".to_string(), 0.25)]
-        );
+        assert_eq!(parse_perfdata("load1=0.250;8;12;0 load5=U;;"), vec![("load1".to_string(), 0.25)]);
         assert_eq!(parse_nagios("PING OK").perfdata, vec![]);
     }
 }

@@ -87,11 +87,7 @@ fn inspect(config: &FileCheck) -> Observation {
     let Some((path, meta, modified)) = newest else {
         return Observation::fail(format!("{shown} matches files that cannot be read"));
     };
-    let age_s = SystemTime::now()
-        .duration_since(modified)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-        .round();
+    let age_s = SystemTime::now().duration_since(modified).map(|d| d.as_secs_f64()).unwrap_or(0.0).round();
     let mut observation = Observation::pass("")
         .metric("count", matches.len() as f64)
         .metric("age_s", age_s)
@@ -145,17 +141,11 @@ fn inspect(config: &FileCheck) -> Observation {
         let actual = content.trim();
         if actual != expected.as_str().trim() {
             let shown_actual: String = actual.chars().take(80).collect();
-            failures.push(format!(
-                "is {shown_actual:?}, expected {:?}",
-                expected.as_str().trim()
-            ));
+            failures.push(format!("is {shown_actual:?}, expected {:?}", expected.as_str().trim()));
         }
     }
-    let value_note = observation
-        .metrics
-        .get("value")
-        .map(|v| format!(", value {}", format_number(*v)))
-        .unwrap_or_default();
+    let value_note =
+        observation.metrics.get("value").map(|v| format!(", value {}", format_number(*v))).unwrap_or_default();
     let summary = format!(
         "{name}: {} bytes, modified {} ago{value_note}",
         meta.len(),

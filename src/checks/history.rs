@@ -50,47 +50,26 @@ use crate::outcome::{Observation, format_number};
 
 /// Stored samples of a metric: (Unix seconds, value), oldest first.
 pub trait MetricHistory: Send + Sync {
-    fn samples(
-        &self,
-        playbook: &str,
-        check: &str,
-        metric: &str,
-        since: i64,
-    ) -> Result<Vec<(i64, f64)>, String>;
+    fn samples(&self, playbook: &str, check: &str, metric: &str, since: i64) -> Result<Vec<(i64, f64)>, String>;
 }
 
 pub async fn probe(config: &HistoryCheck, ctx: &ProbeContext<'_>) -> Observation {
     let Some(history) = ctx.engine.history.clone() else {
         return Observation::unknown("no stored history (this run keeps no state: --no-store)");
     };
-    let playbook = config
-        .playbook
-        .as_ref()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| ctx.playbook.to_string());
+    let playbook = config.playbook.as_ref().map(|p| p.as_str().to_string()).unwrap_or_else(|| ctx.playbook.to_string());
     let check = config.check.as_str().to_string();
     let metric = config.metric.as_str().to_string();
-    let over = config
-        .over
-        .map(|d| d.get())
-        .unwrap_or(std::time::Duration::from_secs(90 * 86_400));
+    let over = config.over.map(|d| d.get()).unwrap_or(std::time::Duration::from_secs(90 * 86_400));
     let aggregate = config.aggregate.unwrap_or_default();
     let since = jiff::Timestamp::now().as_second() - over.as_secs() as i64;
     let (p, c, m) = (playbook.clone(), check.clone(), metric.clone());
-    let samples = match tokio::task::spawn_blocking(move || history.samples(&p, &c, &m, since))
-        .await
-    {
+    let samples = match tokio::task::spawn_blocking(move || history.samples(&p, &c, &m, since)).await {
         Ok(Ok(samples)) => samples,
         Ok(Err(message)) => return Observation::unknown(format!("cannot read history: {message}")),
         Err(error) => return Observation::unknown(format!("cannot read history: {error}")),
     };
-    let min_samples = config
-        .min_samples
-        .unwrap_or(if aggregate == Aggregate::SlopePerDay {
-            2
-        } else {
-            1
-        }) as usize;
+    let min_samples = config.min_samples.unwrap_or(if aggregate == Aggregate::SlopePerDay { 2 } else { 1 }) as usize;
     let what = format!("{playbook}/{check}/{metric}");
     if samples.len() < min_samples.max(1) {
         return Observation::unknown(format!(
@@ -148,18 +127,11 @@ pub fn aggregate_samples(samples: &[(i64, f64)], aggregate: Aggregate) -> Option
             }
             // Least squares over days since the first sample.
             let t0 = samples[0].0;
-            let xs: Vec<f64> = samples
-                .iter()
-                .map(|(t, _)| (t - t0) as f64 / 86_400.0)
-                .collect();
+            let xs: Vec<f64> = samples.iter().map(|(t, _)| (t - t0) as f64 / 86_400.0).collect();
             let n = xs.len() as f64;
             let mean_x = xs.iter().sum::<f64>() / n;
             let mean_y = values.iter().sum::<f64>() / n;
-            let covariance: f64 = xs
-                .iter()
-                .zip(&values)
-                .map(|(x, y)| (x - mean_x) * (y - mean_y))
-                .sum();
+            let covariance: f64 = xs.iter().zip(&values).map(|(x, y)| (x - mean_x) * (y - mean_y)).sum();
             let variance: f64 = xs.iter().map(|x| (x - mean_x).powi(2)).sum();
             if variance == 0.0 {
                 return None;

@@ -44,8 +44,7 @@ pub struct HttpExpect {
 }
 
 impl HttpCheck {
-    pub const METRICS: &'static [&'static str] =
-        &["status_code", "latency_ms", "body_bytes", "cert_days_left"];
+    pub const METRICS: &'static [&'static str] = &["status_code", "latency_ms", "body_bytes", "cert_days_left"];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -71,25 +70,15 @@ fn is_sensitive_header(name: &str) -> bool {
 
 pub async fn probe(config: &HttpCheck, ctx: &ProbeContext<'_>) -> Observation {
     let verify = config.tls_verify.unwrap_or(true);
-    let client = match ctx
-        .engine
-        .http
-        .get(verify, config.follow_redirects.unwrap_or(true))
-    {
+    let client = match ctx.engine.http.get(verify, config.follow_redirects.unwrap_or(true)) {
         Ok(client) => client,
         Err(message) => return Observation::unknown(message),
     };
-    let method = config
-        .method
-        .as_ref()
-        .map(|m| m.as_str().to_ascii_uppercase())
-        .unwrap_or_else(|| "GET".into());
+    let method = config.method.as_ref().map(|m| m.as_str().to_ascii_uppercase()).unwrap_or_else(|| "GET".into());
     let Ok(method) = reqwest::Method::from_bytes(method.as_bytes()) else {
         return Observation::unknown(format!("`{method}` is not an HTTP method"));
     };
-    let mut request = client
-        .request(method, config.url.as_str())
-        .timeout(ctx.timeout);
+    let mut request = client.request(method, config.url.as_str()).timeout(ctx.timeout);
     for (name, value) in config.headers.iter().flatten() {
         if is_sensitive_header(name) {
             crate::secret::register(value.as_str());
@@ -107,9 +96,8 @@ pub async fn probe(config: &HttpCheck, ctx: &ProbeContext<'_>) -> Observation {
     };
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let status = response.status();
-    let mut observation = Observation::pass("")
-        .metric("status_code", f64::from(status.as_u16()))
-        .metric("latency_ms", round(latency_ms));
+    let mut observation =
+        Observation::pass("").metric("status_code", f64::from(status.as_u16())).metric("latency_ms", round(latency_ms));
     if let Some(days) = response
         .extensions()
         .get::<reqwest::tls::TlsInfo>()
@@ -131,10 +119,8 @@ pub async fn probe(config: &HttpCheck, ctx: &ProbeContext<'_>) -> Observation {
             }
             Ok(None) => break,
             Err(error) => {
-                let mut failed = Observation::fail(format!(
-                    "reading the body failed: {}",
-                    describe_error(&error, verify)
-                ));
+                let mut failed =
+                    Observation::fail(format!("reading the body failed: {}", describe_error(&error, verify)));
                 failed.metrics = observation.metrics;
                 return failed;
             }
@@ -158,12 +144,7 @@ pub async fn probe(config: &HttpCheck, ctx: &ProbeContext<'_>) -> Observation {
     let mut failures = Vec::new();
     if !status_ok {
         let wanted = match expect.and_then(|e| e.status.as_ref()) {
-            Some(codes) => codes
-                .0
-                .iter()
-                .map(|c| c.to_string())
-                .collect::<Vec<_>>()
-                .join(" or "),
+            Some(codes) => codes.0.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" or "),
             None => "2xx".into(),
         };
         failures.push(format!("expected status {wanted}, got {}", status.as_u16()));
@@ -217,11 +198,7 @@ fn round(value: f64) -> f64 {
 
 fn excerpt(text: &str) -> String {
     let trimmed: String = text.trim().chars().take(300).collect();
-    if text.trim().chars().count() > 300 {
-        format!("{trimmed}…")
-    } else {
-        trimmed
-    }
+    if text.trim().chars().count() > 300 { format!("{trimmed}…") } else { trimmed }
 }
 
 /// A sentence for a reqwest error: what went wrong, not the error chain's noise.
@@ -231,10 +208,7 @@ pub fn describe_error(error: &reqwest::Error, verify: bool) -> String {
     if error.is_timeout() || lower.contains("timed out") || lower.contains("deadline has elapsed") {
         return "timed out waiting for the response".into();
     }
-    if error.is_redirect()
-        || lower.contains("too many redirects")
-        || lower.contains("redirect loop")
-    {
+    if error.is_redirect() || lower.contains("too many redirects") || lower.contains("redirect loop") {
         return "too many redirects (a redirect loop?)".into();
     }
     if lower.contains("connection refused") {
@@ -265,10 +239,7 @@ pub fn describe_error(error: &reqwest::Error, verify: bool) -> String {
     if lower.contains("connection reset") {
         return "the connection was reset by the server".into();
     }
-    if lower.contains("connection closed")
-        || lower.contains("incomplete message")
-        || lower.contains("unexpected eof")
-    {
+    if lower.contains("connection closed") || lower.contains("incomplete message") || lower.contains("unexpected eof") {
         return "the server closed the connection without an answer".into();
     }
     crate::secret::scrub_owned(last_cause(&chain))
@@ -277,13 +248,7 @@ pub fn describe_error(error: &reqwest::Error, verify: bool) -> String {
 fn host_of(error: &reqwest::Error) -> String {
     error
         .url()
-        .map(|u| {
-            format!(
-                "{}{}",
-                u.host_str().unwrap_or("?"),
-                u.port().map(|p| format!(":{p}")).unwrap_or_default()
-            )
-        })
+        .map(|u| format!("{}{}", u.host_str().unwrap_or("?"), u.port().map(|p| format!(":{p}")).unwrap_or_default()))
         .unwrap_or_else(|| "?".into())
 }
 

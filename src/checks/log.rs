@@ -112,9 +112,7 @@ fn fingerprint(file: &Path, offset: u64) -> u64 {
     if read.is_err() {
         return 0;
     }
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
-    })
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3))
 }
 
 struct Scan<'a> {
@@ -153,11 +151,7 @@ pub async fn probe(config: &LogCheck, ctx: &ProbeContext<'_>) -> Observation {
     let thresholds_decide = ctx.wants("matches");
     let result = tokio::task::spawn_blocking(move || {
         let key = |file: &Path| {
-            crate::engine::state::StateKey::new(
-                &key_base.0,
-                &key_base.1,
-                &format!("log-offset:{}", file.display()),
-            )
+            crate::engine::state::StateKey::new(&key_base.0, &key_base.1, &format!("log-offset:{}", file.display()))
         };
         scan(&config, &*state, &key, thresholds_decide)
     })
@@ -170,9 +164,7 @@ pub async fn probe(config: &LogCheck, ctx: &ProbeContext<'_>) -> Observation {
 
 fn default_pattern() -> &'static regex::Regex {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
-    PATTERN.get_or_init(|| {
-        regex::Regex::new(LogCheck::DEFAULT_PATTERN).expect("the default pattern compiles")
-    })
+    PATTERN.get_or_init(|| regex::Regex::new(LogCheck::DEFAULT_PATTERN).expect("the default pattern compiles"))
 }
 
 fn scan(
@@ -184,28 +176,19 @@ fn scan(
     let pattern = config.path.resolved().to_string_lossy().into_owned();
     let shown = config.path.written().to_string();
     let mut files: Vec<PathBuf> = match glob::glob(&pattern) {
-        Ok(paths) => paths
-            .filter_map(Result::ok)
-            .filter(|p| p.is_file())
-            .collect(),
+        Ok(paths) => paths.filter_map(Result::ok).filter(|p| p.is_file()).collect(),
         Err(error) => return Observation::unknown(format!("invalid glob `{shown}`: {error}")),
     };
     files.sort();
     if files.is_empty() {
         return Observation::unknown(format!("no log file matches {shown}"));
     }
-    let regex = config
-        .pattern
-        .as_ref()
-        .and_then(|p| p.regex())
-        .unwrap_or_else(|| default_pattern());
+    let regex = config.pattern.as_ref().and_then(|p| p.regex()).unwrap_or_else(|| default_pattern());
     let since = config.since.unwrap_or(LogSince::New);
     let now = jiff::Timestamp::now().as_second();
     let mut scan = Scan {
         regex,
-        max_lines: config
-            .max_lines
-            .unwrap_or(crate::playbook::default::LOG_LINES) as usize,
+        max_lines: config.max_lines.unwrap_or(crate::playbook::default::LOG_LINES) as usize,
         matches: 0,
         lines: 0,
         kept: Vec::new(),
@@ -218,9 +201,7 @@ fn scan(
     for file in &files {
         let result = match since {
             LogSince::New => scan_new(file, state, &key(file), &mut scan),
-            LogSince::Window(window) => {
-                scan_window(file, now - window.get().as_secs() as i64, &mut scan)
-            }
+            LogSince::Window(window) => scan_window(file, now - window.get().as_secs() as i64, &mut scan),
         };
         if let Err(error) = result {
             scan.notes.push(format!("{}: {error}", file.display()));
@@ -230,17 +211,9 @@ fn scan(
         LogSince::New => "since the last run".to_string(),
         LogSince::Window(d) => format!("in the last {}", crate::duration::format(d.get())),
     };
-    let files_word = if files.len() == 1 {
-        "file".to_string()
-    } else {
-        format!("{} files", files.len())
-    };
+    let files_word = if files.len() == 1 { "file".to_string() } else { format!("{} files", files.len()) };
     let message = if scan.matches == 0 {
-        format!(
-            "no match of /{}/ in {} lines {scope} ({files_word})",
-            regex.as_str(),
-            scan.lines
-        )
+        format!("no match of /{}/ in {} lines {scope} ({files_word})", regex.as_str(), scan.lines)
     } else {
         format!(
             "{} match{} {scope} in {} lines ({files_word}); first: {}",
@@ -250,14 +223,9 @@ fn scan(
             scan.kept.first().cloned().unwrap_or_default()
         )
     };
-    let mut observation = if scan.matches > 0 && !thresholds_decide {
-        Observation::fail(message)
-    } else {
-        Observation::pass(message)
-    };
-    observation = observation
-        .metric("matches", scan.matches as f64)
-        .metric("lines", scan.lines as f64);
+    let mut observation =
+        if scan.matches > 0 && !thresholds_decide { Observation::fail(message) } else { Observation::pass(message) };
+    observation = observation.metric("matches", scan.matches as f64).metric("lines", scan.lines as f64);
     for note in scan.notes {
         observation = observation.detail(note);
     }
@@ -276,35 +244,19 @@ fn scan_new(
     scan: &mut Scan<'_>,
 ) -> std::io::Result<()> {
     let meta = std::fs::metadata(file)?;
-    let current = Offset {
-        dev: meta.dev(),
-        ino: meta.ino(),
-        offset: 0,
-        tail: 0,
-    };
+    let current = Offset { dev: meta.dev(), ino: meta.ino(), offset: 0, tail: 0 };
     let stored: Option<Offset> = state.load(key).and_then(|t| serde_json::from_str(&t).ok());
     let start = match stored {
         None => {
             // First run: start watching at the end rather than replaying history.
-            scan.notes.push(format!(
-                "{}: first run, watching from the end ({} bytes)",
-                file.display(),
-                meta.len()
-            ));
-            let end = Offset {
-                offset: meta.len(),
-                tail: fingerprint(file, meta.len()),
-                ..current
-            };
+            scan.notes.push(format!("{}: first run, watching from the end ({} bytes)", file.display(), meta.len()));
+            let end = Offset { offset: meta.len(), tail: fingerprint(file, meta.len()), ..current };
             state.save(key, &serde_json::to_string(&end).unwrap_or_default());
             return Ok(());
         }
         Some(stored) if stored.dev == current.dev && stored.ino == current.ino => {
             if meta.len() < stored.offset || fingerprint(file, stored.offset) != stored.tail {
-                scan.notes.push(format!(
-                    "{}: truncated or rewritten, reading from the start",
-                    file.display()
-                ));
+                scan.notes.push(format!("{}: truncated or rewritten, reading from the start", file.display()));
                 0
             } else {
                 stored.offset
@@ -314,26 +266,16 @@ fn scan_new(
             // Rotated: finish the old file (now renamed beside it) from where we were.
             match find_rotated(file, stored.dev, stored.ino) {
                 Some(old) => {
-                    scan.notes.push(format!(
-                        "{}: rotated; finished {} first",
-                        file.display(),
-                        old.display()
-                    ));
+                    scan.notes.push(format!("{}: rotated; finished {} first", file.display(), old.display()));
                     read_lines(&old, stored.offset, scan, true)?;
                 }
-                None => scan
-                    .notes
-                    .push(format!("{}: rotated; the old file is gone", file.display())),
+                None => scan.notes.push(format!("{}: rotated; the old file is gone", file.display())),
             }
             0
         }
     };
     let end = read_lines(file, start, scan, true)?;
-    let saved = Offset {
-        offset: end,
-        tail: fingerprint(file, end),
-        ..current
-    };
+    let saved = Offset { offset: end, tail: fingerprint(file, end), ..current };
     state.save(key, &serde_json::to_string(&saved).unwrap_or_default());
     Ok(())
 }
@@ -343,26 +285,16 @@ fn scan_new(
 fn find_rotated(file: &Path, dev: u64, ino: u64) -> Option<PathBuf> {
     let dir = file.parent()?;
     let stem = file.file_name()?.to_string_lossy().into_owned();
-    std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| {
-            p != file
-                && p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with(&stem))
-                && std::fs::metadata(p).is_ok_and(|m| m.dev() == dev && m.ino() == ino)
-        })
+    std::fs::read_dir(dir).ok()?.filter_map(Result::ok).map(|e| e.path()).find(|p| {
+        p != file
+            && p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(&stem))
+            && std::fs::metadata(p).is_ok_and(|m| m.dev() == dev && m.ino() == ino)
+    })
 }
 
 /// Reads whole lines from `start`; returns the offset after the last complete line (a
 /// line still being written is left for the next run).
-fn read_lines(
-    file: &Path,
-    start: u64,
-    scan: &mut Scan<'_>,
-    complete_only: bool,
-) -> std::io::Result<u64> {
+fn read_lines(file: &Path, start: u64, scan: &mut Scan<'_>, complete_only: bool) -> std::io::Result<u64> {
     let mut handle = std::fs::File::open(file)?;
     let len = handle.metadata()?.len();
     let mut position = start;
@@ -420,11 +352,7 @@ fn scan_window(file: &Path, not_before: i64, scan: &mut Scan<'_>) -> std::io::Re
     if start > 0 {
         let mut skipped = Vec::new();
         reader.read_until(b'\n', &mut skipped)?;
-        scan.notes.push(format!(
-            "{}: scanned the last {} MiB",
-            file.display(),
-            SCAN_LIMIT / 1024 / 1024
-        ));
+        scan.notes.push(format!("{}: scanned the last {} MiB", file.display(), SCAN_LIMIT / 1024 / 1024));
     }
     let this_year = jiff::Zoned::now().year();
     let mut last: Option<i64> = None;
@@ -452,55 +380,33 @@ pub fn line_timestamp(line: &str, this_year: i16) -> Option<i64> {
     static CLF: OnceLock<regex::Regex> = OnceLock::new();
     let head: String = line.chars().take(64).collect();
     let iso = ISO.get_or_init(|| {
-        regex::Regex::new(
-            r"^\[?(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?",
-        )
-        .unwrap()
+        regex::Regex::new(r"^\[?(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?").unwrap()
     });
     if let Some(c) = iso.captures(&head) {
         let civil = format!("{}T{}", &c[1], &c[2]);
         let datetime: jiff::civil::DateTime = civil.parse().ok()?;
         return match c.get(4).map(|m| m.as_str()) {
-            Some("Z") => datetime
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .ok()
-                .map(|z| z.timestamp().as_second()),
+            Some("Z") => datetime.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp().as_second()),
             Some(offset) => {
                 let offset = offset.replace(':', "");
                 let sign = if offset.starts_with('-') { -1 } else { 1 };
                 let hours: i32 = offset.get(1..3)?.parse().ok()?;
                 let minutes: i32 = offset.get(3..5)?.parse().ok()?;
-                let utc = datetime
-                    .to_zoned(jiff::tz::TimeZone::UTC)
-                    .ok()?
-                    .timestamp()
-                    .as_second();
+                let utc = datetime.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp().as_second();
                 Some(utc - i64::from(sign * (hours * 3600 + minutes * 60)))
             }
-            None => datetime
-                .to_zoned(jiff::tz::TimeZone::system())
-                .ok()
-                .map(|z| z.timestamp().as_second()),
+            None => datetime.to_zoned(jiff::tz::TimeZone::system()).ok().map(|z| z.timestamp().as_second()),
         };
     }
-    let syslog = SYSLOG.get_or_init(|| {
-        regex::Regex::new(r"^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})").unwrap()
-    });
+    let syslog =
+        SYSLOG.get_or_init(|| regex::Regex::new(r"^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})").unwrap());
     if let Some(c) = syslog.captures(&head) {
         let month = month_number(&c[1])?;
-        let time = jiff::civil::time(
-            c[3].parse().ok()?,
-            c[4].parse().ok()?,
-            c[5].parse().ok()?,
-            0,
-        );
+        let time = jiff::civil::time(c[3].parse().ok()?, c[4].parse().ok()?, c[5].parse().ok()?, 0);
         let mut year = this_year;
         let make = |year: i16| -> Option<i64> {
             let date = jiff::civil::Date::new(year, month, c[2].parse().ok()?).ok()?;
-            date.to_datetime(time)
-                .to_zoned(jiff::tz::TimeZone::system())
-                .ok()
-                .map(|z| z.timestamp().as_second())
+            date.to_datetime(time).to_zoned(jiff::tz::TimeZone::system()).ok().map(|z| z.timestamp().as_second())
         };
         let mut at = make(year)?;
         // December lines read in January belong to last year.
@@ -511,27 +417,12 @@ pub fn line_timestamp(line: &str, this_year: i16) -> Option<i64> {
         return Some(at);
     }
     let clf = CLF.get_or_init(|| {
-        regex::Regex::new(
-            r"\[(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\]",
-        )
-        .unwrap()
+        regex::Regex::new(r"\[(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\]").unwrap()
     });
     if let Some(c) = clf.captures(line) {
-        let date =
-            jiff::civil::Date::new(c[3].parse().ok()?, month_number(&c[2])?, c[1].parse().ok()?)
-                .ok()?;
-        let time = jiff::civil::time(
-            c[4].parse().ok()?,
-            c[5].parse().ok()?,
-            c[6].parse().ok()?,
-            0,
-        );
-        let utc = date
-            .to_datetime(time)
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .ok()?
-            .timestamp()
-            .as_second();
+        let date = jiff::civil::Date::new(c[3].parse().ok()?, month_number(&c[2])?, c[1].parse().ok()?).ok()?;
+        let time = jiff::civil::time(c[4].parse().ok()?, c[5].parse().ok()?, c[6].parse().ok()?, 0);
+        let utc = date.to_datetime(time).to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp().as_second();
         let sign: i64 = if &c[7] == "-" { -1 } else { 1 };
         let offset = c[8].parse::<i64>().ok()? * 3600 + c[9].parse::<i64>().ok()? * 60;
         return Some(utc - sign * offset);
@@ -540,9 +431,7 @@ pub fn line_timestamp(line: &str, this_year: i16) -> Option<i64> {
 }
 
 fn month_number(name: &str) -> Option<i8> {
-    let months = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     months.iter().position(|m| *m == name).map(|i| i as i8 + 1)
 }
 
@@ -552,19 +441,10 @@ mod tests {
 
     #[test]
     fn timestamps_of_common_formats() {
+        assert_eq!(line_timestamp("2026-11-22T10:00:00Z ERROR x", 2026), Some(1_795_341_600));
+        assert_eq!(line_timestamp("[2026-11-22 10:00:00.123+01:00] ERROR x", 2026), Some(1_795_338_000));
         assert_eq!(
-            line_timestamp("2026-11-22T10:00:00Z ERROR x", 2026),
-            Some(1_795_341_600)
-        );
-        assert_eq!(
-            line_timestamp("[2026-11-22 10:00:00.123+01:00] ERROR x", 2026),
-            Some(1_795_338_000)
-        );
-        assert_eq!(
-            line_timestamp(
-                "127.0.0.1 - - [22/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 500",
-                2026
-            ),
+            line_timestamp("127.0.0.1 - - [22/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 500", 2026),
             Some(1_795_341_600)
         );
         assert!(line_timestamp("Nov 22 10:00:00 host app[1]: error", 2026).is_some());

@@ -49,10 +49,7 @@ pub async fn probe(config: &ProcessCheck, ctx: &ProbeContext<'_>) -> Observation
     let name = config.name.as_ref().map(|n| n.as_str().to_string());
     let pattern = config.pattern.as_ref().and_then(|p| p.regex().cloned());
     let want_cpu = ctx.wants("cpu_percent");
-    let found = tokio::task::spawn_blocking(move || {
-        scan(&reader, name.as_deref(), pattern.as_ref(), want_cpu)
-    })
-    .await;
+    let found = tokio::task::spawn_blocking(move || scan(&reader, name.as_deref(), pattern.as_ref(), want_cpu)).await;
     let found = match found {
         Ok(Ok(found)) => found,
         Ok(Err(message)) => return Observation::unknown(message),
@@ -65,30 +62,20 @@ pub async fn probe(config: &ProcessCheck, ctx: &ProbeContext<'_>) -> Observation
     };
     let count = found.len() as u32;
     let rss_mb = found.iter().map(|f| f.rss).sum::<u64>() as f64 / (1024.0 * 1024.0);
-    let mut observation = Observation::pass("")
-        .metric("count", f64::from(count))
-        .metric("rss_mb", (rss_mb * 10.0).round() / 10.0);
+    let mut observation =
+        Observation::pass("").metric("count", f64::from(count)).metric("rss_mb", (rss_mb * 10.0).round() / 10.0);
     if ctx.wants("cpu_percent") {
-        observation = observation.metric(
-            "cpu_percent",
-            (found.iter().map(|f| f64::from(f.cpu)).sum::<f64>() * 10.0).round() / 10.0,
-        );
+        observation = observation
+            .metric("cpu_percent", (found.iter().map(|f| f64::from(f.cpu)).sum::<f64>() * 10.0).round() / 10.0);
     }
     let mut restart_note = String::new();
     if let Some(within) = config.restarts_within {
         let now = jiff::Timestamp::now().as_second();
         let within_s = within.get().as_secs() as i64;
         let key = ctx.state_key("process-samples");
-        let history: Vec<IdentitySample> = ctx
-            .engine
-            .state
-            .load(&key)
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
-        let current = IdentitySample {
-            at: now,
-            ids: found.iter().map(|f| (f.pid, f.start)).collect(),
-        };
+        let history: Vec<IdentitySample> =
+            ctx.engine.state.load(&key).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+        let current = IdentitySample { at: now, ids: found.iter().map(|f| (f.pid, f.start)).collect() };
         let count = restarts::from_identities(&history, &current, within_s, &ctx.runner_restarts());
         let kept = restarts::keep(history, current, |s| s.at, now, within_s);
         if let Ok(text) = serde_json::to_string(&kept) {
@@ -105,10 +92,8 @@ pub async fn probe(config: &ProcessCheck, ctx: &ProbeContext<'_>) -> Observation
         ));
     }
     let min = config.min.unwrap_or(1);
-    let summary = format!(
-        "{count} running {what}, {} MB RSS{restart_note}",
-        format_number((rss_mb * 10.0).round() / 10.0)
-    );
+    let summary =
+        format!("{count} running {what}, {} MB RSS{restart_note}", format_number((rss_mb * 10.0).round() / 10.0));
     if count < min {
         let message = if count == 0 {
             format!("no process matches {what}")
@@ -122,8 +107,7 @@ pub async fn probe(config: &ProcessCheck, ctx: &ProbeContext<'_>) -> Observation
     if let Some(max) = config.max
         && count > max
     {
-        let mut failed =
-            Observation::fail(format!("{count} {what} running, expected at most {max}"));
+        let mut failed = Observation::fail(format!("{count} {what} running, expected at most {max}"));
         failed.metrics = observation.metrics;
         failed.details = observation.details;
         return failed;
@@ -135,11 +119,7 @@ pub async fn probe(config: &ProcessCheck, ctx: &ProbeContext<'_>) -> Observation
 /// ", 2 restarts in the last 5m" (or "since the previous run 1h ago" when runs are further
 /// apart than the window).
 pub fn restart_sentence(count: restarts::Count, within: std::time::Duration) -> String {
-    let noun = if count.restarts == 1 {
-        "restart"
-    } else {
-        "restarts"
-    };
+    let noun = if count.restarts == 1 { "restart" } else { "restarts" };
     if count.approximate {
         format!(
             ", {} {noun} since the previous sample {} ago (runs are further apart than restarts_within {})",
@@ -148,11 +128,7 @@ pub fn restart_sentence(count: restarts::Count, within: std::time::Duration) -> 
             crate::duration::format(within)
         )
     } else {
-        format!(
-            ", {} {noun} in the last {}",
-            count.restarts,
-            crate::duration::format(within)
-        )
+        format!(", {} {noun} in the last {}", count.restarts, crate::duration::format(within))
     }
 }
 
@@ -163,9 +139,7 @@ fn scan(
     want_cpu: bool,
 ) -> Result<Vec<Found>, String> {
     let own = std::process::id();
-    let mut kind = ProcessRefreshKind::nothing()
-        .with_memory()
-        .with_cmd(UpdateKind::OnlyIfNotSet);
+    let mut kind = ProcessRefreshKind::nothing().with_memory().with_cmd(UpdateKind::OnlyIfNotSet);
     if want_cpu {
         kind = kind.with_cpu();
     }
@@ -187,27 +161,13 @@ fn scan(
             .filter(|p| match (name, pattern) {
                 (Some(name), _) => p.name().to_string_lossy() == name,
                 (None, Some(pattern)) => {
-                    let line = p
-                        .cmd()
-                        .iter()
-                        .map(|a| a.to_string_lossy())
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    let line = if line.is_empty() {
-                        p.name().to_string_lossy().into_owned()
-                    } else {
-                        line
-                    };
+                    let line = p.cmd().iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ");
+                    let line = if line.is_empty() { p.name().to_string_lossy().into_owned() } else { line };
                     pattern.is_match(&line)
                 }
                 _ => false,
             })
-            .map(|p| Found {
-                pid: p.pid().as_u32(),
-                start: p.start_time() as i64,
-                rss: p.memory(),
-                cpu: p.cpu_usage(),
-            })
+            .map(|p| Found { pid: p.pid().as_u32(), start: p.start_time() as i64, rss: p.memory(), cpu: p.cpu_usage() })
             .collect();
         found.sort_by_key(|f| f.pid);
         found

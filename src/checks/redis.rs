@@ -38,10 +38,7 @@ pub async fn probe(config: &RedisCheck, ctx: &ProbeContext<'_>) -> Observation {
     let mut info = match config.url.as_str().into_connection_info() {
         Ok(info) => info,
         Err(error) => {
-            return Observation::unknown(format!(
-                "invalid Redis URL: {}",
-                crate::secret::scrub(&error.to_string())
-            ));
+            return Observation::unknown(format!("invalid Redis URL: {}", crate::secret::scrub(&error.to_string())));
         }
     };
     let mut settings = info.redis_settings().clone();
@@ -60,10 +57,7 @@ pub async fn probe(config: &RedisCheck, ctx: &ProbeContext<'_>) -> Observation {
         .set_connection_timeout(Some(ctx.timeout))
         .set_response_timeout(Some(ctx.timeout));
     let started = Instant::now();
-    let mut connection = match client
-        .get_multiplexed_async_connection_with_config(&connection_config)
-        .await
-    {
+    let mut connection = match client.get_multiplexed_async_connection_with_config(&connection_config).await {
         Ok(connection) => connection,
         Err(error) => return Observation::fail(describe(&error)),
     };
@@ -86,16 +80,11 @@ pub async fn probe(config: &RedisCheck, ctx: &ProbeContext<'_>) -> Observation {
         .expect
         .as_ref()
         .map(|e| e.as_str().to_string())
-        .or_else(|| {
-            (words[0].eq_ignore_ascii_case("PING") && words.len() == 1).then(|| "PONG".to_string())
-        });
+        .or_else(|| (words[0].eq_ignore_ascii_case("PING") && words.len() == 1).then(|| "PONG".to_string()));
 
     let mut observation = Observation::pass("").metric("latency_ms", latency_ms);
     if let Some(fields) = &config.info {
-        let info_text: String = match redis::cmd("INFO")
-            .query_async::<String>(&mut connection)
-            .await
-        {
+        let info_text: String = match redis::cmd("INFO").query_async::<String>(&mut connection).await {
             Ok(text) => text,
             Err(error) => return Observation::fail(format!("INFO failed: {}", describe(&error))),
         };
@@ -104,22 +93,16 @@ pub async fn probe(config: &RedisCheck, ctx: &ProbeContext<'_>) -> Observation {
             match parsed.iter().find(|(k, _)| k == field) {
                 Some((_, value)) => match value.parse::<f64>() {
                     Ok(number) => observation = observation.metric(field.clone(), number),
-                    Err(_) => {
-                        observation = observation.detail(format!("{field}: {value} (not a number)"))
-                    }
+                    Err(_) => observation = observation.detail(format!("{field}: {value} (not a number)")),
                 },
                 None => observation = observation.detail(format!("INFO has no field `{field}`")),
             }
         }
     }
-    let shown_reply = crate::secret::scrub(&reply_text)
-        .chars()
-        .take(200)
-        .collect::<String>();
+    let shown_reply = crate::secret::scrub(&reply_text).chars().take(200).collect::<String>();
     match expected {
         Some(expected) if expected != reply_text => {
-            let mut failed =
-                Observation::fail(format!("expected reply {expected:?}, got {shown_reply:?}"));
+            let mut failed = Observation::fail(format!("expected reply {expected:?}, got {shown_reply:?}"));
             failed.metrics = observation.metrics;
             failed.details = observation.details;
             failed
@@ -134,11 +117,7 @@ pub async fn probe(config: &RedisCheck, ctx: &ProbeContext<'_>) -> Observation {
             observation.message = if extras.is_empty() {
                 format!("{shown_reply} in {}ms", format_number(latency_ms))
             } else {
-                format!(
-                    "{shown_reply} in {}ms ({})",
-                    format_number(latency_ms),
-                    extras.join(", ")
-                )
+                format!("{shown_reply} in {}ms ({})", format_number(latency_ms), extras.join(", "))
             };
             observation
         }
@@ -163,10 +142,9 @@ fn value_text(value: &Value) -> String {
         Value::Okay => "OK".into(),
         Value::Double(d) => format_number(*d),
         Value::Boolean(b) => b.to_string(),
-        Value::Array(items) | Value::Set(items) => format!(
-            "[{}]",
-            items.iter().map(value_text).collect::<Vec<_>>().join(", ")
-        ),
+        Value::Array(items) | Value::Set(items) => {
+            format!("[{}]", items.iter().map(value_text).collect::<Vec<_>>().join(", "))
+        }
         other => format!("{other:?}"),
     }
 }

@@ -17,9 +17,7 @@ const MAX_SAMPLES: usize = 500;
 pub type Interval = (i64, i64);
 
 fn in_any(intervals: &[Interval], at: i64) -> bool {
-    intervals
-        .iter()
-        .any(|(start, end)| at >= *start && at <= *end)
+    intervals.iter().any(|(start, end)| at >= *start && at <= *end)
 }
 
 /// Processes seen at one time: (pid, start time in Unix seconds).
@@ -50,10 +48,7 @@ pub struct Count {
 
 /// The index of the baseline sample for a window starting at `window_start`.
 fn baseline<T>(samples: &[T], at: impl Fn(&T) -> i64, window_start: i64) -> Option<usize> {
-    samples
-        .iter()
-        .position(|s| at(s) >= window_start)
-        .or_else(|| samples.len().checked_sub(1))
+    samples.iter().position(|s| at(s) >= window_start).or_else(|| samples.len().checked_sub(1))
 }
 
 /// Restarts seen as new process identities within `within` seconds before `current`.
@@ -65,11 +60,7 @@ pub fn from_identities(
 ) -> Count {
     let window_start = current.at - within;
     let Some(start) = baseline(history, |s| s.at, window_start) else {
-        return Count {
-            restarts: 0,
-            approximate: false,
-            span: 0,
-        };
+        return Count { restarts: 0, approximate: false, span: 0 };
     };
     let mut sequence: Vec<&IdentitySample> = history[start..].iter().collect();
     sequence.push(current);
@@ -77,48 +68,23 @@ pub fn from_identities(
     // restarts: only births that replace a vanished process count.
     let mut replaced = 0;
     for pair in sequence.windows(2) {
-        let vanished = pair[0]
-            .ids
-            .iter()
-            .filter(|id| !pair[1].ids.contains(id))
-            .count() as u32;
-        let born = pair[1]
-            .ids
-            .iter()
-            .filter(|id| !pair[0].ids.contains(id) && !in_any(runner, id.1))
-            .count() as u32;
+        let vanished = pair[0].ids.iter().filter(|id| !pair[1].ids.contains(id)).count() as u32;
+        let born = pair[1].ids.iter().filter(|id| !pair[0].ids.contains(id) && !in_any(runner, id.1)).count() as u32;
         replaced += vanished.min(born);
     }
     let first = sequence[0].at;
-    Count {
-        restarts: replaced,
-        approximate: first < window_start,
-        span: current.at - first,
-    }
+    Count { restarts: replaced, approximate: first < window_start, span: current.at - first }
 }
 
 /// Restarts as the growth of a manager's counter within `within` seconds before `current`.
-pub fn from_counter(
-    history: &[CounterSample],
-    current: &CounterSample,
-    within: i64,
-    runner: &[Interval],
-) -> Count {
+pub fn from_counter(history: &[CounterSample], current: &CounterSample, within: i64, runner: &[Interval]) -> Count {
     let window_start = current.at - within;
     let Some(start) = baseline(history, |s| s.at, window_start) else {
-        return Count {
-            restarts: 0,
-            approximate: false,
-            span: 0,
-        };
+        return Count { restarts: 0, approximate: false, span: 0 };
     };
     let base = &history[start];
     // A counter that went down was reset (the manager restarted): count from zero.
-    let mut restarts = if current.counter >= base.counter {
-        current.counter - base.counter
-    } else {
-        current.counter
-    };
+    let mut restarts = if current.counter >= base.counter { current.counter - base.counter } else { current.counter };
     if restarts > 0 && current.started.is_some_and(|s| in_any(runner, s)) {
         restarts -= 1;
     }
@@ -131,19 +97,10 @@ pub fn from_counter(
 
 /// Appends `sample` and drops samples older than twice the window (keeping at least the
 /// newest one before it, the next count's baseline).
-pub fn keep<T: Clone>(
-    mut history: Vec<T>,
-    sample: T,
-    at: impl Fn(&T) -> i64,
-    now: i64,
-    within: i64,
-) -> Vec<T> {
+pub fn keep<T: Clone>(mut history: Vec<T>, sample: T, at: impl Fn(&T) -> i64, now: i64, within: i64) -> Vec<T> {
     history.push(sample);
     let horizon = now - 2 * within.max(1);
-    let first_recent = history
-        .iter()
-        .position(|s| at(s) >= horizon)
-        .unwrap_or(history.len() - 1);
+    let first_recent = history.iter().position(|s| at(s) >= horizon).unwrap_or(history.len() - 1);
     let keep_from = first_recent.saturating_sub(1);
     let mut kept: Vec<T> = history.split_off(keep_from);
     if kept.len() > MAX_SAMPLES {
@@ -157,72 +114,30 @@ mod tests {
     use super::*;
 
     fn ids(at: i64, ids: &[(u32, i64)]) -> IdentitySample {
-        IdentitySample {
-            at,
-            ids: ids.to_vec(),
-        }
+        IdentitySample { at, ids: ids.to_vec() }
     }
 
     #[test]
     fn identities_count_replacements_within_the_window() {
-        let history = vec![
-            ids(0, &[(1, 0)]),
-            ids(60, &[(2, 50)]),
-            ids(120, &[(3, 110)]),
-        ];
+        let history = vec![ids(0, &[(1, 0)]), ids(60, &[(2, 50)]), ids(120, &[(3, 110)])];
         let now = ids(180, &[(4, 170)]);
         // Window of 150 s: baseline is the sample at 60 (the oldest inside), then 2 restarts.
         let count = from_identities(&history, &now, 150, &[]);
-        assert_eq!(
-            count,
-            Count {
-                restarts: 2,
-                approximate: false,
-                span: 120
-            }
-        );
+        assert_eq!(count, Count { restarts: 2, approximate: false, span: 120 });
         // A restart inside runner's own interval is not counted.
-        assert_eq!(
-            from_identities(&history, &now, 150, &[(165, 175)]).restarts,
-            1
-        );
+        assert_eq!(from_identities(&history, &now, 150, &[(165, 175)]).restarts, 1);
         // Scale-up is not a restart.
-        assert_eq!(
-            from_identities(&[ids(0, &[(1, 0)])], &ids(60, &[(1, 0), (2, 55)]), 300, &[]).restarts,
-            0
-        );
+        assert_eq!(from_identities(&[ids(0, &[(1, 0)])], &ids(60, &[(1, 0), (2, 55)]), 300, &[]).restarts, 0);
     }
 
     #[test]
     fn counters_count_growth_and_resets() {
-        let history = vec![CounterSample {
-            at: 0,
-            counter: 3,
-            started: None,
-        }];
-        let now = CounterSample {
-            at: 3600,
-            counter: 9,
-            started: Some(3500),
-        };
+        let history = vec![CounterSample { at: 0, counter: 3, started: None }];
+        let now = CounterSample { at: 3600, counter: 9, started: Some(3500) };
         let count = from_counter(&history, &now, 300, &[]);
-        assert_eq!(
-            count,
-            Count {
-                restarts: 6,
-                approximate: true,
-                span: 3600
-            }
-        );
-        assert_eq!(
-            from_counter(&history, &now, 300, &[(3490, 3510)]).restarts,
-            5
-        );
-        let reset = CounterSample {
-            at: 60,
-            counter: 1,
-            started: None,
-        };
+        assert_eq!(count, Count { restarts: 6, approximate: true, span: 3600 });
+        assert_eq!(from_counter(&history, &now, 300, &[(3490, 3510)]).restarts, 5);
+        let reset = CounterSample { at: 60, counter: 1, started: None };
         assert_eq!(from_counter(&history, &reset, 300, &[]).restarts, 1);
         assert_eq!(from_counter(&[], &now, 300, &[]).restarts, 0);
     }

@@ -68,9 +68,7 @@ fn systemd_running() -> bool {
 /// Finds a program on PATH.
 pub fn on_path(program: &str) -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
+    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
 }
 
 /// Resolves `auto` to the first manager present; `Err` says why none is.
@@ -82,12 +80,16 @@ pub fn resolve_manager(manager: Manager) -> Result<Manager, String> {
         Manager::Auto => false,
     };
     match manager {
-        Manager::Auto => [Manager::Systemd, Manager::Launchd, Manager::Pm2]
-            .into_iter()
-            .find(|m| available(*m))
-            .ok_or_else(|| "no service manager found: systemd is not running, and neither launchctl nor pm2 is installed".to_string()),
+        Manager::Auto => {
+            [Manager::Systemd, Manager::Launchd, Manager::Pm2].into_iter().find(|m| available(*m)).ok_or_else(|| {
+                "no service manager found: systemd is not running, and neither launchctl nor pm2 is installed"
+                    .to_string()
+            })
+        }
         Manager::Systemd if !available(Manager::Systemd) => Err("systemd is not running on this machine".into()),
-        Manager::Launchd if !available(Manager::Launchd) => Err("launchctl is not installed (launchd is macOS only)".into()),
+        Manager::Launchd if !available(Manager::Launchd) => {
+            Err("launchctl is not installed (launchd is macOS only)".into())
+        }
         Manager::Pm2 if !available(Manager::Pm2) => Err("pm2 is not installed (npm install -g pm2)".into()),
         other => Ok(other),
     }
@@ -124,8 +126,7 @@ pub async fn probe(config: &ServiceCheck, ctx: &ProbeContext<'_>) -> Observation
     if !state.found {
         return Observation::fail(format!("{who} has no service `{name}`")).metric("active", 0.0);
     }
-    let mut observation =
-        Observation::pass("").metric("active", if state.active { 1.0 } else { 0.0 });
+    let mut observation = Observation::pass("").metric("active", if state.active { 1.0 } else { 0.0 });
     let mut note = String::new();
     if let Some(within) = config.restarts_within {
         let now = jiff::Timestamp::now().as_second();
@@ -133,19 +134,10 @@ pub async fn probe(config: &ServiceCheck, ctx: &ProbeContext<'_>) -> Observation
         let count = match state.restart_counter {
             Some(counter) => {
                 let key = ctx.state_key("service-counter");
-                let history: Vec<CounterSample> = ctx
-                    .engine
-                    .state
-                    .load(&key)
-                    .and_then(|t| serde_json::from_str(&t).ok())
-                    .unwrap_or_default();
-                let current = CounterSample {
-                    at: now,
-                    counter,
-                    started: state.started,
-                };
-                let count =
-                    restarts::from_counter(&history, &current, within_s, &ctx.runner_restarts());
+                let history: Vec<CounterSample> =
+                    ctx.engine.state.load(&key).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+                let current = CounterSample { at: now, counter, started: state.started };
+                let count = restarts::from_counter(&history, &current, within_s, &ctx.runner_restarts());
                 let kept = restarts::keep(history, current, |s| s.at, now, within_s);
                 if let Ok(text) = serde_json::to_string(&kept) {
                     ctx.engine.state.save(&key, &text);
@@ -155,21 +147,13 @@ pub async fn probe(config: &ServiceCheck, ctx: &ProbeContext<'_>) -> Observation
             None => {
                 // No counter (launchd): watch the PID change.
                 let key = ctx.state_key("service-pids");
-                let history: Vec<IdentitySample> = ctx
-                    .engine
-                    .state
-                    .load(&key)
-                    .and_then(|t| serde_json::from_str(&t).ok())
-                    .unwrap_or_default();
+                let history: Vec<IdentitySample> =
+                    ctx.engine.state.load(&key).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
                 let current = IdentitySample {
                     at: now,
-                    ids: state
-                        .pid
-                        .map(|p| vec![(p, state.started.unwrap_or(0))])
-                        .unwrap_or_default(),
+                    ids: state.pid.map(|p| vec![(p, state.started.unwrap_or(0))]).unwrap_or_default(),
                 };
-                let count =
-                    restarts::from_identities(&history, &current, within_s, &ctx.runner_restarts());
+                let count = restarts::from_identities(&history, &current, within_s, &ctx.runner_restarts());
                 let kept = restarts::keep(history, current, |s| s.at, now, within_s);
                 if let Ok(text) = serde_json::to_string(&kept) {
                     ctx.engine.state.save(&key, &text);
@@ -201,20 +185,15 @@ enum StateError {
     Fail(String),
 }
 
-async fn ask(
-    program: &str,
-    args: &[&str],
-    limit: Duration,
-) -> Result<process::Finished, StateError> {
+async fn ask(program: &str, args: &[&str], limit: Duration) -> Result<process::Finished, StateError> {
     let spec = CommandSpec {
         program: program.into(),
         args: args.iter().map(|a| a.to_string()).collect(),
         cwd: std::env::temp_dir(),
         env: Vec::new(),
     };
-    let finished = process::run(&spec, limit)
-        .await
-        .map_err(|e| StateError::Unknown(format!("cannot run {program}: {e}")))?;
+    let finished =
+        process::run(&spec, limit).await.map_err(|e| StateError::Unknown(format!("cannot run {program}: {e}")))?;
     if finished.timed_out {
         return Err(StateError::Fail(format!("`{}` timed out", spec.display())));
     }
@@ -235,36 +214,22 @@ async fn systemd(name: &str, limit: Duration) -> Result<ServiceState, StateError
     )
     .await?;
     if finished.exit_code != Some(0) {
-        return Err(StateError::Unknown(format!(
-            "systemctl failed: {}",
-            finished.combined_output().trim()
-        )));
+        return Err(StateError::Unknown(format!("systemctl failed: {}", finished.combined_output().trim())));
     }
     Ok(parse_systemctl_show(&finished.stdout.text()))
 }
 
 /// Parses `systemctl show -p …` (KEY=VALUE lines).
 pub fn parse_systemctl_show(text: &str) -> ServiceState {
-    let get = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(&format!("{key}=")))
-            .map(str::trim)
-            .unwrap_or("")
-    };
+    let get = |key: &str| text.lines().find_map(|l| l.strip_prefix(&format!("{key}="))).map(str::trim).unwrap_or("");
     let load = get("LoadState");
     let active = get("ActiveState");
     let sub = get("SubState");
-    let started = get("ExecMainStartTimestamp")
-        .strip_prefix('@')
-        .and_then(|s| s.parse::<i64>().ok());
+    let started = get("ExecMainStartTimestamp").strip_prefix('@').and_then(|s| s.parse::<i64>().ok());
     ServiceState {
         found: !load.is_empty() && load != "not-found",
         active: active == "active",
-        state: if sub.is_empty() {
-            active.to_string()
-        } else {
-            format!("{active} ({sub})")
-        },
+        state: if sub.is_empty() { active.to_string() } else { format!("{active} ({sub})") },
         restart_counter: get("NRestarts").parse().ok(),
         started,
         pid: get("MainPID").parse().ok().filter(|p| *p > 0),
@@ -296,10 +261,7 @@ pub fn parse_launchctl_list(text: &str) -> ServiceState {
     let (active, state) = match (pid, last_exit) {
         (Some(pid), _) => (true, format!("running (pid {pid})")),
         (None, Some(0)) | (None, None) => (true, "loaded, not running, last exit 0".to_string()),
-        (None, Some(code)) => (
-            false,
-            format!("loaded, not running, last exit status {code}"),
-        ),
+        (None, Some(code)) => (false, format!("loaded, not running, last exit status {code}")),
     };
     ServiceState {
         found: get("Label").is_some(),
@@ -322,10 +284,7 @@ async fn pm2(name: &str, limit: Duration) -> Result<ServiceState, StateError> {
     }
     let finished = ask("pm2", &["jlist"], limit).await?;
     if finished.exit_code != Some(0) {
-        return Err(StateError::Unknown(format!(
-            "pm2 jlist failed: {}",
-            finished.combined_output().trim()
-        )));
+        return Err(StateError::Unknown(format!("pm2 jlist failed: {}", finished.combined_output().trim())));
     }
     parse_pm2_jlist(&finished.stdout.text(), name).map_err(StateError::Unknown)
 }
@@ -350,48 +309,26 @@ pub fn pm2_daemon_running() -> bool {
 /// have several entries of one name.
 pub fn parse_pm2_jlist(text: &str, name: &str) -> Result<ServiceState, String> {
     let start = text.find('[').ok_or("pm2 jlist printed no JSON")?;
-    let apps: Vec<serde_json::Value> = serde_json::from_str(&text[start..])
-        .map_err(|e| format!("pm2 jlist printed invalid JSON: {e}"))?;
+    let apps: Vec<serde_json::Value> =
+        serde_json::from_str(&text[start..]).map_err(|e| format!("pm2 jlist printed invalid JSON: {e}"))?;
     let matching: Vec<&serde_json::Value> = apps.iter().filter(|a| a["name"] == name).collect();
     if matching.is_empty() {
         return Ok(ServiceState::default());
     }
-    let statuses: Vec<String> = matching
-        .iter()
-        .map(|a| {
-            a["pm2_env"]["status"]
-                .as_str()
-                .unwrap_or("unknown")
-                .to_string()
-        })
-        .collect();
+    let statuses: Vec<String> =
+        matching.iter().map(|a| a["pm2_env"]["status"].as_str().unwrap_or("unknown").to_string()).collect();
     let online = statuses.iter().filter(|s| *s == "online").count();
-    let restarts: u64 = matching
-        .iter()
-        .filter_map(|a| a["pm2_env"]["restart_time"].as_u64())
-        .sum();
-    let started = matching
-        .iter()
-        .filter_map(|a| a["pm2_env"]["pm_uptime"].as_i64())
-        .max()
-        .map(|ms| ms / 1000);
+    let restarts: u64 = matching.iter().filter_map(|a| a["pm2_env"]["restart_time"].as_u64()).sum();
+    let started = matching.iter().filter_map(|a| a["pm2_env"]["pm_uptime"].as_i64()).max().map(|ms| ms / 1000);
     let instances = matching.len() as u32;
-    let state = if instances == 1 {
-        statuses[0].clone()
-    } else {
-        format!("{online} of {instances} instances online")
-    };
+    let state = if instances == 1 { statuses[0].clone() } else { format!("{online} of {instances} instances online") };
     Ok(ServiceState {
         found: true,
         active: online == matching.len(),
         state,
         restart_counter: Some(restarts),
         started,
-        pid: matching
-            .first()
-            .and_then(|a| a["pid"].as_u64())
-            .map(|p| p as u32)
-            .filter(|p| *p > 0),
+        pid: matching.first().and_then(|a| a["pid"].as_u64()).map(|p| p as u32).filter(|p| *p > 0),
         instances,
     })
 }
@@ -403,12 +340,13 @@ mod tests {
     /// Recorded from `systemctl show nginx --timestamp=unix -p …` on Debian 12 (systemd 252).
     const SYSTEMCTL_ACTIVE: &str = "NRestarts=2\nExecMainStartTimestamp=@1763800000\nMainPID=812\nLoadState=loaded\nActiveState=active\nSubState=running\n";
     /// A unit that does not exist.
-    const SYSTEMCTL_MISSING: &str = "NRestarts=0\nExecMainStartTimestamp=\nMainPID=0\nLoadState=not-found\nActiveState=inactive\nSubState=dead\n";
+    const SYSTEMCTL_MISSING: &str =
+        "NRestarts=0\nExecMainStartTimestamp=\nMainPID=0\nLoadState=not-found\nActiveState=inactive\nSubState=dead\n";
     /// Recorded from `launchctl list com.example.optimizer` on macOS 15.
     const LAUNCHCTL_TIMER_JOB: &str = "{\n\t\"LimitLoadToSessionType\" = \"Aqua\";\n\t\"Label\" = \"com.example.optimizer\";\n\t\"OnDemand\" = true;\n\t\"LastExitStatus\" = 0;\n\t\"Program\" = \"/usr/local/bin/node\";\n};\n";
-    const LAUNCHCTL_RUNNING: &str = "{\n\t\"Label\" = \"com.example.monitor\";\n\t\"LastExitStatus\" = 19968;\n\t\"PID\" = 32101;\n};\n";
-    const LAUNCHCTL_FAILED: &str =
-        "{\n\t\"Label\" = \"com.example.digest\";\n\t\"LastExitStatus\" = 78;\n};\n";
+    const LAUNCHCTL_RUNNING: &str =
+        "{\n\t\"Label\" = \"com.example.monitor\";\n\t\"LastExitStatus\" = 19968;\n\t\"PID\" = 32101;\n};\n";
+    const LAUNCHCTL_FAILED: &str = "{\n\t\"Label\" = \"com.example.digest\";\n\t\"LastExitStatus\" = 78;\n};\n";
 
     #[test]
     fn systemctl_show() {

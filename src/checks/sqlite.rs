@@ -47,11 +47,7 @@ use crate::outcome::{Observation, format_number};
 pub async fn probe(config: &SqliteCheck, ctx: &ProbeContext<'_>) -> Observation {
     let path = config.path.resolved().to_path_buf();
     let shown = config.path.written().to_string();
-    let query = config
-        .query
-        .as_ref()
-        .map(|q| q.as_str().to_string())
-        .unwrap_or_else(|| "SELECT 1".into());
+    let query = config.query.as_ref().map(|q| q.as_str().to_string()).unwrap_or_else(|| "SELECT 1".into());
     let integrity = config.integrity.unwrap_or(false);
     let expect = config.expect.clone();
     let timeout = ctx.timeout;
@@ -59,17 +55,8 @@ pub async fn probe(config: &SqliteCheck, ctx: &ProbeContext<'_>) -> Observation 
     // The query runs on a blocking thread; on timeout the connection is interrupted so
     // that the thread ends too.
     let (handle_tx, handle_rx) = std::sync::mpsc::channel::<rusqlite::InterruptHandle>();
-    let task = tokio::task::spawn_blocking(move || {
-        run(
-            &path,
-            &shown,
-            &query,
-            integrity,
-            expect.as_ref(),
-            timeout,
-            handle_tx,
-        )
-    });
+    let task =
+        tokio::task::spawn_blocking(move || run(&path, &shown, &query, integrity, expect.as_ref(), timeout, handle_tx));
     match tokio::time::timeout(timeout, task).await {
         Ok(Ok(observation)) => observation,
         Ok(Err(join)) => Observation::unknown(format!("the query thread failed: {join}")),
@@ -77,10 +64,7 @@ pub async fn probe(config: &SqliteCheck, ctx: &ProbeContext<'_>) -> Observation 
             if let Ok(handle) = handle_rx.try_recv() {
                 handle.interrupt();
             }
-            Observation::fail(format!(
-                "timed out after {}",
-                crate::duration::format(timeout)
-            ))
+            Observation::fail(format!("timed out after {}", crate::duration::format(timeout)))
         }
     }
 }
@@ -107,9 +91,7 @@ fn run(
         Ok(_) => {}
     }
     let started = Instant::now();
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
     let connection = match rusqlite::Connection::open_with_flags(path, flags) {
         Ok(connection) => connection,
         Err(error) => return Observation::fail(describe(&error, shown)),
@@ -124,11 +106,8 @@ fn run(
         match connection.query_row("PRAGMA quick_check", [], |row| row.get::<_, String>(0)) {
             Ok(result) if result == "ok" => {}
             Ok(result) => {
-                return Observation::fail(format!(
-                    "integrity check failed: {}",
-                    result.lines().next().unwrap_or("")
-                ))
-                .detail(result);
+                return Observation::fail(format!("integrity check failed: {}", result.lines().next().unwrap_or("")))
+                    .detail(result);
             }
             Err(error) => return Observation::fail(describe(&error, shown)),
         }
@@ -157,9 +136,7 @@ fn run(
         }
     }
     let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
-    observation = observation
-        .metric("latency_ms", latency_ms)
-        .metric("rows", count as f64);
+    observation = observation.metric("latency_ms", latency_ms).metric("rows", count as f64);
     if let Some(number) = first.as_ref().and_then(crate::jsonpath::as_number) {
         observation = observation.metric("value", number);
     }
@@ -186,9 +163,7 @@ fn run(
     let summary = format!(
         "{count} row{}{} in {}ms",
         if count == 1 { "" } else { "s" },
-        value_text
-            .map(|v| format!(", value {}", v.chars().take(80).collect::<String>()))
-            .unwrap_or_default(),
+        value_text.map(|v| format!(", value {}", v.chars().take(80).collect::<String>())).unwrap_or_default(),
         format_number(latency_ms)
     );
     if failures.is_empty() {
@@ -221,19 +196,11 @@ fn describe(error: &rusqlite::Error, shown: &str) -> String {
             }
             ErrorCode::NotADatabase => format!("file is not a SQLite database (corrupt?): {shown}"),
             ErrorCode::DatabaseCorrupt => format!("database is corrupt: {shown}"),
-            ErrorCode::CannotOpen => format!(
-                "cannot open database {shown}: {}",
-                message.clone().unwrap_or_default()
-            ),
+            ErrorCode::CannotOpen => format!("cannot open database {shown}: {}", message.clone().unwrap_or_default()),
             ErrorCode::PermissionDenied => format!("permission denied: {shown}"),
-            ErrorCode::ReadOnly => {
-                "the query tried to write; sqlite checks are read-only".to_string()
-            }
+            ErrorCode::ReadOnly => "the query tried to write; sqlite checks are read-only".to_string(),
             ErrorCode::OperationInterrupted => "the query was interrupted (timeout)".to_string(),
-            _ => format!(
-                "query failed: {}",
-                message.clone().unwrap_or_else(|| error.to_string())
-            ),
+            _ => format!("query failed: {}", message.clone().unwrap_or_else(|| error.to_string())),
         };
     }
     format!("query failed: {error}")

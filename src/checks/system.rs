@@ -70,13 +70,9 @@ pub struct SystemReader {
 impl SystemReader {
     /// Runs `f` with the shared System (created on first use).
     pub fn with<R>(&self, f: impl FnOnce(&mut System) -> R) -> Result<R, String> {
-        let mut guard = self
-            .system
-            .lock()
-            .map_err(|_| "the system reader is poisoned".to_string())?;
+        let mut guard = self.system.lock().map_err(|_| "the system reader is poisoned".to_string())?;
         if guard.is_none() {
-            *guard =
-                Some(System::new().map_err(|e| format!("cannot read system information: {e}"))?);
+            *guard = Some(System::new().map_err(|e| format!("cannot read system information: {e}"))?);
         }
         Ok(f(guard.as_mut().expect("just created")))
     }
@@ -84,10 +80,7 @@ impl SystemReader {
     /// Global CPU usage in percent, waiting for a second reading when needed.
     pub fn cpu_percent(&self) -> Result<f64, String> {
         let primed = {
-            let mut at = self
-                .cpu_primed_at
-                .lock()
-                .map_err(|_| "poisoned".to_string())?;
+            let mut at = self.cpu_primed_at.lock().map_err(|_| "poisoned".to_string())?;
             let fresh = at.is_some_and(|t| t.elapsed() >= sysinfo::MINIMUM_CPU_UPDATE_INTERVAL);
             if at.is_none() {
                 self.with(|s| s.refresh_cpu_usage())?;
@@ -110,21 +103,13 @@ impl SystemReader {
 }
 
 fn percent(part: u64, total: u64) -> f64 {
-    if total == 0 {
-        0.0
-    } else {
-        (part as f64 / total as f64 * 1000.0).round() / 10.0
-    }
+    if total == 0 { 0.0 } else { (part as f64 / total as f64 * 1000.0).round() / 10.0 }
 }
 
 pub async fn probe(config: &SystemCheck, ctx: &ProbeContext<'_>) -> Observation {
     let reader = ctx.engine.system.clone();
     let metrics = config.metrics.clone();
-    let disk = config
-        .disk
-        .as_ref()
-        .map(|d| d.as_str().to_string())
-        .unwrap_or_else(|| "/".into());
+    let disk = config.disk.as_ref().map(|d| d.as_str().to_string()).unwrap_or_else(|| "/".into());
     let result = tokio::task::spawn_blocking(move || read(&reader, &metrics, &disk)).await;
     match result {
         Ok(observation) => observation,
@@ -135,40 +120,23 @@ pub async fn probe(config: &SystemCheck, ctx: &ProbeContext<'_>) -> Observation 
 fn read(reader: &SystemReader, metrics: &[SystemMetric], disk: &str) -> Observation {
     let mut observation = Observation::pass("");
     let mut problems = Vec::new();
-    let needs_memory = metrics.iter().any(|m| {
-        matches!(
-            m,
-            SystemMetric::MemoryUsedPercent | SystemMetric::SwapUsedPercent
-        )
-    });
+    let needs_memory =
+        metrics.iter().any(|m| matches!(m, SystemMetric::MemoryUsedPercent | SystemMetric::SwapUsedPercent));
     if needs_memory && let Err(e) = reader.with(|s| s.refresh_memory()) {
         return Observation::unknown(e);
     }
     for metric in metrics {
         let value: Result<f64, String> = match metric {
             SystemMetric::CpuPercent => reader.cpu_percent().map(|v| (v * 10.0).round() / 10.0),
-            SystemMetric::MemoryUsedPercent => reader.with(|s| {
-                percent(
-                    s.total_memory().saturating_sub(s.available_memory()),
-                    s.total_memory(),
-                )
-            }),
-            SystemMetric::SwapUsedPercent => {
-                reader.with(|s| percent(s.used_swap(), s.total_swap()))
+            SystemMetric::MemoryUsedPercent => {
+                reader.with(|s| percent(s.total_memory().saturating_sub(s.available_memory()), s.total_memory()))
             }
-            SystemMetric::Load1m => System::load_average()
-                .map(|l| l.one)
-                .map_err(|e| e.to_string()),
-            SystemMetric::Load5m => System::load_average()
-                .map(|l| l.five)
-                .map_err(|e| e.to_string()),
-            SystemMetric::Load15m => System::load_average()
-                .map(|l| l.fifteen)
-                .map_err(|e| e.to_string()),
+            SystemMetric::SwapUsedPercent => reader.with(|s| percent(s.used_swap(), s.total_swap())),
+            SystemMetric::Load1m => System::load_average().map(|l| l.one).map_err(|e| e.to_string()),
+            SystemMetric::Load5m => System::load_average().map(|l| l.five).map_err(|e| e.to_string()),
+            SystemMetric::Load15m => System::load_average().map(|l| l.fifteen).map_err(|e| e.to_string()),
             SystemMetric::DiskUsedPercent => disk_used_percent(disk),
-            SystemMetric::UptimeS => System::uptime()
-                .map(|u| u as f64)
-                .map_err(|e| e.to_string()),
+            SystemMetric::UptimeS => System::uptime().map(|u| u as f64).map_err(|e| e.to_string()),
         };
         match value {
             Ok(value) => observation = observation.metric(metric.name(), value),
@@ -180,12 +148,8 @@ fn read(reader: &SystemReader, metrics: &[SystemMetric], disk: &str) -> Observat
         unknown.metrics = observation.metrics;
         return unknown;
     }
-    observation.message = observation
-        .metrics
-        .iter()
-        .map(|(k, v)| format!("{k} {}", format_number(*v)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    observation.message =
+        observation.metrics.iter().map(|(k, v)| format!("{k} {}", format_number(*v))).collect::<Vec<_>>().join(", ");
     observation
 }
 

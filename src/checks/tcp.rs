@@ -44,23 +44,12 @@ pub async fn probe(config: &TcpCheck, _ctx: &ProbeContext<'_>) -> Observation {
     };
     let connect_ms = started.elapsed().as_secs_f64() * 1000.0;
     if !config.tls.unwrap_or(false) {
-        return Observation::pass(format!(
-            "connected to {address} in {}ms",
-            format_number(round(connect_ms))
-        ))
-        .metric("latency_ms", round(connect_ms));
+        return Observation::pass(format!("connected to {address} in {}ms", format_number(round(connect_ms))))
+            .metric("latency_ms", round(connect_ms));
     }
     let verify = config.tls_verify.unwrap_or(true);
-    let tls_config = if verify {
-        super::tls::verifying_config()
-    } else {
-        super::tls::insecure_config()
-    };
-    let name = config
-        .server_name
-        .as_ref()
-        .map(|n| n.as_str().to_string())
-        .unwrap_or_else(|| host.to_string());
+    let tls_config = if verify { super::tls::verifying_config() } else { super::tls::insecure_config() };
+    let name = config.server_name.as_ref().map(|n| n.as_str().to_string()).unwrap_or_else(|| host.to_string());
     let Ok(server_name) = rustls::pki_types::ServerName::try_from(name.clone()) else {
         return Observation::unknown(format!("`{name}` is not a valid TLS server name"));
     };
@@ -77,8 +66,7 @@ pub async fn probe(config: &TcpCheck, _ctx: &ProbeContext<'_>) -> Observation {
             let mut observation = Observation::pass(format!(
                 "TLS handshake with {address} in {}ms{}",
                 format_number(round(handshake_ms)),
-                days.map(|d| format!(", certificate expires in {} days", d.floor()))
-                    .unwrap_or_default()
+                days.map(|d| format!(", certificate expires in {} days", d.floor())).unwrap_or_default()
             ))
             .metric("latency_ms", round(handshake_ms));
             if let Some(days) = days {
@@ -104,9 +92,7 @@ pub fn describe_io(error: &std::io::Error, address: &str) -> String {
         }
         _ => {
             let text = error.to_string();
-            if text.contains("failed to lookup address")
-                || text.contains("Name or service not known")
-            {
+            if text.contains("failed to lookup address") || text.contains("Name or service not known") {
                 format!("cannot resolve {address}")
             } else {
                 format!("cannot connect to {address}: {text}")
@@ -118,7 +104,8 @@ pub fn describe_io(error: &std::io::Error, address: &str) -> String {
 fn describe_tls(text: &str) -> String {
     let lower = text.to_lowercase();
     if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
-        "TLS: the certificate is not trusted (self-signed or unknown issuer); set `tls_verify: false` to accept it".into()
+        "TLS: the certificate is not trusted (self-signed or unknown issuer); set `tls_verify: false` to accept it"
+            .into()
     } else if lower.contains("expired") {
         "TLS: the certificate has expired".into()
     } else if lower.contains("notvalidforname") {

@@ -29,11 +29,7 @@ pub fn verifying_config() -> Arc<ClientConfig> {
             for cert in rustls_native_certs::load_native_certs().certs {
                 let _ = roots.add(cert);
             }
-            Arc::new(
-                ClientConfig::builder()
-                    .with_root_certificates(roots)
-                    .with_no_client_auth(),
-            )
+            Arc::new(ClientConfig::builder().with_root_certificates(roots).with_no_client_auth())
         })
         .clone()
 }
@@ -46,9 +42,7 @@ pub fn insecure_config() -> Arc<ClientConfig> {
         .get_or_init(|| {
             install_provider();
             let provider = rustls::crypto::ring::default_provider();
-            let schemes = provider
-                .signature_verification_algorithms
-                .supported_schemes();
+            let schemes = provider.signature_verification_algorithms.supported_schemes();
             Arc::new(
                 ClientConfig::builder()
                     .dangerous()
@@ -134,21 +128,15 @@ fn parse_asn1_time(tag: u8, text: &str) -> Option<jiff::Timestamp> {
         0x18 => text.to_string(),
         _ => return None,
     };
-    let date = jiff::civil::date(
-        full.get(0..4)?.parse().ok()?,
-        full.get(4..6)?.parse().ok()?,
-        full.get(6..8)?.parse().ok()?,
-    );
+    let date =
+        jiff::civil::date(full.get(0..4)?.parse().ok()?, full.get(4..6)?.parse().ok()?, full.get(6..8)?.parse().ok()?);
     let time = jiff::civil::time(
         full.get(8..10)?.parse().ok()?,
         full.get(10..12)?.parse().ok()?,
         full.get(12..14).and_then(|s| s.parse().ok()).unwrap_or(0),
         0,
     );
-    date.to_datetime(time)
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .ok()
-        .map(|z| z.timestamp())
+    date.to_datetime(time).to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
 }
 
 /// Reads one TLV with the expected tag; returns (contents, rest).

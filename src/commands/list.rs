@@ -32,27 +32,18 @@ pub fn run(args: &ListArgs) -> crate::error::Result<i32> {
             );
             continue;
         };
-        let _ = writeln!(
-            out,
-            "{}  {}",
-            style.bold(playbook.name.as_str()),
-            style.dim(&path)
-        );
+        let _ = writeln!(out, "{}  {}", style.bold(playbook.name.as_str()), style.dim(&path));
         if let Some(description) = &playbook.description {
             let _ = writeln!(out, "    {description}");
         }
         match &playbook.schedule {
             None => {
-                let _ = writeln!(
-                    out,
-                    "    schedule: none (run by hand with `runner run {path}`)"
-                );
+                let _ = writeln!(out, "    schedule: none (run by hand with `runner run {path}`)");
             }
             Some(schedule) => {
                 let zone_name = schedule.timezone.as_ref().map(|t| t.as_str().to_string());
                 let zone = cron::timezone(zone_name.as_deref()).unwrap_or(jiff::tz::TimeZone::UTC);
-                let zone_label =
-                    zone_name.unwrap_or_else(|| zone.iana_name().unwrap_or("local").to_string());
+                let zone_label = zone_name.unwrap_or_else(|| zone.iana_name().unwrap_or("local").to_string());
                 match cron::parse(schedule.cron.as_str()) {
                     Ok(parsed) => {
                         let _ = writeln!(

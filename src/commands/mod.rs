@@ -29,11 +29,7 @@ pub fn dispatch(cli: Cli) -> i32 {
 /// Prints runner's own error and returns its exit code.
 pub fn report(error: &Error) -> i32 {
     let style = Style::for_stderr();
-    eprintln!(
-        "{}: {}",
-        style.error("error"),
-        crate::secret::scrub(&error.to_string())
-    );
+    eprintln!("{}: {}", style.error("error"), crate::secret::scrub(&error.to_string()));
     if error.exit_code() == exit::SOFTWARE {
         eprintln!("please report this at the project's issue tracker, with the command you ran");
     }

@@ -17,39 +17,24 @@ use crate::style::Style;
 /// Loads a playbook for running: unreadable is `Err(Read)` (74); invalid prints its
 /// diagnostics to stderr and is `Err(InvalidPlaybook)` (65).
 pub fn load_for_run(path: &std::path::Path) -> Result<Loaded, Error> {
-    let report = load_file(path, &LoadOptions::default()).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let report =
+        load_file(path, &LoadOptions::default()).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
     match report.into_loaded(false) {
         Ok(loaded) => Ok(loaded),
         Err(report) => {
             let style = Style::for_stderr();
-            let errors: Vec<&Diagnostic> =
-                report.diagnostics.iter().filter(|d| d.is_error()).collect();
+            let errors: Vec<&Diagnostic> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
             for diagnostic in &errors {
-                eprint!(
-                    "{}",
-                    crate::secret::scrub(&diagnostic.render(
-                        &report.display_path(),
-                        &report.source,
-                        style
-                    ))
-                );
+                eprint!("{}", crate::secret::scrub(&diagnostic.render(&report.display_path(), &report.source, style)));
             }
-            Err(Error::InvalidPlaybook {
-                path: path.to_path_buf(),
-                errors: errors.len(),
-            })
+            Err(Error::InvalidPlaybook { path: path.to_path_buf(), errors: errors.len() })
         }
     }
 }
 
 /// The state folder from `--state` / `RUNNER_STATE`, or the default.
 pub fn state_dir(cli_state: Option<&std::path::Path>) -> std::path::PathBuf {
-    cli_state
-        .map(|p| p.to_path_buf())
-        .unwrap_or_else(crate::store::default_dir)
+    cli_state.map(|p| p.to_path_buf()).unwrap_or_else(crate::store::default_dir)
 }
 
 pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
@@ -61,18 +46,20 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
         file: None,
     });
     let loaded = Arc::new(load_for_run(&args.playbook)?);
-    let state = StateConfig {
-        dir: state_dir(cli.state.as_deref()),
-        no_store: args.no_store,
-    };
+    let state = StateConfig { dir: state_dir(cli.state.as_deref()), no_store: args.no_store };
 
     // One run of a playbook at a time, by hand or from the daemon. Without a state folder
     // (--no-store on a read-only machine) there is nothing to lock.
-    let _lock = match crate::lock::acquire(&state.dir, loaded.playbook.name.as_str()) {
-        Ok(lock) => Some(lock),
-        Err(error @ Error::Locked { .. }) => return Err(error),
-        Err(_) if args.no_store => None,
-        Err(error) => return Err(error),
+    // A dry run changes nothing, so it neither takes nor waits for the lock.
+    let _lock = if args.dry_run {
+        None
+    } else {
+        match crate::lock::acquire(&state.dir, loaded.playbook.name.as_str()) {
+            Ok(lock) => Some(lock),
+            Err(error @ Error::Locked { .. }) => return Err(error),
+            Err(_) if args.no_store => None,
+            Err(error) => return Err(error),
+        }
     };
     let services = Services::open(&state, args.dry_run)?;
 
@@ -80,17 +67,10 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
     let total = count_selected(&loaded, args);
     let progress = human_to_terminal.then(|| output::progress::Progress::start(total));
     let options = RunOptions {
-        selection: Selection {
-            phases: args.phases.clone(),
-            checks: args.checks.clone(),
-            tags: args.tags.clone(),
-        },
+        selection: Selection { phases: args.phases.clone(), checks: args.checks.clone(), tags: args.tags.clone() },
         dry_run: args.dry_run,
         no_remediate: args.no_remediate,
-        concurrency: args
-            .concurrency
-            .map(|n| n as usize)
-            .unwrap_or(DEFAULT_CONCURRENCY),
+        concurrency: args.concurrency.map(|n| n as usize).unwrap_or(DEFAULT_CONCURRENCY),
         origin: Origin::Manual,
         period: schedule_period(&loaded),
         observer: progress.clone().map(|p| p as Arc<dyn Observer>),
@@ -137,8 +117,7 @@ fn count_selected(loaded: &Loaded, args: &RunArgs) -> usize {
         .all_checks()
         .iter()
         .filter(|(phase, check)| {
-            (args.phases.is_empty()
-                || phase.is_some_and(|p| args.phases.iter().any(|id| id == p.id.as_str())))
+            (args.phases.is_empty() || phase.is_some_and(|p| args.phases.iter().any(|id| id == p.id.as_str())))
                 && (args.checks.is_empty() || args.checks.iter().any(|id| id == check.id.as_str()))
         })
         .count()
@@ -148,32 +127,22 @@ fn count_selected(loaded: &Loaded, args: &RunArgs) -> usize {
 pub fn schedule_period(loaded: &Loaded) -> Option<std::time::Duration> {
     let schedule = loaded.playbook.schedule.as_ref()?;
     let cron = crate::schedule::cron::parse(schedule.cron.as_str()).ok()?;
-    let zone =
-        crate::schedule::cron::timezone(schedule.timezone.as_ref().map(|t| t.as_str())).ok()?;
+    let zone = crate::schedule::cron::timezone(schedule.timezone.as_ref().map(|t| t.as_str())).ok()?;
     crate::schedule::cron::period(&cron, &zone, jiff::Timestamp::now())
 }
 
 /// Writes a file so that readers (node_exporter's textfile collector) never see half of
 /// it: a temporary file beside it, then a rename.
 pub fn write_atomically(path: &std::path::Path, text: &str) -> crate::error::Result<()> {
-    let fail = |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
+    let fail = |source| Error::Write { path: path.to_path_buf(), source };
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(fail)?;
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
     let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&temporary, text).map_err(fail)?;
     std::fs::rename(&temporary, path).map_err(|source| {
         let _ = std::fs::remove_file(&temporary);
-        Error::Write {
-            path: path.to_path_buf(),
-            source,
-        }
+        Error::Write { path: path.to_path_buf(), source }
     })
 }

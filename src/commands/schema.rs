@@ -8,10 +8,7 @@ use crate::playbook::Playbook;
 pub fn schema_json() -> String {
     let generator = schemars::generate::SchemaSettings::draft07().into_generator();
     let mut schema = generator.into_root_schema_for::<Playbook>();
-    schema.insert(
-        "$id".into(),
-        "https://github.com/runner/runner/schemas/playbook.schema.json".into(),
-    );
+    schema.insert("$id".into(), "https://github.com/runner/runner/schemas/playbook.schema.json".into());
     let mut text = serde_json::to_string_pretty(&schema).expect("a schema serializes");
     text.push('\n');
     text

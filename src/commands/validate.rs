@@ -15,15 +15,8 @@ use crate::playbook::{Diagnostic, Level};
 use crate::style::Style;
 
 /// Loads every file (in parallel: files are independent) and adds the cross-file rules.
-pub fn validate_files(
-    files: &[std::path::PathBuf],
-    options: &LoadOptions,
-) -> (Vec<FileReport>, Vec<Error>) {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8)
-        .min(files.len().max(1));
+pub fn validate_files(files: &[std::path::PathBuf], options: &LoadOptions) -> (Vec<FileReport>, Vec<Error>) {
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8).min(files.len().max(1));
     let chunk = files.len().div_ceil(workers).max(1);
     let results: Vec<(usize, Result<FileReport, Error>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
@@ -34,20 +27,15 @@ pub fn validate_files(
                     part.iter()
                         .enumerate()
                         .map(|(i, path)| {
-                            let result = load_file(path, options).map_err(|source| Error::Read {
-                                path: path.clone(),
-                                source,
-                            });
+                            let result =
+                                load_file(path, options).map_err(|source| Error::Read { path: path.clone(), source });
                             (c * chunk + i, result)
                         })
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     });
     let mut ordered: Vec<(usize, Result<FileReport, Error>)> = results;
     ordered.sort_by_key(|(i, _)| *i);
@@ -61,9 +49,7 @@ pub fn validate_files(
     }
     for (index, diagnostic) in names_unique_across(&reports) {
         reports[index].diagnostics.push(diagnostic);
-        reports[index]
-            .diagnostics
-            .sort_by_key(|d| (d.span.line, d.span.col));
+        reports[index].diagnostics.sort_by_key(|d| (d.span.line, d.span.col));
     }
     (reports, errors)
 }
@@ -73,10 +59,7 @@ pub fn run(args: &ValidateArgs) -> crate::error::Result<i32> {
     let (reports, read_errors) = validate_files(&files, &LoadOptions::default());
     errors.extend(read_errors);
 
-    let invalid = reports
-        .iter()
-        .filter(|r| is_invalid(r, args.strict))
-        .count();
+    let invalid = reports.iter().filter(|r| is_invalid(r, args.strict)).count();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
@@ -102,11 +85,7 @@ pub fn run(args: &ValidateArgs) -> crate::error::Result<i32> {
                 if errors_total == 1 { "" } else { "s" },
                 if warnings_total == 1 { "" } else { "s" },
             );
-            let summary = if invalid > 0 || !errors.is_empty() {
-                style.error(&summary)
-            } else {
-                style.ok(&summary)
-            };
+            let summary = if invalid > 0 || !errors.is_empty() { style.error(&summary) } else { style.ok(&summary) };
             let _ = writeln!(out, "{summary}");
         }
         ValidateFormat::Json => {
@@ -118,17 +97,12 @@ pub fn run(args: &ValidateArgs) -> crate::error::Result<i32> {
                         path: r.display_path(),
                         name: r.playbook.as_ref().map(|p| p.name.to_string()),
                         valid: !is_invalid(r, args.strict),
-                        diagnostics: r
-                            .diagnostics
-                            .iter()
-                            .map(|d| strictly(d, args.strict))
-                            .collect(),
+                        diagnostics: r.diagnostics.iter().map(|d| strictly(d, args.strict)).collect(),
                     })
                     .collect(),
                 unreadable: errors.iter().map(|e| e.to_string()).collect(),
             };
-            let text =
-                serde_json::to_string_pretty(&json).map_err(|e| Error::Internal(e.to_string()))?;
+            let text = serde_json::to_string_pretty(&json).map_err(|e| Error::Internal(e.to_string()))?;
             let _ = writeln!(out, "{}", crate::secret::scrub(&text));
         }
     }
@@ -149,11 +123,7 @@ fn is_invalid(report: &FileReport, strict: bool) -> bool {
 fn count(report: &FileReport, strict: bool) -> (usize, usize) {
     let errors = report.error_count();
     let warnings = report.warning_count();
-    if strict {
-        (errors + warnings, 0)
-    } else {
-        (errors, warnings)
-    }
+    if strict { (errors + warnings, 0) } else { (errors, warnings) }
 }
 
 /// Under `--strict`, a warning is shown as an error.

@@ -14,26 +14,19 @@ use crate::playbook::{Action, Playbook};
 use crate::secret::scrub_owned;
 
 /// Runs one action.
-pub async fn run(
-    action: &Action,
-    playbook: &Playbook,
-    base_dir: &Path,
-    engine: &Engine,
-) -> ActionResult {
+pub async fn run(action: &Action, playbook: &Playbook, base_dir: &Path, engine: &Engine) -> ActionResult {
     let started = Instant::now();
     let started_at_s = jiff::Timestamp::now().as_second();
     let timeout = playbook.action_timeout(action);
     let describe = scrub_owned(action.describe());
-    let finish = |status: ActionStatus, exit_code: Option<i32>, message: String, output: String| {
-        ActionResult {
-            action: describe.clone(),
-            status,
-            exit_code,
-            message: scrub_owned(message),
-            output: scrub_owned(output),
-            duration_ms: started.elapsed().as_millis() as u64,
-            started_at_s,
-        }
+    let finish = |status: ActionStatus, exit_code: Option<i32>, message: String, output: String| ActionResult {
+        action: describe.clone(),
+        status,
+        exit_code,
+        message: scrub_owned(message),
+        output: scrub_owned(output),
+        duration_ms: started.elapsed().as_millis() as u64,
+        started_at_s,
     };
 
     if let Some(duration) = action.sleep {
@@ -64,41 +57,25 @@ pub async fn run(
         action.env.as_ref(),
         base_dir,
     ) else {
-        return finish(
-            ActionStatus::Failed,
-            None,
-            "the action has nothing to do".into(),
-            String::new(),
-        );
+        return finish(ActionStatus::Failed, None, "the action has nothing to do".into(), String::new());
     };
     match process::run(&spec, timeout).await {
-        Err(error) => finish(
-            ActionStatus::Failed,
-            None,
-            format!("cannot start `{}`: {error}", spec.program),
-            String::new(),
-        ),
+        Err(error) => {
+            finish(ActionStatus::Failed, None, format!("cannot start `{}`: {error}", spec.program), String::new())
+        }
         Ok(done) => {
             let output = done.combined_output();
             if done.timed_out {
                 finish(
                     ActionStatus::Failed,
                     done.exit_code,
-                    format!(
-                        "timed out after {}; its process group was killed",
-                        crate::duration::format(timeout)
-                    ),
+                    format!("timed out after {}; its process group was killed", crate::duration::format(timeout)),
                     output,
                 )
             } else {
                 match done.exit_code {
                     Some(0) => finish(ActionStatus::Ok, Some(0), "exit 0".into(), output),
-                    Some(code) => finish(
-                        ActionStatus::Failed,
-                        Some(code),
-                        format!("exit {code}"),
-                        output,
-                    ),
+                    Some(code) => finish(ActionStatus::Failed, Some(code), format!("exit {code}"), output),
                     None => finish(
                         ActionStatus::Failed,
                         None,
@@ -115,10 +92,7 @@ pub async fn run(
 pub fn planned(action: &Action, playbook: &Playbook) -> ActionResult {
     let message = match action.sleep {
         Some(_) => "would wait".to_string(),
-        None => format!(
-            "would run (timeout {})",
-            crate::duration::format(playbook.action_timeout(action))
-        ),
+        None => format!("would run (timeout {})", crate::duration::format(playbook.action_timeout(action))),
     };
     ActionResult {
         action: scrub_owned(action.describe()),
@@ -137,13 +111,9 @@ async fn run_http(
     engine: &Engine,
 ) -> Result<(u16, String), String> {
     let client = engine.http.get(true, true)?;
-    let method = http
-        .method
-        .as_ref()
-        .map(|m| m.as_str().to_ascii_uppercase())
-        .unwrap_or_else(|| "POST".into());
-    let method = reqwest::Method::from_bytes(method.as_bytes())
-        .map_err(|_| format!("`{method}` is not an HTTP method"))?;
+    let method = http.method.as_ref().map(|m| m.as_str().to_ascii_uppercase()).unwrap_or_else(|| "POST".into());
+    let method =
+        reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| format!("`{method}` is not an HTTP method"))?;
     let mut request = client.request(method, http.url.as_str()).timeout(timeout);
     for (name, value) in http.headers.iter().flatten() {
         request = request.header(name.as_str(), value.expose());
@@ -151,10 +121,7 @@ async fn run_http(
     if let Some(body) = &http.body {
         request = request.body(body.as_str().to_string());
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| crate::checks::http::describe_error(&e, true))?;
+    let response = request.send().await.map_err(|e| crate::checks::http::describe_error(&e, true))?;
     let code = response.status().as_u16();
     let body = response.text().await.unwrap_or_default();
     let body: String = body.chars().take(4096).collect();

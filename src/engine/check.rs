@@ -43,11 +43,7 @@ impl CheckRun<'_> {
         let timeout = playbook.check_timeout(check);
         let attempts = 1 + playbook.check_retries(check);
         let delay = playbook.check_retry_delay(check);
-        let wanted: Vec<String> = check
-            .thresholds
-            .iter()
-            .flat_map(|t| t.keys().cloned())
-            .collect();
+        let wanted: Vec<String> = check.thresholds.iter().flat_map(|t| t.keys().cloned()).collect();
 
         let mut attempt = 0;
         loop {
@@ -63,28 +59,17 @@ impl CheckRun<'_> {
             };
             // The hard limit: whatever the probe does, the attempt ends here, and dropping
             // it kills what it started (process groups, connections).
-            let observation =
-                match tokio::time::timeout(timeout, crate::checks::probe(kind, &ctx)).await {
-                    Ok(observation) => observation,
-                    Err(_) => Observation::fail(format!(
-                        "timed out after {}",
-                        crate::duration::format(timeout)
-                    )),
-                };
+            let observation = match tokio::time::timeout(timeout, crate::checks::probe(kind, &ctx)).await {
+                Ok(observation) => observation,
+                Err(_) => Observation::fail(format!("timed out after {}", crate::duration::format(timeout))),
+            };
             let (status, message) = self.evaluate(&observation);
             if status == Status::Ok || status == Status::Manual || attempt >= attempts {
                 let mut message = message;
                 if attempt > 1 {
                     message = format!("{message} (attempt {attempt} of {attempts})");
                 }
-                return self.result(
-                    status,
-                    message,
-                    observation.metrics,
-                    observation.details,
-                    attempt,
-                    started,
-                );
+                return self.result(status, message, observation.metrics, observation.details, attempt, started);
             }
             tracing::debug!(target: "runner::engine", check = check.id.as_str(), attempt, %status, "attempt failed, retrying");
             tokio::time::sleep(delay).await;
@@ -121,16 +106,8 @@ impl CheckRun<'_> {
                     Some(value) => {
                         let verdict = threshold::evaluate(*value, warn.as_ref(), crit.as_ref());
                         if verdict != Status::Ok {
-                            let condition = if verdict == Status::Critical {
-                                crit
-                            } else {
-                                warn
-                            };
-                            let label = if verdict == Status::Critical {
-                                "crit"
-                            } else {
-                                "warn"
-                            };
+                            let condition = if verdict == Status::Critical { crit } else { warn };
+                            let label = if verdict == Status::Critical { "crit" } else { "warn" };
                             notes.push(format!(
                                 "{metric} = {} ({label} {})",
                                 format_number(*value),
@@ -181,14 +158,7 @@ impl CheckRun<'_> {
 
     /// A result for a check that did not run.
     pub fn not_run(&self, status: Status, message: String) -> CheckResult {
-        self.result(
-            status,
-            message,
-            IndexMap::new(),
-            Vec::new(),
-            0,
-            Instant::now(),
-        )
+        self.result(status, message, IndexMap::new(), Vec::new(), 0, Instant::now())
     }
 }
 

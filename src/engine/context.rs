@@ -21,12 +21,7 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(state: Arc<dyn ProbeState>) -> Self {
-        Engine {
-            http: HttpClients::default(),
-            system: Arc::new(SystemReader::default()),
-            state,
-            history: None,
-        }
+        Engine { http: HttpClients::default(), system: Arc::new(SystemReader::default()), state, history: None }
     }
 }
 

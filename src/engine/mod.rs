@@ -25,8 +25,7 @@ use tokio::sync::{Semaphore, watch};
 use self::check::CheckRun;
 use self::context::Engine;
 use crate::outcome::{
-    ActionResult, ActionStatus, CheckResult, Origin, PhaseResult, RunRecord, Status, Summary,
-    worst_of,
+    ActionResult, ActionStatus, CheckResult, Origin, PhaseResult, RunRecord, Status, Summary, worst_of,
 };
 use crate::playbook::{Check, Loaded, OnFailure, Phase};
 
@@ -47,8 +46,7 @@ impl Selection {
     }
 
     fn phase(&self, phase: Option<&Phase>) -> bool {
-        self.phases.is_empty()
-            || phase.is_some_and(|p| self.phases.iter().any(|id| id == p.id.as_str()))
+        self.phases.is_empty() || phase.is_some_and(|p| self.phases.iter().any(|id| id == p.id.as_str()))
     }
 
     fn check(&self, loaded: &Loaded, phase: Option<&Phase>, check: &Check) -> bool {
@@ -140,15 +138,9 @@ impl Shared {
         match planned.phase {
             Some(p) => {
                 let phase = &playbook.phases.as_ref().expect("planned from phases")[p];
-                (
-                    Some(phase),
-                    &phase.checks.as_ref().expect("planned from checks")[planned.index],
-                )
+                (Some(phase), &phase.checks.as_ref().expect("planned from checks")[planned.index])
             }
-            None => (
-                None,
-                &playbook.checks.as_ref().expect("planned from checks")[planned.index],
-            ),
+            None => (None, &playbook.checks.as_ref().expect("planned from checks")[planned.index]),
         }
     }
 
@@ -186,31 +178,20 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
     if let Some(checks) = &playbook.checks {
         for (index, check) in checks.iter().enumerate() {
             if options.selection.check(&loaded, None, check) {
-                plan.push(Planned {
-                    phase: None,
-                    index,
-                    slot: plan.len(),
-                });
+                plan.push(Planned { phase: None, index, slot: plan.len() });
             }
         }
     }
     for (p, phase) in playbook.phases.iter().flatten().enumerate() {
         for (index, check) in phase.checks.iter().flatten().enumerate() {
             if options.selection.check(&loaded, Some(phase), check) {
-                plan.push(Planned {
-                    phase: Some(p),
-                    index,
-                    slot: plan.len(),
-                });
+                plan.push(Planned { phase: Some(p), index, slot: plan.len() });
             }
         }
     }
     let run_timeout = playbook.run_timeout(options.period);
     let shared = Arc::new(Shared {
-        collected: Mutex::new(Collected {
-            checks: vec![None; plan.len()],
-            phases: Vec::new(),
-        }),
+        collected: Mutex::new(Collected { checks: vec![None; plan.len()], phases: Vec::new() }),
         permits: Semaphore::new(options.concurrency.max(1)),
         plan,
         loaded: loaded.clone(),
@@ -218,33 +199,17 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
         options,
     });
 
-    let timed_out = tokio::time::timeout(run_timeout, execute(shared.clone()))
-        .await
-        .is_err();
+    let timed_out = tokio::time::timeout(run_timeout, execute(shared.clone())).await.is_err();
 
     // Whatever did not finish was ended by the run's timeout.
-    let mut collected =
-        std::mem::take(&mut *shared.collected.lock().unwrap_or_else(|p| p.into_inner()));
+    let mut collected = std::mem::take(&mut *shared.collected.lock().unwrap_or_else(|p| p.into_inner()));
     for planned in &shared.plan {
         if collected.checks[planned.slot].is_none() {
             let (phase, check) = shared.check(*planned);
-            let status = if timed_out {
-                playbook.check_severity(check).status()
-            } else {
-                Status::Unknown
-            };
-            let run = CheckRun {
-                engine: &shared.engine,
-                loaded: &loaded,
-                phase,
-                check,
-                runner_intervals: Vec::new(),
-            };
+            let status = if timed_out { playbook.check_severity(check).status() } else { Status::Unknown };
+            let run = CheckRun { engine: &shared.engine, loaded: &loaded, phase, check, runner_intervals: Vec::new() };
             let message = if timed_out {
-                format!(
-                    "the run's timeout ({}) ended this check",
-                    crate::duration::format(run_timeout)
-                )
+                format!("the run's timeout ({}) ended this check", crate::duration::format(run_timeout))
             } else {
                 "the check did not run".to_string()
             };
@@ -256,26 +221,19 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
     if timed_out {
         // Phases that never reported are listed as ended by the timeout.
         for phase in playbook.phases.iter().flatten() {
-            if shared.options.selection.phase(Some(phase))
-                && !phases.iter().any(|p| p.id == phase.id.as_str())
-            {
+            if shared.options.selection.phase(Some(phase)) && !phases.iter().any(|p| p.id == phase.id.as_str()) {
                 phases.push(PhaseResult {
                     id: phase.id.to_string(),
                     name: phase.display_name(),
                     status: Status::Critical,
                     actions: Vec::new(),
                     duration_ms: 0,
-                    message: Some(format!(
-                        "the run's timeout ({}) ended it",
-                        crate::duration::format(run_timeout)
-                    )),
+                    message: Some(format!("the run's timeout ({}) ended it", crate::duration::format(run_timeout))),
                 });
             }
         }
     }
-    let action_failure = phases
-        .iter()
-        .any(|p| p.actions.iter().any(ActionResult::failed));
+    let action_failure = phases.iter().any(|p| p.actions.iter().any(ActionResult::failed));
     let mut status = worst_of(checks.iter().map(|c| c.status));
     if action_failure || timed_out {
         status = status.worst(Status::Critical);
@@ -283,10 +241,7 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
     let finished_at = jiff::Timestamp::now();
     let mut notes = Vec::new();
     if timed_out {
-        notes.push(format!(
-            "the run was ended by its timeout ({})",
-            crate::duration::format(run_timeout)
-        ));
+        notes.push(format!("the run was ended by its timeout ({})", crate::duration::format(run_timeout)));
     }
     if checks.is_empty() && !shared.options.selection.is_everything() {
         notes.push("no check matches the selection (--phase/--check/--tags)".to_string());
@@ -362,15 +317,9 @@ async fn execute(shared: Arc<Shared>) {
         let statuses = run_checks(&shared, Some(p), &mut finished).await;
         let worst = worst_of(statuses.iter().copied());
         let failed = action_failed || matches!(worst, Status::Critical | Status::Unknown);
-        let status = if action_failed {
-            worst.worst(Status::Critical)
-        } else {
-            worst
-        };
-        let message = actions
-            .iter()
-            .find(|a| a.failed())
-            .map(|a| format!("action `{}` failed: {}", a.action, a.message));
+        let status = if action_failed { worst.worst(Status::Critical) } else { worst };
+        let message =
+            actions.iter().find(|a| a.failed()).map(|a| format!("action `{}` failed: {}", a.action, a.message));
         push_phase(
             &shared,
             PhaseResult {
@@ -383,10 +332,7 @@ async fn execute(shared: Arc<Shared>) {
             },
         );
         if failed && phase.on_failure.unwrap_or_default() == OnFailure::Stop {
-            stopped_by = Some(format!(
-                "phase `{}` failed and has on_failure: stop",
-                phase.id
-            ));
+            stopped_by = Some(format!("phase `{}` failed and has on_failure: stop", phase.id));
         }
     }
 }
@@ -426,17 +372,8 @@ async fn run_actions(shared: &Arc<Shared>, phase: &Phase) -> Vec<ActionResult> {
 
 /// Runs the planned checks of one phase (or of the implicit one) concurrently; returns
 /// their statuses and records them in `finished` for later phases' `needs`.
-async fn run_checks(
-    shared: &Arc<Shared>,
-    phase: Option<usize>,
-    finished: &mut HashMap<String, Status>,
-) -> Vec<Status> {
-    let planned: Vec<Planned> = shared
-        .plan
-        .iter()
-        .copied()
-        .filter(|p| p.phase == phase)
-        .collect();
+async fn run_checks(shared: &Arc<Shared>, phase: Option<usize>, finished: &mut HashMap<String, Status>) -> Vec<Status> {
+    let planned: Vec<Planned> = shared.plan.iter().copied().filter(|p| p.phase == phase).collect();
     // One channel per check of this phase, for the `needs` of its siblings.
     let mut senders = HashMap::new();
     let mut receivers = HashMap::new();
@@ -454,18 +391,11 @@ async fn run_checks(
         let earlier = earlier.clone();
         let receivers = receivers.clone();
         let (_, check) = shared.check(p);
-        let sender = senders
-            .remove(check.id.as_str())
-            .expect("one sender per check");
+        let sender = senders.remove(check.id.as_str()).expect("one sender per check");
         tasks.spawn(async move {
             let (phase, check) = shared.check(p);
-            let run = CheckRun {
-                engine: &shared.engine,
-                loaded: &shared.loaded,
-                phase,
-                check,
-                runner_intervals: Vec::new(),
-            };
+            let run =
+                CheckRun { engine: &shared.engine, loaded: &shared.loaded, phase, check, runner_intervals: Vec::new() };
             let result = match wait_for_needs(check, &earlier, &receivers).await {
                 Some(reason) => run.not_run(Status::Skipped, reason),
                 None => {

@@ -43,12 +43,7 @@ pub struct CommandSpec {
 impl CommandSpec {
     /// `sh -c line`.
     pub fn shell(line: &str, cwd: PathBuf) -> Self {
-        CommandSpec {
-            program: "sh".into(),
-            args: vec!["-c".into(), line.into()],
-            cwd,
-            env: Vec::new(),
-        }
+        CommandSpec { program: "sh".into(), args: vec!["-c".into(), line.into()], cwd, env: Vec::new() }
     }
 
     /// The command line for people.
@@ -58,13 +53,7 @@ impl CommandSpec {
         }
         std::iter::once(self.program.as_str())
             .chain(self.args.iter().map(String::as_str))
-            .map(|a| {
-                if a.contains(' ') || a.is_empty() {
-                    format!("'{a}'")
-                } else {
-                    a.to_string()
-                }
-            })
+            .map(|a| if a.contains(' ') || a.is_empty() { format!("'{a}'") } else { a.to_string() })
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -82,10 +71,7 @@ impl Captured {
     pub fn text(&self) -> String {
         let mut text = String::from_utf8_lossy(&self.bytes).into_owned();
         if self.total > self.bytes.len() as u64 {
-            text.push_str(&format!(
-                "\n… ({} more bytes not kept)",
-                self.total - self.bytes.len() as u64
-            ));
+            text.push_str(&format!("\n… ({} more bytes not kept)", self.total - self.bytes.len() as u64));
         }
         text
     }
@@ -261,12 +247,7 @@ mod tests {
 
     #[tokio::test]
     async fn captures_output_and_exit_code() {
-        let done = run(
-            &sh("echo out; echo err >&2; exit 3"),
-            Duration::from_secs(5),
-        )
-        .await
-        .unwrap();
+        let done = run(&sh("echo out; echo err >&2; exit 3"), Duration::from_secs(5)).await.unwrap();
         assert_eq!(done.exit_code, Some(3));
         assert_eq!(done.stdout.text(), "out\n");
         assert_eq!(done.stderr.text(), "err\n");
@@ -275,9 +256,7 @@ mod tests {
 
     #[tokio::test]
     async fn keeps_64_kib_and_counts_the_rest() {
-        let done = run(&sh("head -c 10000000 /dev/zero"), Duration::from_secs(10))
-            .await
-            .unwrap();
+        let done = run(&sh("head -c 10000000 /dev/zero"), Duration::from_secs(10)).await.unwrap();
         assert_eq!(done.stdout.bytes.len(), CAPTURE_LIMIT);
         assert_eq!(done.stdout.total, 10_000_000);
         assert!(done.stdout.text().contains("more bytes not kept"));
@@ -291,10 +270,7 @@ mod tests {
         let done = run(&sh(line), Duration::from_millis(500)).await.unwrap();
         let elapsed = started.elapsed();
         assert!(done.timed_out);
-        assert!(
-            elapsed < Duration::from_millis(500) + Duration::from_secs(1),
-            "took {elapsed:?}"
-        );
+        assert!(elapsed < Duration::from_millis(500) + Duration::from_secs(1), "took {elapsed:?}");
         assert_eq!(done.signal, Some(libc::SIGKILL));
     }
 }

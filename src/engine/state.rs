@@ -16,11 +16,7 @@ pub struct StateKey {
 
 impl StateKey {
     pub fn new(playbook: &str, check: &str, name: &str) -> Self {
-        StateKey {
-            playbook: playbook.into(),
-            check: check.into(),
-            name: name.into(),
-        }
+        StateKey { playbook: playbook.into(), check: check.into(), name: name.into() }
     }
 }
 
@@ -57,10 +53,7 @@ pub struct ReadOnlyOverlay {
 
 impl ReadOnlyOverlay {
     pub fn new(base: Arc<dyn ProbeState>) -> Self {
-        ReadOnlyOverlay {
-            base,
-            writes: MemoryState::default(),
-        }
+        ReadOnlyOverlay { base, writes: MemoryState::default() }
     }
 }
 

@@ -39,9 +39,7 @@ impl Format for Human {
             .unwrap_or_else(|_| record.started_at.clone());
         let mut header = format!("{} · {started}", style.bold(&record.playbook));
         if record.dry_run {
-            header.push_str(
-                &style.yellow(" · DRY RUN (checks observe; nothing else runs, is sent or written)"),
-            );
+            header.push_str(&style.yellow(" · DRY RUN (checks observe; nothing else runs, is sent or written)"));
         }
         out.push_str(&header);
         out.push('\n');
@@ -50,26 +48,10 @@ impl Format for Human {
         }
         out.push('\n');
 
-        let id_width = record
-            .checks
-            .iter()
-            .map(|c| c.id.chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(5);
-        let phase_width = record
-            .checks
-            .iter()
-            .filter_map(|c| c.phase.as_ref())
-            .map(|p| p.chars().count())
-            .max()
-            .unwrap_or(0);
-        let time_width = record
-            .checks
-            .iter()
-            .map(|c| elapsed(c.duration_ms).len())
-            .max()
-            .unwrap_or(0);
+        let id_width = record.checks.iter().map(|c| c.id.chars().count()).max().unwrap_or(0).max(5);
+        let phase_width =
+            record.checks.iter().filter_map(|c| c.phase.as_ref()).map(|p| p.chars().count()).max().unwrap_or(0);
+        let time_width = record.checks.iter().map(|c| elapsed(c.duration_ms).len()).max().unwrap_or(0);
         let line = |check: &CheckResult| -> String {
             let phase = match &check.phase {
                 Some(phase) => format!("{:<phase_width$}  ", phase),
@@ -85,11 +67,7 @@ impl Format for Human {
                 check.message.lines().next().unwrap_or("")
             );
             if let Some(remediation) = &check.remediation {
-                text.push_str(&format!(
-                    "\n  {:>12}  {}",
-                    "",
-                    style.cyan(&format!("↻ {}", remediation.message))
-                ));
+                text.push_str(&format!("\n  {:>12}  {}", "", style.cyan(&format!("↻ {}", remediation.message))));
             }
             text.trim_end().to_string() + "\n"
         };
@@ -102,11 +80,10 @@ impl Format for Human {
             let mut step = 0;
             for phase in &record.phases {
                 step += 1;
-                out.push_str(&format!(
-                    "{} {}",
-                    style.bold(&format!("{step}. {}", phase.name)),
-                    style.dim(&format!("({})", phase.id))
-                ));
+                out.push_str(&style.bold(&format!("{step}. {}", phase.name)));
+                if phase.name != phase.id {
+                    out.push_str(&format!(" {}", style.dim(&format!("({})", phase.id))));
+                }
                 if phase.status != Status::Ok {
                     out.push_str(&format!("  {}", self.status(phase.status).trim_end()));
                 }
@@ -130,11 +107,7 @@ impl Format for Human {
                         }
                     }
                 }
-                for check in record
-                    .checks
-                    .iter()
-                    .filter(|c| c.phase.as_deref() == Some(phase.id.as_str()))
-                {
+                for check in record.checks.iter().filter(|c| c.phase.as_deref() == Some(phase.id.as_str())) {
                     out.push_str(&line(check));
                 }
                 if let Some(message) = &phase.message {
@@ -144,10 +117,7 @@ impl Format for Human {
             // The report and notify stages every run has are steps after the phases.
             for stage in &record.stages {
                 step += 1;
-                out.push_str(&format!(
-                    "{}\n",
-                    style.bold(&format!("{step}. {}", capitalize(&stage.name)))
-                ));
+                out.push_str(&format!("{}\n", style.bold(&format!("{step}. {}", capitalize(&stage.name)))));
                 out.push_str(&stage_lines(stage, style));
             }
         }
@@ -164,10 +134,7 @@ impl Format for Human {
         for check in record.checks.iter().filter(|c| c.status.is_failing()) {
             if let Some(runbook) = &check.runbook {
                 let first = runbook.lines().next().unwrap_or("");
-                out.push_str(&format!(
-                    "{}\n",
-                    style.dim(&format!("runbook {}: {first}", check.id))
-                ));
+                out.push_str(&format!("{}\n", style.dim(&format!("runbook {}: {first}", check.id))));
             }
         }
         out.push('\n');
@@ -178,11 +145,7 @@ impl Format for Human {
             Status::Unknown => style.magenta(&style.bold("UNKNOWN")),
             other => other.label().to_string(),
         };
-        out.push_str(&format!(
-            "{verdict} · {} · {}\n",
-            record.summary.sentence(),
-            elapsed(record.duration_ms)
-        ));
+        out.push_str(&format!("{verdict} · {} · {}\n", record.summary.sentence(), elapsed(record.duration_ms)));
         out
     }
 }

@@ -39,9 +39,8 @@ impl Format for Junit {
                 None => groups.push((check.phase.clone(), vec![check])),
             }
         }
-        let count = |list: &[&CheckResult], pred: &dyn Fn(Status) -> bool| {
-            list.iter().filter(|c| pred(c.status)).count()
-        };
+        let count =
+            |list: &[&CheckResult], pred: &dyn Fn(Status) -> bool| list.iter().filter(|c| pred(c.status)).count();
         let failures = |s: Status| matches!(s, Status::Warning | Status::Critical);
         let errors = |s: Status| s == Status::Unknown;
         let skipped = |s: Status| matches!(s, Status::Skipped | Status::Manual);

@@ -9,10 +9,7 @@ pub struct Nagios;
 
 /// A perfdata label: quoted with `'` when it has spaces or `=`; `'` doubled.
 fn perf_label(label: &str) -> String {
-    if label
-        .chars()
-        .any(|c| c.is_whitespace() || c == '=' || c == '\'')
-    {
+    if label.chars().any(|c| c.is_whitespace() || c == '=' || c == '\'') {
         format!("'{}'", label.replace('\'', "''"))
     } else {
         label.to_string()
@@ -39,21 +36,13 @@ impl Format for Nagios {
         let failing: Vec<String> = [Status::Critical, Status::Unknown, Status::Warning]
             .iter()
             .filter_map(|status| {
-                let ids: Vec<&str> = record
-                    .checks
-                    .iter()
-                    .filter(|c| c.status == *status)
-                    .map(|c| c.id.as_str())
-                    .collect();
-                (!ids.is_empty())
-                    .then(|| format!("{} {} ({})", ids.len(), status.name(), ids.join(", ")))
+                let ids: Vec<&str> =
+                    record.checks.iter().filter(|c| c.status == *status).map(|c| c.id.as_str()).collect();
+                (!ids.is_empty()).then(|| format!("{} {} ({})", ids.len(), status.name(), ids.join(", ")))
             })
             .collect();
         let summary = if failing.is_empty() {
-            format!(
-                "{} of {} checks ok",
-                record.summary.ok, record.summary.total
-            )
+            format!("{} of {} checks ok", record.summary.ok, record.summary.total)
         } else {
             format!("{}; {} ok", failing.join(", "), record.summary.ok)
         };
@@ -64,25 +53,11 @@ impl Format for Nagios {
                 perf.push(format!("{label}={}{}", format_number(*value), unit(name)));
             }
         }
-        let first = format!(
-            "RUNNER {} - {}: {summary}",
-            record.status.label(),
-            record.playbook
-        )
-        .replace('|', "/");
-        let mut out = if perf.is_empty() {
-            first
-        } else {
-            format!("{first} | {}", perf.join(" "))
-        };
+        let first = format!("RUNNER {} - {}: {summary}", record.status.label(), record.playbook).replace('|', "/");
+        let mut out = if perf.is_empty() { first } else { format!("{first} | {}", perf.join(" ")) };
         out.push('\n');
         for check in &record.checks {
-            out.push_str(&format!(
-                "[{}] {}: {}\n",
-                check.status.label(),
-                check.id,
-                check.message.replace('|', "/")
-            ));
+            out.push_str(&format!("[{}] {}: {}\n", check.status.label(), check.id, check.message.replace('|', "/")));
         }
         out
     }

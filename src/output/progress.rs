@@ -67,11 +67,7 @@ fn paint(state: &State) {
         if started.elapsed() < DELAY {
             continue;
         }
-        let running = state
-            .running
-            .lock()
-            .map(|r| r.join(", "))
-            .unwrap_or_default();
+        let running = state.running.lock().map(|r| r.join(", ")).unwrap_or_default();
         let running: String = running.chars().take(60).collect();
         let line = format!(
             "{} {}/{} checks · {:.1}s{}",
@@ -79,11 +75,7 @@ fn paint(state: &State) {
             state.done.load(Ordering::SeqCst),
             state.total,
             started.elapsed().as_secs_f64(),
-            if running.is_empty() {
-                String::new()
-            } else {
-                format!(" · running {running}")
-            }
+            if running.is_empty() { String::new() } else { format!(" · running {running}") }
         );
         frame += 1;
         let mut stderr = std::io::stderr().lock();

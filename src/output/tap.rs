@@ -24,14 +24,10 @@ impl Format for Tap {
             let description = format!("{label} - {}", check.name).replace('#', "\\#");
             let line = match check.status {
                 Status::Ok => format!("ok {n} {description}"),
-                Status::Skipped => format!(
-                    "ok {n} {description} # SKIP {}",
-                    check.message.replace('#', "\\#")
-                ),
-                Status::Manual => format!(
-                    "not ok {n} {description} # TODO manual: {}",
-                    check.message.replace('#', "\\#")
-                ),
+                Status::Skipped => format!("ok {n} {description} # SKIP {}", check.message.replace('#', "\\#")),
+                Status::Manual => {
+                    format!("not ok {n} {description} # TODO manual: {}", check.message.replace('#', "\\#"))
+                }
                 _ => format!("not ok {n} {description}"),
             };
             out.push_str(&line.replace('\n', " "));
@@ -44,20 +40,12 @@ impl Format for Tap {
             if !check.metrics.is_empty() {
                 out.push_str("  metrics:\n");
                 for (name, value) in &check.metrics {
-                    out.push_str(&format!(
-                        "    {}: {}\n",
-                        yaml_string(name),
-                        format_number(*value)
-                    ));
+                    out.push_str(&format!("    {}: {}\n", yaml_string(name), format_number(*value)));
                 }
             }
             out.push_str("  ...\n");
         }
-        out.push_str(&format!(
-            "# {}: {}\n",
-            record.status.label(),
-            record.summary.sentence()
-        ));
+        out.push_str(&format!("# {}: {}\n", record.status.label(), record.summary.sentence()));
         out
     }
 }

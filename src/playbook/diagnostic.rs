@@ -41,23 +41,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(span: Span, message: impl Into<String>) -> Self {
-        Diagnostic {
-            level: Level::Error,
-            span,
-            message: message.into(),
-            path: None,
-            hint: None,
-        }
+        Diagnostic { level: Level::Error, span, message: message.into(), path: None, hint: None }
     }
 
     pub fn warning(span: Span, message: impl Into<String>) -> Self {
-        Diagnostic {
-            level: Level::Warning,
-            span,
-            message: message.into(),
-            path: None,
-            hint: None,
-        }
+        Diagnostic { level: Level::Warning, span, message: message.into(), path: None, hint: None }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -88,34 +76,18 @@ impl Diagnostic {
             file.to_string()
         };
         let message = self.message.clone();
-        out.push_str(&format!(
-            "{}: {level}: {}\n",
-            style.bold(&location),
-            style.bold(&message)
-        ));
+        out.push_str(&format!("{}: {level}: {}\n", style.bold(&location), style.bold(&message)));
 
-        let line_text = if self.span.is_known() {
-            source.lines().nth(self.span.line as usize - 1)
-        } else {
-            None
-        };
+        let line_text = if self.span.is_known() { source.lines().nth(self.span.line as usize - 1) } else { None };
         let gutter_width = self.span.line.to_string().len();
         let pad = " ".repeat(gutter_width);
         if let Some(line_text) = line_text {
             let (shown, column) = window(&printable(line_text), self.span.col.max(1) as usize - 1);
             // Copy the line's own whitespace in front of the caret so that tabs line up.
-            let lead: String = shown
-                .chars()
-                .take(column)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
+            let lead: String = shown.chars().take(column).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
             let width = caret_width(&shown, column, self.span.len as usize);
             out.push_str(&format!("{pad} {}\n", style.dim("|")));
-            out.push_str(&format!(
-                "{} {} {shown}\n",
-                style.dim(&self.span.line.to_string()),
-                style.dim("|")
-            ));
+            out.push_str(&format!("{} {} {shown}\n", style.dim(&self.span.line.to_string()), style.dim("|")));
             let carets = "^".repeat(width);
             let carets = match self.level {
                 Level::Error => style.error(&carets),
@@ -135,15 +107,7 @@ impl Diagnostic {
 
 /// Control characters (binary garbage) are shown as `�` so a terminal never receives them.
 fn printable(line: &str) -> String {
-    line.chars()
-        .map(|c| {
-            if c.is_control() && c != '\t' {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
+    line.chars().map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c }).collect()
 }
 
 /// At most 120 characters of a long line, around the column, with `…` where cut. Returns
@@ -154,9 +118,7 @@ fn window(line: &str, column: usize) -> (String, usize) {
     if chars.len() <= WIDTH {
         return (line.to_string(), column);
     }
-    let start = column
-        .saturating_sub(WIDTH / 2)
-        .min(chars.len().saturating_sub(WIDTH));
+    let start = column.saturating_sub(WIDTH / 2).min(chars.len().saturating_sub(WIDTH));
     let end = (start + WIDTH).min(chars.len());
     let mut text = String::new();
     let mut shift = 0;
@@ -178,10 +140,7 @@ fn caret_width(line: &str, column: usize, span_len: usize) -> usize {
     if span_len > 0 && span_len <= rest.len() {
         return span_len;
     }
-    let token = rest
-        .iter()
-        .take_while(|c| !c.is_whitespace() && !matches!(c, ':' | ',' | ']' | '}'))
-        .count();
+    let token = rest.iter().take_while(|c| !c.is_whitespace() && !matches!(c, ':' | ',' | ']' | '}')).count();
     token.max(1)
 }
 

@@ -58,10 +58,7 @@ pub struct ExpandError {
 
 /// Expands `${NAME}` and `${NAME:-default}`; `$${` is a literal `${`. A `$` not followed
 /// by `{` is kept as written. All errors in the string are returned, not just the first.
-pub fn expand_env(
-    raw: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Expanded, Vec<ExpandError>> {
+pub fn expand_env(raw: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Expanded, Vec<ExpandError>> {
     let chars: Vec<char> = raw.chars().collect();
     let mut out = Expanded::default();
     let mut errors = Vec::new();
@@ -79,11 +76,7 @@ pub fn expand_env(
             continue;
         }
         let start = i;
-        let Some(close) = chars[i + 2..]
-            .iter()
-            .position(|&c| c == '}')
-            .map(|p| p + i + 2)
-        else {
+        let Some(close) = chars[i + 2..].iter().position(|&c| c == '}').map(|p| p + i + 2) else {
             errors.push(ExpandError {
                 offset: start,
                 len: chars.len() - start,
@@ -102,9 +95,7 @@ pub fn expand_env(
                 offset: start,
                 len: close - start + 1,
                 message: format!("`${{{inner}}}` is not a valid variable reference"),
-                hint: Some(
-                    "write `${NAME}` or `${NAME:-default}`; NAME is letters, digits and `_`".into(),
-                ),
+                hint: Some("write `${NAME}` or `${NAME:-default}`; NAME is letters, digits and `_`".into()),
             });
             i = close + 1;
             continue;
@@ -133,11 +124,7 @@ pub fn expand_env(
         out.value.push_str(&value);
         i = close + 1;
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
 
 fn is_valid_name(name: &str) -> bool {
@@ -252,11 +239,7 @@ impl LoadContext {
     /// Where the characters of a scalar start: one column after the quote of a quoted
     /// scalar, so that offsets inside the string land on the right column.
     fn content_span(&self, span: Span) -> Span {
-        let Some(line) = self
-            .source
-            .lines()
-            .nth(span.line.saturating_sub(1) as usize)
-        else {
+        let Some(line) = self.source.lines().nth(span.line.saturating_sub(1) as usize) else {
             return span;
         };
         match line.chars().nth(span.col.saturating_sub(1) as usize) {
@@ -285,11 +268,7 @@ impl LoadContext {
                 let content = self.content_span(span);
                 let single_line = !raw.contains('\n');
                 for error in errors {
-                    let at = if single_line {
-                        content.shifted(error.offset as u32, error.len as u32)
-                    } else {
-                        span
-                    };
+                    let at = if single_line { content.shifted(error.offset as u32, error.len as u32) } else { span };
                     let mut diagnostic = Diagnostic::error(at, error.message);
                     if let Some(hint) = error.hint {
                         diagnostic = diagnostic.with_hint(hint);
@@ -307,10 +286,7 @@ impl LoadContext {
         if !has_template_syntax(&expanded) {
             return (expanded, secret);
         }
-        match self
-            .jinja
-            .render_str(&expanded, self.template_context.clone())
-        {
+        match self.jinja.render_str(&expanded, self.template_context.clone()) {
             Ok(rendered) => {
                 // A value rendered from a secret var is itself secret.
                 if self.secrets.iter().any(|s| rendered.contains(s.as_str())) {
@@ -367,25 +343,16 @@ pub fn resolve_against(base: &Path, path: &str) -> PathBuf {
         return PathBuf::from(home).join(rest);
     }
     let p = Path::new(path);
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        base.join(p)
-    }
+    if p.is_absolute() { p.to_path_buf() } else { base.join(p) }
 }
 
 fn template_diagnostic(error: &minijinja::Error, span: Span) -> Diagnostic {
-    let detail = error
-        .detail()
-        .map(str::to_string)
-        .unwrap_or_else(|| error.kind().to_string());
+    let detail = error.detail().map(str::to_string).unwrap_or_else(|| error.kind().to_string());
     let mut d = Diagnostic::error(span, format!("template error: {detail}"));
     if matches!(error.kind(), minijinja::ErrorKind::UndefinedError) {
         d = d.with_hint("load-time templates see `vars.NAME` and `env.NAME`; check the spelling");
     } else {
-        d = d.with_hint(
-            "write a literal `{{` as `{{ '{{' }}`, or wrap the text in `{% raw %}…{% endraw %}`",
-        );
+        d = d.with_hint("write a literal `{{` as `{{ '{{' }}`, or wrap the text in `{% raw %}…{% endraw %}`");
     }
     d
 }
@@ -421,10 +388,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |name: &str| map.get(name).cloned()
     }
 
@@ -434,10 +398,7 @@ mod tests {
         assert_eq!(expand_env("${HOST}:5432", &e).unwrap().value, "db:5432");
         assert_eq!(expand_env("${PORT:-6379}", &e).unwrap().value, "6379");
         assert_eq!(expand_env("${EMPTY:-x}", &e).unwrap().value, "x");
-        assert_eq!(
-            expand_env("$${HOST} $HOST", &e).unwrap().value,
-            "${HOST} $HOST"
-        );
+        assert_eq!(expand_env("$${HOST} $HOST", &e).unwrap().value, "${HOST} $HOST");
         let errors = expand_env("a ${NOPE} b ${ALSO}", &e).unwrap_err();
         assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].offset, 2);
@@ -455,10 +416,7 @@ mod tests {
 
     #[test]
     fn finds_url_passwords() {
-        assert_eq!(
-            url_password("redis://user:p%40ss@host:6379/0").as_deref(),
-            Some("p@ss")
-        );
+        assert_eq!(url_password("redis://user:p%40ss@host:6379/0").as_deref(), Some("p@ss"));
         assert_eq!(url_password("redis://:pw@host").as_deref(), Some("pw"));
         assert_eq!(url_password("redis://host:6379"), None);
         assert_eq!(url_password("https://h/a@b"), None);

@@ -99,11 +99,7 @@ pub struct Loaded {
 
 fn base_dir(path: &Path) -> PathBuf {
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let dir = if dir.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        dir
-    };
+    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
     std::fs::canonicalize(&dir).unwrap_or(dir)
 }
 
@@ -126,10 +122,7 @@ fn too_big(path: &Path, len: u64) -> FileReport {
         diagnostics: vec![
             Diagnostic::error(
                 Span::new(1, 1, 0),
-                format!(
-                    "the playbook is {:.1} MiB; the limit is 1 MiB",
-                    len as f64 / (1024.0 * 1024.0)
-                ),
+                format!("the playbook is {:.1} MiB; the limit is 1 MiB", len as f64 / (1024.0 * 1024.0)),
             )
             .with_hint("split it into several playbooks"),
         ],
@@ -147,23 +140,15 @@ pub fn load_bytes(path: &Path, bytes: &[u8], options: &LoadOptions) -> FileRepor
             let valid = &bytes[..error.valid_up_to()];
             let valid = std::str::from_utf8(valid).unwrap_or_default();
             let line = valid.matches('\n').count() as u32 + 1;
-            let col = valid
-                .rsplit('\n')
-                .next()
-                .map(|l| l.chars().count())
-                .unwrap_or(0) as u32
-                + 1;
+            let col = valid.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u32 + 1;
             let shown = String::from_utf8_lossy(bytes).into_owned();
             return FileReport {
                 path: path.to_path_buf(),
                 source: Arc::from(shown),
                 playbook: None,
                 diagnostics: vec![
-                    Diagnostic::error(
-                        Span::new(line, col, 1),
-                        "the file is not UTF-8 text (binary data?)",
-                    )
-                    .with_hint("a playbook is a YAML text file in UTF-8"),
+                    Diagnostic::error(Span::new(line, col, 1), "the file is not UTF-8 text (binary data?)")
+                        .with_hint("a playbook is a YAML text file in UTF-8"),
                 ],
             };
         }
@@ -174,36 +159,23 @@ pub fn load_bytes(path: &Path, bytes: &[u8], options: &LoadOptions) -> FileRepor
 /// Loads a playbook from text, as if read from `path`.
 pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> FileReport {
     let source: Arc<str> = Arc::from(text);
-    let mut report = FileReport {
-        path: path.to_path_buf(),
-        source: source.clone(),
-        playbook: None,
-        diagnostics: Vec::new(),
-    };
+    let mut report =
+        FileReport { path: path.to_path_buf(), source: source.clone(), playbook: None, diagnostics: Vec::new() };
 
     if is_blank(text) {
         report.diagnostics.push(
-            Diagnostic::error(Span::new(1, 1, 0), "the playbook is empty").with_hint(
-                "a playbook starts with `version: 1`, a `name`, and `checks` or `phases`",
-            ),
+            Diagnostic::error(Span::new(1, 1, 0), "the playbook is empty")
+                .with_hint("a playbook starts with `version: 1`, a `name`, and `checks` or `phases`"),
         );
         return report;
     }
     if let Some(position) = text.find('\0') {
         let before = &text[..position];
         let line = before.matches('\n').count() as u32 + 1;
-        let col = before
-            .rsplit('\n')
-            .next()
-            .map(|l| l.chars().count())
-            .unwrap_or(0) as u32
-            + 1;
+        let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u32 + 1;
         report.diagnostics.push(
-            Diagnostic::error(
-                Span::new(line, col, 1),
-                "the file contains a NUL byte (binary data?)",
-            )
-            .with_hint("a playbook is a YAML text file in UTF-8"),
+            Diagnostic::error(Span::new(line, col, 1), "the file contains a NUL byte (binary data?)")
+                .with_hint("a playbook is a YAML text file in UTF-8"),
         );
         return report;
     }
@@ -213,8 +185,7 @@ pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> FileReport {
 
     // Pass 2: the model, with the load context installed for the value types.
     let context = LoadContext::new(options.env.clone(), base_dir(path), source.clone(), vars);
-    let (parsed, context) =
-        context.install(|| serde_saphyr::from_str_with_options::<Playbook>(text, parse_options()));
+    let (parsed, context) = context.install(|| serde_saphyr::from_str_with_options::<Playbook>(text, parse_options()));
     diagnostics.extend(context.diagnostics);
     match parsed {
         Ok(playbook) => {
@@ -254,10 +225,7 @@ fn parse_options() -> serde_saphyr::Options {
 }
 
 /// Reads `vars` (ignoring everything else), expanding `${ENV}` in their strings.
-fn read_vars(
-    text: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> (minijinja::Value, Vec<Diagnostic>) {
+fn read_vars(text: &str, env: &dyn Fn(&str) -> Option<String>) -> (minijinja::Value, Vec<Diagnostic>) {
     #[derive(Deserialize)]
     struct VarsOnly {
         #[serde(default)]
@@ -265,8 +233,7 @@ fn read_vars(
     }
 
     let mut diagnostics = Vec::new();
-    let Ok(VarsOnly { vars: Some(vars) }) =
-        serde_saphyr::from_str_with_options::<VarsOnly>(text, parse_options())
+    let Ok(VarsOnly { vars: Some(vars) }) = serde_saphyr::from_str_with_options::<VarsOnly>(text, parse_options())
     else {
         return (minijinja::Value::from(()), diagnostics);
     };
@@ -276,10 +243,7 @@ fn read_vars(
         let expanded = expand_json(value.value, env, span, &mut diagnostics);
         out.insert(name, expanded);
     }
-    (
-        minijinja::Value::from(minijinja::value::Serde(&serde_json::Value::Object(out))),
-        diagnostics,
-    )
+    (minijinja::Value::from(minijinja::value::Serde(&serde_json::Value::Object(out))), diagnostics)
 }
 
 fn expand_json(
@@ -308,17 +272,12 @@ fn expand_json(
                 Value::String(String::new())
             }
         },
-        Value::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .map(|v| expand_json(v, env, span, diagnostics))
-                .collect(),
-        ),
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (k, expand_json(v, env, span, diagnostics)))
-                .collect(),
-        ),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| expand_json(v, env, span, diagnostics)).collect())
+        }
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, expand_json(v, env, span, diagnostics))).collect())
+        }
         other => other,
     }
 }
@@ -327,30 +286,21 @@ fn expand_json(
 /// ("did you mean `timeout`?").
 fn serde_error(error: &serde_saphyr::Error) -> Diagnostic {
     use serde_saphyr::Error as E;
-    let span = error
-        .location()
-        .map(Span::from)
-        .unwrap_or(Span::new(1, 1, 0));
+    let span = error.location().map(Span::from).unwrap_or(Span::new(1, 1, 0));
     let inner = error.without_snippet();
     match inner {
-        E::SerdeUnknownField {
-            field, expected, ..
-        } => {
+        E::SerdeUnknownField { field, expected, .. } => {
             let mut d = Diagnostic::error(span, format!("unknown key `{field}`"));
             if let Some(best) = did_you_mean(field, expected.iter().copied()) {
                 d = d.with_hint(format!("did you mean `{best}`?"));
             } else if crate::checks::Kind::ALL.iter().any(|k| k.name() == field) {
-                d = d.with_hint(format!(
-                    "`{field}` is a check kind: it goes inside a check, next to its `id`"
-                ));
+                d = d.with_hint(format!("`{field}` is a check kind: it goes inside a check, next to its `id`"));
             } else {
                 d = d.with_hint(format!("expected one of {}", list(expected)));
             }
             d
         }
-        E::SerdeUnknownVariant {
-            variant, expected, ..
-        } => {
+        E::SerdeUnknownVariant { variant, expected, .. } => {
             let mut d = Diagnostic::error(span, format!("unknown value `{variant}`"));
             d = match did_you_mean(variant, expected.iter().copied()) {
                 Some(best) => d.with_hint(format!("did you mean `{best}`?")),
@@ -379,18 +329,11 @@ fn serde_error(error: &serde_saphyr::Error) -> Diagnostic {
         }
         E::Unexpected { expected, .. } => {
             let (message, hint) = match *expected {
-                "sequence start" => (
-                    "expected a list here",
-                    "write one `- item` per line, or `[a, b]`",
-                ),
-                "mapping start" if span.line <= 1 && span.col <= 1 => (
-                    "a playbook is a map",
-                    "start with `version: 1`, a `name`, and `checks` or `phases`",
-                ),
-                "mapping start" => (
-                    "expected a map here",
-                    "write `key: value` lines, or `{key: value}`",
-                ),
+                "sequence start" => ("expected a list here", "write one `- item` per line, or `[a, b]`"),
+                "mapping start" if span.line <= 1 && span.col <= 1 => {
+                    ("a playbook is a map", "start with `version: 1`, a `name`, and `checks` or `phases`")
+                }
+                "mapping start" => ("expected a map here", "write `key: value` lines, or `{key: value}`"),
                 _ => return Diagnostic::error(span, strip_location(&inner.to_string())),
             };
             Diagnostic::error(span, message).with_hint(hint)
@@ -398,20 +341,12 @@ fn serde_error(error: &serde_saphyr::Error) -> Diagnostic {
         other => {
             let text = strip_location(&other.to_string());
             if text.contains("alias replay") || text.contains("alias expansion") {
-                return Diagnostic::error(
-                    span,
-                    format!("YAML aliases expand beyond {MAX_ALIAS_NODES} nodes"),
-                )
-                .with_hint(
-                    "this looks like an alias bomb; write the values out or use fewer aliases",
-                );
+                return Diagnostic::error(span, format!("YAML aliases expand beyond {MAX_ALIAS_NODES} nodes"))
+                    .with_hint("this looks like an alias bomb; write the values out or use fewer aliases");
             }
             if text.contains("recursion limit exceeded") {
-                return Diagnostic::error(
-                    span,
-                    format!("the playbook is nested deeper than {MAX_DEPTH} levels"),
-                )
-                .with_hint("playbooks are small, shallow maps; is this the right file?");
+                return Diagnostic::error(span, format!("the playbook is nested deeper than {MAX_DEPTH} levels"))
+                    .with_hint("playbooks are small, shallow maps; is this the right file?");
             }
             if text.contains("budget breached") {
                 if text.contains("Documents") {
@@ -439,14 +374,9 @@ fn serde_error(error: &serde_saphyr::Error) -> Diagnostic {
 /// Rewrites serde's terse type errors into sentences with a hint.
 fn humanize(text: &str) -> (String, Option<String>) {
     if let Some(rest) = text.strip_prefix("invalid ")
-        && ["u32", "u64", "u16", "i64", "i32", "u8"]
-            .iter()
-            .any(|t| rest.starts_with(*t))
+        && ["u32", "u64", "u16", "i64", "i32", "u8"].iter().any(|t| rest.starts_with(*t))
     {
-        return (
-            "expected a whole number".into(),
-            Some("write a number without quotes or units, e.g. `3`".into()),
-        );
+        return ("expected a whole number".into(), Some("write a number without quotes or units, e.g. `3`".into()));
     }
     if text.starts_with("invalid type: ") {
         let message = text.replace("invalid type: ", "wrong type: found ");
@@ -461,9 +391,7 @@ fn humanize(text: &str) -> (String, Option<String>) {
         };
         return (message, hint);
     }
-    if text.contains("cannot deserialize null into string")
-        || text.contains("null") && text.contains("string")
-    {
+    if text.contains("cannot deserialize null into string") || text.contains("null") && text.contains("string") {
         return (
             "expected a string, found nothing".into(),
             Some("write a value after the colon, or quote an empty string: `\"\"`".into()),
@@ -487,9 +415,5 @@ fn strip_location(text: &str) -> String {
 }
 
 fn list(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|i| format!("`{i}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
 }

@@ -48,9 +48,7 @@ impl<'de> Deserialize<'de> for IntList {
             }
 
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<IntList, E> {
-                i64::try_from(v)
-                    .map(|v| IntList(vec![v]))
-                    .map_err(|_| E::custom("integer too large"))
+                i64::try_from(v).map(|v| IntList(vec![v])).map_err(|_| E::custom("integer too large"))
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<IntList, A::Error> {

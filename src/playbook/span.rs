@@ -17,11 +17,7 @@ pub struct Span {
 }
 
 impl Span {
-    pub const UNKNOWN: Span = Span {
-        line: 0,
-        col: 0,
-        len: 0,
-    };
+    pub const UNKNOWN: Span = Span { line: 0, col: 0, len: 0 };
 
     pub fn new(line: u32, col: u32, len: u32) -> Self {
         Span { line, col, len }
@@ -34,11 +30,7 @@ impl Span {
     /// A span `offset` characters further along the same line (for pointing inside a
     /// string, e.g. at a `${VAR}`), with a new length.
     pub fn shifted(&self, offset: u32, len: u32) -> Span {
-        Span {
-            line: self.line,
-            col: self.col + offset,
-            len,
-        }
+        Span { line: self.line, col: self.col + offset, len }
     }
 }
 

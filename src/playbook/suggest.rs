@@ -4,10 +4,7 @@
 
 /// The candidate closest to `word`, if it is close enough to be a plausible typo
 /// (an edit distance of at most a third of the word's length, and at least 1).
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
     let lower = word.to_lowercase();
     candidates
@@ -30,9 +27,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         current[0] = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (prev[j] + 1)
-                .min(current[j - 1] + 1)
-                .min(prev[j - 1] + cost);
+            let mut best = (prev[j] + 1).min(current[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(prev_prev[j - 2] + 1);
             }

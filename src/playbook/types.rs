@@ -191,8 +191,7 @@ impl<'de> Deserialize<'de> for Schedule {
         Ok(match spanned.value {
             Form::Cron(raw) => {
                 let (value, secret) =
-                    super::interpolate::LoadContext::with_active(|c| c.resolve(&raw, span))
-                        .unwrap_or((raw, false));
+                    super::interpolate::LoadContext::with_active(|c| c.resolve(&raw, span)).unwrap_or((raw, false));
                 Schedule::from_cron(Text::located(value, span, secret))
             }
             Form::Map(m) => Schedule {
@@ -225,14 +224,7 @@ impl JsonSchema for Schedule {
 
 impl Schedule {
     pub fn from_cron(cron: Text) -> Self {
-        Schedule {
-            cron,
-            timezone: None,
-            misfire: None,
-            grace: None,
-            overlap: None,
-            jitter: None,
-        }
+        Schedule { cron, timezone: None, misfire: None, grace: None, overlap: None, jitter: None }
     }
 }
 
@@ -336,11 +328,7 @@ impl Check {
     /// The one kind of a valid check.
     pub fn kind(&self) -> Option<KindRef<'_>> {
         let kinds = self.kinds();
-        if kinds.len() == 1 {
-            kinds.into_iter().next()
-        } else {
-            None
-        }
+        if kinds.len() == 1 { kinds.into_iter().next() } else { None }
     }
 
     pub fn kind_name(&self) -> &'static str {
@@ -349,10 +337,7 @@ impl Check {
 
     /// The display name.
     pub fn display_name(&self) -> String {
-        self.name
-            .as_ref()
-            .map(|n| n.to_string())
-            .unwrap_or_else(|| self.id.to_string())
+        self.name.as_ref().map(|n| n.to_string()).unwrap_or_else(|| self.id.to_string())
     }
 }
 
@@ -387,10 +372,7 @@ pub struct Phase {
 
 impl Phase {
     pub fn display_name(&self) -> String {
-        self.name
-            .as_ref()
-            .map(|n| n.to_string())
-            .unwrap_or_else(|| self.id.to_string())
+        self.name.as_ref().map(|n| n.to_string()).unwrap_or_else(|| self.id.to_string())
     }
 }
 
@@ -450,11 +432,13 @@ impl Action {
             return name.to_string();
         }
         if let Some(argv) = &self.run {
-            return argv
+            // Quote arguments with spaces, so the line reads as it would be typed.
+            let quoted: Vec<String> = argv
                 .iter()
                 .map(|a| a.to_string())
-                .collect::<Vec<_>>()
-                .join(" ");
+                .map(|a| if a.is_empty() || a.contains(char::is_whitespace) { format!("'{a}'") } else { a })
+                .collect();
+            return quoted.join(" ");
         }
         if let Some(line) = &self.shell {
             return line.to_string();
@@ -463,11 +447,7 @@ impl Action {
             return format!("sleep {}", crate::duration::format(d.get()));
         }
         if let Some(http) = &self.http {
-            let method = http
-                .method
-                .as_ref()
-                .map(|m| m.as_str().to_uppercase())
-                .unwrap_or_else(|| "POST".into());
+            let method = http.method.as_ref().map(|m| m.as_str().to_uppercase()).unwrap_or_else(|| "POST".into());
             return format!("{method} {}", http.url);
         }
         "(nothing)".into()
@@ -635,50 +615,29 @@ impl Playbook {
     }
 
     pub fn check_timeout(&self, check: &Check) -> Duration {
-        check
-            .timeout
-            .or(self.defaults().timeout)
-            .map(|d| d.get())
-            .unwrap_or(default::TIMEOUT)
+        check.timeout.or(self.defaults().timeout).map(|d| d.get()).unwrap_or(default::TIMEOUT)
     }
 
     pub fn action_timeout(&self, action: &Action) -> Duration {
-        action
-            .timeout
-            .or(self.defaults().timeout)
-            .map(|d| d.get())
-            .unwrap_or(default::TIMEOUT)
+        action.timeout.or(self.defaults().timeout).map(|d| d.get()).unwrap_or(default::TIMEOUT)
     }
 
     pub fn check_retries(&self, check: &Check) -> u32 {
-        check
-            .retries
-            .or(self.defaults().retries)
-            .unwrap_or(default::RETRIES)
+        check.retries.or(self.defaults().retries).unwrap_or(default::RETRIES)
     }
 
     pub fn check_retry_delay(&self, check: &Check) -> Duration {
-        check
-            .retry_delay
-            .or(self.defaults().retry_delay)
-            .map(|d| d.get())
-            .unwrap_or(default::RETRY_DELAY)
+        check.retry_delay.or(self.defaults().retry_delay).map(|d| d.get()).unwrap_or(default::RETRY_DELAY)
     }
 
     pub fn check_severity(&self, check: &Check) -> Severity {
-        check
-            .severity
-            .or(self.defaults().severity)
-            .unwrap_or_default()
+        check.severity.or(self.defaults().severity).unwrap_or_default()
     }
 
     /// The hard limit for the whole run: `timeout` (default 1h), never longer than the
     /// schedule's period when that is known.
     pub fn run_timeout(&self, period: Option<Duration>) -> Duration {
-        let configured = self
-            .timeout
-            .map(|d| d.get())
-            .unwrap_or(default::RUN_TIMEOUT);
+        let configured = self.timeout.map(|d| d.get()).unwrap_or(default::RUN_TIMEOUT);
         match period {
             Some(period) if self.timeout.is_none() => configured.min(period),
             _ => configured,

@@ -23,10 +23,7 @@ const DST_HORIZON: Duration = Duration::from_secs(366 * 86_400);
 
 /// All semantic findings for one playbook. `base_dir` is its folder.
 pub fn validate(playbook: &Playbook, base_dir: &Path) -> Vec<Diagnostic> {
-    let mut v = Validator {
-        out: Vec::new(),
-        playbook,
-    };
+    let mut v = Validator { out: Vec::new(), playbook };
     v.top_level();
     let period = v.schedule();
     v.structure();
@@ -71,9 +68,7 @@ impl<'p> Validator<'p> {
             && d.get().is_zero()
         {
             let diagnostic = self.error(d.span(), format!("`{key}` must be more than zero"));
-            diagnostic.hint = Some(format!(
-                "give `{key}` a positive duration such as `5s`, or remove it"
-            ));
+            diagnostic.hint = Some(format!("give `{key}` a positive duration such as `5s`, or remove it"));
             if let Some(path) = path {
                 diagnostic.path = Some(path.to_string());
             }
@@ -84,8 +79,8 @@ impl<'p> Validator<'p> {
         let p = self.playbook;
         if p.version != 1 {
             let span = self.playbook.name.span();
-            self.error(span, format!("unsupported playbook version {}", p.version))
-                .hint = Some("this runner reads `version: 1`".into());
+            self.error(span, format!("unsupported playbook version {}", p.version)).hint =
+                Some("this runner reads `version: 1`".into());
         }
         self.positive("timeout", p.timeout.as_ref(), None);
         self.positive("retention", p.retention.as_ref(), None);
@@ -95,10 +90,7 @@ impl<'p> Validator<'p> {
         for tag in p.tags.iter().flatten() {
             if tag.trim().is_empty() || tag.contains(',') {
                 let span = p.name.span();
-                self.error(
-                    span,
-                    format!("tag `{tag}` cannot be empty or contain a comma"),
-                );
+                self.error(span, format!("tag `{tag}` cannot be empty or contain a comma"));
             }
         }
     }
@@ -115,7 +107,9 @@ impl<'p> Validator<'p> {
                     let d = self.error(name.span(), message);
                     d.hint = Some(match suggestion {
                         Some(best) => format!("did you mean `{best}`?"),
-                        None => "use a name from the tz database, e.g. `UTC`, `Europe/Berlin`, `America/New_York`".into(),
+                        None => {
+                            "use a name from the tz database, e.g. `UTC`, `Europe/Berlin`, `America/New_York`".into()
+                        }
                     });
                     None
                 }
@@ -158,9 +152,8 @@ impl<'p> Validator<'p> {
                     hazard.window
                 )
             };
-            self.warning(schedule.cron.span(), message).hint = Some(
-                "pick a time outside the DST change (e.g. 04:00), or set `timezone: UTC`".into(),
-            );
+            self.warning(schedule.cron.span(), message).hint =
+                Some("pick a time outside the DST change (e.g. 04:00), or set `timezone: UTC`".into());
         }
         if let (Some(period), Some(grace)) = (period, schedule.grace)
             && grace.is_valid()
@@ -174,8 +167,7 @@ impl<'p> Validator<'p> {
                     crate::duration::format(period)
                 ),
             )
-            .hint =
-                Some("a fire later than one period is already the next fire; lower `grace`".into());
+            .hint = Some("a fire later than one period is already the next fire; lower `grace`".into());
         }
         if let (Some(period), Some(timeout)) = (period, self.playbook.timeout)
             && timeout.is_valid()
@@ -198,54 +190,32 @@ impl<'p> Validator<'p> {
         let p = self.playbook;
         match (&p.checks, &p.phases) {
             (Some(_), Some(_)) => {
-                self.error(
-                    p.name.span(),
-                    "a playbook has `checks` or `phases`, not both",
-                )
-                .hint = Some("move the top-level checks into a phase".into());
+                self.error(p.name.span(), "a playbook has `checks` or `phases`, not both").hint =
+                    Some("move the top-level checks into a phase".into());
             }
             (None, None) => {
-                self.error(
-                    p.name.span(),
-                    "the playbook has no `checks` and no `phases`",
-                )
-                .hint = Some("add `checks:` with at least one check".into());
+                self.error(p.name.span(), "the playbook has no `checks` and no `phases`").hint =
+                    Some("add `checks:` with at least one check".into());
             }
             _ => {}
         }
         let mut phase_ids: HashMap<&str, Span> = HashMap::new();
         for (index, phase) in p.phases.iter().flatten().enumerate() {
-            self.unique(
-                &mut phase_ids,
-                &phase.id,
-                "phase",
-                &format!("phases[{index}]"),
-            );
+            self.unique(&mut phase_ids, &phase.id, "phase", &format!("phases[{index}]"));
             let empty_actions = phase.actions.as_ref().is_none_or(Vec::is_empty);
             let empty_checks = phase.checks.as_ref().is_none_or(Vec::is_empty);
             if empty_actions && empty_checks {
-                self.error(
-                    phase.id.span(),
-                    format!("phase `{}` has no actions and no checks", phase.id),
-                )
-                .hint = Some("a phase runs `actions` (in order) and then `checks`".into());
+                self.error(phase.id.span(), format!("phase `{}` has no actions and no checks", phase.id)).hint =
+                    Some("a phase runs `actions` (in order) and then `checks`".into());
             }
         }
     }
 
-    fn unique<'a>(
-        &mut self,
-        seen: &mut HashMap<&'a str, Span>,
-        id: &'a Id,
-        what: &str,
-        path: &str,
-    ) {
+    fn unique<'a>(&mut self, seen: &mut HashMap<&'a str, Span>, id: &'a Id, what: &str, path: &str) {
         if let Some(first) = seen.get(id.as_str()) {
             let line = first.line;
             let d = self.error(id.span(), format!("duplicate {what} id `{id}`"));
-            d.hint = Some(format!(
-                "the first `{id}` is on line {line}; {what} ids must be unique"
-            ));
+            d.hint = Some(format!("the first `{id}` is on line {line}; {what} ids must be unique"));
             d.path = Some(path.to_string());
         } else {
             seen.insert(id.as_str(), id.span());
@@ -265,10 +235,8 @@ impl<'p> Validator<'p> {
             }
         }
         let mut ids: HashMap<&str, Span> = HashMap::new();
-        let phase_of: HashMap<&str, usize> = all
-            .iter()
-            .map(|(phase, _, c)| (c.id.as_str(), phase.map(|(i, _)| i).unwrap_or(0)))
-            .collect();
+        let phase_of: HashMap<&str, usize> =
+            all.iter().map(|(phase, _, c)| (c.id.as_str(), phase.map(|(i, _)| i).unwrap_or(0))).collect();
         let all_ids: Vec<&str> = all.iter().map(|(_, _, c)| c.id.as_str()).collect();
 
         for (phase, index, check) in &all {
@@ -288,19 +256,11 @@ impl<'p> Validator<'p> {
                         crate::duration::format(period)
                     ),
                 );
-                d.hint = Some(
-                    "the check could still be running at the next fire; lower its timeout".into(),
-                );
+                d.hint = Some("the check could still be running at the next fire; lower its timeout".into());
                 d.path = Some(path.clone());
             }
             self.thresholds(check, &path);
-            self.needs(
-                check,
-                &path,
-                phase.map(|(i, _)| i).unwrap_or(0),
-                &phase_of,
-                &all_ids,
-            );
+            self.needs(check, &path, phase.map(|(i, _)| i).unwrap_or(0), &phase_of, &all_ids);
             if let Some(kind) = check.kind() {
                 self.kind_rules(kind, check, &path, &all_ids);
             }
@@ -309,11 +269,8 @@ impl<'p> Validator<'p> {
             }
             for tag in check.tags.iter().flatten() {
                 if tag.trim().is_empty() || tag.contains(',') {
-                    self.error(
-                        check.id.span(),
-                        format!("tag `{tag}` cannot be empty or contain a comma"),
-                    )
-                    .path = Some(path.clone());
+                    self.error(check.id.span(), format!("tag `{tag}` cannot be empty or contain a comma")).path =
+                        Some(path.clone());
                 }
             }
         }
@@ -328,30 +285,17 @@ impl<'p> Validator<'p> {
                 let d = self.error(check.id.span(), format!("check `{}` has no kind", check.id));
                 d.hint = Some(format!(
                     "add exactly one of: {}",
-                    Kind::ALL
-                        .iter()
-                        .map(|k| format!("`{}`", k.name()))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    Kind::ALL.iter().map(|k| format!("`{}`", k.name())).collect::<Vec<_>>().join(", ")
                 ));
                 d.path = Some(path.to_string());
             }
             _ => {
-                let names: Vec<String> = kinds
-                    .iter()
-                    .map(|k| format!("`{}`", k.kind().name()))
-                    .collect();
+                let names: Vec<String> = kinds.iter().map(|k| format!("`{}`", k.kind().name())).collect();
                 let d = self.error(
                     check.id.span(),
-                    format!(
-                        "check `{}` has {} kinds: {}",
-                        check.id,
-                        kinds.len(),
-                        names.join(" and ")
-                    ),
+                    format!("check `{}` has {} kinds: {}", check.id, kinds.len(), names.join(" and ")),
                 );
-                d.hint =
-                    Some("a check has exactly one kind; split it into one check per kind".into());
+                d.hint = Some("a check has exactly one kind; split it into one check per kind".into());
                 d.path = Some(path.to_string());
             }
         }
@@ -363,15 +307,8 @@ impl<'p> Validator<'p> {
         };
         let known = check.kind().and_then(|k| k.metric_names());
         for (metric, threshold) in thresholds {
-            let span = threshold
-                .warn
-                .map(|c| c.span())
-                .or(threshold.crit.map(|c| c.span()))
-                .unwrap_or(check.id.span());
-            match (
-                threshold.warn.and_then(|c| c.condition()),
-                threshold.crit.and_then(|c| c.condition()),
-            ) {
+            let span = threshold.warn.map(|c| c.span()).or(threshold.crit.map(|c| c.span())).unwrap_or(check.id.span());
+            match (threshold.warn.and_then(|c| c.condition()), threshold.crit.and_then(|c| c.condition())) {
                 (Some(warn), Some(crit)) => {
                     if let Err(reason) = crate::threshold::check_pair(&warn, &crit) {
                         let d = self.error(
@@ -383,10 +320,8 @@ impl<'p> Validator<'p> {
                     }
                 }
                 _ if threshold.warn.is_none() && threshold.crit.is_none() => {
-                    let d = self.error(
-                        check.id.span(),
-                        format!("threshold on `{metric}` has neither `warn` nor `crit`"),
-                    );
+                    let d =
+                        self.error(check.id.span(), format!("threshold on `{metric}` has neither `warn` nor `crit`"));
                     d.hint = Some("write e.g. `{warn: \"> 20\", crit: \"> 80\"}`".into());
                     d.path = Some(path.to_string());
                 }
@@ -401,28 +336,23 @@ impl<'p> Validator<'p> {
                     None if known.is_empty() => format!("`{kind}` checks produce no metrics"),
                     None => format!(
                         "`{kind}` checks produce: {}",
-                        known
-                            .iter()
-                            .map(|k| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
                     ),
                 };
-                let d = self.warning(span, format!("check `{}` never produces metric `{metric}`; this threshold would make it UNKNOWN", check.id));
+                let d = self.warning(
+                    span,
+                    format!(
+                        "check `{}` never produces metric `{metric}`; this threshold would make it UNKNOWN",
+                        check.id
+                    ),
+                );
                 d.hint = Some(hint);
                 d.path = Some(path.to_string());
             }
         }
     }
 
-    fn needs(
-        &mut self,
-        check: &Check,
-        path: &str,
-        my_phase: usize,
-        phase_of: &HashMap<&str, usize>,
-        all_ids: &[&str],
-    ) {
+    fn needs(&mut self, check: &Check, path: &str, my_phase: usize, phase_of: &HashMap<&str, usize>, all_ids: &[&str]) {
         for need in check.needs.iter().flatten() {
             if need.as_str() == check.id.as_str() {
                 let d = self.error(need.span(), format!("check `{}` needs itself", check.id));
@@ -431,23 +361,16 @@ impl<'p> Validator<'p> {
             }
             match phase_of.get(need.as_str()) {
                 None => {
-                    let d = self.error(
-                        need.span(),
-                        format!("`needs` names `{need}`, which is not a check of this playbook"),
-                    );
+                    let d = self
+                        .error(need.span(), format!("`needs` names `{need}`, which is not a check of this playbook"));
                     d.hint = Some(match did_you_mean(need.as_str(), all_ids.iter().copied()) {
                         Some(best) => format!("did you mean `{best}`?"),
-                        None => {
-                            "`needs` takes ids of checks in the same or an earlier phase".into()
-                        }
+                        None => "`needs` takes ids of checks in the same or an earlier phase".into(),
                     });
                     d.path = Some(path.to_string());
                 }
                 Some(&phase) if phase > my_phase => {
-                    let d = self.error(
-                        need.span(),
-                        format!("`needs` names `{need}`, which runs in a later phase"),
-                    );
+                    let d = self.error(need.span(), format!("`needs` names `{need}`, which runs in a later phase"));
                     d.hint = Some("`needs` takes checks of the same or an earlier phase".into());
                     d.path = Some(path.to_string());
                 }
@@ -459,10 +382,8 @@ impl<'p> Validator<'p> {
     /// `needs` must form no cycle (checks of one phase start together, so a cycle would
     /// never start). Iterative depth-first search: a grey node reached again closes a cycle.
     fn needs_cycles(&mut self, all: &[Placed<'_>]) {
-        let needs_of: HashMap<&str, Vec<&Id>> = all
-            .iter()
-            .map(|(_, _, c)| (c.id.as_str(), c.needs.iter().flatten().collect()))
-            .collect();
+        let needs_of: HashMap<&str, Vec<&Id>> =
+            all.iter().map(|(_, _, c)| (c.id.as_str(), c.needs.iter().flatten().collect())).collect();
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
             Grey,
@@ -494,13 +415,8 @@ impl<'p> Validator<'p> {
                         let start = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
                         let mut cycle: Vec<&str> = stack[start..].iter().map(|(n, _)| *n).collect();
                         cycle.push(target);
-                        let d = self.error(
-                            need.span(),
-                            format!("`needs` forms a cycle: {}", cycle.join(" → ")),
-                        );
-                        d.hint = Some(
-                            "checks in a cycle can never start; remove one of these `needs`".into(),
-                        );
+                        let d = self.error(need.span(), format!("`needs` forms a cycle: {}", cycle.join(" → ")));
+                        d.hint = Some("checks in a cycle can never start; remove one of these `needs`".into());
                     }
                     Some(Mark::Black) => {}
                     None => {
@@ -514,23 +430,14 @@ impl<'p> Validator<'p> {
 
     fn kind_rules(&mut self, kind: KindRef<'_>, check: &Check, path: &str, all_ids: &[&str]) {
         let err = |v: &mut Self, span: Span, message: String, hint: &str| {
-            let d = v.error(
-                if span.is_known() {
-                    span
-                } else {
-                    check.id.span()
-                },
-                message,
-            );
+            let d = v.error(if span.is_known() { span } else { check.id.span() }, message);
             d.hint = Some(hint.to_string());
             d.path = Some(path.to_string());
         };
         match kind {
             KindRef::Http(http) => {
                 let url = http.url.as_str();
-                if http.url.is_valid()
-                    && !(url.starts_with("http://") || url.starts_with("https://"))
-                {
+                if http.url.is_valid() && !(url.starts_with("http://") || url.starts_with("https://")) {
                     err(
                         self,
                         http.url.span(),
@@ -597,12 +504,7 @@ impl<'p> Validator<'p> {
                     );
                 }
                 if redis.command.as_ref().is_some_and(Vec::is_empty) {
-                    err(
-                        self,
-                        redis.url.span(),
-                        "`command` is empty".into(),
-                        "write e.g. `[PING]` or `[GET, mykey]`",
-                    );
+                    err(self, redis.url.span(), "`command` is empty".into(), "write e.g. `[PING]` or `[GET, mykey]`");
                 }
             }
             KindRef::Sqlite(_) => {}
@@ -629,8 +531,7 @@ impl<'p> Validator<'p> {
                     _ => {}
                 }
                 for (name, source) in command.metrics.iter().flatten() {
-                    if let Err(message) = crate::checks::command::metric_extractor(source.as_str())
-                    {
+                    if let Err(message) = crate::checks::command::metric_extractor(source.as_str()) {
                         err(
                             self,
                             source.span(),
@@ -669,18 +570,9 @@ impl<'p> Validator<'p> {
                 if let (Some(min), Some(max)) = (process.min, process.max)
                     && min > max
                 {
-                    err(
-                        self,
-                        check.id.span(),
-                        format!("`min` {min} is more than `max` {max}"),
-                        "min ≤ max",
-                    );
+                    err(self, check.id.span(), format!("`min` {min} is more than `max` {max}"), "min ≤ max");
                 }
-                self.positive(
-                    "restarts_within",
-                    process.restarts_within.as_ref(),
-                    Some(path),
-                );
+                self.positive("restarts_within", process.restarts_within.as_ref(), Some(path));
             }
             KindRef::Service(service) => {
                 if service.name.is_empty() {
@@ -691,23 +583,14 @@ impl<'p> Validator<'p> {
                         "name the unit, launchd label or pm2 app",
                     );
                 }
-                self.positive(
-                    "restarts_within",
-                    service.restarts_within.as_ref(),
-                    Some(path),
-                );
+                self.positive("restarts_within", service.restarts_within.as_ref(), Some(path));
             }
             KindRef::File(file) => {
                 self.positive("max_age", file.max_age.as_ref(), Some(path));
                 if let (Some(min), Some(max)) = (file.min_size, file.max_size)
                     && min.0 > max.0
                 {
-                    err(
-                        self,
-                        check.id.span(),
-                        "`min_size` is more than `max_size`".into(),
-                        "min_size ≤ max_size",
-                    );
+                    err(self, check.id.span(), "`min_size` is more than `max_size`".into(), "min_size ≤ max_size");
                 }
                 if file.exists == Some(false)
                     && (file.max_age.is_some()
@@ -718,8 +601,7 @@ impl<'p> Validator<'p> {
                 {
                     let d = self.warning(
                         check.id.span(),
-                        "`exists: false` with expectations on the content: they can never apply"
-                            .to_string(),
+                        "`exists: false` with expectations on the content: they can never apply".to_string(),
                     );
                     d.path = Some(path.to_string());
                 }
@@ -731,10 +613,7 @@ impl<'p> Validator<'p> {
             }
             KindRef::History(history) => {
                 self.positive("over", history.over.as_ref(), Some(path));
-                let same_playbook = history
-                    .playbook
-                    .as_ref()
-                    .is_none_or(|p| p.as_str() == self.playbook.name.as_str());
+                let same_playbook = history.playbook.as_ref().is_none_or(|p| p.as_str() == self.playbook.name.as_str());
                 if same_playbook && !all_ids.contains(&history.check.as_str()) {
                     let hint = match did_you_mean(history.check.as_str(), all_ids.iter().copied()) {
                         Some(best) => format!("did you mean `{best}`?"),
@@ -749,11 +628,11 @@ impl<'p> Validator<'p> {
                 }
             }
             KindRef::Manual(_) => {
-                if check.thresholds.is_some()
-                    || check.remediate.is_some()
-                    || check.retries.is_some()
-                {
-                    let d = self.warning(check.id.span(), "a manual check has no metrics, retries or remediation; those keys do nothing".to_string());
+                if check.thresholds.is_some() || check.remediate.is_some() || check.retries.is_some() {
+                    let d = self.warning(
+                        check.id.span(),
+                        "a manual check has no metrics, retries or remediation; those keys do nothing".to_string(),
+                    );
                     d.path = Some(path.to_string());
                 }
             }
@@ -766,15 +645,9 @@ impl<'p> Validator<'p> {
             d.hint = Some("add `actions:`, e.g. `- run: [systemctl, restart, api]`".into());
             d.path = Some(path.to_string());
         }
-        for (key, value) in [
-            ("max_attempts", remediate.max_attempts),
-            ("after", remediate.after),
-        ] {
+        for (key, value) in [("max_attempts", remediate.max_attempts), ("after", remediate.after)] {
             if value == Some(0) {
-                let d = self.error(
-                    check.id.span(),
-                    format!("`remediate.{key}` must be at least 1"),
-                );
+                let d = self.error(check.id.span(), format!("`remediate.{key}` must be at least 1"));
                 d.path = Some(path.to_string());
             }
         }
@@ -798,43 +671,28 @@ impl<'p> Validator<'p> {
         match kinds.len() {
             1 => {}
             0 => {
-                let d = self.error(
-                    span,
-                    "an action needs one of `run`, `shell`, `sleep` or `http`",
-                );
+                let d = self.error(span, "an action needs one of `run`, `shell`, `sleep` or `http`");
                 d.path = Some(path.to_string());
             }
             _ => {
                 let d = self.error(
                     span,
-                    format!(
-                        "an action has one of `run`, `shell`, `sleep` or `http`, not {}",
-                        kinds.join(" and ")
-                    ),
+                    format!("an action has one of `run`, `shell`, `sleep` or `http`, not {}", kinds.join(" and ")),
                 );
                 d.hint = Some("split it into several actions; they run in order".into());
                 d.path = Some(path.to_string());
             }
         }
-        if action
-            .run
-            .as_ref()
-            .is_some_and(|argv| argv.is_empty() || argv[0].is_empty())
-        {
+        if action.run.as_ref().is_some_and(|argv| argv.is_empty() || argv[0].is_empty()) {
             let d = self.error(span, "`run` is empty");
-            d.hint = Some(
-                "write the program and its arguments: `run: [systemctl, restart, api]`".into(),
-            );
+            d.hint = Some("write the program and its arguments: `run: [systemctl, restart, api]`".into());
             d.path = Some(path.to_string());
         }
         self.positive("timeout", action.timeout.as_ref(), Some(path));
         if let Some(http) = &action.http {
             let url = http.url.as_str();
             if http.url.is_valid() && !(url.starts_with("http://") || url.starts_with("https://")) {
-                let d = self.error(
-                    http.url.span(),
-                    format!("`{}` is not an http(s) URL", http.url),
-                );
+                let d = self.error(http.url.span(), format!("`{}` is not an http(s) URL", http.url));
                 d.path = Some(path.to_string());
             }
         }
@@ -850,30 +708,23 @@ impl<'p> Validator<'p> {
                 let message = if kinds.is_empty() {
                     format!("channel `{}` has no notifier", channel.id)
                 } else {
-                    format!(
-                        "channel `{}` has {} notifiers: {}",
-                        channel.id,
-                        kinds.len(),
-                        kinds.join(" and ")
-                    )
+                    format!("channel `{}` has {} notifiers: {}", channel.id, kinds.len(), kinds.join(" and "))
                 };
                 let d = self.error(channel.id.span(), message);
-                d.hint =
-                    Some("a channel has exactly one of `discord`, `slack` or `webhook`".into());
+                d.hint = Some("a channel has exactly one of `discord`, `slack` or `webhook`".into());
                 d.path = Some(path.clone());
             }
             for status in channel.on.iter().flatten() {
                 let valid = ["warning", "critical", "unknown"];
                 if !valid.contains(&status.as_str()) {
                     let message = match Status::from_name(status.as_str()) {
-                        Some(_) => format!(
-                            "`{status}` is not a failing status; `on` lists the statuses that alert"
-                        ),
+                        Some(_) => format!("`{status}` is not a failing status; `on` lists the statuses that alert"),
                         None => format!("`{status}` is not a status"),
                     };
                     let hint = match did_you_mean(status.as_str(), valid) {
                         Some(best) if Status::from_name(status.as_str()).is_none() => format!("did you mean `{best}`?"),
-                        _ => "`on` takes `warning`, `critical` and `unknown`; recoveries are sent by `recovery: true`".into(),
+                        _ => "`on` takes `warning`, `critical` and `unknown`; recoveries are sent by `recovery: true`"
+                            .into(),
                     };
                     let d = self.error(status.span(), message);
                     d.hint = Some(hint);
@@ -900,8 +751,7 @@ impl<'p> Validator<'p> {
             return;
         };
         if let (Some(keep), Some(_)) = (&report.keep, &report.keep_last) {
-            self.error(keep.span(), "`keep` and `keep_last` cannot both be set")
-                .hint =
+            self.error(keep.span(), "`keep` and `keep_last` cannot both be set").hint =
                 Some("`keep: 30d` deletes by age; `keep_last: 100` by count; choose one".into());
         }
         self.positive("keep", report.keep.as_ref(), Some("report"));
@@ -918,16 +768,10 @@ impl<'p> Validator<'p> {
         if let Some(builtin) = name.strip_prefix("builtin:") {
             let builtins = ["markdown", "html", "json"];
             if !builtins.contains(&builtin) {
-                let d = self.error(
-                    template.span(),
-                    format!("`{name}` is not a builtin template"),
-                );
+                let d = self.error(template.span(), format!("`{name}` is not a builtin template"));
                 d.hint = Some(match did_you_mean(builtin, builtins) {
                     Some(best) => format!("did you mean `builtin:{best}`?"),
-                    None => {
-                        "use `builtin:markdown`, `builtin:html`, `builtin:json`, or a template file"
-                            .into()
-                    }
+                    None => "use `builtin:markdown`, `builtin:html`, `builtin:json`, or a template file".into(),
                 });
             }
             return;
@@ -935,29 +779,17 @@ impl<'p> Validator<'p> {
         let file = super::interpolate::resolve_against(base_dir, name);
         match std::fs::read_to_string(&file) {
             Err(error) => {
-                self.error(
-                    template.span(),
-                    format!("cannot read template `{name}`: {error}"),
-                )
-                .hint = Some("template paths are relative to the playbook's folder".into());
+                self.error(template.span(), format!("cannot read template `{name}`: {error}")).hint =
+                    Some("template paths are relative to the playbook's folder".into());
             }
             Ok(source) => {
                 let mut env = minijinja::Environment::new();
                 crate::template::register_filters(&mut env, jiff::tz::TimeZone::UTC);
                 if let Err(error) = env.template_from_named_str(name, &source) {
-                    let line = error
-                        .line()
-                        .map(|l| format!(" (line {l})"))
-                        .unwrap_or_default();
-                    let detail = error
-                        .detail()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| error.kind().to_string());
-                    self.error(
-                        template.span(),
-                        format!("template `{name}` does not compile{line}: {detail}"),
-                    )
-                    .hint = Some("fix the template file; it is minijinja (Jinja2) syntax".into());
+                    let line = error.line().map(|l| format!(" (line {l})")).unwrap_or_default();
+                    let detail = error.detail().map(str::to_string).unwrap_or_else(|| error.kind().to_string());
+                    self.error(template.span(), format!("template `{name}` does not compile{line}: {detail}")).hint =
+                        Some("fix the template file; it is minijinja (Jinja2) syntax".into());
                 }
             }
         }
@@ -965,20 +797,14 @@ impl<'p> Validator<'p> {
 }
 
 fn is_http_method(method: &str) -> bool {
-    matches!(
-        method.to_ascii_uppercase().as_str(),
-        "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS"
-    )
+    matches!(method.to_ascii_uppercase().as_str(), "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS")
 }
 
 /// `host:port` or `[v6]:port`.
 pub fn split_host_port(address: &str) -> Option<(&str, u16)> {
     let (host, port) = address.rsplit_once(':')?;
     let port: u16 = port.parse().ok()?;
-    let host = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
+    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
     (!host.is_empty()).then_some((host, port))
 }
 
@@ -997,19 +823,18 @@ pub fn names_unique_across(reports: &[super::FileReport]) -> Vec<(usize, Diagnos
         let Some(playbook) = &report.playbook else {
             continue;
         };
-        let folder = report
-            .path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
+        let folder = report.path.parent().map(Path::to_path_buf).unwrap_or_default();
         let key = (folder, playbook.name.as_str().to_string());
         match first.get(&key) {
             Some((other, _)) => {
                 let other_path = reports[*other].display_path();
                 out.push((
                     index,
-                    Diagnostic::error(playbook.name.span(), format!("playbook name `{}` is already used by {other_path}", playbook.name))
-                        .with_hint("names are unique in a folder: the store and `runner history` know playbooks by name"),
+                    Diagnostic::error(
+                        playbook.name.span(),
+                        format!("playbook name `{}` is already used by {other_path}", playbook.name),
+                    )
+                    .with_hint("names are unique in a folder: the store and `runner history` know playbooks by name"),
                 ));
             }
             None => {

@@ -73,22 +73,12 @@ impl Default for Text {
 impl Text {
     /// A text built in code (no location, not secret).
     pub fn literal(value: impl Into<String>) -> Self {
-        Text {
-            value: value.into(),
-            span: Span::UNKNOWN,
-            secret: false,
-            valid: true,
-        }
+        Text { value: value.into(), span: Span::UNKNOWN, secret: false, valid: true }
     }
 
     /// A text built by a deserializer that read the scalar itself.
     pub fn located(value: String, span: Span, secret: bool) -> Self {
-        Text {
-            value,
-            span,
-            secret,
-            valid: true,
-        }
+        Text { value, span, secret, valid: true }
     }
 
     /// False when the value could not be expanded or rendered (already reported).
@@ -115,11 +105,7 @@ impl Text {
 
     /// The value as people may see it: `***` when secret, scrubbed otherwise.
     pub fn shown(&self) -> Cow<'_, str> {
-        if self.secret {
-            Cow::Borrowed(MASK)
-        } else {
-            crate::secret::scrub(&self.value)
-        }
+        if self.secret { Cow::Borrowed(MASK) } else { crate::secret::scrub(&self.value) }
     }
 }
 
@@ -150,12 +136,7 @@ impl<'de> Deserialize<'de> for Text {
             (value, secret, context.failures() == before)
         })
         .unwrap_or((raw, false, true));
-        Ok(Text {
-            value,
-            span,
-            secret,
-            valid,
-        })
+        Ok(Text { value, span, secret, valid })
     }
 }
 
@@ -186,10 +167,7 @@ pub struct Template {
 
 impl Template {
     pub fn literal(source: impl Into<String>) -> Self {
-        Template {
-            source: source.into(),
-            span: Span::UNKNOWN,
-        }
+        Template { source: source.into(), span: Span::UNKNOWN }
     }
     pub fn source(&self) -> &str {
         &self.source
@@ -202,8 +180,7 @@ impl Template {
 impl<'de> Deserialize<'de> for Template {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (raw, span) = scalar(deserializer)?;
-        let source = LoadContext::with_active(|context| context.deferred_template(&raw, span))
-            .unwrap_or(raw);
+        let source = LoadContext::with_active(|context| context.deferred_template(&raw, span)).unwrap_or(raw);
         Ok(Template { source, span })
     }
 }
@@ -235,10 +212,7 @@ pub struct SecretText {
 
 impl SecretText {
     pub fn literal(value: impl Into<String>) -> Self {
-        SecretText {
-            secret: Secret::new(value),
-            span: Span::UNKNOWN,
-        }
+        SecretText { secret: Secret::new(value), span: Span::UNKNOWN }
     }
     pub fn secret(&self) -> &Secret {
         &self.secret
@@ -269,12 +243,8 @@ impl Serialize for SecretText {
 impl<'de> Deserialize<'de> for SecretText {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (raw, span) = scalar(deserializer)?;
-        let value =
-            LoadContext::with_active(|context| context.resolve(&raw, span).0).unwrap_or(raw);
-        Ok(SecretText {
-            secret: Secret::new(value),
-            span,
-        })
+        let value = LoadContext::with_active(|context| context.resolve(&raw, span).0).unwrap_or(raw);
+        Ok(SecretText { secret: Secret::new(value), span })
     }
 }
 
@@ -309,11 +279,7 @@ pub struct Dur {
 
 impl Dur {
     pub fn literal(value: Duration) -> Self {
-        Dur {
-            value,
-            span: Span::UNKNOWN,
-            valid: true,
-        }
+        Dur { value, span: Span::UNKNOWN, valid: true }
     }
     pub fn get(&self) -> Duration {
         self.value
@@ -343,21 +309,13 @@ impl Dur {
     /// a word, like `since: new | 7d`). Problems go to the load context.
     pub fn from_spanned(spanned: Spanned<String>) -> Dur {
         let span = Span::from(spanned.referenced);
-        Self::parse_at(spanned.value, span).unwrap_or(Dur {
-            value: Duration::ZERO,
-            span,
-            valid: false,
-        })
+        Self::parse_at(spanned.value, span).unwrap_or(Dur { value: Duration::ZERO, span, valid: false })
     }
 
     fn parse_at(raw: String, span: Span) -> Result<Dur, String> {
         let text = LoadContext::with_active(|context| context.expand(&raw, span).0).unwrap_or(raw);
         match crate::duration::parse(&text) {
-            Ok(value) => Ok(Dur {
-                value,
-                span,
-                valid: true,
-            }),
+            Ok(value) => Ok(Dur { value, span, valid: true }),
             Err(message) => {
                 let message = format!("`{text}` is not a duration: {message}");
                 problem::<serde::de::value::Error>(
@@ -366,11 +324,7 @@ impl Dur {
                     Some("write a number and a unit: `500ms`, `3s`, `5m`, `2h`, `7d`".into()),
                 )
                 .map_err(|_| message)?;
-                Ok(Dur {
-                    value: Duration::ZERO,
-                    span,
-                    valid: false,
-                })
+                Ok(Dur { value: Duration::ZERO, span, valid: false })
             }
         }
     }
@@ -425,10 +379,7 @@ impl std::hash::Hash for Id {
 
 impl Id {
     pub fn literal(value: impl Into<String>) -> Self {
-        Id {
-            value: value.into(),
-            span: Span::UNKNOWN,
-        }
+        Id { value: value.into(), span: Span::UNKNOWN }
     }
     pub fn as_str(&self) -> &str {
         &self.value
@@ -482,8 +433,7 @@ impl<'de> Deserialize<'de> for Id {
         if !is_slug(&value) {
             let suggestion = slugify(&value);
             let hint = if suggestion.is_empty() {
-                "use lowercase letters, digits, `-` and `_`, starting with a letter or digit"
-                    .to_string()
+                "use lowercase letters, digits, `-` and `_`, starting with a letter or digit".to_string()
             } else {
                 format!("use lowercase letters, digits, `-` and `_`, e.g. `{suggestion}`")
             };
@@ -521,11 +471,7 @@ impl Pattern {
     /// Compiles a pattern written in code. Panics on a bad pattern: only for constants.
     pub fn constant(source: &str) -> Self {
         let regex = regex::Regex::new(source).expect("constant pattern compiles");
-        Pattern {
-            source: source.to_string(),
-            regex: Some(regex),
-            span: Span::UNKNOWN,
-        }
+        Pattern { source: source.to_string(), regex: Some(regex), span: Span::UNKNOWN }
     }
     /// The compiled regex; `None` only for a pattern that failed to compile (reported).
     pub fn regex(&self) -> Option<&regex::Regex> {
@@ -560,20 +506,12 @@ impl Serialize for Pattern {
 impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (raw, span) = scalar(deserializer)?;
-        let source =
-            LoadContext::with_active(|context| context.expand(&raw, span).0).unwrap_or(raw);
-        let regex = match regex::RegexBuilder::new(&source)
-            .size_limit(1 << 20)
-            .build()
-        {
+        let source = LoadContext::with_active(|context| context.expand(&raw, span).0).unwrap_or(raw);
+        let regex = match regex::RegexBuilder::new(&source).size_limit(1 << 20).build() {
             Ok(regex) => Some(regex),
             Err(error) => {
                 let detail = error.to_string();
-                let last = detail
-                    .lines()
-                    .rev()
-                    .find(|l| l.starts_with("error:"))
-                    .unwrap_or(detail.as_str());
+                let last = detail.lines().rev().find(|l| l.starts_with("error:")).unwrap_or(detail.as_str());
                 problem::<D::Error>(
                     span,
                     format!("invalid regex: {}", last.trim_start_matches("error: ")),
@@ -582,11 +520,7 @@ impl<'de> Deserialize<'de> for Pattern {
                 None
             }
         };
-        Ok(Pattern {
-            source,
-            regex,
-            span,
-        })
+        Ok(Pattern { source, regex, span })
     }
 }
 
@@ -611,10 +545,7 @@ pub struct Cond {
 
 impl Cond {
     pub fn literal(condition: Condition) -> Self {
-        Cond {
-            condition: Some(condition),
-            span: Span::UNKNOWN,
-        }
+        Cond { condition: Some(condition), span: Span::UNKNOWN }
     }
     /// `None` only when the text did not parse (already reported).
     pub fn condition(&self) -> Option<Condition> {
@@ -645,23 +576,14 @@ impl<'de> Deserialize<'de> for Cond {
         let (raw, span) = scalar(deserializer)?;
         let text = LoadContext::with_active(|context| context.expand(&raw, span).0).unwrap_or(raw);
         match text.parse::<Condition>() {
-            Ok(condition) => Ok(Cond {
-                condition: Some(condition),
-                span,
-            }),
+            Ok(condition) => Ok(Cond { condition: Some(condition), span }),
             Err(message) => {
                 problem::<D::Error>(
                     span,
                     format!("`{text}` is not a threshold: {message}"),
-                    Some(
-                        "write an operator and a number: `> 80`, `>= 0.5`, `< 10`, `== 1`, `!= 0`"
-                            .into(),
-                    ),
+                    Some("write an operator and a number: `> 80`, `>= 0.5`, `< 10`, `== 1`, `!= 0`".into()),
                 )?;
-                Ok(Cond {
-                    condition: None,
-                    span,
-                })
+                Ok(Cond { condition: None, span })
             }
         }
     }
@@ -697,9 +619,7 @@ impl<'de> Deserialize<'de> for ByteSize {
                 problem::<D::Error>(
                     span,
                     format!("`{raw}` is not a size"),
-                    Some(
-                        "write bytes (`1024`) or a number and a unit: `10KB`, `5MiB`, `1GB`".into(),
-                    ),
+                    Some("write bytes (`1024`) or a number and a unit: `10KB`, `5MiB`, `1GB`".into()),
                 )?;
                 Ok(ByteSize(0))
             }
@@ -711,9 +631,7 @@ impl<'de> Deserialize<'de> for ByteSize {
 /// binary ones (`KiB`) powers of 1024.
 pub fn parse_byte_size(text: &str) -> Option<u64> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let number: f64 = number.parse().ok()?;
     let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
@@ -759,10 +677,7 @@ pub struct PathText {
 impl PathText {
     pub fn literal(path: impl Into<PathBuf>) -> Self {
         let resolved = path.into();
-        PathText {
-            written: Text::literal(resolved.display().to_string()),
-            resolved,
-        }
+        PathText { written: Text::literal(resolved.display().to_string()), resolved }
     }
     /// The path as written (for messages).
     pub fn written(&self) -> &Text {
@@ -843,10 +758,7 @@ impl<T: Serialize> Serialize for Located<T> {
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let spanned = Spanned::<T>::deserialize(deserializer)?;
-        Ok(Located {
-            value: spanned.value,
-            span: Span::from(spanned.referenced),
-        })
+        Ok(Located { value: spanned.value, span: Span::from(spanned.referenced) })
     }
 }
 

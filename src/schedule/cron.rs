@@ -24,16 +24,13 @@ pub fn parse(text: &str) -> Result<Cron, String> {
             if fields == 1 { "" } else { "s" }
         ));
     }
-    CronParser::builder()
-        .seconds(Seconds::Optional)
-        .build()
-        .parse(text)
-        .map_err(|e| clean_error(&e.to_string()))
+    CronParser::builder().seconds(Seconds::Optional).build().parse(text).map_err(|e| clean_error(&e.to_string()))
 }
 
 fn clean_error(message: &str) -> String {
     if message.contains("out of bounds") {
-        return "a value is out of range (second 0–59, minute 0–59, hour 0–23, day 1–31, month 1–12, weekday 0–7)".into();
+        return "a value is out of range (second 0–59, minute 0–59, hour 0–23, day 1–31, month 1–12, weekday 0–7)"
+            .into();
     }
     let message = message.trim_end_matches('.');
     let message = message.strip_prefix("Invalid pattern: ").unwrap_or(message);
@@ -64,15 +61,12 @@ pub fn describe(cron: &Cron) -> String {
 
 /// The next `count` fires strictly after `after`, in `zone`.
 pub fn next_fires(cron: &Cron, zone: &TimeZone, after: Timestamp, count: usize) -> Vec<Zoned> {
-    cron.iter_after(after.to_zoned(zone.clone()))
-        .take(count)
-        .collect()
+    cron.iter_after(after.to_zoned(zone.clone())).take(count).collect()
 }
 
 /// The first fire strictly after `after`.
 pub fn next_fire(cron: &Cron, zone: &TimeZone, after: Timestamp) -> Option<Zoned> {
-    cron.find_next_occurrence(&after.to_zoned(zone.clone()), false)
-        .ok()
+    cron.find_next_occurrence(&after.to_zoned(zone.clone()), false).ok()
 }
 
 /// The shortest elapsed time between two consecutive fires over the next 50 fires from
@@ -104,17 +98,11 @@ pub struct DstHazard {
 
 /// The DST changes within `horizon` after `from` during which a fixed-time schedule's wall
 /// time does not exist or happens twice, on a day the schedule would run.
-pub fn dst_hazards(
-    cron: &Cron,
-    zone: &TimeZone,
-    from: Timestamp,
-    horizon: Duration,
-) -> Vec<DstHazard> {
+pub fn dst_hazards(cron: &Cron, zone: &TimeZone, from: Timestamp, horizon: Duration) -> Vec<DstHazard> {
     if cron.determine_job_type() != JobType::FixedTime {
         return Vec::new();
     }
-    let Ok(end) = from.checked_add(jiff::SignedDuration::try_from(horizon).unwrap_or_default())
-    else {
+    let Ok(end) = from.checked_add(jiff::SignedDuration::try_from(horizon).unwrap_or_default()) else {
         return Vec::new();
     };
     let mut hazards = Vec::new();
@@ -132,20 +120,12 @@ pub fn dst_hazards(
             continue;
         }
         // The local window that is skipped (gap) or repeated (fold).
-        let (start_offset, end_offset) = if after > before {
-            (before, after)
-        } else {
-            (after, before)
-        };
+        let (start_offset, end_offset) = if after > before { (before, after) } else { (after, before) };
         let window_start = at
-            .to_zoned(TimeZone::fixed(
-                jiff::tz::Offset::from_seconds(start_offset).unwrap_or(jiff::tz::Offset::UTC),
-            ))
+            .to_zoned(TimeZone::fixed(jiff::tz::Offset::from_seconds(start_offset).unwrap_or(jiff::tz::Offset::UTC)))
             .datetime();
         let window_end = at
-            .to_zoned(TimeZone::fixed(
-                jiff::tz::Offset::from_seconds(end_offset).unwrap_or(jiff::tz::Offset::UTC),
-            ))
+            .to_zoned(TimeZone::fixed(jiff::tz::Offset::from_seconds(end_offset).unwrap_or(jiff::tz::Offset::UTC)))
             .datetime();
         let date = window_start.date();
         // Does the schedule run on that day, and at which wall time? (`None`: not that day.)
@@ -156,11 +136,7 @@ pub fn dst_hazards(
             hazards.push(DstHazard {
                 date: date.to_string(),
                 gap: after > before,
-                window: format!(
-                    "{}–{}",
-                    window_start.time().strftime("%H:%M"),
-                    window_end.time().strftime("%H:%M")
-                ),
+                window: format!("{}–{}", window_start.time().strftime("%H:%M"), window_end.time().strftime("%H:%M")),
                 time: wall.strftime("%H:%M").to_string(),
             });
         }
@@ -206,22 +182,14 @@ mod tests {
     #[test]
     fn period_of_intervals() {
         let cron = parse("*/5 * * * *").unwrap();
-        assert_eq!(
-            period(&cron, &TimeZone::UTC, ts("2026-11-22T00:00:00Z")),
-            Some(Duration::from_secs(300))
-        );
+        assert_eq!(period(&cron, &TimeZone::UTC, ts("2026-11-22T00:00:00Z")), Some(Duration::from_secs(300)));
     }
 
     #[test]
     fn finds_spring_gap_and_fall_fold_in_berlin() {
         let berlin = TimeZone::get("Europe/Berlin").unwrap();
         let cron = parse("30 2 * * *").unwrap();
-        let hazards = dst_hazards(
-            &cron,
-            &berlin,
-            ts("2026-11-22T00:00:00Z"),
-            Duration::from_secs(366 * 86_400),
-        );
+        let hazards = dst_hazards(&cron, &berlin, ts("2026-11-22T00:00:00Z"), Duration::from_secs(366 * 86_400));
         assert_eq!(hazards.len(), 2, "{hazards:?}");
         assert!(hazards[0].gap);
         assert_eq!(hazards[0].date, "2027-03-28");

@@ -9,13 +9,7 @@ use crate::checks::history::MetricHistory;
 use crate::error::Error;
 
 impl MetricHistory for Store {
-    fn samples(
-        &self,
-        playbook: &str,
-        check: &str,
-        metric: &str,
-        since: i64,
-    ) -> Result<Vec<(i64, f64)>, String> {
+    fn samples(&self, playbook: &str, check: &str, metric: &str, since: i64) -> Result<Vec<(i64, f64)>, String> {
         self.with(|c| {
             let mut statement = c.prepare_cached(
                 "SELECT m.at, m.value FROM metrics m
@@ -25,9 +19,7 @@ impl MetricHistory for Store {
                  WHERE p.name = ?1 AND k.check_id = ?2 AND s.metric = ?3 AND m.at >= ?4
                  ORDER BY m.at",
             )?;
-            let rows = statement.query_map(params![playbook, check, metric, since], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
+            let rows = statement.query_map(params![playbook, check, metric, since], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect()
         })
         .map_err(|e: Error| e.to_string())

@@ -52,32 +52,39 @@ pub struct Store {
 impl Store {
     /// Opens (creating when needed) the store in `dir`, and brings its schema up to date.
     pub fn open(dir: &Path) -> Result<Store, Error> {
-        let fail = |message: String| Error::Store {
-            path: dir.to_path_buf(),
-            message,
-        };
+        let fail = |message: String| Error::Store { path: dir.to_path_buf(), message };
         std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
         let path = dir.join(DB_FILE);
         let mut connection = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
-        connection
-            .busy_timeout(Duration::from_secs(10))
-            .map_err(|e| fail(e.to_string()))?;
+        connection.busy_timeout(Duration::from_secs(10)).map_err(|e| fail(e.to_string()))?;
         connection
             .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
             .map_err(|e| fail(format!("cannot enable WAL: {e}")))?;
-        connection
-            .pragma_update(None, "synchronous", "NORMAL")
-            .map_err(|e| fail(e.to_string()))?;
-        connection
-            .pragma_update(None, "foreign_keys", true)
-            .map_err(|e| fail(e.to_string()))?;
-        schema::migrations()
-            .to_latest(&mut connection)
-            .map_err(|e| fail(format!("cannot migrate the schema: {e}")))?;
-        Ok(Store {
-            dir: dir.to_path_buf(),
-            connection: Mutex::new(connection),
-        })
+        connection.pragma_update(None, "synchronous", "NORMAL").map_err(|e| fail(e.to_string()))?;
+        connection.pragma_update(None, "foreign_keys", true).map_err(|e| fail(e.to_string()))?;
+        schema::migrations().to_latest(&mut connection).map_err(|e| fail(format!("cannot migrate the schema: {e}")))?;
+        Ok(Store { dir: dir.to_path_buf(), connection: Mutex::new(connection) })
+    }
+
+    /// Opens an existing store read-only (a dry run): `Ok(None)` when there is none yet,
+    /// or when its schema is not the one this runner writes.
+    pub fn open_read_only(dir: &Path) -> Result<Option<Store>, Error> {
+        let path = dir.join(DB_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let fail = |message: String| Error::Store { path: dir.to_path_buf(), message };
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = Connection::open_with_flags(&path, flags).map_err(|e| fail(e.to_string()))?;
+        connection.busy_timeout(Duration::from_secs(10)).map_err(|e| fail(e.to_string()))?;
+        let current = schema::migrations().current_version(&connection).map_err(|e| fail(e.to_string()))?;
+        let latest = rusqlite_migration::SchemaVersion::Inside(
+            std::num::NonZeroUsize::new(schema::VERSIONS).expect("at least one migration"),
+        );
+        if current != latest {
+            return Ok(None);
+        }
+        Ok(Some(Store { dir: dir.to_path_buf(), connection: Mutex::new(connection) }))
     }
 
     /// The state folder.
@@ -87,18 +94,10 @@ impl Store {
 
     /// Runs `f` with the connection. Callers on the async runtime go through
     /// `spawn_blocking` (SQLite blocks).
-    pub fn with<R>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> rusqlite::Result<R>,
-    ) -> Result<R, Error> {
-        let mut connection = self
-            .connection
-            .lock()
-            .map_err(|_| Error::Internal("the store's lock is poisoned".into()))?;
-        f(&mut connection).map_err(|e| Error::Store {
-            path: self.dir.clone(),
-            message: e.to_string(),
-        })
+    pub fn with<R>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<R>) -> Result<R, Error> {
+        let mut connection =
+            self.connection.lock().map_err(|_| Error::Internal("the store's lock is poisoned".into()))?;
+        f(&mut connection).map_err(|e| Error::Store { path: self.dir.clone(), message: e.to_string() })
     }
 }
 

@@ -11,55 +11,28 @@ use crate::outcome::{RunRecord, Status};
 const DETAILS_LIMIT: usize = 4096;
 
 pub(crate) fn intern_playbook(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<i64> {
-    if let Some(id) = tx
-        .query_row("SELECT id FROM playbooks WHERE name = ?1", [name], |r| {
-            r.get(0)
-        })
-        .optional()?
-    {
+    if let Some(id) = tx.query_row("SELECT id FROM playbooks WHERE name = ?1", [name], |r| r.get(0)).optional()? {
         return Ok(id);
     }
     tx.execute("INSERT INTO playbooks (name) VALUES (?1)", [name])?;
     Ok(tx.last_insert_rowid())
 }
 
-pub(crate) fn intern_check(
-    tx: &Transaction<'_>,
-    playbook: i64,
-    check: &str,
-) -> rusqlite::Result<i64> {
-    let mut select =
-        tx.prepare_cached("SELECT id FROM checks WHERE playbook_id = ?1 AND check_id = ?2")?;
-    if let Some(id) = select
-        .query_row(params![playbook, check], |r| r.get(0))
-        .optional()?
-    {
+pub(crate) fn intern_check(tx: &Transaction<'_>, playbook: i64, check: &str) -> rusqlite::Result<i64> {
+    let mut select = tx.prepare_cached("SELECT id FROM checks WHERE playbook_id = ?1 AND check_id = ?2")?;
+    if let Some(id) = select.query_row(params![playbook, check], |r| r.get(0)).optional()? {
         return Ok(id);
     }
-    tx.execute(
-        "INSERT INTO checks (playbook_id, check_id) VALUES (?1, ?2)",
-        params![playbook, check],
-    )?;
+    tx.execute("INSERT INTO checks (playbook_id, check_id) VALUES (?1, ?2)", params![playbook, check])?;
     Ok(tx.last_insert_rowid())
 }
 
-pub(crate) fn intern_series(
-    tx: &Transaction<'_>,
-    check: i64,
-    metric: &str,
-) -> rusqlite::Result<i64> {
-    let mut select =
-        tx.prepare_cached("SELECT id FROM series WHERE check_ref = ?1 AND metric = ?2")?;
-    if let Some(id) = select
-        .query_row(params![check, metric], |r| r.get(0))
-        .optional()?
-    {
+pub(crate) fn intern_series(tx: &Transaction<'_>, check: i64, metric: &str) -> rusqlite::Result<i64> {
+    let mut select = tx.prepare_cached("SELECT id FROM series WHERE check_ref = ?1 AND metric = ?2")?;
+    if let Some(id) = select.query_row(params![check, metric], |r| r.get(0)).optional()? {
         return Ok(id);
     }
-    tx.execute(
-        "INSERT INTO series (check_ref, metric) VALUES (?1, ?2)",
-        params![check, metric],
-    )?;
+    tx.execute("INSERT INTO series (check_ref, metric) VALUES (?1, ?2)", params![check, metric])?;
     Ok(tx.last_insert_rowid())
 }
 
@@ -90,17 +63,12 @@ impl Store {
 
 fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::Result<()> {
     let playbook = intern_playbook(tx, &record.playbook)?;
-    let started: jiff::Timestamp = record
-        .started_at
-        .parse()
-        .unwrap_or_else(|_| jiff::Timestamp::now());
+    let started: jiff::Timestamp = record.started_at.parse().unwrap_or_else(|_| jiff::Timestamp::now());
     let started_ms = started.as_millisecond();
     let at = started.as_second();
     let summary = serde_json::to_string(&record.summary).unwrap_or_default();
-    let origin = serde_json::to_value(record.origin)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let origin =
+        serde_json::to_value(record.origin).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
     tx.prepare_cached(
         "INSERT INTO runs (run_id, playbook_id, started_ms, duration_ms, status, origin, dry_run, stands_for, summary)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -121,19 +89,15 @@ fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::Result<()> 
         "INSERT INTO results (run, check_ref, status, duration_ms, attempts, message, details, remediation)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
-    let mut insert_metric = tx.prepare_cached(
-        "INSERT OR REPLACE INTO metrics (series, at, run, value) VALUES (?1, ?2, ?3, ?4)",
-    )?;
+    let mut insert_metric =
+        tx.prepare_cached("INSERT OR REPLACE INTO metrics (series, at, run, value) VALUES (?1, ?2, ?3, ?4)")?;
     for check in &record.checks {
         let check_ref = intern_check(tx, playbook, &check.id)?;
         let details = (check.status.is_failing() && !check.details.is_empty()).then(|| {
             let joined = check.details.join("\n");
             joined.chars().take(DETAILS_LIMIT).collect::<String>()
         });
-        let remediation = check
-            .remediation
-            .as_ref()
-            .and_then(|r| serde_json::to_string(r).ok());
+        let remediation = check.remediation.as_ref().and_then(|r| serde_json::to_string(r).ok());
         insert_result.execute(params![
             run,
             check_ref,

@@ -12,6 +12,9 @@
 
 use rusqlite_migration::{M, Migrations};
 
+/// How many migrations there are (the schema version this runner writes).
+pub const VERSIONS: usize = 1;
+
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![M::up(
         r#"
@@ -153,5 +156,9 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         super::migrations().validate().unwrap();
+        let mut connection = rusqlite::Connection::open_in_memory().unwrap();
+        super::migrations().to_latest(&mut connection).unwrap();
+        let version: i64 = connection.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version as usize, super::VERSIONS);
     }
 }

@@ -6,9 +6,7 @@ const VALID: &str = "version: 1\nname: ok\nchecks:\n  - id: a\n    manual: {inst
 
 #[test]
 fn usage_errors_exit_64_not_2() {
-    let output = Test::new()
-        .args(["validate", "--no-such-flag"])
-        .expect_code(64);
+    let output = Test::new().args(["validate", "--no-such-flag"]).expect_code(64);
     assert!(output.stderr.contains("--no-such-flag"));
     Test::new().args(["frobnicate"]).expect_code(64);
     Test::new().args(["run"]).expect_code(64);
@@ -18,16 +16,9 @@ fn usage_errors_exit_64_not_2() {
 
 #[test]
 fn validate_defaults_to_playbooks_folder() {
-    Test::new()
-        .file("playbooks/a.yaml", VALID)
-        .args(["validate"])
-        .expect_code(0);
+    Test::new().file("playbooks/a.yaml", VALID).args(["validate"]).expect_code(0);
     let output = Test::new().args(["validate"]).expect_code(74);
-    assert!(
-        output.stdout.contains("cannot read playbooks"),
-        "{}",
-        output.stdout
-    );
+    assert!(output.stdout.contains("cannot read playbooks"), "{}", output.stdout);
 }
 
 #[test]
@@ -41,30 +32,12 @@ fn validate_reports_every_file_and_every_error() {
         .args(["validate", "p"])
         .expect_code(1);
     let stdout = output.stdout;
-    assert!(
-        stdout.contains("p/1.yaml:5:14: error: `timeout` must be more than zero"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("p/1.yaml:6:20: error: `nowhere` is not `host:port`"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("p/1.yaml:7:9: error: duplicate check id `a`"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("p/1.yaml:8:13: error: `needs` names `zz`"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("p/2.yaml:5:14: error: expected a whole number"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("3 files checked: 1 valid, 2 invalid (5 errors, 0 warnings)"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("p/1.yaml:5:14: error: `timeout` must be more than zero"), "{stdout}");
+    assert!(stdout.contains("p/1.yaml:6:20: error: `nowhere` is not `host:port`"), "{stdout}");
+    assert!(stdout.contains("p/1.yaml:7:9: error: duplicate check id `a`"), "{stdout}");
+    assert!(stdout.contains("p/1.yaml:8:13: error: `needs` names `zz`"), "{stdout}");
+    assert!(stdout.contains("p/2.yaml:5:14: error: expected a whole number"), "{stdout}");
+    assert!(stdout.contains("3 files checked: 1 valid, 2 invalid (5 errors, 0 warnings)"), "{stdout}");
 }
 
 #[test]
@@ -97,47 +70,21 @@ fn strict_turns_warnings_into_errors() {
     let risky = "version: 1\nname: risky\nschedule:\n  cron: \"30 2 * * *\"\n  timezone: Europe/Berlin\ncheckss: []\n";
     let _ = risky;
     let risky = "version: 1\nname: risky\nschedule:\n  cron: \"30 2 * * *\"\n  timezone: Europe/Berlin\nchecks:\n  - id: a\n    timeout: 2d\n    tcp: {address: \"127.0.0.1:1\"}\n";
-    let output = Test::new()
-        .file("risky.yaml", risky)
-        .args(["validate", "risky.yaml"])
-        .expect_code(0);
+    let output = Test::new().file("risky.yaml", risky).args(["validate", "risky.yaml"]).expect_code(0);
     assert!(
-        output
-            .stdout
-            .contains("warning: `30 2 * * *` fires at 02:30, which does not exist on"),
+        output.stdout.contains("warning: `30 2 * * *` fires at 02:30, which does not exist on"),
         "{}",
         output.stdout
     );
     assert!(
-        output
-            .stdout
-            .contains("warning: `30 2 * * *` fires at 02:30, which happens twice on"),
+        output.stdout.contains("warning: `30 2 * * *` fires at 02:30, which happens twice on"),
         "{}",
         output.stdout
     );
-    assert!(
-        output
-            .stdout
-            .contains("warning: timeout 2d is longer than the schedule's period 1d"),
-        "{}",
-        output.stdout
-    );
-    let output = Test::new()
-        .file("risky.yaml", risky)
-        .args(["validate", "--strict", "risky.yaml"])
-        .expect_code(1);
-    assert!(
-        output.stdout.contains("error: timeout 2d is longer"),
-        "{}",
-        output.stdout
-    );
-    assert!(
-        output
-            .stdout
-            .contains("0 valid, 1 invalid (3 errors, 0 warnings)"),
-        "{}",
-        output.stdout
-    );
+    assert!(output.stdout.contains("warning: timeout 2d is longer than the schedule's period 1d"), "{}", output.stdout);
+    let output = Test::new().file("risky.yaml", risky).args(["validate", "--strict", "risky.yaml"]).expect_code(1);
+    assert!(output.stdout.contains("error: timeout 2d is longer"), "{}", output.stdout);
+    assert!(output.stdout.contains("0 valid, 1 invalid (3 errors, 0 warnings)"), "{}", output.stdout);
 }
 
 #[test]
@@ -149,9 +96,7 @@ fn names_are_unique_within_a_folder() {
         .args(["validate", "p", "q"])
         .expect_code(1);
     assert!(
-        output
-            .stdout
-            .contains("p/b.yaml:2:7: error: playbook name `ok` is already used by p/a.yaml"),
+        output.stdout.contains("p/b.yaml:2:7: error: playbook name `ok` is already used by p/a.yaml"),
         "{}",
         output.stdout
     );
@@ -160,15 +105,11 @@ fn names_are_unique_within_a_folder() {
 
 #[test]
 fn unset_environment_variables_name_variable_file_and_line() {
-    let playbook = "version: 1\nname: env\nchecks:\n  - id: r\n    redis:\n      url: \"redis://${RUNNER_HOST}:6379\"\n";
-    let output = Test::new()
-        .file("env.yaml", playbook)
-        .args(["validate", "env.yaml"])
-        .expect_code(1);
+    let playbook =
+        "version: 1\nname: env\nchecks:\n  - id: r\n    redis:\n      url: \"redis://${RUNNER_HOST}:6379\"\n";
+    let output = Test::new().file("env.yaml", playbook).args(["validate", "env.yaml"]).expect_code(1);
     assert!(
-        output
-            .stdout
-            .contains("env.yaml:6:21: error: environment variable `RUNNER_HOST` is not set"),
+        output.stdout.contains("env.yaml:6:21: error: environment variable `RUNNER_HOST` is not set"),
         "{}",
         output.stdout
     );
@@ -183,27 +124,13 @@ fn unset_environment_variables_name_variable_file_and_line() {
 fn list_shows_schedule_in_words_and_next_fires() {
     let playbook = "version: 1\nname: nightly\ndescription: The nightly job.\nschedule:\n  cron: \"30 2 * * *\"\n  timezone: America/New_York\nchecks:\n  - id: a\n    manual: {instructions: x}\n";
     let manual = "version: 1\nname: by-hand\nchecks:\n  - id: a\n    manual: {instructions: x}\n";
-    let output = Test::new()
-        .file("p/n.yaml", playbook)
-        .file("p/m.yaml", manual)
-        .args(["list", "p"])
-        .expect_code(0);
+    let output = Test::new().file("p/n.yaml", playbook).file("p/m.yaml", manual).args(["list", "p"]).expect_code(0);
     let stdout = output.stdout;
     assert!(stdout.contains("nightly"), "{stdout}");
     assert!(stdout.contains("The nightly job."), "{stdout}");
-    assert!(
-        stdout.contains("schedule: At 02:30 (30 2 * * *, America/New_York)"),
-        "{stdout}"
-    );
-    let next = stdout
-        .lines()
-        .find(|l| l.trim_start().starts_with("next:"))
-        .expect("a next line");
-    let fires: Vec<&str> = next
-        .trim_start()
-        .trim_start_matches("next: ")
-        .split(", ")
-        .collect();
+    assert!(stdout.contains("schedule: At 02:30 (30 2 * * *, America/New_York)"), "{stdout}");
+    let next = stdout.lines().find(|l| l.trim_start().starts_with("next:")).expect("a next line");
+    let fires: Vec<&str> = next.trim_start().trim_start_matches("next: ").split(", ").collect();
     assert_eq!(fires.len(), 3, "{next}");
     let pattern = regex::Regex::new(r"^\d{4}-\d{2}-\d{2} 02:30[+-]0[45]:00$").unwrap();
     for fire in fires {

@@ -21,20 +21,9 @@ fn every_invalid_playbook_is_refused_with_its_diagnostics() {
     files.sort();
     assert!(files.len() >= 40, "the corpus has {} files", files.len());
     for file in files {
-        let relative = file
-            .strip_prefix(repo())
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        let output = Test::new()
-            .cwd(repo())
-            .args(["validate", relative.as_str()])
-            .expect_code(1);
-        assert!(
-            output.elapsed < LIMIT,
-            "{relative} took {:?}",
-            output.elapsed
-        );
+        let relative = file.strip_prefix(repo()).unwrap().to_string_lossy().into_owned();
+        let output = Test::new().cwd(repo()).args(["validate", relative.as_str()]).expect_code(1);
+        assert!(output.elapsed < LIMIT, "{relative} took {:?}", output.elapsed);
         let name = file.file_stem().unwrap().to_string_lossy().into_owned();
         insta::assert_snapshot!(name, output.stdout);
     }
@@ -43,9 +32,7 @@ fn every_invalid_playbook_is_refused_with_its_diagnostics() {
 #[test]
 fn a_10_mb_file_is_refused_without_parsing() {
     let big = "# padding\n".repeat(1024 * 1024);
-    let test = Test::new()
-        .file("big.yaml", &big)
-        .args(["validate", "big.yaml"]);
+    let test = Test::new().file("big.yaml", &big).args(["validate", "big.yaml"]);
     let output = test.expect_code(1);
     assert!(output.elapsed < LIMIT, "took {:?}", output.elapsed);
     insta::assert_snapshot!(output.stdout);
@@ -61,52 +48,29 @@ fn binary_garbage_is_refused() {
         x ^= x << 5;
         garbage.push((x & 0xff) as u8);
     }
-    let output = Test::new()
-        .bytes("garbage.yaml", &garbage)
-        .args(["validate", "garbage.yaml"])
-        .expect_code(1);
+    let output = Test::new().bytes("garbage.yaml", &garbage).args(["validate", "garbage.yaml"]).expect_code(1);
     assert!(output.elapsed < LIMIT);
     insta::assert_snapshot!(output.stdout);
     // NUL bytes in otherwise valid UTF-8.
-    let output = Test::new()
-        .bytes("nul.yaml", b"version: 1\nname: x\0y\n")
-        .args(["validate", "nul.yaml"])
-        .expect_code(1);
+    let output =
+        Test::new().bytes("nul.yaml", b"version: 1\nname: x\0y\n").args(["validate", "nul.yaml"]).expect_code(1);
     insta::assert_snapshot!("nul_byte", output.stdout);
 }
 
 #[test]
 fn ten_thousand_levels_of_nesting_are_refused_fast() {
-    let deep = format!(
-        "version: 1\nname: deep\nvars:\n  x: {}{}\n",
-        "[".repeat(10_000),
-        "]".repeat(10_000)
-    );
-    let output = Test::new()
-        .file("deep.yaml", &deep)
-        .args(["validate", "deep.yaml"])
-        .expect_code(1);
+    let deep = format!("version: 1\nname: deep\nvars:\n  x: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    let output = Test::new().file("deep.yaml", &deep).args(["validate", "deep.yaml"]).expect_code(1);
     assert!(output.elapsed < LIMIT, "took {:?}", output.elapsed);
-    assert!(
-        output.stdout.contains("nested deeper than 64 levels"),
-        "{}",
-        output.stdout
-    );
+    assert!(output.stdout.contains("nested deeper than 64 levels"), "{}", output.stdout);
     // Block-style nesting too.
     let mut block = String::from("version: 1\nname: deep\nvars:\n");
     for level in 0..200 {
         block.push_str(&format!("{}k{level}:\n", "  ".repeat(level + 1)));
     }
-    let output = Test::new()
-        .file("block.yaml", &block)
-        .args(["validate", "block.yaml"])
-        .expect_code(1);
+    let output = Test::new().file("block.yaml", &block).args(["validate", "block.yaml"]).expect_code(1);
     assert!(output.elapsed < LIMIT, "took {:?}", output.elapsed);
-    assert!(
-        output.stdout.contains("nested deeper than 64 levels"),
-        "{}",
-        output.stdout
-    );
+    assert!(output.stdout.contains("nested deeper than 64 levels"), "{}", output.stdout);
 }
 
 #[test]
@@ -119,14 +83,7 @@ fn a_billion_laughs_is_refused_fast() {
         bomb.push_str(&format!("  l{level}: &l{level} [{refs}]\n"));
     }
     bomb.push_str("checks:\n  - id: a\n    manual: {instructions: x}\n");
-    let output = Test::new()
-        .file("bomb.yaml", &bomb)
-        .args(["validate", "bomb.yaml"])
-        .expect_code(1);
+    let output = Test::new().file("bomb.yaml", &bomb).args(["validate", "bomb.yaml"]).expect_code(1);
     assert!(output.elapsed < LIMIT, "took {:?}", output.elapsed);
-    assert!(
-        output.stdout.contains("aliases expand beyond 10000 nodes"),
-        "{}",
-        output.stdout
-    );
+    assert!(output.stdout.contains("aliases expand beyond 10000 nodes"), "{}", output.stdout);
 }

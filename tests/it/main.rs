@@ -4,7 +4,10 @@
 mod support;
 
 mod cli;
+mod engine;
 mod invalid;
+mod outputs;
 mod run_checks;
 mod schema;
+mod secrets;
 mod shipped;

@@ -15,22 +15,15 @@ fn one_check(id: &str, body: &str) -> String {
 }
 
 fn run_json(test: impl std::borrow::Borrow<Test>) -> (i32, serde_json::Value, std::time::Duration) {
-    let output = test
-        .borrow()
-        .run_args(&["run", "--no-store", "--format", "json", "p.yaml"]);
+    let output = test.borrow().run_args(&["run", "--no-store", "--format", "json", "p.yaml"]);
     assert!(!output.stderr.contains("panicked"), "{}", output.stderr);
-    let json: serde_json::Value = serde_json::from_str(&output.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", output.stdout, output.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", output.stdout, output.stderr));
     (output.code, json, output.elapsed)
 }
 
 fn check<'a>(json: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    json["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id}"))
+    json["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no check {id}"))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -38,10 +31,8 @@ fn check<'a>(json: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
 
 #[test]
 fn redis_the_machines_own() {
-    let playbook = one_check(
-        "redis",
-        "redis:\n  url: redis://127.0.0.1:6379/0\n  info: [connected_clients, used_memory]",
-    );
+    let playbook =
+        one_check("redis", "redis:\n  url: redis://127.0.0.1:6379/0\n  info: [connected_clients, used_memory]");
     let (code, json, _) = run_json(Test::new().file("p.yaml", &playbook));
     let redis = check(&json, "redis");
     assert_eq!(code, 0, "{json}");
@@ -56,42 +47,21 @@ fn redis_the_machines_own() {
 fn redis_with_a_password_right_wrong_missing_and_killed() {
     let mut server = RedisServer::start(Some("s3cret-pw"));
     let port = server.port;
-    let body = |password: &str| {
-        format!("redis:\n  url: redis://127.0.0.1:{port}\n  password: \"{password}\"")
-    };
+    let body = |password: &str| format!("redis:\n  url: redis://127.0.0.1:{port}\n  password: \"{password}\"");
     let (code, json, _) = run_json(Test::new().file("p.yaml", &one_check("r", &body("s3cret-pw"))));
-    assert_eq!(
-        (code, check(&json, "r")["status"].as_str().unwrap()),
-        (0, "ok"),
-        "{json}"
-    );
+    assert_eq!((code, check(&json, "r")["status"].as_str().unwrap()), (0, "ok"), "{json}");
 
     let (code, json, _) = run_json(Test::new().file("p.yaml", &one_check("r", &body("wrong-pw"))));
     assert_eq!(code, 2);
     assert_eq!(check(&json, "r")["status"], "critical");
-    assert!(
-        check(&json, "r")["message"]
-            .as_str()
-            .unwrap()
-            .contains("authentication failed"),
-        "{json}"
-    );
+    assert!(check(&json, "r")["message"].as_str().unwrap().contains("authentication failed"), "{json}");
 
     let (code, json, _) = run_json(Test::new().file("p.yaml", &one_check("r", &body(""))));
     assert_eq!(code, 2);
-    assert!(
-        check(&json, "r")["message"]
-            .as_str()
-            .unwrap()
-            .contains("authentication required"),
-        "{json}"
-    );
+    assert!(check(&json, "r")["message"].as_str().unwrap().contains("authentication required"), "{json}");
 
     // The password in the URL works too (user-info), and never shows.
-    let url_form = one_check(
-        "r",
-        &format!("redis:\n  url: redis://:s3cret-pw@127.0.0.1:{port}/0"),
-    );
+    let url_form = one_check("r", &format!("redis:\n  url: redis://:s3cret-pw@127.0.0.1:{port}/0"));
     let (code, json, _) = run_json(Test::new().file("p.yaml", &url_form));
     assert_eq!(code, 0, "{json}");
     assert!(!json.to_string().contains("s3cret-pw"));
@@ -99,23 +69,14 @@ fn redis_with_a_password_right_wrong_missing_and_killed() {
     server.kill();
     let (code, json, _) = run_json(Test::new().file("p.yaml", &one_check("r", &body("s3cret-pw"))));
     assert_eq!(code, 2);
-    assert!(
-        check(&json, "r")["message"]
-            .as_str()
-            .unwrap()
-            .contains("connection refused"),
-        "{json}"
-    );
+    assert!(check(&json, "r")["message"].as_str().unwrap().contains("connection refused"), "{json}");
 }
 
 #[test]
 fn redis_that_is_a_bare_tcp_listener_times_out() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let playbook = one_check(
-        "r",
-        &format!("timeout: 1s\nredis:\n  url: redis://127.0.0.1:{port}"),
-    );
+    let playbook = one_check("r", &format!("timeout: 1s\nredis:\n  url: redis://127.0.0.1:{port}"));
     let (code, json, elapsed) = run_json(Test::new().file("p.yaml", &playbook));
     assert_eq!(code, 2, "{json}");
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
@@ -152,33 +113,12 @@ fn http_ok_500_json_and_redirects() {
     assert!(check(&json, "ok")["metrics"]["latency_ms"].is_number());
     assert_eq!(check(&json, "ok")["metrics"]["body_bytes"], 2.0);
     assert_eq!(check(&json, "fail")["status"], "critical");
-    assert!(
-        check(&json, "fail")["message"]
-            .as_str()
-            .unwrap()
-            .contains("expected status 2xx, got 500")
-    );
+    assert!(check(&json, "fail")["message"].as_str().unwrap().contains("expected status 2xx, got 500"));
     assert_eq!(check(&json, "json")["status"], "ok", "{json}");
-    assert!(
-        check(&json, "json-wrong")["message"]
-            .as_str()
-            .unwrap()
-            .contains("$.status is \"UP\", expected \"DOWN\"")
-    );
+    assert!(check(&json, "json-wrong")["message"].as_str().unwrap().contains("$.status is \"UP\", expected \"DOWN\""));
     assert_eq!(check(&json, "redirect")["status"], "ok");
-    assert!(
-        check(&json, "loop")["message"]
-            .as_str()
-            .unwrap()
-            .contains("too many redirects"),
-        "{json}"
-    );
-    assert!(
-        check(&json, "body")["message"]
-            .as_str()
-            .unwrap()
-            .contains("body does not contain")
-    );
+    assert!(check(&json, "loop")["message"].as_str().unwrap().contains("too many redirects"), "{json}");
+    assert!(check(&json, "body")["message"].as_str().unwrap().contains("body does not contain"));
 }
 
 #[test]
@@ -212,10 +152,7 @@ fn https_self_signed_is_refused_unless_told_and_reports_expiry() {
     );
     let (code, json, _) = run_json(Test::new().file("p.yaml", &playbook));
     assert_eq!(code, 2);
-    let strict = check(&json, "strict")["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let strict = check(&json, "strict")["message"].as_str().unwrap().to_string();
     assert!(strict.contains("not trusted"), "{strict}");
     let lax = check(&json, "lax");
     assert_eq!(lax["status"], "warning", "{json}");
@@ -237,23 +174,14 @@ fn tcp_open_and_refused() {
     );
     let (_, json, _) = run_json(Test::new().file("p.yaml", &playbook));
     assert_eq!(check(&json, "open")["status"], "ok");
-    assert!(
-        check(&json, "closed")["message"]
-            .as_str()
-            .unwrap()
-            .contains("connection refused")
-    );
+    assert!(check(&json, "closed")["message"].as_str().unwrap().contains("connection refused"));
 }
 
 // ---------------------------------------------------------------------------------------
 // SQLite
 
 fn sqlite(path: &std::path::Path, sql: &str) {
-    let status = std::process::Command::new("sqlite3")
-        .arg(path)
-        .arg(sql)
-        .status()
-        .expect("sqlite3 is installed");
+    let status = std::process::Command::new("sqlite3").arg(path).arg(sql).status().expect("sqlite3 is installed");
     assert!(status.success());
 }
 
@@ -261,10 +189,7 @@ fn sqlite(path: &std::path::Path, sql: &str) {
 fn sqlite_ok_missing_corrupt_and_never_changed() {
     let test = Test::new();
     let db = test.path("app.db");
-    sqlite(
-        &db,
-        "CREATE TABLE items (n INTEGER); INSERT INTO items VALUES (1), (2), (3);",
-    );
+    sqlite(&db, "CREATE TABLE items (n INTEGER); INSERT INTO items VALUES (1), (2), (3);");
     std::fs::write(
         test.path("corrupt.db"),
         b"SQLite format 3\0 this is not really a database at all, just bytes that look like one",
@@ -284,47 +209,23 @@ fn sqlite_ok_missing_corrupt_and_never_changed() {
     assert_eq!(ok["status"], "ok", "{json}");
     assert_eq!(ok["metrics"]["value"], 3.0);
     assert_eq!(ok["metrics"]["rows"], 1.0);
+    assert!(check(&json, "wrong-value")["message"].as_str().unwrap().contains("expected value 4, got 3"));
     assert!(
-        check(&json, "wrong-value")["message"]
-            .as_str()
-            .unwrap()
-            .contains("expected value 4, got 3")
-    );
-    assert!(
-        check(&json, "missing")["message"]
-            .as_str()
-            .unwrap()
-            .contains("database file not found: nope.db"),
+        check(&json, "missing")["message"].as_str().unwrap().contains("database file not found: nope.db"),
         "{json}"
     );
-    let corrupt = check(&json, "corrupt")["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        corrupt.contains("not a SQLite database") || corrupt.contains("corrupt"),
-        "{corrupt}"
-    );
-    assert!(
-        check(&json, "write-attempt")["message"]
-            .as_str()
-            .unwrap()
-            .contains("read-only"),
-        "{json}"
-    );
+    let corrupt = check(&json, "corrupt")["message"].as_str().unwrap().to_string();
+    assert!(corrupt.contains("not a SQLite database") || corrupt.contains("corrupt"), "{corrupt}");
+    assert!(check(&json, "write-attempt")["message"].as_str().unwrap().contains("read-only"), "{json}");
     // The database was not changed and no file was created beside it.
     assert_eq!(std::fs::read(&db).unwrap(), before);
-    assert!(
-        !std::path::Path::new(&format!("{}", db.display()).replace("app.db", "nope.db")).exists()
-    );
+    assert!(!std::path::Path::new(&format!("{}", db.display()).replace("app.db", "nope.db")).exists());
     let names: Vec<String> = std::fs::read_dir(test.root())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(
-        !names.iter().any(|n| n.starts_with("app.db-")
-            || n.starts_with("nope.db")
-            || n.starts_with("corrupt.db-")),
+        !names.iter().any(|n| n.starts_with("app.db-") || n.starts_with("nope.db") || n.starts_with("corrupt.db-")),
         "{names:?}"
     );
 }
@@ -333,39 +234,23 @@ fn sqlite_ok_missing_corrupt_and_never_changed() {
 fn sqlite_locked_by_a_writer_is_reported_as_locked() {
     let test = Test::new();
     let db = test.path("busy.db");
-    sqlite(
-        &db,
-        "PRAGMA journal_mode=DELETE; CREATE TABLE t (n INTEGER);",
-    );
+    sqlite(&db, "PRAGMA journal_mode=DELETE; CREATE TABLE t (n INTEGER);");
     // A real writer holds an exclusive lock for 5 s.
-    let mut holder = std::process::Command::new("sqlite3")
-        .arg(&db)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut holder =
+        std::process::Command::new("sqlite3").arg(&db).stdin(std::process::Stdio::piped()).spawn().unwrap();
     {
         use std::io::Write;
         let stdin = holder.stdin.as_mut().unwrap();
-        writeln!(
-            stdin,
-            "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);"
-        )
-        .unwrap();
+        writeln!(stdin, "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);").unwrap();
         stdin.flush().unwrap();
     }
     std::thread::sleep(Duration::from_millis(300));
-    let playbook = one_check(
-        "busy",
-        "timeout: 1s\nsqlite: {path: busy.db, query: SELECT count(*) FROM t}",
-    );
+    let playbook = one_check("busy", "timeout: 1s\nsqlite: {path: busy.db, query: SELECT count(*) FROM t}");
     let (code, json, elapsed) = run_json(test.file("p.yaml", &playbook));
     let _ = holder.kill();
     let _ = holder.wait();
     assert_eq!(code, 2, "{json}");
-    let message = check(&json, "busy")["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let message = check(&json, "busy")["message"].as_str().unwrap().to_string();
     assert!(message.contains("locked"), "{message}");
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
 }
@@ -383,10 +268,8 @@ fn commands_exit_codes_expectations_and_metrics() {
   - id: json-metric\n    command:\n      run: [cat, out.json]\n      metrics: {pct: \"$.disk.pct\"}
   - id: env-cwd\n    command:\n      shell: 'test \"$GREETING\" = hello && test \"$(basename \"$PWD\")\" = sub'\n      env: {GREETING: hello}\n      cwd: sub
   - id: missing\n    command: {run: [\"/no/such/program\"]}\n";
-    let test = Test::new()
-        .file("p.yaml", playbook)
-        .file("sub/.keep", "")
-        .file("out.json", r#"{"disk": {"pct": 73.5}}"#);
+    let test =
+        Test::new().file("p.yaml", playbook).file("sub/.keep", "").file("out.json", r#"{"disk": {"pct": 73.5}}"#);
     let (code, json, _) = run_json(test);
     assert_eq!(code, 2, "{json}");
     assert_eq!(check(&json, "zero")["status"], "ok");
@@ -399,24 +282,10 @@ fn commands_exit_codes_expectations_and_metrics() {
     let metrics = check(&json, "metrics");
     assert_eq!(metrics["status"], "warning", "{json}");
     assert_eq!(metrics["metrics"]["used"], 42.0);
-    assert!(
-        metrics["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("used = 42 (warn > 40)")
-    );
-    assert_eq!(
-        check(&json, "json-metric")["metrics"]["pct"],
-        73.5,
-        "{json}"
-    );
+    assert!(metrics["message"].as_str().unwrap().starts_with("used = 42 (warn > 40)"));
+    assert_eq!(check(&json, "json-metric")["metrics"]["pct"], 73.5, "{json}");
     assert_eq!(check(&json, "env-cwd")["status"], "ok", "{json}");
-    assert!(
-        check(&json, "missing")["message"]
-            .as_str()
-            .unwrap()
-            .contains("command not found")
-    );
+    assert!(check(&json, "missing")["message"].as_str().unwrap().contains("command not found"));
 }
 
 #[test]
@@ -425,41 +294,24 @@ fn a_command_that_ignores_sigterm_and_forks_is_killed_with_its_group() {
     let marker = test.path("grandchild-survived");
     // The shell ignores SIGTERM, its grandchildren keep stdout open and would write the
     // marker after 3 s if they survived.
-    let line = format!(
-        "trap '' TERM; (sleep 3; touch {m}) & (sleep 3; touch {m}) & sleep 30",
-        m = marker.display()
-    );
-    let playbook = one_check(
-        "stubborn",
-        &format!("timeout: 1s\ncommand: {{shell: \"{line}\"}}"),
-    );
+    let line = format!("trap '' TERM; (sleep 3; touch {m}) & (sleep 3; touch {m}) & sleep 30", m = marker.display());
+    let playbook = one_check("stubborn", &format!("timeout: 1s\ncommand: {{shell: \"{line}\"}}"));
     let (code, json, elapsed) = run_json(test.file("p.yaml", &playbook));
     assert_eq!(code, 2);
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
-    assert!(
-        check(&json, "stubborn")["message"]
-            .as_str()
-            .unwrap()
-            .contains("timed out after 1s"),
-        "{json}"
-    );
+    assert!(check(&json, "stubborn")["message"].as_str().unwrap().contains("timed out after 1s"), "{json}");
     std::thread::sleep(Duration::from_secs(3));
     assert!(!marker.exists(), "a grandchild survived the timeout");
 }
 
 #[test]
 fn huge_output_is_bounded() {
-    let playbook = one_check(
-        "flood",
-        "command: {shell: \"head -c 50000000 /dev/zero | tr '\\\\0' x; echo; echo done\"}",
-    );
+    let playbook =
+        one_check("flood", "command: {shell: \"head -c 50000000 /dev/zero | tr '\\\\0' x; echo; echo done\"}");
     let (code, json, elapsed) = run_json(Test::new().file("p.yaml", &playbook));
     assert_eq!(code, 0, "{json}");
     assert!(elapsed < Duration::from_secs(20));
-    let details = check(&json, "flood")["details"][0]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let details = check(&json, "flood")["details"][0].as_str().unwrap().to_string();
     assert!(details.len() < 70_000, "{} bytes kept", details.len());
     assert!(details.contains("more bytes not kept"));
 }
@@ -498,19 +350,12 @@ fn files_age_size_content_and_value() {
   - id: fresh\n    file: {path: swappiness, max_age: 1h, min_size: 1, max_size: 10KB}
   - id: absent\n    file: {path: nope.txt, exists: false}
   - id: missing\n    file: {path: nope.txt}\n";
-    let test = Test::new()
-        .file("p.yaml", playbook)
-        .file("swappiness", "60\n")
-        .file("conf/a.conf", "server { listen 80; }");
+    let test =
+        Test::new().file("p.yaml", playbook).file("swappiness", "60\n").file("conf/a.conf", "server { listen 80; }");
     let (_, json, _) = run_json(test);
     assert_eq!(check(&json, "swappiness")["status"], "warning");
     assert_eq!(check(&json, "swappiness")["metrics"]["value"], 60.0);
-    assert!(
-        check(&json, "equals")["message"]
-            .as_str()
-            .unwrap()
-            .contains("is \"60\", expected \"10\"")
-    );
+    assert!(check(&json, "equals")["message"].as_str().unwrap().contains("is \"60\", expected \"10\""));
     assert_eq!(check(&json, "contains")["status"], "ok");
     assert_eq!(check(&json, "fresh")["status"], "ok", "{json}");
     assert_eq!(check(&json, "absent")["status"], "ok");
@@ -520,10 +365,8 @@ fn files_age_size_content_and_value() {
 #[test]
 fn logs_since_the_last_run_follow_rotation_and_truncation() {
     let test = Test::new().file("app.log", "old error before we watched\n");
-    let playbook = one_check(
-        "log",
-        "log:\n  path: app.log\n  since: new\nthresholds:\n  matches: {warn: \"> 0\", crit: \"> 2\"}",
-    );
+    let playbook =
+        one_check("log", "log:\n  path: app.log\n  since: new\nthresholds:\n  matches: {warn: \"> 0\", crit: \"> 2\"}");
     let test = test.file("p.yaml", &playbook);
     let run = |test: &Test| -> serde_json::Value {
         let output = test.run_args(&["run", "--format", "json", "p.yaml"]);
@@ -532,12 +375,7 @@ fn logs_since_the_last_run_follow_rotation_and_truncation() {
     // First run: baseline at the end.
     let json = run(&test);
     assert_eq!(check(&json, "log")["metrics"]["matches"], 0.0, "{json}");
-    assert!(
-        check(&json, "log")["details"][0]
-            .as_str()
-            .unwrap()
-            .contains("first run")
-    );
+    assert!(check(&json, "log")["details"][0].as_str().unwrap().contains("first run"));
     // New lines: one match.
     append(&test.path("app.log"), "fine\nERROR: disk full\n");
     let json = run(&test);
@@ -554,10 +392,7 @@ fn logs_since_the_last_run_follow_rotation_and_truncation() {
     let json = run(&test);
     assert_eq!(check(&json, "log")["metrics"]["matches"], 0.0, "{json}");
     // Rotation: the old file gets one more line, is renamed, and a new file starts.
-    append(
-        &test.path("app.log"),
-        "fatal: after the last run, before rotation\n",
-    );
+    append(&test.path("app.log"), "fatal: after the last run, before rotation\n");
     std::fs::rename(test.path("app.log"), test.path("app.log.1")).unwrap();
     std::fs::write(test.path("app.log"), "panic: in the new file\nok\n").unwrap();
     let json = run(&test);
@@ -578,15 +413,9 @@ fn append(path: &std::path::Path, text: &str) {
 #[test]
 fn logs_within_a_window_use_line_timestamps() {
     let now = jiff::Timestamp::now();
-    let old = now
-        .checked_sub(jiff::SignedDuration::from_hours(10 * 24))
-        .unwrap();
-    let recent = now
-        .checked_sub(jiff::SignedDuration::from_hours(24))
-        .unwrap();
-    let log = format!(
-        "{old} ERROR ancient\n{recent} ERROR recent one\ncontinuation error line\n{recent} info fine\n"
-    );
+    let old = now.checked_sub(jiff::SignedDuration::from_hours(10 * 24)).unwrap();
+    let recent = now.checked_sub(jiff::SignedDuration::from_hours(24)).unwrap();
+    let log = format!("{old} ERROR ancient\n{recent} ERROR recent one\ncontinuation error line\n{recent} info fine\n");
     let playbook = one_check("log", "log: {path: \"*.log\", since: 7d}");
     let (code, json, _) = run_json(Test::new().file("app.log", &log).file("p.yaml", &playbook));
     assert_eq!(check(&json, "log")["metrics"]["matches"], 2.0, "{json}");
@@ -606,14 +435,7 @@ fn system_metrics_are_read_only_when_asked() {
     let names: Vec<&str> = metrics.keys().map(String::as_str).collect();
     assert_eq!(
         names,
-        [
-            "memory_used_percent",
-            "swap_used_percent",
-            "load_1m",
-            "disk_used_percent",
-            "uptime_s",
-            "cpu_percent"
-        ]
+        ["memory_used_percent", "swap_used_percent", "load_1m", "disk_used_percent", "uptime_s", "cpu_percent"]
     );
     let memory = metrics["memory_used_percent"].as_f64().unwrap();
     assert!((0.0..=100.0).contains(&memory));
@@ -625,10 +447,7 @@ fn system_metrics_are_read_only_when_asked() {
 #[test]
 fn processes_by_name_and_pattern() {
     let test = Test::new();
-    let mut sleeper = std::process::Command::new("sleep")
-        .arg("31.4159")
-        .spawn()
-        .unwrap();
+    let mut sleeper = std::process::Command::new("sleep").arg("31.4159").spawn().unwrap();
     let playbook = "version: 1\nname: t\nchecks:
   - id: by-name\n    process: {name: redis-server}\n    thresholds: {rss_mb: {crit: \"> 100000\"}}
   - id: by-pattern\n    process: {pattern: 'sleep 31\\.4159'}
@@ -638,57 +457,27 @@ fn processes_by_name_and_pattern() {
     let _ = sleeper.kill();
     let _ = sleeper.wait();
     assert_eq!(check(&json, "by-name")["status"], "ok", "{json}");
-    assert!(
-        check(&json, "by-name")["metrics"]["count"]
-            .as_f64()
-            .unwrap()
-            >= 1.0
-    );
-    assert!(
-        check(&json, "by-name")["metrics"]["rss_mb"]
-            .as_f64()
-            .unwrap()
-            > 0.0
-    );
-    assert_eq!(
-        check(&json, "by-pattern")["metrics"]["count"],
-        1.0,
-        "{json}"
-    );
-    assert!(
-        check(&json, "absent")["message"]
-            .as_str()
-            .unwrap()
-            .contains("no process matches")
-    );
+    assert!(check(&json, "by-name")["metrics"]["count"].as_f64().unwrap() >= 1.0);
+    assert!(check(&json, "by-name")["metrics"]["rss_mb"].as_f64().unwrap() > 0.0);
+    assert_eq!(check(&json, "by-pattern")["metrics"]["count"], 1.0, "{json}");
+    assert!(check(&json, "absent")["message"].as_str().unwrap().contains("no process matches"));
     assert_eq!(check(&json, "too-many")["status"], "critical");
 }
 
 #[test]
 fn process_restarts_are_counted_across_runs() {
-    let test = Test::new().file(
-        "p.yaml",
-        &one_check(
-            "flappy",
-            "process: {pattern: 'sleep 27\\.18', min: 0, restarts_within: 5m}",
-        ),
-    );
+    let test = Test::new()
+        .file("p.yaml", &one_check("flappy", "process: {pattern: 'sleep 27\\.18', min: 0, restarts_within: 5m}"));
     let run = |test: &Test| -> serde_json::Value {
         let output = test.run_args(&["run", "--format", "json", "p.yaml"]);
         serde_json::from_str(&output.stdout).unwrap()
     };
-    let mut child = std::process::Command::new("sleep")
-        .arg("27.18")
-        .spawn()
-        .unwrap();
+    let mut child = std::process::Command::new("sleep").arg("27.18").spawn().unwrap();
     assert_eq!(check(&run(&test), "flappy")["metrics"]["restarts"], 0.0);
     for _ in 0..3 {
         let _ = child.kill();
         let _ = child.wait();
-        child = std::process::Command::new("sleep")
-            .arg("27.18")
-            .spawn()
-            .unwrap();
+        child = std::process::Command::new("sleep").arg("27.18").spawn().unwrap();
         std::thread::sleep(Duration::from_millis(1100)); // a new start time
         let _ = run(&test);
     }
@@ -696,32 +485,24 @@ fn process_restarts_are_counted_across_runs() {
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(check(&json, "flappy")["metrics"]["restarts"], 3.0, "{json}");
-    assert!(
-        check(&json, "flappy")["message"]
-            .as_str()
-            .unwrap()
-            .contains("3 restarts in the last 5m"),
-        "{json}"
-    );
+    assert!(check(&json, "flappy")["message"].as_str().unwrap().contains("3 restarts in the last 5m"), "{json}");
 }
 
 #[test]
 fn a_missing_service_manager_is_unknown_with_the_reason() {
     // With an empty PATH there is no launchctl and no pm2; this container runs no systemd.
     let playbook = one_check("svc", "service: {name: nginx, manager: launchd}");
-    let output = Test::new()
-        .file("p.yaml", &playbook)
-        .env("PATH", "/nonexistent")
-        .run_args(&["run", "--no-store", "--format", "json", "p.yaml"]);
+    let output = Test::new().file("p.yaml", &playbook).env("PATH", "/nonexistent").run_args(&[
+        "run",
+        "--no-store",
+        "--format",
+        "json",
+        "p.yaml",
+    ]);
     let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     assert_eq!(output.code, 3);
     assert_eq!(check(&json, "svc")["status"], "unknown");
-    assert!(
-        check(&json, "svc")["message"]
-            .as_str()
-            .unwrap()
-            .contains("launchctl is not installed")
-    );
+    assert!(check(&json, "svc")["message"].as_str().unwrap().contains("launchctl is not installed"));
 }
 
 #[test]
@@ -742,27 +523,13 @@ fn retries_report_attempts_and_the_last_one_counts() {
     let (code, json, _) = run_json(Test::new().file("p.yaml", &playbook));
     assert_eq!(code, 0, "{json}");
     assert_eq!(check(&json, "flaky")["attempts"], 3);
-    assert!(
-        check(&json, "flaky")["message"]
-            .as_str()
-            .unwrap()
-            .contains("attempt 3 of 3")
-    );
+    assert!(check(&json, "flaky")["message"].as_str().unwrap().contains("attempt 3 of 3"));
 }
 
 #[test]
 fn unknown_metric_in_a_threshold_is_unknown() {
-    let playbook = one_check(
-        "t",
-        "command: {run: [\"true\"]}\nthresholds: {bogus_metric: {warn: \"> 1\"}}",
-    );
-    let output = Test::new().file("p.yaml", &playbook).run_args(&[
-        "run",
-        "--no-store",
-        "--format",
-        "json",
-        "p.yaml",
-    ]);
+    let playbook = one_check("t", "command: {run: [\"true\"]}\nthresholds: {bogus_metric: {warn: \"> 1\"}}");
+    let output = Test::new().file("p.yaml", &playbook).run_args(&["run", "--no-store", "--format", "json", "p.yaml"]);
     assert_eq!(output.code, 3, "{}", output.stdout);
     assert!(output.stdout.contains("no metric `bogus_metric`"));
 }

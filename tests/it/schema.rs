@@ -20,10 +20,7 @@ fn schema_file_is_up_to_date() {
     assert_eq!(schema["title"], "runner playbook");
     // Doc comments are the descriptions.
     assert!(
-        schema["properties"]["name"]["description"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("unique among the playbooks")
+        schema["properties"]["name"]["description"].as_str().unwrap_or_default().contains("unique among the playbooks")
     );
 }
 
@@ -35,9 +32,7 @@ fn every_shipped_playbook_declares_the_schema() {
             if path.extension().is_some_and(|e| e == "yaml") {
                 let text = std::fs::read_to_string(&path).unwrap();
                 assert!(
-                    text.starts_with(
-                        "# yaml-language-server: $schema=../schemas/playbook.schema.json\n"
-                    ),
+                    text.starts_with("# yaml-language-server: $schema=../schemas/playbook.schema.json\n"),
                     "{} does not start with the $schema line",
                     path.display()
                 );
@@ -50,12 +45,10 @@ fn every_shipped_playbook_declares_the_schema() {
 /// example there.
 #[test]
 fn reference_covers_every_key_and_kind() {
-    let reference = std::fs::read_to_string(repo().join("docs/playbook-reference.md"))
-        .expect("docs/playbook-reference.md");
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("schemas/playbook.schema.json")).unwrap(),
-    )
-    .unwrap();
+    let reference =
+        std::fs::read_to_string(repo().join("docs/playbook-reference.md")).expect("docs/playbook-reference.md");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("schemas/playbook.schema.json")).unwrap()).unwrap();
     let mut missing = Vec::new();
     let mut visit = |properties: &serde_json::Map<String, serde_json::Value>| {
         for key in properties.keys() {
@@ -74,18 +67,11 @@ fn reference_covers_every_key_and_kind() {
     }
     missing.sort();
     missing.dedup();
-    assert!(
-        missing.is_empty(),
-        "docs/playbook-reference.md does not mention: {missing:?}"
-    );
+    assert!(missing.is_empty(), "docs/playbook-reference.md does not mention: {missing:?}");
     for kind in [
-        "http", "tcp", "redis", "sqlite", "command", "system", "process", "service", "file", "log",
-        "history", "manual",
+        "http", "tcp", "redis", "sqlite", "command", "system", "process", "service", "file", "log", "history", "manual",
     ] {
-        assert!(
-            reference.contains(&format!("### `{kind}`")),
-            "no section for `{kind}`"
-        );
+        assert!(reference.contains(&format!("### `{kind}`")), "no section for `{kind}`");
         let section = reference.split(&format!("### `{kind}`")).nth(1).unwrap();
         let section = section.split("\n### ").next().unwrap();
         assert!(section.contains("```yaml"), "no example for `{kind}`");

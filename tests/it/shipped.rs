@@ -5,51 +5,25 @@ use crate::support::{Test, repo};
 
 #[test]
 fn shipped_playbooks_and_examples_validate_with_no_environment() {
-    let output = Test::new()
-        .cwd(repo())
-        .args(["validate", "--strict", "playbooks", "examples"])
-        .expect_code(0);
-    assert!(
-        output.stdout.contains("0 invalid (0 errors, 0 warnings)"),
-        "{}",
-        output.stdout
-    );
+    let output = Test::new().cwd(repo()).args(["validate", "--strict", "playbooks", "examples"]).expect_code(0);
+    assert!(output.stdout.contains("0 invalid (0 errors, 0 warnings)"), "{}", output.stdout);
 }
 
 #[test]
 fn the_six_operations_are_shipped() {
-    for name in [
-        "heartbeat",
-        "daily",
-        "weekly",
-        "hourly-alerts",
-        "friday-restart",
-        "quarterly",
-    ] {
-        assert!(
-            repo().join(format!("playbooks/{name}.yaml")).exists(),
-            "playbooks/{name}.yaml"
-        );
+    for name in ["heartbeat", "daily", "weekly", "hourly-alerts", "friday-restart", "quarterly"] {
+        assert!(repo().join(format!("playbooks/{name}.yaml")).exists(), "playbooks/{name}.yaml");
     }
     let daily = std::fs::read_to_string(repo().join("playbooks/daily.yaml")).unwrap();
     for phase in ["id: smoke", "id: api", "id: notify-prep"] {
         assert!(daily.contains(phase), "daily.yaml lacks {phase}");
     }
-    assert!(
-        daily.contains("report:") && daily.contains("notify:"),
-        "daily has report and notify stages"
-    );
+    assert!(daily.contains("report:") && daily.contains("notify:"), "daily has report and notify stages");
     let hourly = std::fs::read_to_string(repo().join("playbooks/hourly-alerts.yaml")).unwrap();
-    for threshold in [
-        "{warn: \"> 20\", crit: \"> 80\"}",
-        "{warn: \"> 8\", crit: \"> 12\"}",
-        "crit: \"> 5\"",
-        "restarts_within: 5m",
-    ] {
-        assert!(
-            hourly.contains(threshold),
-            "hourly-alerts.yaml lacks {threshold}"
-        );
+    for threshold in
+        ["{warn: \"> 20\", crit: \"> 80\"}", "{warn: \"> 8\", crit: \"> 12\"}", "crit: \"> 5\"", "restarts_within: 5m"]
+    {
+        assert!(hourly.contains(threshold), "hourly-alerts.yaml lacks {threshold}");
     }
     let heartbeat = std::fs::read_to_string(repo().join("playbooks/heartbeat.yaml")).unwrap();
     assert!(heartbeat.contains("after: 3") && heartbeat.contains("recovery: true"));

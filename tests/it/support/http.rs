@@ -19,10 +19,7 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -40,12 +37,7 @@ pub enum Reply {
 
 impl Reply {
     pub fn status(status: u16, body: &str) -> Reply {
-        Reply::Respond {
-            status,
-            headers: Vec::new(),
-            body: body.to_string(),
-            delay: Duration::ZERO,
-        }
+        Reply::Respond { status, headers: Vec::new(), body: body.to_string(), delay: Duration::ZERO }
     }
     pub fn json(status: u16, body: &str) -> Reply {
         Reply::Respond {
@@ -65,35 +57,15 @@ impl Reply {
     }
     pub fn delayed(self, delay: Duration) -> Reply {
         match self {
-            Reply::Respond {
-                status,
-                headers,
-                body,
-                ..
-            } => Reply::Respond {
-                status,
-                headers,
-                body,
-                delay,
-            },
+            Reply::Respond { status, headers, body, .. } => Reply::Respond { status, headers, body, delay },
             other => other,
         }
     }
     pub fn header(self, name: &str, value: &str) -> Reply {
         match self {
-            Reply::Respond {
-                status,
-                mut headers,
-                body,
-                delay,
-            } => {
+            Reply::Respond { status, mut headers, body, delay } => {
                 headers.push((name.to_string(), value.to_string()));
-                Reply::Respond {
-                    status,
-                    headers,
-                    body,
-                    delay,
-                }
+                Reply::Respond { status, headers, body, delay }
             }
             other => other,
         }
@@ -126,8 +98,7 @@ impl Server {
     /// that expires in `days` days.
     pub fn tls(days: i64, handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut params =
-            rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
         let (y, m, d) = ymd(-1);
         params.not_before = rcgen::date_time_ymd(y, m, d);
         let (y, m, d) = ymd(days);
@@ -136,19 +107,13 @@ impl Server {
         let cert = params.self_signed(&key).unwrap();
         let der = rustls::pki_types::CertificateDer::from(cert.der().to_vec());
         let key_der = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
-        let config = rustls::ServerConfig::builder()
-            .with_no_client_auth()
-            .with_single_cert(vec![der], key_der)
-            .unwrap();
+        let config =
+            rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(vec![der], key_der).unwrap();
         Server::build(Arc::new(handler), Some(Arc::new(config)))
     }
 
     fn build(handler: Handler, tls: Option<Arc<rustls::ServerConfig>>) -> Server {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -175,12 +140,7 @@ impl Server {
                 });
             }
         });
-        Server {
-            port,
-            tls: is_tls,
-            requests,
-            runtime: Some(runtime),
-        }
+        Server { port, tls: is_tls, requests, runtime: Some(runtime) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -239,20 +199,12 @@ async fn serve<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
                 tokio::time::sleep(Duration::from_secs(3600)).await;
                 return;
             }
-            Reply::Respond {
-                status,
-                headers,
-                body,
-                delay,
-            } => {
+            Reply::Respond { status, headers, body, delay } => {
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
                 }
-                let mut response = format!(
-                    "HTTP/1.1 {status} {}\r\nContent-Length: {}\r\n",
-                    reason(status),
-                    body.len()
-                );
+                let mut response =
+                    format!("HTTP/1.1 {status} {}\r\nContent-Length: {}\r\n", reason(status), body.len());
                 for (name, value) in headers {
                     response.push_str(&format!("{name}: {value}\r\n"));
                 }
@@ -285,10 +237,8 @@ async fn read_request<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> Option
     let mut first = lines.next()?.split(' ');
     let method = first.next()?.to_string();
     let path = first.next()?.to_string();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
     let length: usize = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
@@ -302,12 +252,7 @@ async fn read_request<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> Option
         }
         body.extend_from_slice(&chunk[..n]);
     }
-    Some(Request {
-        method,
-        path,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    })
+    Some(Request { method, path, headers, body: String::from_utf8_lossy(&body).into_owned() })
 }
 
 fn reason(status: u16) -> &'static str {

@@ -41,13 +41,7 @@ pub struct Test {
 
 impl Test {
     pub fn new() -> Self {
-        Test {
-            dir: tempfile::tempdir().expect("tempdir"),
-            args: Vec::new(),
-            env: Vec::new(),
-            cwd: None,
-            stdin: None,
-        }
+        Test { dir: tempfile::tempdir().expect("tempdir"), args: Vec::new(), env: Vec::new(), cwd: None, stdin: None }
     }
 
     /// Writes a file under the test folder (creating parent folders).
@@ -102,11 +96,7 @@ impl Test {
             .env("RUNNER_STATE", self.dir.path().join(".state"))
             .env("NO_COLOR", "1")
             .env("TZ", "UTC")
-            .stdin(if self.stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
+            .stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, v) in &self.env {
@@ -129,20 +119,19 @@ impl Test {
             dir: tempfile::tempdir().unwrap(),
             args: args.iter().map(|a| a.to_string()).collect(),
             env: self.env.clone(),
-            cwd: Some(
-                self.cwd
-                    .clone()
-                    .unwrap_or_else(|| self.dir.path().to_path_buf()),
-            ),
+            cwd: Some(self.cwd.clone().unwrap_or_else(|| self.dir.path().to_path_buf())),
             stdin: None,
         };
-        // Keep the original folder's state: HOME and RUNNER_STATE point into it.
-        copy.env
-            .push(("HOME".into(), self.dir.path().display().to_string()));
-        copy.env.push((
-            "RUNNER_STATE".into(),
-            self.dir.path().join(".state").display().to_string(),
-        ));
+        // Keep the original folder's state: HOME and RUNNER_STATE point into it (unless
+        // the test set them).
+        let has = |key: &str| self.env.iter().any(|(k, _)| k == key);
+        if !has("HOME") {
+            copy.env.insert(0, ("HOME".into(), self.dir.path().display().to_string()));
+        }
+        if !has("RUNNER_STATE") {
+            let state = self.dir.path().join(".state").display().to_string();
+            copy.env.insert(0, ("RUNNER_STATE".into(), state));
+        }
         copy.run()
     }
 
@@ -154,11 +143,7 @@ impl Test {
             "exit code {} (expected {code})\n--- stdout\n{}\n--- stderr\n{}",
             output.code, output.stdout, output.stderr
         );
-        assert!(
-            !output.stderr.contains("panicked"),
-            "panic:\n{}",
-            output.stderr
-        );
+        assert!(!output.stderr.contains("panicked"), "panic:\n{}", output.stderr);
         output
     }
 }

@@ -13,11 +13,7 @@ pub struct RedisServer {
 
 /// A free TCP port on 127.0.0.1 (bound, then released).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl RedisServer {
@@ -27,16 +23,7 @@ impl RedisServer {
             let port = free_port();
             let mut command = Command::new("redis-server");
             command
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ])
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
                 .arg("--dir")
                 .arg(dir.path())
                 .stdout(Stdio::null())
@@ -44,17 +31,11 @@ impl RedisServer {
             if let Some(password) = password {
                 command.args(["--requirepass", password]);
             }
-            let mut child = command
-                .spawn()
-                .expect("redis-server is installed (tests/run installs it)");
+            let mut child = command.spawn().expect("redis-server is installed (tests/run installs it)");
             let started = Instant::now();
             while started.elapsed() < Duration::from_secs(5) {
                 if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return RedisServer {
-                        port,
-                        child: Some(child),
-                        _dir: dir,
-                    };
+                    return RedisServer { port, child: Some(child), _dir: dir };
                 }
                 if let Ok(Some(_)) = child.try_wait() {
                     break; // the port was taken meanwhile: try another

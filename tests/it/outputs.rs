@@ -1,0 +1,175 @@
+//! Every output format of `runner run`, snapshotted (times and ids redacted) and checked
+//! by the tool that consumes it: `promtool check metrics` for Prometheus, an XML parser
+//! for JUnit, a JSON parser for JSON, the TAP grammar for TAP.
+
+use crate::support::{Test, repo};
+
+/// A deterministic playbook: one check of each status, with metrics and a phase.
+const PLAYBOOK: &str = r#"version: 1
+name: formats
+description: One check of each status.
+phases:
+  - id: first
+    name: First phase
+    checks:
+      - id: fine
+        name: A fine check
+        command:
+          shell: 'echo "queue=3"'
+          metrics: {queue: 'queue=(\d+)'}
+        thresholds:
+          queue: {warn: "> 10"}
+      - id: slow-ish
+        name: "Warning & <escapes> \"quoted\""
+        command: {shell: 'echo "WARN - load 9 | load1=9;8;12"; exit 1', nagios: true}
+      - id: broken
+        command: {shell: "echo 'it broke' >&2; exit 2"}
+        runbook: https://runbooks.example/broken
+  - id: second
+    checks:
+      - id: unsure
+        command: {shell: "exit 3", nagios: true}
+      - id: skipped
+        needs: [broken]
+        command: {run: ["true"]}
+      - id: review
+        manual: {instructions: Look at the graphs.}
+"#;
+
+fn filters() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "[time]"),
+        (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", "[time]"),
+        (r"\d{8}T\d{9}Z-[0-9a-f]{10}", "[run-id]"),
+        (r" *\b\d+(\.\d+)?ms\b", " [ms]"),
+        (r#"(name="duration_ms" value=")\d+(\.\d+)?"#, "${1}[ms]"),
+        (r#"(metric="duration_ms"\}) \d+(\.\d+)?"#, "$1 [ms]"),
+        (r"\b\d+\.\d+s\b", "[s]"),
+        (r#"time="\d+\.\d+""#, r#"time="[s]""#),
+        (r"(duration_seconds\{[^}]*\}) [0-9.e-]+", "$1 [s]"),
+        (r"(timestamp_seconds\{[^}]*\}) [0-9.e+-]+", "$1 [time]"),
+        (r#"("?duration_ms"?[=:\s]+)\d+(\.\d+)?"#, "${1}[ms]"),
+        (r"duration_ms=\d+(\.\d+)?ms", "duration_ms=[ms]"),
+    ]
+}
+
+fn run(format: &str) -> (i32, String) {
+    let test = Test::new().file("p.yaml", PLAYBOOK);
+    let output = test.run_args(&["run", "--no-store", "--format", format, "p.yaml"]);
+    assert!(!output.stderr.contains("panicked"), "{}", output.stderr);
+    (output.code, output.stdout)
+}
+
+#[test]
+fn human() {
+    let (code, stdout) = run("human");
+    assert_eq!(code, 2);
+    insta::with_settings!({filters => filters()}, { insta::assert_snapshot!(stdout) });
+}
+
+#[test]
+fn json_is_the_run_record() {
+    let (code, stdout) = run("json");
+    assert_eq!(code, 2);
+    let record: runner::outcome::RunRecord = serde_json::from_str(&stdout).expect("the JSON output is a RunRecord");
+    assert_eq!(record.checks.len(), 6);
+    assert_eq!(record.exit_code, 2);
+    insta::with_settings!({filters => filters()}, { insta::assert_snapshot!(stdout) });
+}
+
+#[test]
+fn junit_parses_as_xml_with_the_right_counts() {
+    let (_, stdout) = run("junit");
+    let document = roxmltree::Document::parse(&stdout).expect("well-formed XML");
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!(root.attribute("tests"), Some("6"));
+    assert_eq!(root.attribute("failures"), Some("2"));
+    assert_eq!(root.attribute("errors"), Some("1"));
+    assert_eq!(root.attribute("skipped"), Some("2"));
+    let suites: Vec<_> = root.children().filter(|n| n.has_tag_name("testsuite")).collect();
+    assert_eq!(suites.len(), 2);
+    let warning = document
+        .descendants()
+        .find(|n| n.has_tag_name("testcase") && n.attribute("name").unwrap().contains("slow-ish"))
+        .unwrap();
+    assert!(warning.attribute("name").unwrap().contains("Warning & <escapes> \"quoted\""));
+    let failure = warning.children().find(|n| n.has_tag_name("failure")).unwrap();
+    assert_eq!(failure.attribute("type"), Some("WARNING"));
+    insta::with_settings!({filters => filters()}, { insta::assert_snapshot!(stdout) });
+}
+
+#[test]
+fn tap_follows_the_grammar() {
+    let (_, stdout) = run("tap");
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("TAP version 13"));
+    assert_eq!(lines.next(), Some("1..6"));
+    let points: Vec<&str> = stdout.lines().filter(|l| l.starts_with("ok ") || l.starts_with("not ok ")).collect();
+    assert_eq!(points.len(), 6);
+    for (i, point) in points.iter().enumerate() {
+        let number = point.trim_start_matches("not ").trim_start_matches("ok ").split(' ').next().unwrap();
+        assert_eq!(number, (i + 1).to_string(), "{point}");
+    }
+    assert!(points.iter().any(|p| p.contains("# SKIP")));
+    assert!(points.iter().any(|p| p.contains("# TODO")));
+    insta::with_settings!({filters => filters()}, { insta::assert_snapshot!(stdout) });
+}
+
+#[test]
+fn prometheus_passes_promtool() {
+    let test = Test::new().file("p.yaml", PLAYBOOK);
+    let output = test.run_args(&["run", "--no-store", "--format", "prometheus", "--output", "metrics.prom", "p.yaml"]);
+    assert_eq!(output.code, 2);
+    // --output writes the format to the file and the human view to the terminal.
+    assert!(output.stdout.contains("CRITICAL · 6 checks"), "{}", output.stdout);
+    let text = std::fs::read_to_string(test.path("metrics.prom")).unwrap();
+    let check = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::fs::File::open(test.path("metrics.prom")).unwrap())
+        .output()
+        .expect("promtool is installed (tests/run installs the prometheus package)");
+    assert!(
+        check.status.success(),
+        "promtool: {}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        text.contains(
+            "runner_check_status{playbook=\"formats\",phase=\"first\",check=\"broken\",status=\"critical\"} 1"
+        )
+    );
+    assert!(
+        text.contains("runner_check_metric{playbook=\"formats\",phase=\"first\",check=\"fine\",metric=\"queue\"} 3")
+    );
+    insta::with_settings!({filters => filters()}, { insta::assert_snapshot!(text) });
+}
+
+#[test]
+fn nagios_is_one_line_with_perfdata() {
+    let (code, stdout) = run("nagios");
+    assert_eq!(code, 2);
+    let first = stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(
+            "RUNNER CRITICAL - formats: 1 critical (broken), 1 unknown (unsure), 1 warning (slow-ish); 1 ok | "
+        ),
+        "{first}"
+    );
+    assert!(first.contains("fine.queue=3"));
+    assert_eq!(first.matches('|').count(), 1);
+    insta::with_settings!({filters => filters()}, { insta::assert_snapshot!(stdout) });
+}
+
+#[test]
+fn the_heartbeat_runs_on_a_fresh_machine_and_says_what_is_missing() {
+    let output = Test::new().cwd(repo()).args(["run", "playbooks/heartbeat.yaml"]).run();
+    assert!([0, 1, 2, 3].contains(&output.code), "{output:?}");
+    for id in ["redis", "database", "api", "agents"] {
+        assert!(output.stdout.contains(&format!("  {id} ")), "{id} missing:\n{}", output.stdout);
+    }
+    // The machine's Redis answers; the shipped database path does not exist here.
+    assert!(output.stdout.contains("PONG"), "{}", output.stdout);
+    assert!(output.stdout.contains("database file not found: /var/lib/app/app.db"), "{}", output.stdout);
+}

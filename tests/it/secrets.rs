@@ -1,0 +1,87 @@
+//! Secrets never leave: a canary placed in a password, a webhook URL and a header stays
+//! out of every output format, error message and log (even at RUST_LOG=trace, even when a
+//! library error carries the URL), and out of the store.
+
+use crate::support::Test;
+use crate::support::redis::RedisServer;
+
+const CANARY: &str = "CanarySecret-7f3a9b";
+
+fn playbook(redis_port: u16, dead_port: u16) -> String {
+    format!(
+        r#"version: 1
+name: secretive
+checks:
+  - id: redis-wrong-password
+    redis:
+      url: "redis://127.0.0.1:{redis_port}"
+      password: "${{REDIS_PASSWORD}}"
+  - id: redis-url-password
+    redis:
+      url: "redis://:${{REDIS_PASSWORD}}@127.0.0.1:{dead_port}/0"
+  - id: api-token-in-url
+    http:
+      url: "http://127.0.0.1:{dead_port}/health?token=${{API_TOKEN}}"
+  - id: header
+    http:
+      url: "http://user:${{API_TOKEN}}@127.0.0.1:{dead_port}/"
+      headers:
+        Authorization: "Bearer ${{API_TOKEN}}"
+  - id: echo
+    command:
+      shell: 'echo "the token is $TOKEN_COPY"; exit 2'
+      env: {{TOKEN_COPY: "${{API_TOKEN}}"}}
+notify:
+  - id: hook
+    webhook:
+      url: "http://127.0.0.1:{dead_port}/hook/${{HOOK_WEBHOOK}}"
+      headers:
+        X-Api-Key: "${{HOOK_KEY}}"
+"#
+    )
+}
+
+#[test]
+fn a_canary_never_appears_in_any_format_log_or_store() {
+    let server = RedisServer::start(Some("the-real-password"));
+    let dead = crate::support::redis::free_port();
+    let test = Test::new()
+        .file("p.yaml", &playbook(server.port, dead))
+        .env("REDIS_PASSWORD", CANARY)
+        .env("API_TOKEN", CANARY)
+        .env("HOOK_WEBHOOK", CANARY)
+        .env("HOOK_KEY", CANARY)
+        .env("RUST_LOG", "trace");
+    for format in ["human", "json", "junit", "tap", "prometheus", "nagios"] {
+        let output = test.run_args(&["run", "-vv", "--format", format, "p.yaml"]);
+        assert!(!output.stdout.contains(CANARY), "{format} stdout leaks the canary:\n{}", output.stdout);
+        assert!(!output.stderr.contains(CANARY), "{format} logs leak the canary:\n{}", output.stderr);
+        assert!(!output.stdout.contains("7f3a9b"), "{format}: a fragment leaked");
+        assert_eq!(output.code, 2, "{format}: {}", output.stderr);
+    }
+    // The errors were real: authentication failed and connections were refused.
+    let output = test.run_args(&["run", "--format", "json", "p.yaml"]);
+    assert!(output.stdout.contains("authentication failed"), "{}", output.stdout);
+    assert!(output.stdout.contains("connection refused"), "{}", output.stdout);
+    assert!(output.stdout.contains("the token is ***"), "command output is scrubbed: {}", output.stdout);
+    // validate, in both formats.
+    for format in ["human", "json"] {
+        let output = test.run_args(&["validate", "--format", format, "p.yaml"]);
+        assert!(!output.stdout.contains(CANARY) && !output.stderr.contains(CANARY));
+    }
+    // Nothing secret reached the store on disk.
+    for file in ["runner.db", "runner.db-wal"] {
+        if let Ok(bytes) = std::fs::read(test.path(&format!(".state/{file}"))) {
+            assert!(!bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()), "{file} holds the canary");
+        }
+    }
+}
+
+#[test]
+fn an_invalid_field_holding_a_secret_is_reported_without_it() {
+    let playbook = "version: 1\nname: bad\nchecks:\n  - id: db\n    tcp: {address: \"${DB_PASSWORD}\"}\n";
+    let output = Test::new().file("p.yaml", playbook).env("DB_PASSWORD", CANARY).run_args(&["validate", "p.yaml"]);
+    assert_eq!(output.code, 1);
+    assert!(output.stdout.contains("`***` is not `host:port`"), "{}", output.stdout);
+    assert!(!output.stdout.contains(CANARY));
+}
