@@ -21,6 +21,7 @@ pub mod outcome;
 pub mod output;
 pub mod pipeline;
 pub mod playbook;
+pub mod report;
 pub mod schedule;
 pub mod secret;
 pub mod store;

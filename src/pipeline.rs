@@ -12,7 +12,7 @@ use crate::engine::context::Engine;
 use crate::engine::state::{MemoryState, ProbeState, ReadOnlyOverlay};
 use crate::engine::{self, RunOptions};
 use crate::error::Error;
-use crate::outcome::RunRecord;
+use crate::outcome::{RunRecord, StageResult, StageStatus};
 use crate::playbook::Loaded;
 use crate::store::Store;
 
@@ -53,22 +53,132 @@ impl Services {
     }
 }
 
+/// How long `runner run` spends delivering notifications before it exits; what is not
+/// delivered by then stays queued for the next run or the daemon.
+pub const DELIVERY_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Runs a playbook through the whole pipeline. The lock must already be held.
+///
+/// Order matters: the run and its alert decisions are committed first (one
+/// transaction), then the report is written, then notifications are delivered. A failure
+/// of a later stage never loses an earlier one.
 pub async fn run(loaded: Arc<Loaded>, services: &Services, options: RunOptions) -> RunRecord {
     let dry_run = options.dry_run;
+    let partial = !options.selection.is_everything();
     let mut record = engine::run(loaded.clone(), services.engine.clone(), options).await;
-    if let Some(store) = &services.store {
-        if !dry_run {
+
+    // Record and decide.
+    let mut decisions = crate::alert::Decisions::default();
+    match &services.store {
+        Some(store) => {
             let store = store.clone();
             let copy = record.clone();
-            match tokio::task::spawn_blocking(move || store.record_run(&copy)).await {
-                Ok(Ok(())) => {}
+            let playbook = loaded.clone();
+            let committed = tokio::task::spawn_blocking(move || -> Result<crate::alert::Decisions, Error> {
+                let current = store.alert_states(copy.playbook.as_str())?;
+                let decisions = crate::alert::decide(&copy, &playbook, &current, partial, crate::store::now_ms());
+                if !dry_run {
+                    store.commit_run(&copy, &decisions.states, &decisions.messages)?;
+                }
+                Ok(decisions)
+            })
+            .await;
+            match committed {
+                Ok(Ok(d)) => decisions = d,
                 Ok(Err(error)) => record.notes.push(format!("the run could not be stored: {error}")),
                 Err(error) => record.notes.push(format!("the run could not be stored: {error}")),
             }
         }
-    } else if !dry_run {
-        record.notes.push("--no-store: nothing is kept and no alert is sent".into());
+        None if !dry_run => record.notes.push("--no-store: nothing is kept and no alert is sent".into()),
+        None => {}
+    }
+
+    // Report.
+    let ledger = services.store.as_ref().map(|s| s.as_ref() as &dyn crate::report::retention::Ledger);
+    if let Some(stage) = crate::report::stage(&record, &loaded, dry_run, ledger) {
+        record.stages.push(stage);
+    }
+
+    // Notify.
+    if loaded.playbook.notify.is_some() {
+        let stage = notify_stage(&record, &loaded, services, decisions, dry_run).await;
+        record.stages.push(stage);
     }
     record
+}
+
+async fn notify_stage(
+    record: &RunRecord,
+    loaded: &Arc<Loaded>,
+    services: &Services,
+    decisions: crate::alert::Decisions,
+    dry_run: bool,
+) -> StageResult {
+    use crate::alert::outbox::Outcome;
+    let mut lines: Vec<String> = Vec::new();
+    for channel in &decisions.off {
+        lines.push(format!("{channel}: off (its URL is empty)"));
+    }
+    if dry_run {
+        for message in &decisions.messages {
+            lines.push(format!("{}: would send {}", message.channel, message.summary));
+        }
+        if decisions.messages.is_empty() {
+            lines.push("nothing to send".into());
+        }
+        return StageResult { name: "notify".into(), status: StageStatus::Planned, lines };
+    }
+    let Some(store) = &services.store else {
+        lines.push("--no-store: no alert state, nothing sent".into());
+        return StageResult { name: "notify".into(), status: StageStatus::Off, lines };
+    };
+    let due = {
+        let store = store.clone();
+        let name = record.playbook.clone();
+        tokio::task::spawn_blocking(move || store.due_messages(Some(&name), crate::store::now_ms())).await
+    };
+    let due = match due {
+        Ok(Ok(due)) => due,
+        _ => Vec::new(),
+    };
+    let deliveries =
+        crate::alert::outbox::deliver(store, &services.engine.http, std::slice::from_ref(loaded), due, DELIVERY_BUDGET)
+            .await;
+    let mut failed = false;
+    for delivery in &deliveries {
+        let outcome = match &delivery.outcome {
+            Outcome::Delivered => "sent".to_string(),
+            Outcome::Retry { due_ms, error } => {
+                failed = true;
+                let wait = (due_ms - crate::store::now_ms()).max(0) as u64;
+                format!(
+                    "not delivered ({error}); queued, next try in {}",
+                    crate::duration::format(std::time::Duration::from_millis(wait))
+                )
+            }
+            Outcome::Dropped { reason } => {
+                failed = true;
+                format!("dropped: {reason}")
+            }
+            Outcome::NotMine => continue,
+        };
+        lines.push(format!("{}: {} — {outcome}", delivery.channel, delivery.summary));
+    }
+    // Decisions whose delivery is still pending (their attempt did not finish in time).
+    for message in &decisions.messages {
+        if !deliveries.iter().any(|d| d.summary == message.summary && d.channel == message.channel) {
+            lines.push(format!("{}: {} — queued", message.channel, message.summary));
+        }
+    }
+    if lines.is_empty() {
+        lines.push("nothing to send".into());
+    }
+    let status = if failed {
+        StageStatus::Failed
+    } else if decisions.off.len() == loaded.playbook.notify.as_ref().map(Vec::len).unwrap_or(0) {
+        StageStatus::Off
+    } else {
+        StageStatus::Done
+    };
+    StageResult { name: "notify".into(), status, lines: lines.into_iter().map(crate::secret::scrub_owned).collect() }
 }

@@ -8,13 +8,14 @@ use jiff::tz::TimeZone;
 use minijinja::value::Value;
 use minijinja::{Error, ErrorKind};
 
-/// Adds runner's filters to an environment. `strftime` formats in `zone` (the playbook's
-/// timezone).
-pub fn register_filters(env: &mut minijinja::Environment<'_>, zone: TimeZone) {
+/// Adds runner's filters to an environment. `strftime` formats in the zone `zone` gives
+/// (the playbook's timezone), asked only when a template uses it: finding the machine's
+/// zone reads the tz database, which most playbooks never need.
+pub fn register_filters(env: &mut minijinja::Environment<'_>, zone: impl Fn() -> TimeZone + Send + Sync + 'static) {
     env.add_filter("strftime", move |value: Value, format: Option<String>| -> Result<String, Error> {
         let timestamp = to_timestamp(&value)?;
         let format = format.unwrap_or_else(|| "%Y-%m-%d %H:%M:%S %Z".to_string());
-        let zoned = timestamp.to_zoned(zone.clone());
+        let zoned = timestamp.to_zoned(zone());
         jiff::fmt::strtime::format(format.as_bytes(), &zoned)
             .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("strftime: {e}")))
     });
@@ -42,7 +43,7 @@ mod tests {
     #[test]
     fn strftime_formats_in_the_zone() {
         let mut env = minijinja::Environment::new();
-        register_filters(&mut env, TimeZone::get("Europe/Berlin").unwrap());
+        register_filters(&mut env, || TimeZone::get("Europe/Berlin").unwrap());
         let out = env
             .render_str("{{ t | strftime('%Y-%m-%d_%H-%M') }}", minijinja::context! { t => "2026-07-01T10:00:00Z" })
             .unwrap();

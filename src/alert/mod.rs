@@ -1,6 +1,145 @@
-//! Alerts: the per-stream policy state machine, the notifiers (discord, slack, webhook)
-//! and delivery through the outbox.
+//! Alerts: per stream (check, or playbook with `scope: playbook`) and channel, the
+//! [`policy`] state machine decides; decisions are committed with the run; the [`outbox`]
+//! delivers them, at least once, with backoff. Notifiers ([`discord`], [`slack`],
+//! [`webhook`]) only shape the request ([`payload`]).
 
 pub mod discord;
+pub mod message;
+pub mod outbox;
+pub mod payload;
+pub mod policy;
 pub mod slack;
 pub mod webhook;
+
+use self::message::Alert;
+use self::policy::{AlertKind, AlertState, Policy};
+use crate::outcome::{RunRecord, Status};
+use crate::playbook::{Channel, Loaded, Scope};
+use crate::store::alerts::{NewMessage, StateRow};
+
+/// What alerting decided for a run.
+#[derive(Default)]
+pub struct Decisions {
+    pub states: Vec<StateRow>,
+    pub messages: Vec<NewMessage>,
+    /// Channels that are off (an empty URL), said once per run.
+    pub off: Vec<String>,
+    /// What was decided, one line each, for the notify stage.
+    pub lines: Vec<String>,
+}
+
+/// The policy a channel declares.
+pub fn policy(channel: &Channel) -> Policy {
+    let default = Policy::default();
+    Policy {
+        on: match &channel.on {
+            Some(list) => list.iter().filter_map(|s| Status::from_name(s.as_str())).collect(),
+            None => default.on,
+        },
+        after: channel.after.unwrap_or(1).max(1),
+        recovery: channel.recovery.unwrap_or(true),
+        repeat_ms: channel.repeat.map(|d| d.get().as_millis() as i64),
+    }
+}
+
+/// The channel's destination is empty: the channel is off.
+pub fn is_off(channel: &Channel) -> bool {
+    if let Some(c) = &channel.discord {
+        return c.webhook_url.is_empty();
+    }
+    if let Some(c) = &channel.slack {
+        return c.webhook_url.is_empty();
+    }
+    if let Some(c) = &channel.webhook {
+        return c.url.is_empty();
+    }
+    true
+}
+
+fn kind_name(channel: &Channel) -> &'static str {
+    channel.kinds().first().copied().unwrap_or("?")
+}
+
+/// The request body a channel sends for an alert.
+pub fn body(alert: &Alert, record: &RunRecord, loaded: &Loaded, channel: &Channel) -> Result<String, String> {
+    if channel.discord.is_some() {
+        Ok(payload::discord(alert).to_string())
+    } else if channel.slack.is_some() {
+        Ok(payload::slack(alert).to_string())
+    } else {
+        payload::webhook(alert, record, loaded, channel)
+    }
+}
+
+/// Runs every channel's state machine over a run. `partial`: the run covered only some
+/// checks (`--check`, `--tags`), so playbook-wide streams are left alone.
+pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial: bool, now: i64) -> Decisions {
+    let mut decisions = Decisions::default();
+    for channel in loaded.playbook.notify.iter().flatten() {
+        let id = channel.id.as_str();
+        if is_off(channel) {
+            decisions.off.push(id.to_string());
+            decisions.lines.push(format!("{id}: off (its {} URL is empty)", kind_name(channel)));
+            continue;
+        }
+        let policy = policy(channel);
+        // (stream, the status it had in this run, the check result if per check)
+        let mut streams = Vec::new();
+        match channel.scope.unwrap_or_default() {
+            Scope::Check => {
+                for check in &record.checks {
+                    streams.push((check.id.clone(), check.status, Some(check)));
+                }
+            }
+            Scope::Playbook => {
+                let counted = record.checks.iter().any(|c| c.status.counts());
+                if !partial && counted {
+                    streams.push(("playbook".to_string(), record.status, None));
+                }
+            }
+        }
+        for (stream, status, check) in streams {
+            let before = current
+                .iter()
+                .find(|s| s.channel == id && s.stream == stream)
+                .map(|s| s.state.clone())
+                .unwrap_or_default();
+            let (after, kind) = policy::step(&before, status, &policy, now);
+            if after != before {
+                decisions.states.push(StateRow {
+                    playbook: record.playbook.clone(),
+                    channel: id.to_string(),
+                    stream: stream.clone(),
+                    state: after.clone(),
+                });
+            }
+            let Some(kind) = kind else { continue };
+            let previous = if kind == AlertKind::Escalation { before.notified } else { None };
+            let since = if kind == AlertKind::Recovery { before.since_ms } else { after.since_ms };
+            let streak = if kind == AlertKind::Recovery { before.streak } else { after.streak };
+            let alert = message::build(kind, record, id, check, streak, previous, since);
+            match body(&alert, record, loaded, channel) {
+                Ok(body) => {
+                    let summary = format!("{} {}", kind.label(), alert.title);
+                    decisions.lines.push(format!("{id}: {summary}"));
+                    decisions.messages.push(NewMessage {
+                        idempotency: alert.idempotency_key.clone(),
+                        playbook: record.playbook.clone(),
+                        file: loaded.path.display().to_string(),
+                        channel: id.to_string(),
+                        kind: kind.label().to_lowercase(),
+                        summary,
+                        body: crate::secret::scrub_owned(body),
+                    });
+                }
+                Err(error) => decisions.lines.push(format!("{id}: cannot build the message: {error}")),
+            }
+        }
+    }
+    decisions
+}
+
+/// The state a stream would have without any history (for `runner alerts`).
+pub fn empty_state() -> AlertState {
+    AlertState::default()
+}

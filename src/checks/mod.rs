@@ -10,6 +10,7 @@ pub mod http;
 pub mod log;
 pub mod manual;
 pub mod process;
+pub mod procfs;
 pub mod redis;
 pub mod restarts;
 pub mod service;

@@ -138,26 +138,51 @@ fn scan(
     pattern: Option<&regex::Regex>,
     want_cpu: bool,
 ) -> Result<Vec<Found>, String> {
-    let own = std::process::id();
-    let mut kind = ProcessRefreshKind::nothing().with_memory().with_cmd(UpdateKind::OnlyIfNotSet);
-    if want_cpu {
-        kind = kind.with_cpu();
-    }
-    let refresh = |s: &mut sysinfo::System| {
-        s.refresh_processes_specifics(ProcessesToUpdate::All, true, kind);
+    let matches = |proc: &mut super::procfs::Proc| match (name, pattern) {
+        (Some(name), _) => proc.has_name(name),
+        (None, Some(pattern)) => pattern.is_match(&proc.command_line()),
+        _ => false,
     };
-    reader.with(refresh)?;
+    let listed = if cfg!(target_os = "linux") { super::procfs::list().ok() } else { None };
+    let mut found: Vec<Found> = match listed {
+        // Linux: /proc directly, one read per process.
+        Some(mut procs) => procs
+            .iter_mut()
+            .filter_map(|p| if matches(p) { Some(&*p) } else { None })
+            .map(|p| Found { pid: p.pid, start: p.start, rss: super::procfs::rss_bytes(p.pid).unwrap_or(0), cpu: 0.0 })
+            .collect(),
+        // Elsewhere (macOS): sysinfo.
+        None => scan_sysinfo(reader, name, pattern)?,
+    };
     if want_cpu {
+        // CPU usage needs two readings a moment apart; only of the matches.
+        let pids: Vec<sysinfo::Pid> = found.iter().map(|f| sysinfo::Pid::from_u32(f.pid)).collect();
+        let kind = ProcessRefreshKind::nothing().without_tasks().with_cpu();
+        reader.with(|s| s.refresh_processes_specifics(ProcessesToUpdate::Some(&pids), true, kind))?;
         std::thread::sleep(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL);
-        reader.with(refresh)?;
+        reader.with(|s| {
+            s.refresh_processes_specifics(ProcessesToUpdate::Some(&pids), true, kind);
+            for f in &mut found {
+                f.cpu = s.process(sysinfo::Pid::from_u32(f.pid)).map(|p| p.cpu_usage()).unwrap_or(0.0);
+            }
+        })?;
     }
+    found.sort_by_key(|f| f.pid);
+    Ok(found)
+}
+
+fn scan_sysinfo(
+    reader: &crate::checks::system::SystemReader,
+    name: Option<&str>,
+    pattern: Option<&regex::Regex>,
+) -> Result<Vec<Found>, String> {
+    let own = std::process::id();
+    let kind = ProcessRefreshKind::nothing().without_tasks().with_memory().with_cmd(UpdateKind::OnlyIfNotSet);
     reader.with(|s| {
-        let mut found: Vec<Found> = s
-            .processes()
+        s.refresh_processes_specifics(ProcessesToUpdate::All, true, kind);
+        s.processes()
             .values()
-            .filter(|p| p.pid().as_u32() != own)
-            // Threads show up as processes on Linux; count each process once.
-            .filter(|p| p.thread_kind().is_none())
+            .filter(|p| p.pid().as_u32() != own && p.thread_kind().is_none())
             .filter(|p| match (name, pattern) {
                 (Some(name), _) => p.name().to_string_lossy() == name,
                 (None, Some(pattern)) => {
@@ -167,9 +192,7 @@ fn scan(
                 }
                 _ => false,
             })
-            .map(|p| Found { pid: p.pid().as_u32(), start: p.start_time() as i64, rss: p.memory(), cpu: p.cpu_usage() })
-            .collect();
-        found.sort_by_key(|f| f.pid);
-        found
+            .map(|p| Found { pid: p.pid().as_u32(), start: p.start_time() as i64, rss: p.memory(), cpu: 0.0 })
+            .collect()
     })
 }

@@ -19,19 +19,73 @@ pub fn install_provider() {
     });
 }
 
-/// A client config that verifies against the system's root certificates.
+/// A client config that verifies against the system's root certificates. The roots are
+/// read on the first handshake, not when the config is built: a run whose checks are all
+/// plain `http://` never pays for parsing the certificate store.
 pub fn verifying_config() -> Arc<ClientConfig> {
     static CONFIG: OnceLock<Arc<ClientConfig>> = OnceLock::new();
     CONFIG
         .get_or_init(|| {
             install_provider();
+            let mut config = ClientConfig::builder()
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(LazyRoots))
+                .with_no_client_auth();
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            Arc::new(config)
+        })
+        .clone()
+}
+
+/// The system's roots, loaded once, on first use.
+fn system_verifier() -> Result<Arc<rustls::client::WebPkiServerVerifier>, rustls::Error> {
+    static VERIFIER: OnceLock<Result<Arc<rustls::client::WebPkiServerVerifier>, String>> = OnceLock::new();
+    VERIFIER
+        .get_or_init(|| {
             let mut roots = rustls::RootCertStore::empty();
             for cert in rustls_native_certs::load_native_certs().certs {
                 let _ = roots.add(cert);
             }
-            Arc::new(ClientConfig::builder().with_root_certificates(roots).with_no_client_auth())
+            rustls::client::WebPkiServerVerifier::builder(Arc::new(roots)).build().map_err(|e| e.to_string())
         })
         .clone()
+        .map_err(rustls::Error::General)
+}
+
+/// Verifies with the system's roots, loading them on the first handshake.
+#[derive(Debug, Default)]
+struct LazyRoots;
+
+impl ServerCertVerifier for LazyRoots {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        system_verifier()?.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        system_verifier()?.verify_tls12_signature(message, cert, dss)
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        system_verifier()?.verify_tls13_signature(message, cert, dss)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        rustls::crypto::ring::default_provider().signature_verification_algorithms.supported_schemes()
+    }
 }
 
 /// A client config that accepts any certificate (`tls_verify: false`): the handshake
@@ -43,12 +97,12 @@ pub fn insecure_config() -> Arc<ClientConfig> {
             install_provider();
             let provider = rustls::crypto::ring::default_provider();
             let schemes = provider.signature_verification_algorithms.supported_schemes();
-            Arc::new(
-                ClientConfig::builder()
-                    .dangerous()
-                    .with_custom_certificate_verifier(Arc::new(AcceptAnything { schemes }))
-                    .with_no_client_auth(),
-            )
+            let mut config = ClientConfig::builder()
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AcceptAnything { schemes }))
+                .with_no_client_auth();
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            Arc::new(config)
         })
         .clone()
 }

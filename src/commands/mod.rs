@@ -1,8 +1,13 @@
 //! One function per subcommand. Each returns the process exit code; errors of runner
 //! itself are printed here, once, as the user's sentence.
 
+pub mod alerts;
 pub mod discover;
+pub mod history;
 pub mod list;
+pub mod notify;
+pub mod prune;
+pub mod remediations;
 pub mod run;
 pub mod schema;
 pub mod validate;
@@ -16,6 +21,10 @@ pub fn dispatch(cli: Cli) -> i32 {
     let result = match &cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Run(args) => run::run(&cli, args),
+        Command::History(args) => history::run(&cli, args),
+        Command::Alerts(args) => alerts::run(&cli, args),
+        Command::Notify(args) => notify::run(&cli, args),
+        Command::Prune(args) => prune::run(&cli, args),
         Command::List(args) => list::run(args),
         Command::Schema => schema::run(),
         _ => Err(Error::Usage("this command is not available yet".into())),

@@ -43,10 +43,13 @@ impl HttpClients {
                 } else {
                     reqwest::redirect::Policy::none()
                 };
+                // A TLS config of our own: the same roots as `tcp` checks, read lazily.
+                let tls =
+                    if verify { crate::checks::tls::verifying_config() } else { crate::checks::tls::insecure_config() };
                 reqwest::Client::builder()
                     .user_agent(concat!("runner/", env!("CARGO_PKG_VERSION")))
                     .redirect(redirects)
-                    .tls_danger_accept_invalid_certs(!verify)
+                    .tls_backend_preconfigured((*tls).clone())
                     .tls_info(true)
                     .connect_timeout(Duration::from_secs(30))
                     .pool_idle_timeout(Duration::from_secs(30))

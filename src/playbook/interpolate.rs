@@ -362,8 +362,13 @@ fn template_diagnostic(error: &minijinja::Error, span: Span) -> Diagnostic {
 fn load_time_environment() -> minijinja::Environment<'static> {
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    crate::template::register_filters(&mut env, jiff::tz::TimeZone::system());
+    crate::template::register_filters(&mut env, jiff::tz::TimeZone::system);
     env
+}
+
+/// `env` for templates: looks variables up on demand instead of copying the environment.
+pub fn env_object(env: EnvLookup) -> JinjaValue {
+    JinjaValue::from_object(EnvObject(env))
 }
 
 /// `env` inside templates: looks variables up on demand instead of copying the environment.

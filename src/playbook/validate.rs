@@ -784,7 +784,7 @@ impl<'p> Validator<'p> {
             }
             Ok(source) => {
                 let mut env = minijinja::Environment::new();
-                crate::template::register_filters(&mut env, jiff::tz::TimeZone::UTC);
+                crate::template::register_filters(&mut env, || jiff::tz::TimeZone::UTC);
                 if let Err(error) = env.template_from_named_str(name, &source) {
                     let line = error.line().map(|l| format!(" (line {l})")).unwrap_or_default();
                     let detail = error.detail().map(str::to_string).unwrap_or_else(|| error.kind().to_string());

@@ -10,8 +10,10 @@
 //! This module owns the connection and its settings; each concern's queries live in its
 //! own file.
 
+pub mod alerts;
 mod history;
 mod probe_state;
+pub mod remediations;
 mod runs;
 pub mod schema;
 

@@ -61,7 +61,7 @@ impl Store {
     }
 }
 
-fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::Result<()> {
+pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::Result<()> {
     let playbook = intern_playbook(tx, &record.playbook)?;
     let started: jiff::Timestamp = record.started_at.parse().unwrap_or_else(|_| jiff::Timestamp::now());
     let started_ms = started.as_millisecond();

@@ -8,7 +8,9 @@
 //! - `metrics` is keyed by (series, time): a trend over a window is one range scan.
 //! - `probe_state` is what probes keep between runs (log offsets, samples).
 //! - `alert_state`, `outbox` and `remediations` belong to alerting and remediation;
-//!   `schedule_state` and `misses` to the daemon.
+//!   `reports` to report retention; `schedule_state` and `misses` to the daemon.
+//! - No secret is ever stored: the outbox keeps which playbook file and channel a message
+//!   goes to, not the webhook URL or headers, which are resolved when it is delivered.
 
 use rusqlite_migration::{M, Migrations};
 
@@ -100,11 +102,10 @@ CREATE TABLE outbox (
     id            INTEGER PRIMARY KEY,
     idempotency   TEXT NOT NULL UNIQUE,
     playbook      TEXT NOT NULL,
+    file          TEXT NOT NULL,
     channel       TEXT NOT NULL,
     kind          TEXT NOT NULL,
-    method        TEXT NOT NULL,
-    url           TEXT NOT NULL,
-    headers       TEXT NOT NULL,
+    summary       TEXT NOT NULL,
     body          TEXT NOT NULL,
     created_ms    INTEGER NOT NULL,
     due_ms        INTEGER NOT NULL,
@@ -132,6 +133,13 @@ CREATE TABLE remediations (
     guard       TEXT NOT NULL
 );
 CREATE INDEX remediations_by_check ON remediations (playbook, check_id, started_ms);
+
+CREATE TABLE reports (
+    playbook   TEXT NOT NULL,
+    path       TEXT NOT NULL,
+    written_ms INTEGER NOT NULL,
+    PRIMARY KEY (playbook, path)
+) WITHOUT ROWID;
 
 CREATE TABLE schedule_state (
     playbook      TEXT PRIMARY KEY,

@@ -1,0 +1,61 @@
+//! `runner alerts [NAME]`: the current alert state per channel and stream, and what waits
+//! in the outbox.
+
+use std::io::Write;
+
+use crate::cli::{AlertsArgs, Cli};
+use crate::store::Store;
+use crate::style::Style;
+
+pub fn run(cli: &Cli, args: &AlertsArgs) -> crate::error::Result<i32> {
+    let dir = super::run::state_dir(cli.state.as_deref());
+    let Some(store) = Store::open_read_only(&dir)? else {
+        println!("no alert state yet in {}", dir.display());
+        return Ok(0);
+    };
+    let name = args.name.as_deref();
+    let states = store.all_alert_states(name)?;
+    let style = Style::for_stdout();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if states.is_empty() {
+        let _ = writeln!(out, "no alert state{}", name.map(|n| format!(" for `{n}`")).unwrap_or_default());
+    }
+    let width = states.iter().map(|s| s.playbook.len() + s.channel.len() + s.stream.len() + 2).max().unwrap_or(0);
+    for row in &states {
+        let key = format!("{}/{}/{}", row.playbook, row.channel, row.stream);
+        let state = &row.state;
+        let status = state.status.map(|s| s.label()).unwrap_or("-");
+        let open = match (state.notified, state.notified_ms) {
+            (Some(notified), Some(ms)) => format!("ALERTING ({} notified {})", notified.label(), ago(ms)),
+            _ if state.streak > 0 => {
+                format!("failing, not yet alerted ({} run{})", state.streak, if state.streak == 1 { "" } else { "s" })
+            }
+            _ => "quiet".to_string(),
+        };
+        let since = state.since_ms.map(|ms| format!(", failing since {}", ago(ms))).unwrap_or_default();
+        let line = format!("{key:<width$}  {status:<8}  streak {:<3} {open}{since}", state.streak);
+        let line = if state.notified.is_some() { style.red(&line) } else { line };
+        let _ = writeln!(out, "{line}");
+    }
+    let pending = store.pending_count(name)?;
+    let _ = writeln!(out);
+    let _ = writeln!(out, "outbox: {pending} message{} waiting", if pending == 1 { "" } else { "s" });
+    for message in store.messages(name, 10)?.iter().filter(|m| m.delivered_ms.is_none() && m.dropped.is_none()) {
+        let due = jiff::Timestamp::from_millisecond(message.due_ms).map(|t| t.to_string()).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {}: {} (attempts {}, next {due}{})",
+            message.channel,
+            message.summary,
+            message.attempts,
+            message.last_error.as_ref().map(|e| format!(", last error: {e}")).unwrap_or_default()
+        );
+    }
+    Ok(0)
+}
+
+fn ago(ms: i64) -> String {
+    let seconds = ((jiff::Timestamp::now().as_millisecond() - ms) / 1000).max(0) as u64;
+    format!("{} ago", crate::duration::format(std::time::Duration::from_secs(seconds)))
+}

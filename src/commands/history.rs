@@ -1,0 +1,150 @@
+//! `runner history [NAME] [--check ID] [--since 7d] [--remediations] [--format human|json|csv]`:
+//! a playbook's stored runs (status, duration) and per-check metric trends (min, avg,
+//! max, last), or with `--remediations` one row per remediation that ran.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::cli::{Cli, HistoryArgs, HistoryFormat};
+use crate::error::Error;
+use crate::store::{MetricTrend, RunRow, Store};
+use crate::style::Style;
+
+/// How many runs are listed at most.
+const RUN_LIMIT: i64 = 10_000;
+
+#[derive(Serialize)]
+struct Output {
+    since: String,
+    runs: Vec<RunRow>,
+    counts: Vec<(String, i64)>,
+    trends: Vec<MetricTrend>,
+}
+
+pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
+    let since =
+        crate::duration::parse(&args.since).map_err(|e| Error::Usage(format!("--since {}: {e}", args.since)))?;
+    let dir = super::run::state_dir(cli.state.as_deref());
+    let store = match Store::open_read_only(&dir)? {
+        Some(store) => store,
+        None => {
+            eprintln!("no history yet in {} (runs are recorded by `runner run` and the daemon)", dir.display());
+            return Ok(0);
+        }
+    };
+    let since_ms = jiff::Timestamp::now().as_millisecond() - since.as_millis() as i64;
+    let name = args.name.as_deref();
+    if args.remediations {
+        return super::remediations::print(&store, name, args.check.as_deref(), since_ms, args.format);
+    }
+    let runs = store.runs(name, since_ms, RUN_LIMIT)?;
+    let counts = store.run_counts(name, since_ms)?;
+    let trends = store.trends(name, args.check.as_deref(), since_ms / 1000)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        HistoryFormat::Json => {
+            let output = Output { since: crate::duration::format(since), runs, counts, trends };
+            let _ =
+                writeln!(out, "{}", serde_json::to_string_pretty(&output).map_err(|e| Error::Internal(e.to_string()))?);
+        }
+        HistoryFormat::Csv => {
+            // Two tables, separated by an empty line: runs, then trends.
+            let _ = writeln!(out, "run_id,playbook,started_at,duration_ms,status,origin,interrupted,stands_for");
+            for r in &runs {
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{},{},{},{},{}",
+                    r.run_id,
+                    csv(&r.playbook),
+                    r.started_at,
+                    r.duration_ms,
+                    r.status,
+                    r.origin,
+                    r.interrupted,
+                    r.stands_for.map(|n| n.to_string()).unwrap_or_default()
+                );
+            }
+            let _ = writeln!(out);
+            let _ = writeln!(out, "playbook,check,metric,samples,min,avg,max,last");
+            for t in &trends {
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{},{},{},{},{}",
+                    csv(&t.playbook),
+                    csv(&t.check),
+                    csv(&t.metric),
+                    t.samples,
+                    t.min,
+                    t.avg,
+                    t.max,
+                    t.last
+                );
+            }
+        }
+        HistoryFormat::Human => {
+            let style = Style::for_stdout();
+            let scope = name.map(|n| format!("`{n}`")).unwrap_or_else(|| "all playbooks".into());
+            let _ = writeln!(
+                out,
+                "{}",
+                style.bold(&format!("Runs of {scope} in the last {}", crate::duration::format(since)))
+            );
+            if runs.is_empty() {
+                let _ = writeln!(out, "  none");
+            }
+            let counted: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+            if !counted.is_empty() {
+                let _ = writeln!(out, "  {} runs: {}", runs.len(), counted.join(", "));
+            }
+            for r in runs.iter().take(20) {
+                let mut extra = String::new();
+                if r.interrupted {
+                    extra.push_str("  (interrupted)");
+                }
+                if let Some(n) = r.stands_for {
+                    extra.push_str(&format!("  (catch-up for {n} fires)"));
+                }
+                let _ = writeln!(
+                    out,
+                    "  {}  {:<8}  {:>8}  {:<14} {}{extra}",
+                    r.started_at.get(..19).unwrap_or(&r.started_at).replace('T', " "),
+                    r.status.to_uppercase(),
+                    crate::duration::format_elapsed(std::time::Duration::from_millis(r.duration_ms.max(0) as u64)),
+                    r.playbook,
+                    style.dim(&r.origin)
+                );
+            }
+            if runs.len() > 20 {
+                let _ = writeln!(out, "  … {} more (use --format json or csv for all)", runs.len() - 20);
+            }
+            let _ = writeln!(out);
+            let _ = writeln!(out, "{}", style.bold("Metric trends (min / avg / max / last)"));
+            if trends.is_empty() {
+                let _ = writeln!(out, "  none");
+            }
+            let width = trends.iter().map(|t| t.check.len() + t.metric.len() + 1).max().unwrap_or(0);
+            for t in &trends {
+                let label = format!("{}.{}", t.check, t.metric);
+                let prefix = if name.is_none() { format!("{} ", t.playbook) } else { String::new() };
+                let n = crate::outcome::format_number;
+                let _ = writeln!(
+                    out,
+                    "  {prefix}{label:<width$}  {} / {} / {} / {}  ({} samples)",
+                    n(t.min),
+                    n((t.avg * 100.0).round() / 100.0),
+                    n(t.max),
+                    n(t.last),
+                    t.samples
+                );
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// A CSV field, quoted when needed.
+pub fn csv(text: &str) -> String {
+    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+}

@@ -1,0 +1,92 @@
+//! `runner notify test PLAYBOOK CHANNEL`: sends a test message through a playbook's
+//! channel, through the outbox like any alert, and says whether it arrived.
+
+use std::sync::Arc;
+
+use crate::alert::message;
+use crate::alert::policy::AlertKind;
+use crate::cli::{Cli, NotifyArgs, NotifyCommand};
+use crate::error::{Error, exit};
+use crate::outcome::{Origin, RunRecord, Status, Summary};
+use crate::store::Store;
+use crate::store::alerts::NewMessage;
+
+pub fn run(cli: &Cli, args: &NotifyArgs) -> crate::error::Result<i32> {
+    let NotifyCommand::Test { playbook, channel } = &args.command;
+    let loaded = Arc::new(super::run::load_for_run(playbook)?);
+    let Some(config) = loaded.playbook.notify.iter().flatten().find(|c| c.id.as_str() == channel) else {
+        let known: Vec<&str> = loaded.playbook.notify.iter().flatten().map(|c| c.id.as_str()).collect();
+        return Err(Error::Usage(format!(
+            "playbook `{}` has no channel `{channel}` (its channels: {})",
+            loaded.playbook.name,
+            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        )));
+    };
+    if crate::alert::is_off(config) {
+        eprintln!("channel `{channel}` is off: its URL is empty (set the variable it reads)");
+        return Ok(exit::DATA);
+    }
+    let store = Arc::new(Store::open(&super::run::state_dir(cli.state.as_deref()))?);
+    let now = jiff::Timestamp::now().to_string();
+    let record = RunRecord {
+        id: crate::engine::new_run_id(),
+        playbook: loaded.playbook.name.to_string(),
+        description: loaded.playbook.description.as_ref().map(|d| d.to_string()),
+        file: loaded.path.display().to_string(),
+        origin: Origin::Manual,
+        started_at: now.clone(),
+        finished_at: now,
+        duration_ms: 0,
+        status: Status::Ok,
+        exit_code: 0,
+        dry_run: false,
+        phases: Vec::new(),
+        checks: Vec::new(),
+        summary: Summary::default(),
+        stages: Vec::new(),
+        notes: Vec::new(),
+        stands_for: None,
+    };
+    let alert = message::build(AlertKind::Test, &record, channel, None, 0, None, None);
+    let body = crate::alert::body(&alert, &record, &loaded, config).map_err(Error::InvalidInput)?;
+    let summary = format!("TEST {}", alert.title);
+    let ids = store.enqueue(&[NewMessage {
+        idempotency: alert.idempotency_key.clone(),
+        playbook: record.playbook.clone(),
+        file: record.file.clone(),
+        channel: channel.clone(),
+        kind: "test".into(),
+        summary,
+        body,
+    }])?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::Internal(e.to_string()))?;
+    let http = crate::engine::context::HttpClients::default();
+    let messages: Vec<_> = ids.iter().filter_map(|id| store.message(*id).ok().flatten()).collect();
+    let deliveries = runtime.block_on(crate::alert::outbox::deliver(
+        &store,
+        &http,
+        std::slice::from_ref(&loaded),
+        messages,
+        crate::pipeline::DELIVERY_BUDGET,
+    ));
+    use crate::alert::outbox::Outcome;
+    match deliveries.first().map(|d| &d.outcome) {
+        Some(Outcome::Delivered) => {
+            println!("sent a test message through `{channel}`");
+            Ok(exit::OK)
+        }
+        Some(Outcome::Retry { error, .. }) => {
+            eprintln!("the test message was not delivered: {error} (it stays queued and will be retried)");
+            Ok(exit::IO)
+        }
+        Some(Outcome::Dropped { reason }) => {
+            eprintln!("the test message was refused: {reason}");
+            Ok(exit::IO)
+        }
+        _ => {
+            eprintln!("the test message was not attempted");
+            Ok(exit::IO)
+        }
+    }
+}

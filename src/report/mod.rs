@@ -1,0 +1,134 @@
+//! Reports: a file per run, rendered with minijinja from a builtin template (markdown,
+//! html, json) or the playbook's own, at a path that is itself a template; and retention
+//! (`keep`, `keep_last`) that deletes only reports this playbook wrote.
+//!
+//! A report that cannot be written is a failed stage with a clear reason, never a lost
+//! run: the pipeline stores and alerts the run before it writes the report.
+
+pub mod context;
+pub mod retention;
+
+use std::path::{Path, PathBuf};
+
+use crate::outcome::{RunRecord, StageResult, StageStatus};
+use crate::playbook::Loaded;
+use crate::playbook::interpolate::resolve_against;
+
+const MARKDOWN: &str = include_str!("../../templates/report.md.j2");
+const HTML: &str = include_str!("../../templates/report.html.j2");
+
+/// A minijinja environment with runner's filters, in the playbook's timezone.
+fn environment(loaded: &Loaded) -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
+        env.set_syntax(syntax);
+    }
+    let zone = context::zone(loaded);
+    crate::template::register_filters(&mut env, move || zone.clone());
+    env
+}
+
+/// Renders the report path of a run, resolved against the playbook's folder.
+pub fn path(record: &RunRecord, loaded: &Loaded) -> Result<PathBuf, String> {
+    let Some(report) = &loaded.playbook.report else { return Err("no report configured".into()) };
+    let env = environment(loaded);
+    let rendered = env
+        .render_str(report.path.source(), context::value(record, loaded))
+        .map_err(|e| format!("cannot render the report path: {}", describe(&e)))?;
+    let rendered = rendered.trim();
+    if rendered.is_empty() {
+        return Err("the report path renders empty".into());
+    }
+    Ok(resolve_against(&loaded.base_dir, rendered))
+}
+
+/// Renders the report's content.
+pub fn render(record: &RunRecord, loaded: &Loaded) -> Result<String, String> {
+    let Some(report) = &loaded.playbook.report else { return Err("no report configured".into()) };
+    let template =
+        report.template.as_ref().map(|t| t.as_str().to_string()).unwrap_or_else(|| "builtin:markdown".into());
+    let mut env = environment(loaded);
+    let (name, source) = match template.as_str() {
+        "builtin:json" => {
+            let mut text = serde_json::to_string_pretty(record).map_err(|e| e.to_string())?;
+            text.push('\n');
+            return Ok(crate::secret::scrub_owned(text));
+        }
+        "builtin:markdown" => ("report.md.j2".to_string(), MARKDOWN.to_string()),
+        "builtin:html" => ("report.html.j2".to_string(), HTML.to_string()),
+        file => {
+            let path = resolve_against(&loaded.base_dir, file);
+            let source =
+                std::fs::read_to_string(&path).map_err(|e| format!("cannot read template {}: {e}", path.display()))?;
+            (file.to_string(), source)
+        }
+    };
+    env.add_template_owned(name.clone(), source).map_err(|e| format!("template {name}: {}", describe(&e)))?;
+    let template = env.get_template(&name).map_err(|e| describe(&e))?;
+    let text =
+        template.render(context::value(record, loaded)).map_err(|e| format!("template {name}: {}", describe(&e)))?;
+    Ok(crate::secret::scrub_owned(text))
+}
+
+fn describe(error: &minijinja::Error) -> String {
+    let mut text = error.detail().map(str::to_string).unwrap_or_else(|| error.kind().to_string());
+    if let Some(line) = error.line() {
+        text.push_str(&format!(" (line {line})"));
+    }
+    text
+}
+
+/// The report stage of a run: render, write (atomically), apply retention. `written`
+/// records what this playbook wrote, so that retention deletes only its own reports.
+pub fn stage(
+    record: &RunRecord,
+    loaded: &Loaded,
+    dry_run: bool,
+    written: Option<&dyn retention::Ledger>,
+) -> Option<StageResult> {
+    let report = loaded.playbook.report.as_ref()?;
+    let stage = |status, line: String| {
+        Some(StageResult { name: "report".into(), status, lines: vec![crate::secret::scrub_owned(line)] })
+    };
+    let path = match path(record, loaded) {
+        Ok(path) => path,
+        Err(message) => return stage(StageStatus::Failed, message),
+    };
+    let shown = display(&path, &loaded.base_dir);
+    if dry_run {
+        let mut lines = vec![format!("would write {shown}")];
+        if let Some(keep) = report.keep {
+            lines.push(format!(
+                "would delete this playbook's reports older than {}",
+                crate::duration::format(keep.get())
+            ));
+        }
+        if let Some(keep_last) = report.keep_last {
+            lines.push(format!("would keep this playbook's newest {keep_last} reports"));
+        }
+        return Some(StageResult { name: "report".into(), status: StageStatus::Planned, lines });
+    }
+    let content = match render(record, loaded) {
+        Ok(content) => content,
+        Err(message) => return stage(StageStatus::Failed, format!("cannot render the report: {message}")),
+    };
+    if let Err(error) = crate::commands::run::write_atomically(&path, &content) {
+        return stage(StageStatus::Failed, format!("cannot write the report: {error}"));
+    }
+    let mut lines = vec![format!("wrote {shown}")];
+    if let Some(ledger) = written {
+        ledger.remember(loaded.playbook.name.as_str(), &path);
+        match retention::apply(report, loaded.playbook.name.as_str(), ledger, &path) {
+            Ok(0) => {}
+            Ok(n) => lines.push(format!("deleted {n} old report{}", if n == 1 { "" } else { "s" })),
+            Err(message) => lines.push(format!("retention: {message}")),
+        }
+    }
+    Some(StageResult { name: "report".into(), status: StageStatus::Done, lines })
+}
+
+/// A path relative to the playbook's folder when it is inside it.
+fn display(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base).map(|p| p.display().to_string()).unwrap_or_else(|_| path.display().to_string())
+}

@@ -1,0 +1,304 @@
+//! Alert state, the notification outbox and the report ledger.
+//!
+//! A run's record and its alert decisions (new states, queued messages) are committed in
+//! one transaction: a crash either loses both (the run never happened, as far as alerting
+//! knows) or keeps both, and a queued message is delivered by whichever process starts
+//! next. That is at-least-once delivery; the idempotency key lets receivers deduplicate.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, now_ms};
+use crate::alert::policy::AlertState;
+use crate::error::Error;
+use crate::outcome::{RunRecord, Status};
+
+/// A stream's state, keyed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StateRow {
+    pub playbook: String,
+    pub channel: String,
+    pub stream: String,
+    pub state: AlertState,
+}
+
+/// A message waiting in (or delivered from) the outbox.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub idempotency: String,
+    pub playbook: String,
+    /// The playbook file, so that a daemon can find the channel's URL at delivery.
+    pub file: String,
+    pub channel: String,
+    pub kind: String,
+    /// One line for people ("PROBLEM heartbeat/redis …").
+    pub summary: String,
+    pub body: String,
+    pub created_ms: i64,
+    pub due_ms: i64,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub delivered_ms: Option<i64>,
+    pub dropped: Option<String>,
+}
+
+/// A message to queue.
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub idempotency: String,
+    pub playbook: String,
+    pub file: String,
+    pub channel: String,
+    pub kind: String,
+    pub summary: String,
+    pub body: String,
+}
+
+fn status_name(status: Option<Status>) -> Option<&'static str> {
+    status.map(Status::name)
+}
+
+fn row_to_message(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
+    Ok(OutboxMessage {
+        id: row.get(0)?,
+        idempotency: row.get(1)?,
+        playbook: row.get(2)?,
+        file: row.get(3)?,
+        channel: row.get(4)?,
+        kind: row.get(5)?,
+        summary: row.get(6)?,
+        body: row.get(7)?,
+        created_ms: row.get(8)?,
+        due_ms: row.get(9)?,
+        attempts: row.get(10)?,
+        last_error: row.get(11)?,
+        delivered_ms: row.get(12)?,
+        dropped: row.get(13)?,
+    })
+}
+
+const MESSAGE_COLUMNS: &str = "id, idempotency, playbook, file, channel, kind, summary, body, created_ms, due_ms, attempts, last_error, delivered_ms, dropped";
+
+impl Store {
+    /// The alert states of a playbook.
+    pub fn alert_states(&self, playbook: &str) -> Result<Vec<StateRow>, Error> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT playbook, channel, stream, streak, status, notified, notified_ms, since_ms FROM alert_state WHERE playbook = ?1",
+            )?;
+            let rows = statement.query_map([playbook], state_row)?;
+            rows.collect()
+        })
+    }
+
+    /// Every alert state (for `runner alerts`), optionally of one playbook.
+    pub fn all_alert_states(&self, playbook: Option<&str>) -> Result<Vec<StateRow>, Error> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT playbook, channel, stream, streak, status, notified, notified_ms, since_ms FROM alert_state
+                 WHERE ?1 IS NULL OR playbook = ?1 ORDER BY playbook, channel, stream",
+            )?;
+            let rows = statement.query_map([playbook], state_row)?;
+            rows.collect()
+        })
+    }
+
+    /// Stores a run together with its alert decisions, in one transaction.
+    pub fn commit_run(&self, record: &RunRecord, states: &[StateRow], messages: &[NewMessage]) -> Result<(), Error> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            if !record.dry_run {
+                super::runs::insert_run(&tx, record)?;
+            }
+            let now = now_ms();
+            for row in states {
+                tx.execute(
+                    "INSERT INTO alert_state (playbook, channel, stream, streak, status, notified, notified_ms, since_ms, updated_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT (playbook, channel, stream) DO UPDATE SET streak = excluded.streak, status = excluded.status,
+                       notified = excluded.notified, notified_ms = excluded.notified_ms, since_ms = excluded.since_ms,
+                       updated_ms = excluded.updated_ms",
+                    params![
+                        row.playbook,
+                        row.channel,
+                        row.stream,
+                        row.state.streak,
+                        status_name(row.state.status).unwrap_or("ok"),
+                        status_name(row.state.notified),
+                        row.state.notified_ms,
+                        row.state.since_ms,
+                        now
+                    ],
+                )?;
+            }
+            for message in messages {
+                tx.execute(
+                    "INSERT OR IGNORE INTO outbox (idempotency, playbook, file, channel, kind, summary, body, created_ms, due_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                    params![
+                        message.idempotency,
+                        message.playbook,
+                        message.file,
+                        message.channel,
+                        message.kind,
+                        message.summary,
+                        message.body,
+                        now
+                    ],
+                )?;
+            }
+            tx.commit()
+        })
+    }
+
+    /// Queues messages outside a run (`runner notify test`).
+    pub fn enqueue(&self, messages: &[NewMessage]) -> Result<Vec<i64>, Error> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut ids = Vec::new();
+            let now = now_ms();
+            for message in messages {
+                tx.execute(
+                    "INSERT OR IGNORE INTO outbox (idempotency, playbook, file, channel, kind, summary, body, created_ms, due_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                    params![
+                        message.idempotency,
+                        message.playbook,
+                        message.file,
+                        message.channel,
+                        message.kind,
+                        message.summary,
+                        message.body,
+                        now
+                    ],
+                )?;
+                let id: i64 =
+                    tx.query_row("SELECT id FROM outbox WHERE idempotency = ?1", [&message.idempotency], |r| r.get(0))?;
+                ids.push(id);
+            }
+            tx.commit()?;
+            Ok(ids)
+        })
+    }
+
+    /// Messages due now (not delivered, not dropped), oldest first; of one playbook or all.
+    pub fn due_messages(&self, playbook: Option<&str>, now: i64) -> Result<Vec<OutboxMessage>, Error> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM outbox
+                 WHERE delivered_ms IS NULL AND dropped IS NULL AND due_ms <= ?1 AND (?2 IS NULL OR playbook = ?2)
+                 ORDER BY id"
+            ))?;
+            let rows = statement.query_map(params![now, playbook], row_to_message)?;
+            rows.collect()
+        })
+    }
+
+    /// Every message of a playbook (tests, `runner alerts`), newest first.
+    pub fn messages(&self, playbook: Option<&str>, limit: i64) -> Result<Vec<OutboxMessage>, Error> {
+        self.with(|c| {
+            let mut statement = c.prepare(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM outbox WHERE ?1 IS NULL OR playbook = ?1 ORDER BY id DESC LIMIT ?2"
+            ))?;
+            let rows = statement.query_map(params![playbook, limit], row_to_message)?;
+            rows.collect()
+        })
+    }
+
+    pub fn message(&self, id: i64) -> Result<Option<OutboxMessage>, Error> {
+        self.with(|c| {
+            c.query_row(&format!("SELECT {MESSAGE_COLUMNS} FROM outbox WHERE id = ?1"), [id], row_to_message).optional()
+        })
+    }
+
+    pub fn mark_delivered(&self, id: i64) -> Result<(), Error> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE outbox SET delivered_ms = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+                params![id, now_ms()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    pub fn mark_retry(&self, id: i64, due_ms: i64, error: &str) -> Result<(), Error> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE outbox SET due_ms = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1",
+                params![id, due_ms, error],
+            )
+            .map(|_| ())
+        })
+    }
+
+    pub fn mark_dropped(&self, id: i64, reason: &str) -> Result<(), Error> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE outbox SET dropped = ?2, attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                params![id, reason],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// How many messages wait, per playbook (for `runner alerts`).
+    pub fn pending_count(&self, playbook: Option<&str>) -> Result<i64, Error> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT count(*) FROM outbox WHERE delivered_ms IS NULL AND dropped IS NULL AND (?1 IS NULL OR playbook = ?1)",
+                [playbook],
+                |r| r.get(0),
+            )
+        })
+    }
+}
+
+fn state_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StateRow> {
+    let status: String = row.get(4)?;
+    let notified: Option<String> = row.get(5)?;
+    Ok(StateRow {
+        playbook: row.get(0)?,
+        channel: row.get(1)?,
+        stream: row.get(2)?,
+        state: AlertState {
+            streak: row.get(3)?,
+            status: Status::from_name(&status),
+            notified: notified.as_deref().and_then(Status::from_name),
+            notified_ms: row.get(6)?,
+            since_ms: row.get(7)?,
+        },
+    })
+}
+
+impl crate::report::retention::Ledger for Store {
+    fn remember(&self, playbook: &str, path: &Path) {
+        let _ = self.with(|c| {
+            c.execute(
+                "INSERT INTO reports (playbook, path, written_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (playbook, path) DO UPDATE SET written_ms = excluded.written_ms",
+                params![playbook, path.to_string_lossy(), now_ms()],
+            )
+        });
+    }
+
+    fn reports(&self, playbook: &str) -> Vec<(PathBuf, i64)> {
+        self.with(|c| {
+            let mut statement =
+                c.prepare_cached("SELECT path, written_ms FROM reports WHERE playbook = ?1 ORDER BY written_ms DESC")?;
+            let rows = statement.query_map([playbook], |r| Ok((PathBuf::from(r.get::<_, String>(0)?), r.get(1)?)))?;
+            rows.collect()
+        })
+        .unwrap_or_default()
+    }
+
+    fn forget(&self, playbook: &str, path: &Path) {
+        let _ = self.with(|c| {
+            c.execute(
+                "DELETE FROM reports WHERE playbook = ?1 AND path = ?2",
+                params![playbook, path.to_string_lossy()],
+            )
+        });
+    }
+}

@@ -1,0 +1,160 @@
+//! The remediation audit: one row per remediation that ran (time, playbook, check,
+//! trigger, actions with exit codes and bounded output, verify result, guard state,
+//! origin), and the guard's view of it (attempts within a window, the last one).
+
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use crate::error::Error;
+use crate::outcome::ActionResult;
+
+/// A remediation to record, or one read back.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RemediationRow {
+    pub playbook: String,
+    pub check: String,
+    pub run_id: Option<String>,
+    /// RFC 3339.
+    pub started_at: String,
+    pub finished_at: String,
+    /// The status that triggered it.
+    pub trigger: String,
+    /// `fixed`, `failed` (the actions or the verify failed) or `unverified`.
+    pub result: String,
+    pub attempt: u32,
+    pub max_attempts: u32,
+    /// `manual` (`runner run`) or `daemon`.
+    pub origin: String,
+    pub actions: Vec<ActionResult>,
+    /// The verify result: "OK: …" or "CRITICAL: …".
+    pub verify: Option<String>,
+    /// The guard at the time: "attempt 2 of 3 within 1h".
+    pub guard: String,
+}
+
+impl RemediationRow {
+    pub fn actions_summary(&self) -> String {
+        self.actions
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} ({})",
+                    a.action,
+                    a.exit_code.map(|c| format!("exit {c}")).unwrap_or_else(|| a.message.clone())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+fn ms(text: &str) -> i64 {
+    text.parse::<jiff::Timestamp>().map(|t| t.as_millisecond()).unwrap_or(0)
+}
+
+impl Store {
+    /// Records a remediation that ran.
+    pub fn record_remediation(&self, row: &RemediationRow) -> Result<(), Error> {
+        let actions = serde_json::to_string(&row.actions).unwrap_or_else(|_| "[]".into());
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO remediations (playbook, check_id, run_id, started_ms, finished_ms, trigger, result, attempt,
+                   max_attempts, origin, actions, verify, guard)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                params![
+                    row.playbook,
+                    row.check,
+                    row.run_id,
+                    ms(&row.started_at),
+                    ms(&row.finished_at),
+                    row.trigger,
+                    row.result,
+                    row.attempt,
+                    row.max_attempts,
+                    row.origin,
+                    actions,
+                    row.verify,
+                    row.guard
+                ],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Start times (Unix ms) of a check's remediations since `since_ms`, oldest first (for
+    /// the guard).
+    pub fn remediation_times(&self, playbook: &str, check: &str, since_ms: i64) -> Result<Vec<i64>, Error> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT started_ms FROM remediations WHERE playbook = ?1 AND check_id = ?2 AND started_ms >= ?3 ORDER BY started_ms",
+            )?;
+            let rows = statement.query_map(params![playbook, check, since_ms], |r| r.get(0))?;
+            rows.collect()
+        })
+    }
+
+    /// The most recent remediation of a check (Unix ms), for `cooldown`.
+    pub fn last_remediation(&self, playbook: &str, check: &str) -> Result<Option<i64>, Error> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT max(started_ms) FROM remediations WHERE playbook = ?1 AND check_id = ?2",
+                params![playbook, check],
+                |r| r.get(0),
+            )
+        })
+    }
+
+    /// When runner itself acted (Unix seconds): remediation actions of a playbook since
+    /// `since_ms`, as (start, end) intervals, so that `restarts` can leave them out.
+    pub fn runner_intervals(&self, playbook: &str, since_ms: i64) -> Result<Vec<(i64, i64)>, Error> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT started_ms, finished_ms FROM remediations WHERE playbook = ?1 AND finished_ms >= ?2",
+            )?;
+            let rows = statement.query_map(params![playbook, since_ms], |r| {
+                let (start, end): (i64, i64) = (r.get(0)?, r.get(1)?);
+                Ok((start / 1000, end / 1000 + 1))
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// Remediations since `since_ms`, newest first.
+    pub fn remediations(
+        &self,
+        playbook: Option<&str>,
+        check: Option<&str>,
+        since_ms: i64,
+    ) -> Result<Vec<RemediationRow>, Error> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT playbook, check_id, run_id, started_ms, finished_ms, trigger, result, attempt, max_attempts, origin,
+                   actions, verify, guard
+                 FROM remediations
+                 WHERE started_ms >= ?1 AND (?2 IS NULL OR playbook = ?2) AND (?3 IS NULL OR check_id = ?3)
+                 ORDER BY started_ms DESC",
+            )?;
+            let rows = statement.query_map(params![since_ms, playbook, check], |r| {
+                let time = |ms: i64| jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default();
+                let actions: String = r.get(10)?;
+                Ok(RemediationRow {
+                    playbook: r.get(0)?,
+                    check: r.get(1)?,
+                    run_id: r.get(2)?,
+                    started_at: time(r.get(3)?),
+                    finished_at: time(r.get(4)?),
+                    trigger: r.get(5)?,
+                    result: r.get(6)?,
+                    attempt: r.get(7)?,
+                    max_attempts: r.get(8)?,
+                    origin: r.get(9)?,
+                    actions: serde_json::from_str(&actions).unwrap_or_default(),
+                    verify: r.get(11)?,
+                    guard: r.get(12)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+}
