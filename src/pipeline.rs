@@ -79,6 +79,11 @@ pub async fn run(loaded: Arc<Loaded>, services: &Services, options: RunOptions) 
                 let decisions = crate::alert::decide(&copy, &playbook, &current, partial, crate::store::now_ms());
                 if !dry_run {
                     store.commit_run(&copy, &decisions.states, &decisions.messages)?;
+                    // `retention`: this playbook's runs older than that go.
+                    if let Some(retention) = playbook.playbook.retention {
+                        let cutoff = crate::store::now_ms() - retention.get().as_millis() as i64;
+                        store.prune(Some(copy.playbook.as_str()), cutoff)?;
+                    }
                 }
                 Ok(decisions)
             })

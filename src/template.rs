@@ -12,12 +12,23 @@ use minijinja::{Error, ErrorKind};
 /// (the playbook's timezone), asked only when a template uses it: finding the machine's
 /// zone reads the tz database, which most playbooks never need.
 pub fn register_filters(env: &mut minijinja::Environment<'_>, zone: impl Fn() -> TimeZone + Send + Sync + 'static) {
+    register_number(env);
     env.add_filter("strftime", move |value: Value, format: Option<String>| -> Result<String, Error> {
         let timestamp = to_timestamp(&value)?;
         let format = format.unwrap_or_else(|| "%Y-%m-%d %H:%M:%S %Z".to_string());
         let zoned = timestamp.to_zoned(zone());
         jiff::fmt::strtime::format(format.as_bytes(), &zoned)
             .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("strftime: {e}")))
+    });
+}
+
+/// Adds `number`: a metric value without noise (`3`, `0.25`, `12.346`).
+fn register_number(env: &mut minijinja::Environment<'_>) {
+    env.add_filter("number", |value: Value| -> String {
+        match f64::try_from(value.clone()) {
+            Ok(number) => crate::outcome::format_number(number),
+            Err(_) => value.to_string(),
+        }
     });
 }
 

@@ -40,7 +40,7 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
     }
     let runs = store.runs(name, since_ms, RUN_LIMIT)?;
     let counts = store.run_counts(name, since_ms)?;
-    let trends = store.trends(name, args.check.as_deref(), since_ms / 1000)?;
+    let trends = store.trends(name, args.check.as_deref(), since_ms)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {

@@ -114,7 +114,11 @@ pub fn stage(
         Err(message) => return stage(StageStatus::Failed, format!("cannot render the report: {message}")),
     };
     if let Err(error) = crate::commands::run::write_atomically(&path, &content) {
-        return stage(StageStatus::Failed, format!("cannot write the report: {error}"));
+        let reason = match &error {
+            crate::error::Error::Write { source, .. } => source.to_string(),
+            other => other.to_string(),
+        };
+        return stage(StageStatus::Failed, format!("cannot write the report {shown}: {reason}"));
     }
     let mut lines = vec![format!("wrote {shown}")];
     if let Some(ledger) = written {

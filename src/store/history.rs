@@ -19,7 +19,9 @@ impl MetricHistory for Store {
                  WHERE p.name = ?1 AND k.check_id = ?2 AND s.metric = ?3 AND m.at >= ?4
                  ORDER BY m.at",
             )?;
-            let rows = statement.query_map(params![playbook, check, metric, since], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows = statement.query_map(params![playbook, check, metric, since * 1000], |r| {
+                Ok((r.get::<_, i64>(0)? / 1000, r.get(1)?))
+            })?;
             rows.collect()
         })
         .map_err(|e: Error| e.to_string())
@@ -91,7 +93,7 @@ impl Store {
         })
     }
 
-    /// Per-check metric trends since `since` (Unix seconds): min, avg, max, last.
+    /// Per-check metric trends since `since_ms` (Unix ms): min, avg, max, last.
     pub fn trends(&self, playbook: Option<&str>, check: Option<&str>, since: i64) -> Result<Vec<MetricTrend>, Error> {
         self.with(|c| {
             // One range scan per series (the metrics key is (series, at, run)).
@@ -138,7 +140,6 @@ impl Store {
     pub fn prune(&self, playbook: Option<&str>, cutoff_ms: i64) -> Result<u64, Error> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let cutoff_s = cutoff_ms / 1000;
             // Metrics by series, so each delete is a range on the primary key.
             let series: Vec<i64> = {
                 let mut statement = tx.prepare(
@@ -148,7 +149,7 @@ impl Store {
                 statement.query_map([playbook], |r| r.get(0))?.collect::<Result<_, _>>()?
             };
             for id in series {
-                tx.execute("DELETE FROM metrics WHERE series = ?1 AND at < ?2", params![id, cutoff_s])?;
+                tx.execute("DELETE FROM metrics WHERE series = ?1 AND at < ?2", params![id, cutoff_ms])?;
             }
             let runs = tx.execute(
                 "DELETE FROM runs WHERE started_ms < ?1 AND (?2 IS NULL OR playbook_id IN (SELECT id FROM playbooks WHERE name = ?2))",

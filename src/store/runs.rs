@@ -65,7 +65,7 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
     let playbook = intern_playbook(tx, &record.playbook)?;
     let started: jiff::Timestamp = record.started_at.parse().unwrap_or_else(|_| jiff::Timestamp::now());
     let started_ms = started.as_millisecond();
-    let at = started.as_second();
+    let at = started_ms;
     let summary = serde_json::to_string(&record.summary).unwrap_or_default();
     let origin =
         serde_json::to_value(record.origin).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();

@@ -70,7 +70,7 @@ CREATE INDEX results_by_check ON results (check_ref, run);
 
 CREATE TABLE metrics (
     series INTEGER NOT NULL,
-    at     INTEGER NOT NULL,
+    at     INTEGER NOT NULL, -- Unix ms, the run's start
     run    INTEGER NOT NULL,
     value  REAL NOT NULL,
     PRIMARY KEY (series, at, run)

@@ -3,10 +3,14 @@
 
 mod support;
 
+mod alerts;
+
 mod cli;
 mod engine;
+mod history;
 mod invalid;
 mod outputs;
+mod reports;
 mod run_checks;
 mod schema;
 mod secrets;
