@@ -31,13 +31,16 @@ pub fn register(value: &str) {
     if value.chars().count() < MIN_SCRUB_LEN {
         return;
     }
-    let mut spellings = vec![value.to_string()];
     let encoded = percent_encode(value);
-    if encoded != value {
-        spellings.push(encoded);
+    {
+        // Most registrations repeat a known value: check under the read lock first.
+        let registry = REGISTRY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if registry.iter().any(|s| s == value) && (encoded == value || registry.iter().any(|s| *s == encoded)) {
+            return;
+        }
     }
     let mut registry = REGISTRY.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-    for spelling in spellings {
+    for spelling in [value.to_string(), encoded] {
         if !registry.contains(&spelling) {
             registry.push(spelling);
         }

@@ -1,7 +1,15 @@
 //! The minijinja pieces shared by every place that renders templates (load-time strings,
-//! report paths and bodies, notification bodies): the `strftime` filter.
+//! report paths and bodies, notification bodies): the `strftime` and `number` filters, and
+//! the limits every render runs under.
 //!
-//! This module owns filters only; each renderer builds its own environment and context.
+//! Templates come from playbooks, which `runner validate` reads from anywhere: a template
+//! must not be able to loop for minutes or fill memory. Every environment gets a fuel
+//! budget (instructions), and output is cut off at a size limit.
+//!
+//! This module owns filters and limits; each renderer builds its own environment and
+//! context.
+
+use std::fmt::Write as _;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -20,6 +28,67 @@ pub fn register_filters(env: &mut minijinja::Environment<'_>, zone: impl Fn() ->
         jiff::fmt::strtime::format(format.as_bytes(), &zoned)
             .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("strftime: {e}")))
     });
+}
+
+/// Instructions a load-time string may execute (a `{{ vars.x }}` takes a handful).
+pub const LOAD_FUEL: u64 = 100_000;
+/// Instructions a report or notification template may execute per run.
+pub const RUN_FUEL: u64 = 20_000_000;
+/// The most text a load-time string may render to.
+pub const LOAD_OUTPUT_LIMIT: usize = 64 * 1024;
+/// The most text a report or notification may render to.
+pub const RUN_OUTPUT_LIMIT: usize = 16 * 1024 * 1024;
+
+/// An environment with runner's filters and the given fuel.
+pub fn environment(zone: impl Fn() -> TimeZone + Send + Sync + 'static, fuel: u64) -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.set_fuel(Some(fuel));
+    register_filters(&mut env, zone);
+    env
+}
+
+/// Renders a template source with a limit on the output's size.
+pub fn render_bounded(
+    env: &minijinja::Environment<'_>,
+    name: Option<&str>,
+    source: &str,
+    context: Value,
+    limit: usize,
+) -> Result<String, Error> {
+    let template = match name {
+        Some(name) => env.get_template(name)?,
+        None => env.template_from_str(source)?,
+    };
+    let mut out = Bounded { text: String::new(), limit, overflowed: false };
+    template.render_captured_to(context, &mut out).map(|_| ()).map_err(|e| {
+        if out.overflowed {
+            Error::new(ErrorKind::InvalidOperation, format!("the output is larger than {} KiB", limit / 1024))
+        } else {
+            e
+        }
+    })?;
+    Ok(out.text)
+}
+
+/// A writer that refuses to grow past its limit.
+struct Bounded {
+    text: String,
+    limit: usize,
+    overflowed: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.text.len() + bytes.len() > self.limit {
+            self.overflowed = true;
+            return Err(std::io::Error::other("output limit reached"));
+        }
+        let _ = write!(self.text, "{}", String::from_utf8_lossy(bytes));
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Adds `number`: a metric value without noise (`3`, `0.25`, `12.346`).
@@ -50,6 +119,19 @@ fn to_timestamp(value: &Value) -> Result<Timestamp, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runaway_templates_are_stopped() {
+        let env = environment(|| TimeZone::UTC, LOAD_FUEL);
+        let nested = "{% for a in range(9999) %}{% for b in range(9999) %}{% endfor %}{% endfor %}";
+        let started = std::time::Instant::now();
+        assert!(render_bounded(&env, None, nested, minijinja::context! {}, LOAD_OUTPUT_LIMIT).is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        let huge = "{% set s = 'x' * 1000 %}{% for i in range(99999) %}{{ s }}{% endfor %}";
+        let error = render_bounded(&env, None, huge, minijinja::context! {}, LOAD_OUTPUT_LIMIT).unwrap_err();
+        assert!(error.to_string().contains("fuel") || error.to_string().contains("larger than"), "{error}");
+        assert_eq!(render_bounded(&env, None, "a{{ 1 + 1 }}", minijinja::context! {}, LOAD_OUTPUT_LIMIT).unwrap(), "a2");
+    }
 
     #[test]
     fn strftime_formats_in_the_zone() {

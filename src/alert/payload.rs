@@ -71,12 +71,12 @@ pub fn webhook(alert: &Alert, record: &RunRecord, loaded: &Loaded, channel: &Cha
                 .map_err(|e| e.to_string())
         }
         Some(template) => {
-            let mut env = minijinja::Environment::new();
             let zone = crate::report::context::zone(loaded);
-            crate::template::register_filters(&mut env, move || zone.clone());
+            let env = crate::template::environment(move || zone.clone(), crate::template::RUN_FUEL);
             let context = crate::report::context::value(record, loaded);
             let alert_value = minijinja::Value::from(minijinja::value::Serde(alert));
-            env.render_str(template.source(), minijinja::context! { alert => alert_value, ..context })
+            let context = minijinja::context! { alert => alert_value, ..context };
+            crate::template::render_bounded(&env, None, template.source(), context, 1024 * 1024)
                 .map_err(|e| format!("cannot render the body template: {}", e.detail().unwrap_or_default()))
         }
     }

@@ -35,7 +35,15 @@ pub fn validate_files(files: &[std::path::PathBuf], options: &LoadOptions) -> (V
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(results) => results,
+                // A loader that panicked (a bug) must not make its files vanish from the
+                // report: say so, loudly.
+                Err(_) => vec![(usize::MAX, Err(Error::Internal("a playbook loader panicked".into())))],
+            })
+            .collect()
     });
     let mut ordered: Vec<(usize, Result<FileReport, Error>)> = results;
     ordered.sort_by_key(|(i, _)| *i);
@@ -106,7 +114,9 @@ pub fn run(args: &ValidateArgs) -> crate::error::Result<i32> {
             let _ = writeln!(out, "{}", crate::secret::scrub(&text));
         }
     }
-    Ok(if !errors.is_empty() {
+    Ok(if errors.iter().any(|e| matches!(e, Error::Internal(_))) {
+        exit::SOFTWARE
+    } else if !errors.is_empty() {
         exit::IO
     } else if invalid > 0 {
         exit::INVALID

@@ -252,6 +252,15 @@ impl LoadContext {
     /// Returns the expanded value and whether it is secret; an empty string when it failed
     /// (see [`LoadContext::failed`]).
     pub fn expand(&mut self, raw: &str, span: Span) -> (String, bool) {
+        // Most strings have no `${`: nothing to expand, nothing secret to find.
+        if !raw.contains('$') {
+            if raw.contains('@')
+                && let Some(password) = url_password(raw)
+            {
+                self.note_secret(&password);
+            }
+            return (raw.to_string(), false);
+        }
         let env = self.env.clone();
         match expand_env(raw, &*env) {
             Ok(expanded) => {
@@ -286,7 +295,14 @@ impl LoadContext {
         if !has_template_syntax(&expanded) {
             return (expanded, secret);
         }
-        match self.jinja.render_str(&expanded, self.template_context.clone()) {
+        let rendered = crate::template::render_bounded(
+            &self.jinja,
+            None,
+            &expanded,
+            self.template_context.clone(),
+            crate::template::LOAD_OUTPUT_LIMIT,
+        );
+        match rendered {
             Ok(rendered) => {
                 // A value rendered from a secret var is itself secret.
                 if self.secrets.iter().any(|s| rendered.contains(s.as_str())) {
@@ -351,6 +367,8 @@ fn template_diagnostic(error: &minijinja::Error, span: Span) -> Diagnostic {
     let mut d = Diagnostic::error(span, format!("template error: {detail}"));
     if matches!(error.kind(), minijinja::ErrorKind::UndefinedError) {
         d = d.with_hint("load-time templates see `vars.NAME` and `env.NAME`; check the spelling");
+    } else if matches!(error.kind(), minijinja::ErrorKind::OutOfFuel) || detail.contains("larger than") {
+        d = d.with_hint("a string in a playbook may only do a little templating work and render at most 64 KiB");
     } else {
         d = d.with_hint("write a literal `{{` as `{{ '{{' }}`, or wrap the text in `{% raw %}…{% endraw %}`");
     }
@@ -360,9 +378,8 @@ fn template_diagnostic(error: &minijinja::Error, span: Span) -> Diagnostic {
 /// The minijinja environment for load-time rendering: strict about undefined names, so a
 /// typo in `{{ vars.apii }}` is an error rather than an empty string.
 fn load_time_environment() -> minijinja::Environment<'static> {
-    let mut env = minijinja::Environment::new();
+    let mut env = crate::template::environment(jiff::tz::TimeZone::system, crate::template::LOAD_FUEL);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    crate::template::register_filters(&mut env, jiff::tz::TimeZone::system);
     env
 }
 

@@ -225,6 +225,11 @@ fn parse_options() -> serde_saphyr::Options {
 }
 
 /// Reads `vars` (ignoring everything else), expanding `${ENV}` in their strings.
+///
+/// Only the top-level `vars:` block is parsed (padded with empty lines, so that line
+/// numbers stay right): parsing the whole file twice would double the cost of loading.
+/// When the block cannot be parsed on its own (it uses an anchor defined elsewhere, the
+/// file is in flow style), the whole file is.
 fn read_vars(text: &str, env: &dyn Fn(&str) -> Option<String>) -> (minijinja::Value, Vec<Diagnostic>) {
     #[derive(Deserialize)]
     struct VarsOnly {
@@ -233,8 +238,13 @@ fn read_vars(text: &str, env: &dyn Fn(&str) -> Option<String>) -> (minijinja::Va
     }
 
     let mut diagnostics = Vec::new();
-    let Ok(VarsOnly { vars: Some(vars) }) = serde_saphyr::from_str_with_options::<VarsOnly>(text, parse_options())
-    else {
+    if !text.contains("vars") {
+        return (minijinja::Value::from(()), diagnostics);
+    }
+    let parsed = vars_block(text)
+        .and_then(|block| serde_saphyr::from_str_with_options::<VarsOnly>(&block, parse_options()).ok())
+        .or_else(|| serde_saphyr::from_str_with_options::<VarsOnly>(text, parse_options()).ok());
+    let Some(VarsOnly { vars: Some(vars) }) = parsed else {
         return (minijinja::Value::from(()), diagnostics);
     };
     let mut out = serde_json::Map::new();
@@ -244,6 +254,22 @@ fn read_vars(text: &str, env: &dyn Fn(&str) -> Option<String>) -> (minijinja::Va
         out.insert(name, expanded);
     }
     (minijinja::Value::from(minijinja::value::Serde(&serde_json::Value::Object(out))), diagnostics)
+}
+
+/// The top-level `vars:` block of a file, preceded by as many empty lines as come before
+/// it, or `None` when there is no such block.
+fn vars_block(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.iter().position(|line| line.starts_with("vars:"))?;
+    let end = lines[start + 1..]
+        .iter()
+        .position(|line| !line.is_empty() && !line.starts_with([' ', '\t', '#']))
+        .map(|offset| start + 1 + offset)
+        .unwrap_or(lines.len());
+    let mut block = "\n".repeat(start);
+    block.push_str(&lines[start..end].join("\n"));
+    block.push('\n');
+    Some(block)
 }
 
 fn expand_json(

@@ -131,9 +131,14 @@ impl<'p> Validator<'p> {
             self.positive(key, d.as_ref(), Some("schedule"));
         }
         let zone = zone?;
-        let now = jiff::Timestamp::now();
-        let period = cron::period(&parsed, &zone, now);
-        for hazard in cron::dst_hazards(&parsed, &zone, now, DST_HORIZON) {
+        let analysis = cron::analyse(schedule.cron.as_str(), &parsed, &zone, DST_HORIZON);
+        if analysis.next.is_none() {
+            self.error(schedule.cron.span(), format!("`{}` never fires", schedule.cron.as_str())).hint =
+                Some("no date matches it (e.g. the 30th of February); check the day and month fields".into());
+            return None;
+        }
+        let period = analysis.period;
+        for hazard in analysis.hazards {
             let zone_name = zone.iana_name().unwrap_or("its timezone").to_string();
             let message = if hazard.gap {
                 format!(

@@ -19,13 +19,12 @@ const HTML: &str = include_str!("../../templates/report.html.j2");
 
 /// A minijinja environment with runner's filters, in the playbook's timezone.
 fn environment(loaded: &Loaded) -> minijinja::Environment<'static> {
-    let mut env = minijinja::Environment::new();
+    let zone = context::zone(loaded);
+    let mut env = crate::template::environment(move || zone.clone(), crate::template::RUN_FUEL);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
         env.set_syntax(syntax);
     }
-    let zone = context::zone(loaded);
-    crate::template::register_filters(&mut env, move || zone.clone());
     env
 }
 
@@ -33,8 +32,7 @@ fn environment(loaded: &Loaded) -> minijinja::Environment<'static> {
 pub fn path(record: &RunRecord, loaded: &Loaded) -> Result<PathBuf, String> {
     let Some(report) = &loaded.playbook.report else { return Err("no report configured".into()) };
     let env = environment(loaded);
-    let rendered = env
-        .render_str(report.path.source(), context::value(record, loaded))
+    let rendered = crate::template::render_bounded(&env, None, report.path.source(), context::value(record, loaded), 4096)
         .map_err(|e| format!("cannot render the report path: {}", describe(&e)))?;
     let rendered = rendered.trim();
     if rendered.is_empty() {

@@ -13,9 +13,65 @@ use croner::{Cron, JobType};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
 
+/// What validation needs to know about a schedule, computed once per (cron, zone, day)
+/// in a process: a folder of playbooks usually shares a few schedules, and finding fire
+/// times is the costliest part of validating one.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub period: Option<Duration>,
+    pub hazards: Vec<DstHazard>,
+    /// The next fire, `None` when it never fires (30 February).
+    pub next: Option<Timestamp>,
+}
+
+/// Analyses a parsed schedule in `zone` from now (cached; see [`Analysis`]).
+pub fn analyse(text: &str, cron: &Cron, zone: &TimeZone, horizon: Duration) -> Analysis {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<(String, String, i64), Analysis>>> = OnceLock::new();
+    let now = Timestamp::now();
+    let key = (text.to_string(), zone.iana_name().unwrap_or("").to_string(), now.as_second() / 86_400);
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(found) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return found;
+    }
+    let analysis = Analysis {
+        next: next_fire(cron, zone, now).map(|z| z.timestamp()),
+        period: period(cron, zone, now),
+        hazards: dst_hazards(cron, zone, now, horizon),
+    };
+    if let Ok(mut cache) = cache.lock() {
+        if cache.len() > 1024 {
+            cache.clear();
+        }
+        cache.insert(key, analysis.clone());
+    }
+    analysis
+}
+
 /// Parses a cron string: 5 fields (minute precision), 6 fields (leading seconds), or a
 /// nickname (`@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`, `@annually`).
 pub fn parse(text: &str) -> Result<Cron, String> {
+    // Parsing is costly (croner builds bit sets per field) and a folder of playbooks
+    // shares a few expressions: remember them.
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, Result<Cron, String>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(found) = cache.lock().ok().and_then(|c| c.get(text).cloned()) {
+        return found;
+    }
+    let parsed = parse_uncached(text);
+    if let Ok(mut cache) = cache.lock() {
+        if cache.len() > 1024 {
+            cache.clear();
+        }
+        cache.insert(text.to_string(), parsed.clone());
+    }
+    parsed
+}
+
+fn parse_uncached(text: &str) -> Result<Cron, String> {
     let text = text.trim();
     let fields = text.split_whitespace().count();
     if !text.starts_with('@') && !(5..=6).contains(&fields) {
@@ -69,10 +125,10 @@ pub fn next_fire(cron: &Cron, zone: &TimeZone, after: Timestamp) -> Option<Zoned
     cron.find_next_occurrence(&after.to_zoned(zone.clone()), false).ok()
 }
 
-/// The shortest elapsed time between two consecutive fires over the next 50 fires from
+/// The shortest elapsed time between two consecutive fires over the next 25 fires from
 /// `from`: the period that timeouts and grace are compared with.
 pub fn period(cron: &Cron, zone: &TimeZone, from: Timestamp) -> Option<Duration> {
-    let fires = next_fires(cron, zone, from, 50);
+    let fires = next_fires(cron, zone, from, 25);
     fires
         .windows(2)
         .filter_map(|pair| {
