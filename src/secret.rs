@@ -35,7 +35,7 @@ pub fn register(value: &str) {
     {
         // Most registrations repeat a known value: check under the read lock first.
         let registry = REGISTRY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if registry.iter().any(|s| s == value) && (encoded == value || registry.iter().any(|s| *s == encoded)) {
+        if registry.iter().any(|s| s == value) && (encoded == value || registry.contains(&encoded)) {
             return;
         }
     }

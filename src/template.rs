@@ -130,7 +130,10 @@ mod tests {
         let huge = "{% set s = 'x' * 1000 %}{% for i in range(99999) %}{{ s }}{% endfor %}";
         let error = render_bounded(&env, None, huge, minijinja::context! {}, LOAD_OUTPUT_LIMIT).unwrap_err();
         assert!(error.to_string().contains("fuel") || error.to_string().contains("larger than"), "{error}");
-        assert_eq!(render_bounded(&env, None, "a{{ 1 + 1 }}", minijinja::context! {}, LOAD_OUTPUT_LIMIT).unwrap(), "a2");
+        assert_eq!(
+            render_bounded(&env, None, "a{{ 1 + 1 }}", minijinja::context! {}, LOAD_OUTPUT_LIMIT).unwrap(),
+            "a2"
+        );
     }
 
     #[test]

@@ -32,8 +32,9 @@ fn environment(loaded: &Loaded) -> minijinja::Environment<'static> {
 pub fn path(record: &RunRecord, loaded: &Loaded) -> Result<PathBuf, String> {
     let Some(report) = &loaded.playbook.report else { return Err("no report configured".into()) };
     let env = environment(loaded);
-    let rendered = crate::template::render_bounded(&env, None, report.path.source(), context::value(record, loaded), 4096)
-        .map_err(|e| format!("cannot render the report path: {}", describe(&e)))?;
+    let rendered =
+        crate::template::render_bounded(&env, None, report.path.source(), context::value(record, loaded), 4096)
+            .map_err(|e| format!("cannot render the report path: {}", describe(&e)))?;
     let rendered = rendered.trim();
     if rendered.is_empty() {
         return Err("the report path renders empty".into());

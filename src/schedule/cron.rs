@@ -28,7 +28,9 @@ pub struct Analysis {
 pub fn analyse(text: &str, cron: &Cron, zone: &TimeZone, horizon: Duration) -> Analysis {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
-    static CACHE: OnceLock<Mutex<HashMap<(String, String, i64), Analysis>>> = OnceLock::new();
+    /// (cron text, zone name, day number) → analysis.
+    type Cache = Mutex<HashMap<(String, String, i64), Analysis>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     let now = Timestamp::now();
     let key = (text.to_string(), zone.iana_name().unwrap_or("").to_string(), now.as_second() / 86_400);
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
