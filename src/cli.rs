@@ -138,6 +138,9 @@ pub struct DaemonArgs {
     /// Also write logs to this file.
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+    /// On SIGTERM/SIGINT, how long running runs get to finish before they are ended.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub shutdown_grace: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -406,6 +406,9 @@ pub struct RunRecord {
     /// For a catch-up run of the daemon: how many scheduled fires it stands for.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub stands_for: Option<u32>,
+    /// For a run of the daemon: the fire it is for (RFC 3339), so lateness can be told.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub scheduled_for: Option<String>,
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub struct StateConfig {
 }
 
 /// The shared services of a process: the store (unless `--no-store`) and the engine.
+#[derive(Clone)]
 pub struct Services {
     pub store: Option<Arc<Store>>,
     pub engine: Arc<Engine>,
@@ -57,6 +58,9 @@ impl Services {
 /// delivered by then stays queued for the next run or the daemon.
 pub const DELIVERY_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// How long a claimed message is reserved for the deliverer that claimed it.
+pub const CLAIM_LEASE_MS: i64 = 60_000;
+
 /// Runs a playbook through the whole pipeline. The lock must already be held.
 ///
 /// Order matters: the run and its alert decisions are committed first (one
@@ -65,6 +69,29 @@ pub const DELIVERY_BUDGET: std::time::Duration = std::time::Duration::from_secs(
 pub async fn run(loaded: Arc<Loaded>, services: &Services, options: RunOptions) -> RunRecord {
     let dry_run = options.dry_run;
     let partial = !options.selection.is_everything();
+    let mut options = options;
+    let run_id = options.run_id.clone().unwrap_or_else(engine::new_run_id);
+    options.run_id = Some(run_id.clone());
+    // A placeholder row while the run is in progress: if the process dies, the next
+    // start finds it and records the run as interrupted. Any older placeholder of this
+    // playbook is such a leftover (the caller holds the playbook's lock).
+    if let (Some(store), false) = (&services.store, dry_run) {
+        let store = store.clone();
+        let name = loaded.playbook.name.to_string();
+        let origin = if options.origin == crate::outcome::Origin::Daemon { "daemon" } else { "manual" };
+        let scheduled = options.scheduled_for.map(|t| t.as_millisecond());
+        let begun = tokio::task::spawn_blocking(move || -> Result<usize, Error> {
+            let interrupted = store.mark_interrupted(&name)?;
+            store.begin_run(&run_id, &name, origin, scheduled)?;
+            Ok(interrupted)
+        })
+        .await;
+        if let Ok(Ok(n)) = begun
+            && n > 0
+        {
+            tracing::warn!(target: "runner::pipeline", playbook = %loaded.playbook.name, interrupted = n, "recorded earlier runs as interrupted");
+        }
+    }
     let mut record = engine::run(loaded.clone(), services.engine.clone(), options).await;
 
     // Record and decide.
@@ -140,7 +167,7 @@ async fn notify_stage(
     let due = {
         let store = store.clone();
         let name = record.playbook.clone();
-        tokio::task::spawn_blocking(move || store.due_messages(Some(&name), crate::store::now_ms())).await
+        tokio::task::spawn_blocking(move || store.claim_due(&[name], crate::store::now_ms(), CLAIM_LEASE_MS)).await
     };
     let due = match due {
         Ok(Ok(due)) => due,

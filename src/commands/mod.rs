@@ -2,7 +2,9 @@
 //! itself are printed here, once, as the user's sentence.
 
 pub mod alerts;
+pub mod daemon;
 pub mod discover;
+pub mod export;
 pub mod history;
 pub mod list;
 pub mod notify;
@@ -25,9 +27,10 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Alerts(args) => alerts::run(&cli, args),
         Command::Notify(args) => notify::run(&cli, args),
         Command::Prune(args) => prune::run(&cli, args),
+        Command::Daemon(args) => daemon::run(&cli, args),
+        Command::Export(args) => export::run(&cli, args),
         Command::List(args) => list::run(args),
         Command::Schema => schema::run(),
-        _ => Err(Error::Usage("this command is not available yet".into())),
     };
     match result {
         Ok(code) => code,

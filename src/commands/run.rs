@@ -74,6 +74,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
         origin: Origin::Manual,
         period: schedule_period(&loaded),
         observer: progress.clone().map(|p| p as Arc<dyn Observer>),
+        ..RunOptions::default()
     };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -91,6 +91,12 @@ pub struct RunOptions {
     /// The schedule's period, which bounds the default run timeout.
     pub period: Option<Duration>,
     pub observer: Option<Arc<dyn Observer>>,
+    /// The run's id, when the caller needs it before the run starts (the daemon's
+    /// placeholder row); a new one otherwise.
+    pub run_id: Option<String>,
+    /// For the daemon: the fire this run is for, and how many fires it stands for.
+    pub scheduled_for: Option<jiff::Timestamp>,
+    pub stands_for: Option<u32>,
 }
 
 impl Default for RunOptions {
@@ -103,6 +109,9 @@ impl Default for RunOptions {
             origin: Origin::Manual,
             period: None,
             observer: None,
+            run_id: None,
+            scheduled_for: None,
+            stands_for: None,
         }
     }
 }
@@ -247,7 +256,7 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
         notes.push("no check matches the selection (--phase/--check/--tags)".to_string());
     }
     RunRecord {
-        id: new_run_id(),
+        id: shared.options.run_id.clone().unwrap_or_else(new_run_id),
         playbook: playbook.name.to_string(),
         description: playbook.description.as_ref().map(|d| d.to_string()),
         file: loaded.path.display().to_string(),
@@ -263,7 +272,8 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
         checks,
         stages: Vec::new(),
         notes,
-        stands_for: None,
+        stands_for: shared.options.stands_for.filter(|n| *n > 1),
+        scheduled_for: shared.options.scheduled_for.map(|t| t.to_string()),
     }
 }
 

@@ -196,6 +196,51 @@ impl Store {
         })
     }
 
+    /// Claims the messages due now (of these playbooks) for one delivery attempt by this
+    /// process, so that a second deliverer (the daemon's drain while a run delivers,
+    /// another process) does not send them too. A claim lasts until the attempt is
+    /// recorded, or `lease_ms`, or the death of the process that holds it: a deliverer
+    /// killed mid-attempt leaves its messages to whoever starts next.
+    pub fn claim_due(&self, playbooks: &[String], now: i64, lease_ms: i64) -> Result<Vec<OutboxMessage>, Error> {
+        let own = std::process::id() as i64;
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut claimed = Vec::new();
+            {
+                let mut statement = tx.prepare_cached(&format!(
+                    "SELECT {MESSAGE_COLUMNS}, claimed_by, claimed_until FROM outbox
+                     WHERE delivered_ms IS NULL AND dropped IS NULL AND due_ms <= ?1 AND playbook = ?2
+                     ORDER BY id"
+                ))?;
+                for playbook in playbooks {
+                    let rows = statement.query_map(params![now, playbook], |row| {
+                        Ok((row_to_message(row)?, row.get::<_, Option<i64>>(14)?, row.get::<_, Option<i64>>(15)?))
+                    })?;
+                    for row in rows {
+                        let (message, by, until) = row?;
+                        let free = match (by, until) {
+                            (None, _) => true,
+                            (Some(_), Some(until)) if until < now => true,
+                            (Some(pid), _) if pid == own => false,
+                            (Some(pid), _) => !process_alive(pid),
+                        };
+                        if free {
+                            claimed.push(message);
+                        }
+                    }
+                }
+            }
+            for message in &claimed {
+                tx.execute(
+                    "UPDATE outbox SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
+                    params![message.id, own, now + lease_ms],
+                )?;
+            }
+            tx.commit()?;
+            Ok(claimed)
+        })
+    }
+
     /// Every message of a playbook (tests, `runner alerts`), newest first.
     pub fn messages(&self, playbook: Option<&str>, limit: i64) -> Result<Vec<OutboxMessage>, Error> {
         self.with(|c| {
@@ -216,7 +261,7 @@ impl Store {
     pub fn mark_delivered(&self, id: i64) -> Result<(), Error> {
         self.with(|c| {
             c.execute(
-                "UPDATE outbox SET delivered_ms = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+                "UPDATE outbox SET delivered_ms = ?2, attempts = attempts + 1, last_error = NULL, claimed_by = NULL WHERE id = ?1",
                 params![id, now_ms()],
             )
             .map(|_| ())
@@ -226,7 +271,7 @@ impl Store {
     pub fn mark_retry(&self, id: i64, due_ms: i64, error: &str) -> Result<(), Error> {
         self.with(|c| {
             c.execute(
-                "UPDATE outbox SET due_ms = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1",
+                "UPDATE outbox SET due_ms = ?2, attempts = attempts + 1, last_error = ?3, claimed_by = NULL WHERE id = ?1",
                 params![id, due_ms, error],
             )
             .map(|_| ())
@@ -236,7 +281,7 @@ impl Store {
     pub fn mark_dropped(&self, id: i64, reason: &str) -> Result<(), Error> {
         self.with(|c| {
             c.execute(
-                "UPDATE outbox SET dropped = ?2, attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                "UPDATE outbox SET dropped = ?2, attempts = attempts + 1, last_error = ?2, claimed_by = NULL WHERE id = ?1",
                 params![id, reason],
             )
             .map(|_| ())
@@ -253,6 +298,13 @@ impl Store {
             )
         })
     }
+}
+
+/// Is the process with this pid alive (on this machine)?
+fn process_alive(pid: i64) -> bool {
+    let Ok(pid) = i32::try_from(pid) else { return false };
+    // SAFETY: signal 0 only checks for existence.
+    pid > 0 && unsafe { libc::kill(pid, 0) } == 0
 }
 
 fn state_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StateRow> {

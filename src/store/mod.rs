@@ -15,6 +15,7 @@ mod history;
 mod probe_state;
 pub mod remediations;
 mod runs;
+mod schedule;
 pub mod schema;
 
 use std::path::{Path, PathBuf};

@@ -69,9 +69,13 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
     let summary = serde_json::to_string(&record.summary).unwrap_or_default();
     let origin =
         serde_json::to_value(record.origin).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    // The placeholder written when the run started (see `begin_run`) gives way to the run.
+    tx.prepare_cached("DELETE FROM runs WHERE run_id = ?1")?.execute([&record.id])?;
+    let scheduled_ms =
+        record.scheduled_for.as_ref().and_then(|s| s.parse::<jiff::Timestamp>().ok()).map(|t| t.as_millisecond());
     tx.prepare_cached(
-        "INSERT INTO runs (run_id, playbook_id, started_ms, duration_ms, status, origin, dry_run, stands_for, summary)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO runs (run_id, playbook_id, started_ms, duration_ms, status, origin, dry_run, stands_for, scheduled_ms, summary)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         record.id,
@@ -82,6 +86,7 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
         origin,
         record.dry_run,
         record.stands_for,
+        scheduled_ms,
         summary
     ])?;
     let run = tx.last_insert_rowid();

@@ -49,6 +49,7 @@ CREATE TABLE runs (
     origin      TEXT NOT NULL,
     dry_run     INTEGER NOT NULL DEFAULT 0,
     stands_for  INTEGER,
+    scheduled_ms INTEGER,
     interrupted INTEGER NOT NULL DEFAULT 0,
     summary     TEXT NOT NULL
 );
@@ -112,7 +113,9 @@ CREATE TABLE outbox (
     attempts      INTEGER NOT NULL DEFAULT 0,
     last_error    TEXT,
     delivered_ms  INTEGER,
-    dropped       TEXT
+    dropped       TEXT,
+    claimed_by    INTEGER,
+    claimed_until INTEGER
 );
 CREATE INDEX outbox_due ON outbox (delivered_ms, dropped, due_ms);
 

@@ -6,6 +6,7 @@ mod support;
 mod alerts;
 
 mod cli;
+mod daemon;
 mod engine;
 mod history;
 mod invalid;

@@ -1,0 +1,45 @@
+//! `runner daemon [PATH...] [--listen ADDR] [--tags T,...] [--log-format human|json]
+//! [--log-file FILE]`: runs every playbook on its schedule until SIGTERM or SIGINT.
+
+use crate::cli::{Cli, DaemonArgs, LogFormat};
+use crate::error::Error;
+use crate::pipeline::{Services, StateConfig};
+use crate::schedule::daemon::{Daemon, DaemonOptions};
+
+pub fn run(cli: &Cli, args: &DaemonArgs) -> crate::error::Result<i32> {
+    use std::io::IsTerminal;
+    let json = match args.log_format {
+        Some(LogFormat::Json) => true,
+        Some(LogFormat::Human) => false,
+        None => !std::io::stderr().is_terminal(),
+    };
+    crate::logging::init(&crate::logging::LogOptions {
+        verbose: cli.verbose,
+        quiet: cli.quiet,
+        default_level: "info",
+        json,
+        file: args.log_file.clone(),
+    })
+    .map_err(Error::Usage)?;
+    let state_dir = super::run::state_dir(cli.state.as_deref());
+    let services = Services::open(&StateConfig { dir: state_dir.clone(), no_store: false }, false)?;
+    let grace =
+        crate::duration::parse(&args.shutdown_grace).map_err(|e| Error::Usage(format!("--shutdown-grace: {e}")))?;
+    let options =
+        DaemonOptions { paths: args.paths.clone(), tags: args.tags.clone(), state_dir, shutdown_grace: grace };
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::Internal(e.to_string()))?;
+    runtime.block_on(async move {
+        let daemon = Daemon::new(options, services);
+        if let Some(address) = &args.listen {
+            let listener = tokio::net::TcpListener::bind(address).await.map_err(|source| Error::Write {
+                path: std::path::PathBuf::from(format!("listen address {address}")),
+                source,
+            })?;
+            tracing::info!(target: "runner::daemon", address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "serving /healthz, /metrics and /status");
+            tokio::spawn(crate::schedule::liveness::serve(listener, daemon.liveness()));
+        }
+        let code = daemon.run().await;
+        Ok::<i32, Error>(code)
+    })
+}

@@ -1,0 +1,585 @@
+//! `runner daemon`: every playbook on its schedule, and no fire missed silently.
+//!
+//! The loop never trusts one long sleep: it naps at most [`MAX_NAP`], then re-reads the
+//! wall clock and asks the [`plan`](super::plan) what is due. A monotonic clock pauses
+//! while the machine sleeps and a wall clock can be stepped; comparing the two on every
+//! tick is how suspends and clock steps are noticed and counted. Every fire ends as a
+//! run (through the same pipeline as `runner run`) or as a recorded miss with its reason.
+//!
+//! Also here: reloading (SIGHUP, or a changed file; an invalid edit keeps the last good
+//! version), graceful shutdown (SIGTERM/SIGINT: stop scheduling, let runs finish within
+//! the grace, then end them and record them as interrupted), the liveness endpoints and
+//! systemd's watchdog.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use jiff::Timestamp;
+use tokio::task::JoinSet;
+
+use super::liveness::{self, InvalidView, Liveness, PlaybookView};
+use super::plan::{self, Decision, MissReason, Slot};
+use super::sd_notify::Notifier;
+use crate::engine::RunOptions;
+use crate::error::Error;
+use crate::outcome::{Origin, RunRecord, Status};
+use crate::pipeline::{self, Services};
+use crate::playbook::Loaded;
+use crate::playbook::load::{LoadOptions, load_file};
+
+/// The longest the loop sleeps before looking at the clock again.
+pub const MAX_NAP: Duration = Duration::from_secs(15);
+/// A wall clock that moved this much more (or less) than the monotonic clock jumped.
+const JUMP: Duration = Duration::from_secs(2);
+
+/// How the daemon runs.
+#[derive(Clone, Debug)]
+pub struct DaemonOptions {
+    pub paths: Vec<PathBuf>,
+    pub tags: Vec<String>,
+    pub state_dir: PathBuf,
+    /// Running runs get this long to finish after SIGTERM.
+    pub shutdown_grace: Duration,
+}
+
+/// A scheduled playbook.
+struct Entry {
+    loaded: Arc<Loaded>,
+    slot: Slot,
+    period: Option<Duration>,
+    view: PlaybookView,
+    /// The last fire persisted, to write `schedule_state` only when it moves.
+    persisted: Option<Timestamp>,
+}
+
+/// A finished run task.
+struct Done {
+    name: String,
+    record: Option<RunRecord>,
+    fire: Timestamp,
+    locked: bool,
+}
+
+/// A file seen on disk.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    modified: Option<SystemTime>,
+    len: u64,
+}
+
+pub struct Daemon {
+    options: DaemonOptions,
+    services: Services,
+    entries: BTreeMap<String, Entry>,
+    /// Which playbook each file holds (valid ones), and every file's stamp.
+    files: BTreeMap<PathBuf, (Option<String>, Stamp)>,
+    invalid: BTreeMap<PathBuf, InvalidView>,
+    running: JoinSet<Done>,
+    live: liveness::Shared,
+    notifier: Notifier,
+    last_wall: Timestamp,
+    last_mono: Instant,
+    host: String,
+    outbox_busy: Arc<std::sync::atomic::AtomicBool>,
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(Stamp { modified: meta.modified().ok(), len: meta.len() })
+}
+
+impl Daemon {
+    pub fn new(options: DaemonOptions, services: Services) -> Daemon {
+        let live = Arc::new(Mutex::new(Liveness {
+            started_at: Timestamp::now().to_string(),
+            nap: MAX_NAP,
+            ..Liveness::default()
+        }));
+        Daemon {
+            options,
+            services,
+            entries: BTreeMap::new(),
+            files: BTreeMap::new(),
+            invalid: BTreeMap::new(),
+            running: JoinSet::new(),
+            live,
+            notifier: Notifier::from_env(),
+            last_wall: Timestamp::now(),
+            last_mono: Instant::now(),
+            host: hostname(),
+            outbox_busy: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        }
+    }
+
+    /// The state the liveness server reads.
+    pub fn liveness(&self) -> liveness::Shared {
+        self.live.clone()
+    }
+
+    /// Runs until SIGTERM or SIGINT; returns the exit code.
+    pub async fn run(mut self) -> i32 {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut hangup), Ok(mut terminate), Ok(mut interrupt)) =
+            (signal(SignalKind::hangup()), signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+        else {
+            tracing::error!(target: "runner::daemon", "cannot install signal handlers");
+            return crate::error::exit::SOFTWARE;
+        };
+        self.reload(true);
+        self.catch_up_interrupted().await;
+        self.tick().await;
+        self.notifier.send("READY=1");
+        tracing::info!(target: "runner::daemon", scheduled = self.entries.len(), invalid = self.invalid.len(), "daemon started");
+        loop {
+            let nap = self.nap();
+            tokio::select! {
+                _ = tokio::time::sleep(nap) => {}
+                _ = hangup.recv() => {
+                    tracing::info!(target: "runner::daemon", "SIGHUP: reloading playbooks");
+                    self.notifier.send("RELOADING=1");
+                    self.reload(true);
+                    self.notifier.send("READY=1");
+                }
+                _ = terminate.recv() => break,
+                _ = interrupt.recv() => break,
+                Some(done) = self.running.join_next(), if !self.running.is_empty() => {
+                    if let Ok(done) = done {
+                        self.finished(done);
+                    }
+                }
+            }
+            self.tick().await;
+        }
+        self.shutdown().await;
+        crate::error::exit::OK
+    }
+
+    /// How long to nap: until the earliest next fire, never more than [`MAX_NAP`].
+    fn nap(&self) -> Duration {
+        let now = Timestamp::now();
+        let earliest = self.entries.values().filter_map(|e| e.slot.next_fire(now)).min();
+        let until = earliest.map(|t| Duration::from_millis((t.as_millisecond() - now.as_millisecond()).max(0) as u64));
+        let mut nap = until.unwrap_or(MAX_NAP).min(MAX_NAP);
+        if let Some(watchdog) = Notifier::watchdog_interval() {
+            nap = nap.min(watchdog);
+        }
+        // Wake a hair after the fire, not a hair before it.
+        (nap + Duration::from_millis(2)).max(Duration::from_millis(5))
+    }
+
+    /// One look at the clock: notice jumps, pick up changed files, run what is due,
+    /// record what was missed, deliver notifications, feed the watchdog.
+    async fn tick(&mut self) {
+        let wall = Timestamp::now();
+        let mono = Instant::now();
+        let expected = self.last_mono.elapsed().as_millis() as i64;
+        let _ = mono;
+        let actual = wall.as_millisecond() - self.last_wall.as_millisecond();
+        let drift = actual - expected;
+        if drift > JUMP.as_millis() as i64 {
+            tracing::warn!(target: "runner::daemon", drift_ms = drift, "the wall clock jumped forward (suspend/resume or a clock step)");
+            self.update_live(|l| l.clock_jumps_forward += 1);
+        } else if drift < -(JUMP.as_millis() as i64) {
+            tracing::warn!(target: "runner::daemon", drift_ms = drift, "the wall clock stepped backward; no fire will run twice");
+            self.update_live(|l| l.clock_jumps_backward += 1);
+        }
+        self.last_wall = wall;
+        self.last_mono = Instant::now();
+
+        self.reload(false);
+
+        let names: Vec<String> = self.entries.keys().cloned().collect();
+        for name in names {
+            let Some(entry) = self.entries.get_mut(&name) else { continue };
+            let decisions = entry.slot.tick(wall);
+            let mut misses = Vec::new();
+            for decision in decisions {
+                match decision {
+                    Decision::Run { fire, stands_for } => self.start(&name, fire, stands_for),
+                    Decision::Queue { fire, .. } => {
+                        tracing::info!(target: "runner::daemon", playbook = %name, %fire, "still running: the fire waits (overlap: queue)");
+                    }
+                    Decision::Miss { fire, reason, late_by } => {
+                        tracing::warn!(target: "runner::daemon", playbook = %name, %fire, reason = reason.name(), late_ms = late_by.as_millis() as u64, "missed fire");
+                        misses.push((fire, reason));
+                    }
+                }
+            }
+            self.record_misses(&name, &misses);
+            self.persist_last_fire(&name);
+        }
+        self.drain_outbox();
+        let now = Timestamp::now();
+        let nap = self.nap();
+        let views: Vec<PlaybookView> = self
+            .entries
+            .values_mut()
+            .map(|e| {
+                e.view.next_fire = e.slot.next_fire(now).map(|t| t.to_string());
+                e.view.running = e.slot.running;
+                e.view.clone()
+            })
+            .collect();
+        let invalid: Vec<InvalidView> = self.invalid.values().cloned().collect();
+        self.update_live(|l| {
+            l.last_tick = Some(wall.to_string());
+            l.last_tick_at = Some(wall);
+            l.nap = nap.max(MAX_NAP);
+            l.playbooks = views;
+            l.invalid = invalid;
+        });
+        self.notifier.send("WATCHDOG=1");
+    }
+
+    fn update_live(&self, f: impl FnOnce(&mut Liveness)) {
+        if let Ok(mut live) = self.live.lock() {
+            f(&mut live);
+        }
+    }
+
+    fn record_misses(&mut self, name: &str, misses: &[(Timestamp, MissReason)]) {
+        if misses.is_empty() {
+            return;
+        }
+        if let Some(entry) = self.entries.get_mut(name) {
+            for (_, reason) in misses {
+                *entry.view.missed.entry(reason.name().to_string()).or_insert(0) += 1;
+            }
+        }
+        if let Some(store) = &self.services.store {
+            let rows: Vec<(i64, &str)> = misses.iter().map(|(f, r)| (f.as_millisecond(), r.name())).collect();
+            if let Err(error) = store.record_misses(name, &rows) {
+                tracing::error!(target: "runner::daemon", %error, "cannot record missed fires");
+            }
+        }
+    }
+
+    fn persist_last_fire(&mut self, name: &str) {
+        let Some(entry) = self.entries.get_mut(name) else { return };
+        let Some(last) = entry.slot.last_fire else { return };
+        if entry.persisted == Some(last) {
+            return;
+        }
+        entry.persisted = Some(last);
+        if let Some(store) = &self.services.store
+            && let Err(error) = store.set_last_fire(name, last.as_millisecond())
+        {
+            tracing::error!(target: "runner::daemon", %error, "cannot persist the last fire");
+        }
+    }
+
+    /// Starts a run of `name` for `fire` (as a task; the loop goes on).
+    fn start(&mut self, name: &str, fire: Timestamp, stands_for: u32) {
+        let Some(entry) = self.entries.get(name) else { return };
+        let loaded = entry.loaded.clone();
+        let services = self.services.clone();
+        let state_dir = self.options.state_dir.clone();
+        let period = entry.period;
+        let name = name.to_string();
+        let lateness = Timestamp::now().as_millisecond() - fire.as_millisecond();
+        tracing::info!(target: "runner::daemon", playbook = %name, %fire, stands_for, late_ms = lateness, "run");
+        self.running.spawn(async move {
+            // The same lock as `runner run`: a manual run in progress wins.
+            let lock = match crate::lock::acquire(&state_dir, &name) {
+                Ok(lock) => lock,
+                Err(Error::Locked { .. }) => return Done { name, record: None, fire, locked: true },
+                Err(error) => {
+                    tracing::error!(target: "runner::daemon", %error, "cannot take the playbook's lock");
+                    return Done { name, record: None, fire, locked: true };
+                }
+            };
+            let options = RunOptions {
+                origin: Origin::Daemon,
+                period,
+                scheduled_for: Some(fire),
+                stands_for: Some(stands_for),
+                ..RunOptions::default()
+            };
+            let record = pipeline::run(loaded, &services, options).await;
+            drop(lock);
+            Done { name, record: Some(record), fire, locked: false }
+        });
+    }
+
+    /// A run ended: update the playbook's view, and start the queued run if any.
+    fn finished(&mut self, done: Done) {
+        let Some(entry) = self.entries.get_mut(&done.name) else { return };
+        match &done.record {
+            Some(record) => {
+                *entry.view.runs.entry(record.status.name().to_string()).or_insert(0) += 1;
+                entry.view.last_run = Some(record.started_at.clone());
+                entry.view.last_status = Some(record.status.name().to_string());
+                if record.status == Status::Ok {
+                    entry.view.last_success = Some(record.started_at.clone());
+                }
+                entry.view.checks = record
+                    .checks
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.id.clone(),
+                            c.status.name().to_string(),
+                            c.metrics.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+                        )
+                    })
+                    .collect();
+                tracing::info!(target: "runner::daemon", playbook = %done.name, status = %record.status, duration_ms = record.duration_ms, "run finished");
+            }
+            None if done.locked => {
+                tracing::warn!(target: "runner::daemon", playbook = %done.name, fire = %done.fire, "missed fire: another process runs this playbook");
+                let name = done.name.clone();
+                self.record_misses(&name, &[(done.fire, MissReason::Locked)]);
+            }
+            None => {}
+        }
+        let Some(entry) = self.entries.get_mut(&done.name) else { return };
+        if let Some((fire, stands_for)) = entry.slot.finished() {
+            self.start(&done.name, fire, stands_for);
+        }
+    }
+
+    /// Runs left `running` by a process that died are recorded as interrupted (each
+    /// playbook under its lock, so a manual run in progress is not touched).
+    async fn catch_up_interrupted(&mut self) {
+        let Some(store) = self.services.store.clone() else { return };
+        for name in self.entries.keys() {
+            if let Ok(_lock) = crate::lock::acquire(&self.options.state_dir, name) {
+                match store.mark_interrupted(name) {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::warn!(target: "runner::daemon", playbook = %name, runs = n, "recorded runs interrupted by an earlier crash")
+                    }
+                    Err(error) => tracing::error!(target: "runner::daemon", %error, "cannot mark interrupted runs"),
+                }
+            }
+        }
+    }
+
+    /// Delivers due notifications of every loaded playbook, in the background (one
+    /// delivery round at a time).
+    fn drain_outbox(&mut self) {
+        use std::sync::atomic::Ordering;
+        let Some(store) = self.services.store.clone() else { return };
+        if self.outbox_busy.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let loaded: Vec<Arc<Loaded>> = self.entries.values().map(|e| e.loaded.clone()).collect();
+        let names: Vec<String> = self.entries.keys().cloned().collect();
+        let engine = self.services.engine.clone();
+        let busy = self.outbox_busy.clone();
+        tokio::spawn(async move {
+            let due = {
+                let store = store.clone();
+                tokio::task::spawn_blocking(move || {
+                    store.claim_due(&names, crate::store::now_ms(), pipeline::CLAIM_LEASE_MS)
+                })
+                .await
+            };
+            if let Ok(Ok(due)) = due
+                && !due.is_empty()
+            {
+                crate::alert::outbox::deliver(&store, &engine.http, &loaded, due, pipeline::DELIVERY_BUDGET * 2).await;
+            }
+            busy.store(false, Ordering::SeqCst);
+        });
+    }
+
+    /// Looks at the playbook files: new, changed and removed ones (every file when
+    /// `all`). A valid file is (re)scheduled; an invalid edit keeps the last good
+    /// version; a removed file stops its playbook.
+    fn reload(&mut self, all: bool) {
+        let (found, errors) = crate::commands::discover::playbook_files(&self.options.paths);
+        for error in errors {
+            tracing::error!(target: "runner::daemon", %error, "cannot read a playbook path");
+        }
+        let present: BTreeSet<PathBuf> = found.iter().cloned().collect();
+        // Removed files.
+        let gone: Vec<PathBuf> = self.files.keys().filter(|p| !present.contains(*p)).cloned().collect();
+        for path in gone {
+            if let Some((Some(name), _)) = self.files.remove(&path) {
+                tracing::info!(target: "runner::daemon", playbook = %name, file = %path.display(), "playbook removed: no longer scheduled");
+                self.entries.remove(&name);
+            }
+            self.invalid.remove(&path);
+        }
+        for path in found {
+            let Some(now_stamp) = stamp(&path) else { continue };
+            let known = self.files.get(&path).cloned();
+            if !all && known.as_ref().is_some_and(|(_, s)| *s == now_stamp) {
+                continue;
+            }
+            let previous_name = known.and_then(|(n, _)| n);
+            self.load(&path, now_stamp, previous_name);
+        }
+    }
+
+    fn load(&mut self, path: &Path, stamp: Stamp, previous_name: Option<String>) {
+        let report = match load_file(path, &LoadOptions::default()) {
+            Ok(report) => report,
+            Err(error) => {
+                tracing::error!(target: "runner::daemon", file = %path.display(), %error, "cannot read playbook");
+                return;
+            }
+        };
+        let shown = report.display_path();
+        let loaded = match report.into_loaded(false) {
+            Ok(loaded) => loaded,
+            Err(report) => {
+                let errors: Vec<String> = report
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .map(|d| format!("{}:{}:{}: {}", shown, d.span.line, d.span.col, d.message))
+                    .collect();
+                for error in &errors {
+                    tracing::error!(target: "runner::daemon", diagnostic = %error, "invalid playbook");
+                }
+                self.files.insert(path.to_path_buf(), (previous_name.clone(), stamp));
+                match previous_name.and_then(|n| self.entries.get_mut(&n)) {
+                    // An invalid edit: the last good version goes on.
+                    Some(entry) => {
+                        entry.view.reload_problem = Some(format!(
+                            "{} error(s); first: {}",
+                            errors.len(),
+                            errors.first().cloned().unwrap_or_default()
+                        ));
+                        tracing::warn!(target: "runner::daemon", file = %shown, "invalid edit: the last good version keeps running");
+                    }
+                    None => {
+                        self.invalid.insert(path.to_path_buf(), InvalidView { file: shown, errors });
+                    }
+                }
+                return;
+            }
+        };
+        self.invalid.remove(path);
+        let name = loaded.playbook.name.to_string();
+        if let Some(other) = self
+            .files
+            .iter()
+            .find(|(p, (n, _))| p.as_path() != path && n.as_deref() == Some(name.as_str()))
+            .map(|(p, _)| p.clone())
+        {
+            let message = format!("playbook name `{name}` is already used by {}", other.display());
+            tracing::error!(target: "runner::daemon", file = %shown, "{message}");
+            self.invalid.insert(path.to_path_buf(), InvalidView { file: shown, errors: vec![message] });
+            self.files.insert(path.to_path_buf(), (None, stamp));
+            return;
+        }
+        if let Some(old) = previous_name.filter(|old| *old != name) {
+            self.entries.remove(&old);
+        }
+        self.files.insert(path.to_path_buf(), (Some(name.clone()), stamp));
+        let tags = loaded.playbook.tags.clone().unwrap_or_default();
+        if !self.options.tags.is_empty() && !self.options.tags.iter().any(|t| tags.contains(t)) {
+            self.entries.remove(&name);
+            return;
+        }
+        let Some(schedule) = self.schedule_of(&loaded) else {
+            tracing::info!(target: "runner::daemon", playbook = %name, "no schedule: not run by the daemon");
+            self.entries.remove(&name);
+            return;
+        };
+        let period = crate::commands::run::schedule_period(&loaded);
+        let loaded = Arc::new(loaded);
+        let view = PlaybookView {
+            name: name.clone(),
+            file: loaded.path.display().to_string(),
+            schedule: loaded.playbook.schedule.as_ref().map(|s| s.cron.as_str().to_string()).unwrap_or_default(),
+            timezone: schedule.zone.iana_name().unwrap_or("local").to_string(),
+            grace_ms: schedule.grace.as_millis() as u64,
+            ..PlaybookView::default()
+        };
+        match self.entries.get_mut(&name) {
+            Some(entry) => {
+                // A changed playbook keeps its place in time.
+                entry.slot.schedule = schedule;
+                entry.loaded = loaded;
+                entry.period = period;
+                entry.view.reload_problem = None;
+                entry.view.schedule = view.schedule;
+                entry.view.timezone = view.timezone;
+                entry.view.grace_ms = view.grace_ms;
+                entry.view.file = view.file;
+                tracing::info!(target: "runner::daemon", playbook = %name, "reloaded");
+            }
+            None => {
+                let last_fire = self
+                    .services
+                    .store
+                    .as_ref()
+                    .and_then(|s| s.last_fire(&name).ok().flatten())
+                    .and_then(|ms| Timestamp::from_millisecond(ms).ok());
+                if let Some(last) = last_fire {
+                    tracing::info!(target: "runner::daemon", playbook = %name, last_fire = %last, "resuming from the last fire handled");
+                }
+                let slot = Slot::new(schedule, last_fire);
+                self.entries.insert(name.clone(), Entry { loaded, slot, period, view, persisted: last_fire });
+                tracing::info!(target: "runner::daemon", playbook = %name, "scheduled");
+            }
+        }
+    }
+
+    fn schedule_of(&self, loaded: &Loaded) -> Option<plan::Schedule> {
+        let schedule = loaded.playbook.schedule.as_ref()?;
+        let cron = super::cron::parse(schedule.cron.as_str()).ok()?;
+        let zone = super::cron::timezone(schedule.timezone.as_ref().map(|t| t.as_str())).ok()?;
+        let period = super::cron::period(&cron, &zone, Timestamp::now());
+        Some(plan::Schedule {
+            cron,
+            zone,
+            misfire: schedule.misfire.unwrap_or_default(),
+            overlap: schedule.overlap.unwrap_or_default(),
+            grace: schedule.grace.map(|g| g.get()).unwrap_or_else(|| plan::default_grace(period)),
+            offset: plan::jitter_offset(
+                schedule.jitter.map(|j| j.get()).unwrap_or_default(),
+                &self.host,
+                loaded.playbook.name.as_str(),
+            ),
+        })
+    }
+
+    /// Stops scheduling, lets running runs finish within the grace, then ends them.
+    async fn shutdown(&mut self) {
+        self.notifier.send("STOPPING=1");
+        self.update_live(|l| l.stopping = true);
+        let in_flight = self.running.len();
+        tracing::info!(target: "runner::daemon", runs = in_flight, grace_s = self.options.shutdown_grace.as_secs(), "stopping: no new runs; waiting for the running ones");
+        let deadline = tokio::time::Instant::now() + self.options.shutdown_grace;
+        while !self.running.is_empty() {
+            match tokio::time::timeout_at(deadline, self.running.join_next()).await {
+                Ok(Some(Ok(done))) => self.finished(done),
+                Ok(Some(Err(_))) => {}
+                Ok(None) => break,
+                Err(_) => {
+                    tracing::warn!(target: "runner::daemon", runs = self.running.len(), "grace is over: ending the runs still in progress");
+                    self.running.abort_all();
+                    while self.running.join_next().await.is_some() {}
+                    break;
+                }
+            }
+        }
+        // What was ended is recorded as interrupted; each playbook's last fire is kept.
+        if let Some(store) = self.services.store.clone() {
+            let names: Vec<String> = self.entries.keys().cloned().collect();
+            for name in names {
+                self.persist_last_fire(&name);
+                if let Ok(_lock) = crate::lock::acquire(&self.options.state_dir, &name) {
+                    let _ = store.mark_interrupted(&name);
+                }
+            }
+        }
+        tracing::info!(target: "runner::daemon", "stopped");
+    }
+}

@@ -1,0 +1,307 @@
+//! What the daemon says about itself, over HTTP (`--listen`): `/healthz` (503 when the
+//! scheduling loop has not ticked recently or a playbook is overdue beyond its grace),
+//! `/metrics` (Prometheus text) and `/status` (JSON). The loop updates a shared
+//! [`Liveness`] on every tick; the server only reads it.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::Serialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::output::prometheus::label;
+
+/// A check of the last run: (id, status, metrics).
+pub type CheckView = (String, String, Vec<(String, f64)>);
+
+/// A per-playbook gauge: (name, help, how to read it).
+type Gauge = (&'static str, &'static str, fn(&PlaybookView) -> Option<f64>);
+
+/// One scheduled playbook, as the daemon sees it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PlaybookView {
+    pub name: String,
+    pub file: String,
+    pub schedule: String,
+    pub timezone: String,
+    pub grace_ms: u64,
+    pub next_fire: Option<String>,
+    pub last_run: Option<String>,
+    pub last_status: Option<String>,
+    pub last_success: Option<String>,
+    pub running: bool,
+    pub runs: BTreeMap<String, u64>,
+    pub missed: BTreeMap<String, u64>,
+    /// The last reload of its file failed: the last good version keeps running.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reload_problem: Option<String>,
+    /// The last run's checks: (id, status, metrics).
+    #[serde(skip)]
+    pub checks: Vec<CheckView>,
+}
+
+/// A file that is not scheduled because it is invalid.
+#[derive(Clone, Debug, Serialize)]
+pub struct InvalidView {
+    pub file: String,
+    pub errors: Vec<String>,
+}
+
+/// The daemon's state for the outside world.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Liveness {
+    pub started_at: String,
+    pub last_tick: Option<String>,
+    #[serde(skip)]
+    pub last_tick_at: Option<Timestamp>,
+    /// The loop's longest nap (a tick is overdue after a few of these).
+    #[serde(skip)]
+    pub nap: Duration,
+    pub clock_jumps_forward: u64,
+    pub clock_jumps_backward: u64,
+    pub playbooks: Vec<PlaybookView>,
+    pub invalid: Vec<InvalidView>,
+    pub stopping: bool,
+}
+
+pub type Shared = Arc<Mutex<Liveness>>;
+
+/// `/healthz`: (status code, body).
+pub fn health(live: &Liveness, now: Timestamp) -> (u16, String) {
+    let mut problems = Vec::new();
+    let stall = (live.nap * 3).max(Duration::from_secs(45));
+    match live.last_tick_at {
+        None => problems.push("the scheduling loop has not ticked yet".to_string()),
+        Some(tick) if (now.as_millisecond() - tick.as_millisecond()) as u128 > stall.as_millis() => {
+            problems.push(format!("the scheduling loop has not ticked for {}", ago(tick, now)));
+        }
+        _ => {}
+    }
+    for playbook in &live.playbooks {
+        let Some(next) = playbook.next_fire.as_ref().and_then(|n| n.parse::<Timestamp>().ok()) else { continue };
+        let overdue = now.as_millisecond() - next.as_millisecond() - playbook.grace_ms as i64;
+        if overdue > 0 && !playbook.running {
+            problems.push(format!("`{}` is overdue: its fire at {next} has not run", playbook.name));
+        }
+    }
+    let mut body = String::new();
+    if problems.is_empty() {
+        body.push_str("ok\n");
+    } else {
+        for problem in &problems {
+            body.push_str(&format!("unhealthy: {problem}\n"));
+        }
+    }
+    for invalid in &live.invalid {
+        body.push_str(&format!(
+            "invalid, not scheduled: {} ({} error{})\n",
+            invalid.file,
+            invalid.errors.len(),
+            if invalid.errors.len() == 1 { "" } else { "s" }
+        ));
+    }
+    for playbook in live.playbooks.iter().filter(|p| p.reload_problem.is_some()) {
+        body.push_str(&format!(
+            "`{}` runs its last good version: {}\n",
+            playbook.name,
+            playbook.reload_problem.as_deref().unwrap_or("")
+        ));
+    }
+    (if problems.is_empty() { 200 } else { 503 }, body)
+}
+
+fn ago(then: Timestamp, now: Timestamp) -> String {
+    crate::duration::format(Duration::from_millis((now.as_millisecond() - then.as_millisecond()).max(0) as u64))
+}
+
+fn seconds(text: &Option<String>) -> Option<f64> {
+    text.as_ref().and_then(|t| t.parse::<Timestamp>().ok()).map(|t| t.as_millisecond() as f64 / 1000.0)
+}
+
+/// `/metrics`: Prometheus text exposition.
+pub fn metrics(live: &Liveness) -> String {
+    let mut out = String::new();
+    let family = |out: &mut String, name: &str, help: &str, kind: &str| {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+    };
+    family(&mut out, "runner_daemon_last_tick_timestamp_seconds", "When the scheduling loop last ticked.", "gauge");
+    out.push_str(&format!("runner_daemon_last_tick_timestamp_seconds {}\n", seconds(&live.last_tick).unwrap_or(0.0)));
+    family(
+        &mut out,
+        "runner_daemon_clock_jumps_total",
+        "Wall-clock jumps the loop noticed (forward: suspend or a step ahead).",
+        "counter",
+    );
+    out.push_str(&format!("runner_daemon_clock_jumps_total{{direction=\"forward\"}} {}\n", live.clock_jumps_forward));
+    out.push_str(&format!("runner_daemon_clock_jumps_total{{direction=\"backward\"}} {}\n", live.clock_jumps_backward));
+    family(&mut out, "runner_daemon_playbooks", "Playbooks by state.", "gauge");
+    out.push_str(&format!("runner_daemon_playbooks{{state=\"scheduled\"}} {}\n", live.playbooks.len()));
+    out.push_str(&format!("runner_daemon_playbooks{{state=\"invalid\"}} {}\n", live.invalid.len()));
+    let per_playbook: [Gauge; 3] = [
+        ("runner_daemon_last_run_timestamp_seconds", "When the playbook last ran.", |p| seconds(&p.last_run)),
+        ("runner_daemon_last_success_timestamp_seconds", "When the playbook last ran OK.", |p| {
+            seconds(&p.last_success)
+        }),
+        ("runner_daemon_next_fire_timestamp_seconds", "The playbook's next scheduled fire.", |p| seconds(&p.next_fire)),
+    ];
+    for (name, help, value) in per_playbook {
+        family(&mut out, name, help, "gauge");
+        for playbook in &live.playbooks {
+            if let Some(v) = value(playbook) {
+                out.push_str(&format!("{name}{{playbook=\"{}\"}} {v}\n", label(&playbook.name)));
+            }
+        }
+    }
+    family(&mut out, "runner_daemon_running", "1 while a run of the playbook is in progress.", "gauge");
+    for playbook in &live.playbooks {
+        out.push_str(&format!(
+            "runner_daemon_running{{playbook=\"{}\"}} {}\n",
+            label(&playbook.name),
+            u8::from(playbook.running)
+        ));
+    }
+    family(&mut out, "runner_daemon_runs_total", "Runs since the daemon started, by status.", "counter");
+    for playbook in &live.playbooks {
+        for status in ["ok", "warning", "critical", "unknown"] {
+            let n = playbook.runs.get(status).copied().unwrap_or(0);
+            out.push_str(&format!(
+                "runner_daemon_runs_total{{playbook=\"{}\",status=\"{status}\"}} {n}\n",
+                label(&playbook.name)
+            ));
+        }
+    }
+    family(&mut out, "runner_daemon_missed_fires_total", "Scheduled fires that did not run, by reason.", "counter");
+    for playbook in &live.playbooks {
+        for reason in ["late", "overlap", "locked", "shutdown"] {
+            let n = playbook.missed.get(reason).copied().unwrap_or(0);
+            out.push_str(&format!(
+                "runner_daemon_missed_fires_total{{playbook=\"{}\",reason=\"{reason}\"}} {n}\n",
+                label(&playbook.name)
+            ));
+        }
+    }
+    family(&mut out, "runner_check_status", "The last run's check statuses: 1 for the status it ended with.", "gauge");
+    for playbook in &live.playbooks {
+        for (check, status, _) in &playbook.checks {
+            for candidate in ["ok", "warning", "critical", "unknown", "skipped", "manual"] {
+                out.push_str(&format!(
+                    "runner_check_status{{playbook=\"{}\",check=\"{}\",status=\"{candidate}\"}} {}\n",
+                    label(&playbook.name),
+                    label(check),
+                    u8::from(status == candidate)
+                ));
+            }
+        }
+    }
+    family(&mut out, "runner_check_metric", "The last run's metrics, by check and name.", "gauge");
+    for playbook in &live.playbooks {
+        for (check, _, metrics) in &playbook.checks {
+            for (name, value) in metrics {
+                if value.is_finite() {
+                    out.push_str(&format!(
+                        "runner_check_metric{{playbook=\"{}\",check=\"{}\",metric=\"{}\"}} {value}\n",
+                        label(&playbook.name),
+                        label(check),
+                        label(name)
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Serves `/healthz`, `/metrics` and `/status` on `listener` until the process ends.
+pub async fn serve(listener: TcpListener, live: Shared) {
+    loop {
+        let Ok((mut stream, _)) = listener.accept().await else { continue };
+        let live = live.clone();
+        tokio::spawn(async move {
+            let mut buffer = vec![0u8; 4096];
+            let mut filled = 0;
+            loop {
+                let Ok(Ok(n)) = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buffer[filled..])).await
+                else {
+                    return;
+                };
+                if n == 0 {
+                    return;
+                }
+                filled += n;
+                if buffer[..filled].windows(4).any(|w| w == b"\r\n\r\n") || filled == buffer.len() {
+                    break;
+                }
+            }
+            let head = String::from_utf8_lossy(&buffer[..filled]).into_owned();
+            let mut parts = head.split_whitespace();
+            let method = parts.next().unwrap_or("");
+            let path = parts.next().unwrap_or("").split('?').next().unwrap_or("").to_string();
+            let snapshot = live.lock().map(|l| l.clone()).unwrap_or_default();
+            let (code, content_type, body) = match (method, path.as_str()) {
+                ("GET", "/healthz") | ("HEAD", "/healthz") => {
+                    let (code, body) = health(&snapshot, Timestamp::now());
+                    (code, "text/plain; charset=utf-8", body)
+                }
+                ("GET", "/metrics") => (200, "text/plain; version=0.0.4; charset=utf-8", metrics(&snapshot)),
+                ("GET", "/status") => {
+                    (200, "application/json", serde_json::to_string_pretty(&snapshot).unwrap_or_default() + "\n")
+                }
+                ("GET", _) => {
+                    (404, "text/plain; charset=utf-8", "not found: try /healthz, /metrics or /status\n".to_string())
+                }
+                _ => (405, "text/plain; charset=utf-8", "method not allowed\n".to_string()),
+            };
+            let body = crate::secret::scrub_owned(body);
+            let reason = match code {
+                200 => "OK",
+                404 => "Not Found",
+                405 => "Method Not Allowed",
+                _ => "Service Unavailable",
+            };
+            let response = format!(
+                "HTTP/1.1 {code} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                body.len(),
+                if method == "HEAD" { "" } else { body.as_str() }
+            );
+            let _ = stream.write_all(response.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(last_tick: &str, next: &str) -> Liveness {
+        Liveness {
+            last_tick_at: Some(last_tick.parse().unwrap()),
+            last_tick: Some(last_tick.into()),
+            nap: Duration::from_secs(15),
+            playbooks: vec![PlaybookView {
+                name: "hb".into(),
+                next_fire: Some(next.into()),
+                grace_ms: 60_000,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn healthy_stalled_and_overdue() {
+        let now: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
+        assert_eq!(health(&live("2026-11-22T09:59:50Z", "2026-11-22T10:04:00Z"), now).0, 200);
+        let (code, body) = health(&live("2026-11-22T09:58:00Z", "2026-11-22T10:04:00Z"), now);
+        assert_eq!(code, 503);
+        assert!(body.contains("has not ticked for 2m"), "{body}");
+        let (code, body) = health(&live("2026-11-22T09:59:55Z", "2026-11-22T09:58:30Z"), now);
+        assert_eq!(code, 503);
+        assert!(body.contains("`hb` is overdue"), "{body}");
+        // Within grace is not overdue yet.
+        assert_eq!(health(&live("2026-11-22T09:59:55Z", "2026-11-22T09:59:30Z"), now).0, 200);
+    }
+}
