@@ -40,5 +40,6 @@ PY
 "$runner" run --dry-run --format json "$work/capacity.yaml" | python3 -c '
 import json, sys
 for c in json.load(sys.stdin)["checks"]:
-    print(f"history check {c[\"id\"]}: {c[\"duration_ms\"]} ms inside the run; {c[\"message\"]}")'
+    i, d, m = c["id"], c.get("duration_ms"), c.get("message")
+    print(f"history check {i}: {d} ms inside the run; {m}")'
 "$runner" history heartbeat --since 30d | head -5

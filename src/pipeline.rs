@@ -49,6 +49,10 @@ impl Services {
         let mut engine = Engine::new(state);
         if let Some(store) = &store {
             engine.history = Some(store.clone());
+            engine.journal = Some(store.clone());
+        }
+        if !config.no_store {
+            engine.lock_dir = Some(config.dir.clone());
         }
         Ok(Services { store, engine: Arc::new(engine), state_dir: config.dir.clone() })
     }

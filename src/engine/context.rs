@@ -17,11 +17,22 @@ pub struct Engine {
     pub state: Arc<dyn ProbeState>,
     /// Reads stored metrics for `history` checks (none without a store).
     pub history: Option<Arc<dyn crate::checks::history::MetricHistory>>,
+    /// Runner's own actions and the remediation audit (none without a store).
+    pub journal: Option<Arc<dyn super::journal::Journal>>,
+    /// The state folder, whose `locks/` holds the per-check remediation locks, if any.
+    pub lock_dir: Option<std::path::PathBuf>,
 }
 
 impl Engine {
     pub fn new(state: Arc<dyn ProbeState>) -> Self {
-        Engine { http: HttpClients::default(), system: Arc::new(SystemReader::default()), state, history: None }
+        Engine {
+            http: HttpClients::default(),
+            system: Arc::new(SystemReader::default()),
+            state,
+            history: None,
+            journal: None,
+            lock_dir: None,
+        }
     }
 }
 

@@ -13,7 +13,9 @@
 pub mod action;
 pub mod check;
 pub mod context;
+pub mod journal;
 pub mod process;
+pub mod remediation;
 pub mod state;
 
 use std::collections::HashMap;
@@ -139,6 +141,8 @@ struct Shared {
     collected: Mutex<Collected>,
     permits: Semaphore,
     plan: Vec<Planned>,
+    /// When runner itself acted lately (its restarts are not crashes).
+    runner_intervals: Vec<crate::checks::restarts::Interval>,
 }
 
 impl Shared {
@@ -199,7 +203,17 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
         }
     }
     let run_timeout = playbook.run_timeout(options.period);
+    let mut options = options;
+    options.run_id = Some(options.run_id.clone().unwrap_or_else(new_run_id));
+    let runner_intervals = match engine.journal.clone() {
+        Some(journal) => {
+            let since = started_at.as_millisecond() - 7 * 86_400_000;
+            tokio::task::spawn_blocking(move || journal.runner_intervals(since)).await.unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
     let shared = Arc::new(Shared {
+        runner_intervals,
         collected: Mutex::new(Collected { checks: vec![None; plan.len()], phases: Vec::new() }),
         permits: Semaphore::new(options.concurrency.max(1)),
         plan,
@@ -369,7 +383,16 @@ async fn run_actions(shared: &Arc<Shared>, phase: &Phase) -> Vec<ActionResult> {
             skipped.message = "not run: an earlier action failed".into();
             skipped
         } else {
-            action::run(action, playbook, &shared.loaded.base_dir, &shared.engine).await
+            let started = jiff::Timestamp::now().as_millisecond();
+            let result = action::run(action, playbook, &shared.loaded.base_dir, &shared.engine).await;
+            // Runner acted: what this restarts is not a crash.
+            if let Some(journal) = shared.engine.journal.clone() {
+                let (name, what, finished) =
+                    (playbook.name.to_string(), result.action.clone(), jiff::Timestamp::now().as_millisecond());
+                let _ =
+                    tokio::task::spawn_blocking(move || journal.record_action(&name, &what, started, finished)).await;
+            }
+            result
         };
         failed |= result.failed();
         if let Some(observer) = &shared.options.observer {
@@ -404,8 +427,13 @@ async fn run_checks(shared: &Arc<Shared>, phase: Option<usize>, finished: &mut H
         let sender = senders.remove(check.id.as_str()).expect("one sender per check");
         tasks.spawn(async move {
             let (phase, check) = shared.check(p);
-            let run =
-                CheckRun { engine: &shared.engine, loaded: &shared.loaded, phase, check, runner_intervals: Vec::new() };
+            let run = CheckRun {
+                engine: &shared.engine,
+                loaded: &shared.loaded,
+                phase,
+                check,
+                runner_intervals: shared.runner_intervals.clone(),
+            };
             let result = match wait_for_needs(check, &earlier, &receivers).await {
                 Some(reason) => run.not_run(Status::Skipped, reason),
                 None => {
@@ -413,7 +441,14 @@ async fn run_checks(shared: &Arc<Shared>, phase: Option<usize>, finished: &mut H
                     if let Some(observer) = &shared.options.observer {
                         observer.check_started(check.id.as_str());
                     }
-                    run.execute().await
+                    let result = run.execute().await;
+                    if shared.options.no_remediate {
+                        result
+                    } else {
+                        let mode = remediation::Mode { dry_run: shared.options.dry_run, origin: shared.options.origin };
+                        let run_id = shared.options.run_id.clone().unwrap_or_default();
+                        remediation::apply(&run, result, mode, &run_id).await
+                    }
                 }
             };
             let status = result.status;

@@ -105,21 +105,6 @@ impl Store {
         })
     }
 
-    /// When runner itself acted (Unix seconds): remediation actions of a playbook since
-    /// `since_ms`, as (start, end) intervals, so that `restarts` can leave them out.
-    pub fn runner_intervals(&self, playbook: &str, since_ms: i64) -> Result<Vec<(i64, i64)>, Error> {
-        self.with(|c| {
-            let mut statement = c.prepare_cached(
-                "SELECT started_ms, finished_ms FROM remediations WHERE playbook = ?1 AND finished_ms >= ?2",
-            )?;
-            let rows = statement.query_map(params![playbook, since_ms], |r| {
-                let (start, end): (i64, i64) = (r.get(0)?, r.get(1)?);
-                Ok((start / 1000, end / 1000 + 1))
-            })?;
-            rows.collect()
-        })
-    }
-
     /// Remediations since `since_ms`, newest first.
     pub fn remediations(
         &self,
@@ -156,5 +141,43 @@ impl Store {
             })?;
             rows.collect()
         })
+    }
+}
+
+impl crate::engine::journal::Journal for Store {
+    fn runner_intervals(&self, since_ms: i64) -> Vec<(i64, i64)> {
+        self.with(|c| {
+            let mut statement =
+                c.prepare_cached("SELECT started_ms, finished_ms FROM runner_actions WHERE finished_ms >= ?1")?;
+            let rows = statement.query_map([since_ms], |r| {
+                let (start, end): (i64, i64) = (r.get(0)?, r.get(1)?);
+                // Seconds, widened by a second each way: process start times are whole seconds.
+                Ok((start / 1000 - 1, end / 1000 + 1))
+            })?;
+            rows.collect()
+        })
+        .unwrap_or_default()
+    }
+
+    fn record_action(&self, playbook: &str, what: &str, started_ms: i64, finished_ms: i64) {
+        let result = self.with(|c| {
+            c.execute(
+                "INSERT INTO runner_actions (playbook, what, started_ms, finished_ms) VALUES (?1, ?2, ?3, ?4)",
+                params![playbook, what, started_ms, finished_ms],
+            )
+        });
+        if let Err(error) = result {
+            tracing::warn!(target: "runner::store", %error, "cannot record runner's action");
+        }
+    }
+
+    fn remediation_times(&self, playbook: &str, check: &str, since_ms: i64) -> Vec<i64> {
+        Store::remediation_times(self, playbook, check, since_ms).unwrap_or_default()
+    }
+
+    fn record_remediation(&self, row: &RemediationRow) {
+        if let Err(error) = Store::record_remediation(self, row) {
+            tracing::error!(target: "runner::store", %error, "cannot record the remediation");
+        }
     }
 }

@@ -7,6 +7,8 @@
 //!   small: the per-row cost is a few integers and a short message.
 //! - `metrics` is keyed by (series, time): a trend over a window is one range scan.
 //! - `probe_state` is what probes keep between runs (log offsets, samples).
+//! - `runner_actions` is when runner itself acted (phase actions, remediations), so that
+//!   `restarts` does not count runner's own restarts as crashes.
 //! - `alert_state`, `outbox` and `remediations` belong to alerting and remediation;
 //!   `reports` to report retention; `schedule_state` and `misses` to the daemon.
 //! - No secret is ever stored: the outbox keeps which playbook file and channel a message
@@ -136,6 +138,15 @@ CREATE TABLE remediations (
     guard       TEXT NOT NULL
 );
 CREATE INDEX remediations_by_check ON remediations (playbook, check_id, started_ms);
+
+CREATE TABLE runner_actions (
+    id          INTEGER PRIMARY KEY,
+    playbook    TEXT NOT NULL,
+    what        TEXT NOT NULL,
+    started_ms  INTEGER NOT NULL,
+    finished_ms INTEGER NOT NULL
+);
+CREATE INDEX runner_actions_by_time ON runner_actions (finished_ms);
 
 CREATE TABLE reports (
     playbook   TEXT NOT NULL,

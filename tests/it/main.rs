@@ -11,6 +11,7 @@ mod engine;
 mod history;
 mod invalid;
 mod outputs;
+mod remediation;
 mod reports;
 mod run_checks;
 mod schema;
