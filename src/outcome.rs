@@ -208,7 +208,10 @@ impl Observation {
 /// What a remediation did for a check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemediationOutcome {
-    /// `fixed`, `failed` or `exhausted`; `planned` in a dry run.
+    /// `fixed` (verified), `failed` (an action failed, or verify still fails),
+    /// `exhausted` (the guard is spent), `unverified` (`verify: false`), `cooldown`,
+    /// `busy` (another process is remediating this check), `skipped` (no store to
+    /// keep the guard in), or `planned` in a dry run.
     pub result: String,
     /// Which attempt this was within the guard window (1-based).
     pub attempt: u32,

@@ -5,7 +5,7 @@
 //! src/schedule/plan.rs.)
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -380,6 +380,3 @@ fn exports_are_accepted_by_the_tools_that_read_them() {
     assert!(crontab.contains(" run ") && crontab.contains("five.yaml"), "{crontab}");
     assert!(crontab.contains("# tick: `* * * * * *` has a seconds field"), "{crontab}");
 }
-
-#[allow(dead_code)]
-fn _unused(_: &Path) {}
