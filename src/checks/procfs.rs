@@ -119,8 +119,19 @@ mod tests {
     #[test]
     fn lists_this_machines_processes() {
         let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
-        let found = list().unwrap();
-        let mut sleep = found.into_iter().find(|p| p.pid == child.id()).expect("the child is listed");
+        // spawn() returns once the child is inside execve, but the kernel installs the new
+        // name and argument area a moment later: until then /proc shows the parent's name
+        // and an empty command line. Poll (briefly) for the exec to finish.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        let mut sleep = loop {
+            let found = list().unwrap();
+            let mut listed = found.into_iter().find(|p| p.pid == child.id()).expect("the child is listed");
+            if listed.has_name("sleep") && listed.command_line() == "sleep 5" {
+                break listed;
+            }
+            assert!(std::time::Instant::now() < deadline, "exec never finished: {listed:?}");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
         assert!(sleep.has_name("sleep"));
         assert_eq!(sleep.command_line(), "sleep 5");
         assert!(sleep.start > 1_600_000_000);

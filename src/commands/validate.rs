@@ -15,23 +15,25 @@ use crate::playbook::{Diagnostic, Level};
 use crate::style::Style;
 
 /// Loads every file (in parallel: files are independent) and adds the cross-file rules.
+/// Workers take the next file from a shared counter rather than a fixed share, so a
+/// worker that the machine pauses does not leave the others waiting at the end.
 pub fn validate_files(files: &[std::path::PathBuf], options: &LoadOptions) -> (Vec<FileReport>, Vec<Error>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8).min(files.len().max(1));
-    let chunk = files.len().div_ceil(workers).max(1);
+    let next = AtomicUsize::new(0);
     let results: Vec<(usize, Result<FileReport, Error>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .enumerate()
-            .map(|(c, part)| {
-                scope.spawn(move || {
-                    part.iter()
-                        .enumerate()
-                        .map(|(i, path)| {
-                            let result =
-                                load_file(path, options).map_err(|source| Error::Read { path: path.clone(), source });
-                            (c * chunk + i, result)
-                        })
-                        .collect::<Vec<_>>()
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = files.get(index) else { break };
+                        let result =
+                            load_file(path, options).map_err(|source| Error::Read { path: path.clone(), source });
+                        done.push((index, result));
+                    }
+                    done
                 })
             })
             .collect();

@@ -233,8 +233,28 @@ fn the_crash_loop_example_stops_a_crash_looping_pm2_app_and_alerts() {
         serde_json::from_slice::<serde_json::Value>(&output.stdout)
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)))
     };
+    let pm2_restarts = || -> u64 {
+        let output = Command::new("pm2")
+            .arg("jlist")
+            .current_dir(test.root())
+            .env("PM2_HOME", &pm2_home)
+            .output()
+            .expect("pm2 runs");
+        let list: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+        list.as_array()
+            .and_then(|apps| apps.iter().find(|app| app["name"] == "worker"))
+            .and_then(|app| app["pm2_env"]["restart_time"].as_u64())
+            .unwrap_or(0)
+    };
     let first = run(); // the baseline sample
-    std::thread::sleep(Duration::from_secs(3)); // pm2 restarts the crashing app many times
+    // pm2 restarts the crashing app many times. How fast depends on the machine's load (a
+    // node start per crash), so wait for pm2 itself to count more than 5, not a fixed time.
+    let baseline = pm2_restarts();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while pm2_restarts() < baseline + 7 {
+        assert!(std::time::Instant::now() < deadline, "pm2 did not restart the app 7 times in 60 s");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let second = run();
     pm2(&["kill"]);
     let check = &second["checks"][0];

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::support::Test;
-use crate::support::http::{Reply, Server};
+use crate::support::http::Server;
 use crate::support::redis::RedisServer;
 
 /// A playbook with one check (YAML for the check's body, indented by 4).
@@ -533,6 +533,3 @@ fn unknown_metric_in_a_threshold_is_unknown() {
     assert_eq!(output.code, 3, "{}", output.stdout);
     assert!(output.stdout.contains("no metric `bogus_metric`"));
 }
-
-#[allow(dead_code)]
-fn _silence(_: Reply) {}
