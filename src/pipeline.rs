@@ -125,7 +125,9 @@ pub async fn run(loaded: Arc<Loaded>, services: &Services, options: RunOptions) 
                 Err(error) => record.notes.push(format!("the run could not be stored: {error}")),
             }
         }
-        None if !dry_run => record.notes.push("--no-store: nothing is kept and no alert is sent".into()),
+        None if !dry_run => {
+            record.notes.push("--no-store: no history or alert state is kept and no alert is sent".into())
+        }
         None => {}
     }
 
