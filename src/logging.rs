@@ -72,7 +72,7 @@ pub struct LogOptions {
 }
 
 /// Installs the global subscriber. Safe to call once per process.
-pub fn init(options: &LogOptions) -> Result<(), String> {
+pub fn init(options: &LogOptions) -> Result<(), crate::error::Error> {
     let level = if options.quiet {
         "error"
     } else {
@@ -95,7 +95,7 @@ pub fn init(options: &LogOptions) -> Result<(), String> {
                 .create(true)
                 .append(true)
                 .open(path)
-                .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))?;
+                .map_err(|source| crate::error::Error::Write { path: path.clone(), source })?;
             Some(Arc::new(Mutex::new(file)))
         }
     };
@@ -113,5 +113,8 @@ pub fn init(options: &LogOptions) -> Result<(), String> {
             tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(sink).with_filter(own).with_filter(filter),
         )
     };
-    tracing_subscriber::registry().with(layer).try_init().map_err(|e| e.to_string())
+    tracing_subscriber::registry()
+        .with(layer)
+        .try_init()
+        .map_err(|e| crate::error::Error::Internal(format!("cannot start logging: {e}")))
 }

@@ -72,6 +72,32 @@ pub fn scrub_owned(text: String) -> String {
     }
 }
 
+/// The first `max_chars` characters of `text`, scrubbed. The scrub comes first: cutting
+/// first could split a secret and leave a prefix that the scrubber no longer recognises.
+pub fn scrub_and_cut(text: &str, max_chars: usize) -> String {
+    scrub(text).chars().take(max_chars).collect()
+}
+
+/// For text that a reader cut off without seeing what followed (a 64 KiB capture): masks
+/// an ending that is the start of a secret, which [`scrub`] cannot recognise. Any length
+/// counts, because the part that was not kept may be the rest of the secret.
+pub fn mask_cut_end(text: &str) -> Cow<'_, str> {
+    let registry = REGISTRY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    // The longest ending wins: registry order is longest secret first, but a shorter
+    // secret can share a longer ending, so look at every one.
+    let mut longest = 0;
+    for secret in registry.iter() {
+        let most = (secret.len() - 1).min(text.len());
+        if let Some(k) = (1..=most).rev().find(|&k| secret.is_char_boundary(k) && text.ends_with(&secret[..k])) {
+            longest = longest.max(k);
+        }
+    }
+    if longest == 0 {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(format!("{}{MASK}", &text[..text.len() - longest]))
+}
+
 /// True when no secret has been registered (lets hot paths skip work).
 pub fn registry_is_empty() -> bool {
     REGISTRY.read().map(|r| r.is_empty()).unwrap_or(false)
@@ -133,6 +159,17 @@ impl serde::Serialize for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_cut_in_half_is_masked() {
+        register("tokABCDEFGH-cut-canary");
+        // Cut inside: the scrubber cannot see it, the cut-end mask can.
+        assert_eq!(mask_cut_end("output: 0000tokABCDEF"), "output: 0000***");
+        assert_eq!(mask_cut_end("output: plain"), "output: plain");
+        // Cutting after scrubbing never leaves a prefix.
+        assert_eq!(scrub_and_cut("0000tokABCDEFGH-cut-canary and more", 7), "0000***");
+        assert_eq!(scrub_and_cut("0000tokABCDEFGH-cut-canary", 9), "0000***");
+    }
 
     #[test]
     fn secret_never_prints() {

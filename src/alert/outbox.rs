@@ -226,7 +226,7 @@ async fn attempt(
             }
             let after =
                 response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_string);
-            let body: String = response.text().await.unwrap_or_default().chars().take(300).collect();
+            let body: String = crate::secret::scrub_and_cut(&response.text().await.unwrap_or_default(), 300);
             let text = crate::secret::scrub_owned(format!("HTTP {}: {}", status.as_u16(), body.trim()));
             if status.as_u16() == 429 {
                 let wait =

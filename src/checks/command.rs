@@ -179,7 +179,7 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
         None => code == 0,
     };
     let first_line = stdout.lines().chain(stderr.lines()).find(|l| !l.trim().is_empty()).unwrap_or("").trim();
-    let first_line: String = first_line.chars().take(160).collect();
+    let first_line = crate::secret::scrub_and_cut(first_line, 160);
     let mut failures = Vec::new();
     if !exit_ok {
         failures.push(format!("exit {code}"));

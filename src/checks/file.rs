@@ -140,7 +140,7 @@ fn inspect(config: &FileCheck) -> Observation {
     if let Some(expected) = &config.equals {
         let actual = content.trim();
         if actual != expected.as_str().trim() {
-            let shown_actual: String = actual.chars().take(80).collect();
+            let shown_actual = crate::secret::scrub_and_cut(actual, 80);
             failures.push(format!("is {shown_actual:?}, expected {:?}", expected.as_str().trim()));
         }
     }

@@ -197,7 +197,7 @@ fn round(value: f64) -> f64 {
 }
 
 fn excerpt(text: &str) -> String {
-    let trimmed: String = text.trim().chars().take(300).collect();
+    let trimmed = crate::secret::scrub_and_cut(text.trim(), 300);
     if text.trim().chars().count() > 300 { format!("{trimmed}…") } else { trimmed }
 }
 

@@ -137,7 +137,7 @@ impl Scan<'_> {
         if self.regex.is_match(line) {
             self.matches += 1;
             if self.kept.len() < self.max_lines {
-                let text: String = line.trim_end().chars().take(400).collect();
+                let text = crate::secret::scrub_and_cut(line.trim_end(), 400);
                 self.kept.push(format!("{}: {text}", file.display()));
             }
         }

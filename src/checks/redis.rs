@@ -99,7 +99,7 @@ pub async fn probe(config: &RedisCheck, ctx: &ProbeContext<'_>) -> Observation {
             }
         }
     }
-    let shown_reply = crate::secret::scrub(&reply_text).chars().take(200).collect::<String>();
+    let shown_reply = crate::secret::scrub_and_cut(&reply_text, 200);
     match expected {
         Some(expected) if expected != reply_text => {
             let mut failed = Observation::fail(format!("expected reply {expected:?}, got {shown_reply:?}"));

@@ -163,7 +163,7 @@ fn run(
     let summary = format!(
         "{count} row{}{} in {}ms",
         if count == 1 { "" } else { "s" },
-        value_text.map(|v| format!(", value {}", v.chars().take(80).collect::<String>())).unwrap_or_default(),
+        value_text.map(|v| format!(", value {}", crate::secret::scrub_and_cut(&v, 80))).unwrap_or_default(),
         format_number(latency_ms)
     );
     if failures.is_empty() {

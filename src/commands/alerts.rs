@@ -27,7 +27,7 @@ pub fn run(cli: &Cli, args: &AlertsArgs) -> crate::error::Result<i32> {
         let state = &row.state;
         let status = state.status.map(|s| s.label()).unwrap_or("-");
         let open = match (state.notified, state.notified_ms) {
-            (Some(notified), Some(ms)) => format!("ALERTING ({} notified {})", notified.label(), ago(ms)),
+            (Some(notified), Some(ms)) => format!("ALERTING ({} alert raised {})", notified.label(), ago(ms)),
             _ if state.streak > 0 => {
                 format!("failing, not yet alerted ({} run{})", state.streak, if state.streak == 1 { "" } else { "s" })
             }

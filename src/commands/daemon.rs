@@ -19,8 +19,7 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> crate::error::Result<i32> {
         default_level: "info",
         json,
         file: args.log_file.clone(),
-    })
-    .map_err(Error::Usage)?;
+    })?;
     let state_dir = super::run::state_dir(cli.state.as_deref());
     let services = Services::open(&StateConfig { dir: state_dir.clone(), no_store: false }, false)?;
     let grace =

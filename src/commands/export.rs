@@ -150,6 +150,7 @@ pub fn crontab(paths: &[PathBuf], state: Option<&Path>) -> crate::error::Result<
     if let Some(state) = state {
         out.push_str(&format!("RUNNER_STATE={}\n", quote(state)));
     }
+    let mut zoned: Vec<(String, String)> = Vec::new();
     for report in reports {
         let path = absolute(&report.path);
         let Some(playbook) = report.playbook.as_ref().filter(|_| !report.has_errors()) else {
@@ -173,10 +174,23 @@ pub fn crontab(paths: &[PathBuf], state: Option<&Path>) -> crate::error::Result<
             ));
             continue;
         }
-        if let Some(zone) = &schedule.timezone {
-            out.push_str(&format!("CRON_TZ={zone}\n"));
+        let line = format!("{cron} {} run {} >/dev/null 2>&1\n", quote(&runner), quote(&path));
+        match &schedule.timezone {
+            Some(zone) => zoned.push((zone.to_string(), line)),
+            None => out.push_str(&line),
         }
-        out.push_str(&format!("{cron} {} run {} >/dev/null 2>&1\n", quote(&runner), quote(&path)));
+    }
+    // `CRON_TZ=` holds for every line after it, so the playbooks in the machine's own zone
+    // come first and each zone's lines follow their own `CRON_TZ` (a cron that does not
+    // know `CRON_TZ` runs every line in the machine's zone).
+    zoned.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut current: Option<&str> = None;
+    for (zone, line) in &zoned {
+        if current != Some(zone.as_str()) {
+            out.push_str(&format!("CRON_TZ={zone}\n"));
+            current = Some(zone.as_str());
+        }
+        out.push_str(line);
     }
     Ok(out)
 }

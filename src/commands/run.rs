@@ -32,6 +32,30 @@ pub fn load_for_run(path: &std::path::Path) -> Result<Loaded, Error> {
     }
 }
 
+/// `--check` and `--phase` name ids of this playbook: a typo must not pass as an empty,
+/// green run in CI. (`--tags` may match nothing: tags are shared across playbooks.)
+fn check_selection(loaded: &Loaded, args: &RunArgs) -> Result<(), Error> {
+    let playbook = &loaded.playbook;
+    let check_ids: Vec<&str> = playbook.all_checks().into_iter().map(|(_, check)| check.id.as_str()).collect();
+    let phase_ids: Vec<&str> = playbook.phases.as_deref().unwrap_or_default().iter().map(|p| p.id.as_str()).collect();
+    for (flag, wanted, known) in [("--check", &args.checks, &check_ids), ("--phase", &args.phases, &phase_ids)] {
+        for id in wanted {
+            if known.contains(&id.as_str()) {
+                continue;
+            }
+            let what = if flag == "--check" { "check" } else { "phase" };
+            let mut message = format!("{flag} {id}: playbook `{}` has no {what} `{id}`", playbook.name.as_str());
+            match crate::playbook::suggest::did_you_mean(id, known.iter().copied()) {
+                Some(close) => message.push_str(&format!(" (did you mean `{close}`?)")),
+                None if known.is_empty() => message.push_str(&format!(" (it has no {what}s)")),
+                None => message.push_str(&format!(" (its {what}s: {})", known.join(", "))),
+            }
+            return Err(Error::Usage(message));
+        }
+    }
+    Ok(())
+}
+
 /// The state folder from `--state` / `RUNNER_STATE`, or the default.
 pub fn state_dir(cli_state: Option<&std::path::Path>) -> std::path::PathBuf {
     cli_state.map(|p| p.to_path_buf()).unwrap_or_else(crate::store::default_dir)
@@ -46,6 +70,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
         file: None,
     });
     let loaded = Arc::new(load_for_run(&args.playbook)?);
+    check_selection(&loaded, args)?;
     let state = StateConfig { dir: state_dir(cli.state.as_deref()), no_store: args.no_store };
 
     // One run of a playbook at a time, by hand or from the daemon. Without a state folder
@@ -124,7 +149,7 @@ fn count_selected(loaded: &Loaded, args: &RunArgs) -> usize {
         .count()
 }
 
-/// The schedule's period, which caps the default run timeout.
+/// The schedule's period, which caps the run timeout.
 pub fn schedule_period(loaded: &Loaded) -> Option<std::time::Duration> {
     let schedule = loaded.playbook.schedule.as_ref()?;
     let cron = crate::schedule::cron::parse(schedule.cron.as_str()).ok()?;

@@ -124,6 +124,6 @@ async fn run_http(
     let response = request.send().await.map_err(|e| crate::checks::http::describe_error(&e, true))?;
     let code = response.status().as_u16();
     let body = response.text().await.unwrap_or_default();
-    let body: String = body.chars().take(4096).collect();
+    let body = crate::secret::scrub_and_cut(&body, 4096);
     Ok((code, body))
 }

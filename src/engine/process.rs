@@ -71,6 +71,8 @@ impl Captured {
     pub fn text(&self) -> String {
         let mut text = String::from_utf8_lossy(&self.bytes).into_owned();
         if self.total > self.bytes.len() as u64 {
+            // The cut may fall inside a secret: the part kept would slip past the scrubber.
+            text = crate::secret::mask_cut_end(&text).into_owned();
             text.push_str(&format!("\n… ({} more bytes not kept)", self.total - self.bytes.len() as u64));
         }
         text

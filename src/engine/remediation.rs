@@ -80,16 +80,20 @@ pub async fn apply(run: &CheckRun<'_>, result: CheckResult, mode: Mode, run_id: 
 
     // The guard, from the audit.
     let now = now_ms();
-    let Some(journal) = run.engine.journal.clone() else {
-        let message = "remediation needs the state store (this run keeps no state: --no-store)".to_string();
-        result.remediation = Some(outcome("skipped", 0, max_attempts, message));
-        return result;
-    };
     let (p, c) = (playbook.to_string(), check.to_string());
     let since = now - within.as_millis() as i64;
-    let times = {
-        let journal = journal.clone();
-        tokio::task::spawn_blocking(move || journal.remediation_times(&p, &c, since)).await.unwrap_or_default()
+    let times = match run.engine.journal.clone() {
+        Some(journal) => {
+            tokio::task::spawn_blocking(move || journal.remediation_times(&p, &c, since)).await.unwrap_or_default()
+        }
+        // A dry run before the store exists: nothing has been remediated yet, and the
+        // plan says what the first real run would do.
+        None if mode.dry_run && run.engine.lock_dir.is_some() => Vec::new(),
+        None => {
+            let message = "remediation needs the state store (this run keeps no state: --no-store)".to_string();
+            result.remediation = Some(outcome("skipped", 0, max_attempts, message));
+            return result;
+        }
     };
     let used = times.len() as u32;
     let window = crate::duration::format(within);
@@ -116,6 +120,12 @@ pub async fn apply(run: &CheckRun<'_>, result: CheckResult, mode: Mode, run_id: 
         result.remediation = Some(outcome("planned", attempt, max_attempts, message));
         return result;
     }
+    // Not a dry run: the store is open whenever the guard could be read above.
+    let Some(journal) = run.engine.journal.clone() else {
+        let message = "remediation needs the state store".to_string();
+        result.remediation = Some(outcome("skipped", used, max_attempts, message));
+        return result;
+    };
 
     // One at a time per check, across processes.
     let _lock = match &run.engine.lock_dir {

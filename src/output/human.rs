@@ -154,7 +154,7 @@ fn stage_lines(stage: &crate::outcome::StageResult, style: Style) -> String {
     let mark = match stage.status {
         StageStatus::Done => style.ok("✓"),
         StageStatus::Failed => style.red("✗"),
-        StageStatus::Planned => style.yellow("▸ would"),
+        StageStatus::Planned => style.yellow("▸"),
         StageStatus::Off => style.dim("-"),
     };
     let mut out = String::new();

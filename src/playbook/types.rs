@@ -635,12 +635,12 @@ impl Playbook {
     }
 
     /// The hard limit for the whole run: `timeout` (default 1h), never longer than the
-    /// schedule's period when that is known.
+    /// schedule's period when that is known, even when set longer (`validate` warns).
     pub fn run_timeout(&self, period: Option<Duration>) -> Duration {
         let configured = self.timeout.map(|d| d.get()).unwrap_or(default::RUN_TIMEOUT);
         match period {
-            Some(period) if self.timeout.is_none() => configured.min(period),
-            _ => configured,
+            Some(period) => configured.min(period),
+            None => configured,
         }
     }
 

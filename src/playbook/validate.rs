@@ -186,7 +186,8 @@ impl<'p> Validator<'p> {
                     crate::duration::format(period)
                 ),
             )
-            .hint = Some("a run should end before the next fire; lower `timeout`".into());
+            .hint =
+                Some("runs are ended at the period (a run should end before the next fire); lower `timeout`".into());
         }
         period
     }

@@ -72,11 +72,14 @@ impl Store {
     /// Opens an existing store read-only (a dry run): `Ok(None)` when there is none yet,
     /// or when its schema is not the one this runner writes.
     pub fn open_read_only(dir: &Path) -> Result<Option<Store>, Error> {
+        let fail = |message: String| Error::Store { path: dir.to_path_buf(), message };
+        if dir.exists() && !dir.is_dir() {
+            return Err(fail("it is not a folder".into()));
+        }
         let path = dir.join(DB_FILE);
         if !path.exists() {
             return Ok(None);
         }
-        let fail = |message: String| Error::Store { path: dir.to_path_buf(), message };
         let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(&path, flags).map_err(|e| fail(e.to_string()))?;
         connection.busy_timeout(Duration::from_secs(10)).map_err(|e| fail(e.to_string()))?;

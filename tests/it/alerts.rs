@@ -310,7 +310,7 @@ fn alerts_shows_the_current_state() {
     assert!(output.stdout.contains("failing, not yet alerted (1 run)"), "{}", output.stdout);
     run_with(&test, 2);
     let output = test.run_args(&["alerts", "alerting"]);
-    assert!(output.stdout.contains("ALERTING (CRITICAL notified"), "{}", output.stdout);
+    assert!(output.stdout.contains("ALERTING (CRITICAL alert raised"), "{}", output.stdout);
 }
 
 #[test]

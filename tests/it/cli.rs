@@ -139,3 +139,34 @@ fn list_shows_schedule_in_words_and_next_fires() {
     assert!(stdout.contains("by-hand"), "{stdout}");
     assert!(stdout.contains("schedule: none"), "{stdout}");
 }
+
+#[test]
+fn an_unknown_check_or_phase_is_a_usage_error_not_a_green_run() {
+    let test = Test::new().file("p.yaml", VALID);
+    let output = test.run_args(&["run", "--no-store", "--check", "b", "p.yaml"]);
+    assert_eq!(output.code, 64, "{}{}", output.stdout, output.stderr);
+    assert!(output.stderr.contains("--check b: playbook `ok` has no check `b`"), "{}", output.stderr);
+    let output = test.run_args(&["run", "--no-store", "--check", "aa", "p.yaml"]);
+    assert_eq!(output.code, 64);
+    assert!(output.stderr.contains("did you mean `a`?"), "{}", output.stderr);
+    let output = test.run_args(&["run", "--no-store", "--phase", "smoke", "p.yaml"]);
+    assert_eq!(output.code, 64);
+    assert!(output.stderr.contains("(it has no phases)"), "{}", output.stderr);
+    // A known id runs.
+    assert_eq!(test.run_args(&["run", "--no-store", "--check", "a", "p.yaml"]).code, 0);
+}
+
+#[test]
+fn an_unusable_state_folder_or_log_file_is_an_io_error() {
+    let test = Test::new().file("p.yaml", VALID).file("not-a-folder", "x");
+    for command in [&["history"][..], &["alerts"][..]] {
+        let mut args = vec!["--state", "not-a-folder"];
+        args.extend_from_slice(command);
+        let output = test.run_args(&args);
+        assert_eq!(output.code, 74, "{command:?}: {}{}", output.stdout, output.stderr);
+        assert!(output.stderr.contains("not a folder"), "{}", output.stderr);
+    }
+    let output = test.run_args(&["daemon", "--log-file", "no/such/folder/daemon.log", "p.yaml"]);
+    assert_eq!(output.code, 74, "{}", output.stderr);
+    assert!(output.stderr.contains("daemon.log"), "{}", output.stderr);
+}

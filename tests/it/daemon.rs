@@ -346,6 +346,12 @@ fn exports_are_accepted_by_the_tools_that_read_them() {
     let test = Test::new().file("p/tick.yaml", &every_second("tick", "true", "")).file(
         "p/five.yaml",
         "version: 1\nname: five\nschedule: {cron: \"*/5 * * * *\", timezone: Europe/Berlin}\nchecks: [{id: a, manual: {instructions: x}}]\n",
+    )
+    .file(
+        // No timezone: the machine's own. Listed after five.yaml, so a CRON_TZ line written
+        // for five.yaml would also apply to it, unless the export orders the lines.
+        "p/weekly-local.yaml",
+        "version: 1\nname: weekly-local\nschedule: \"@weekly\"\nchecks: [{id: a, manual: {instructions: x}}]\n",
     );
     let unit = test.run_args(&["export", "systemd", "p"]);
     assert_eq!(unit.code, 0);
@@ -377,6 +383,8 @@ fn exports_are_accepted_by_the_tools_that_read_them() {
     assert_eq!(plist["ProgramArguments"][1], "daemon");
     let crontab = test.run_args(&["export", "crontab", "p"]).stdout;
     assert!(crontab.contains("CRON_TZ=Europe/Berlin\n*/5 * * * * "), "{crontab}");
+    let local = crontab.find("@weekly ").expect("the local playbook is exported");
+    assert!(local < crontab.find("CRON_TZ=").unwrap(), "CRON_TZ must not reach a local-zone line:\n{crontab}");
     assert!(crontab.contains(" run ") && crontab.contains("five.yaml"), "{crontab}");
     assert!(crontab.contains("# tick: `* * * * * *` has a seconds field"), "{crontab}");
 }

@@ -119,6 +119,7 @@ fn dry_run_observes_and_runs_nothing_else() {
     assert_eq!(output.code, 2, "{}", output.stdout);
     assert!(output.stdout.contains("DRY RUN"), "{}", output.stdout);
     assert!(output.stdout.contains("▸ would"), "{}", output.stdout);
+    assert!(!output.stdout.contains("would would"), "{}", output.stdout);
     assert!(output.stdout.contains("sh -c 'echo prepared > prepared.txt'"), "{}", output.stdout);
     assert!(!test.path("prepared.txt").exists(), "a dry run ran an action");
     // No store was created: nothing was written.

@@ -104,8 +104,12 @@ fn a_dry_run_prints_the_plan_with_the_guard_and_changes_nothing() {
     let port = free_port();
     let remediate = format!("      actions:\n        - shell: \"{}\"\n", start_service_command(port));
     let test = Test::new().file("p.yaml", &playbook(port, None, &remediate));
-    // One real attempt first, so that the guard has something to say; the service is
-    // then killed again.
+    // Before any store exists, the plan is the first attempt (and no store is created).
+    let output = test.run_args(&["run", "--dry-run", "p.yaml"]);
+    assert!(output.stdout.contains("attempt 1 of 3 within 1h"), "{}", output.stdout);
+    assert!(!test.path(".state").exists(), "the dry run created the store");
+    // One real attempt, so that the guard has something to say; the service is then
+    // killed again.
     test.run_args(&["run", "p.yaml"]);
     kill_service(&test);
     std::fs::remove_file(test.path("server.pid")).unwrap();

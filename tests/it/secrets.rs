@@ -85,3 +85,32 @@ fn an_invalid_field_holding_a_secret_is_reported_without_it() {
     assert!(output.stdout.contains("`***` is not `host:port`"), "{}", output.stdout);
     assert!(!output.stdout.contains(CANARY));
 }
+
+#[test]
+fn a_secret_cut_by_an_output_limit_shows_no_part_of_itself() {
+    // The first line of a command's output is cut at 160 characters and its capture at
+    // 64 KiB; each cut here falls inside the secret.
+    let playbook = r#"version: 1
+name: cut
+checks:
+  - id: first-line
+    command:
+      shell: 'printf "%0150d" 0; echo "$TOKEN_COPY"; exit 2'
+      env: {TOKEN_COPY: "${API_TOKEN}"}
+  - id: capture
+    command:
+      shell: 'head -c 65526 /dev/zero | tr "\0" a; echo "$TOKEN_COPY"; exit 2'
+      env: {TOKEN_COPY: "${API_TOKEN}"}
+"#;
+    let test = Test::new().file("p.yaml", playbook).env("API_TOKEN", CANARY);
+    let output = test.run_args(&["run", "--format", "json", "p.yaml"]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    // The first 10 characters of the canary ("CanarySecr") would be shown by a cut that
+    // scrubbed afterwards; here even a 6-character prefix must not appear.
+    assert!(!output.stdout.contains(&CANARY[..6]), "a prefix of the secret leaked:\n{}", output.stdout);
+    for file in ["runner.db", "runner.db-wal"] {
+        if let Ok(bytes) = std::fs::read(test.path(&format!(".state/{file}"))) {
+            assert!(!bytes.windows(6).any(|w| w == &CANARY.as_bytes()[..6]), "{file} holds a prefix of the canary");
+        }
+    }
+}
