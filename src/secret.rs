@@ -25,28 +25,183 @@ pub const MIN_SCRUB_LEN: usize = 3;
 static REGISTRY: RwLock<Vec<String>> = RwLock::new(Vec::new());
 
 /// Registers a secret value so that [`scrub`] masks it from now on. Empty and very short
-/// values are ignored (see [`MIN_SCRUB_LEN`]). The percent-encoded spelling is registered
-/// too, because secrets travel inside URLs.
+/// values are ignored (see [`MIN_SCRUB_LEN`]). Other spellings of the value are registered
+/// too (see [`spellings`]): percent-encoded (secrets travel inside URLs), JSON-escaped, and
+/// for a URL the parts of it that a server may echo on their own.
 pub fn register(value: &str) {
     if value.chars().count() < MIN_SCRUB_LEN {
         return;
     }
-    let encoded = percent_encode(value);
+    let spellings = spellings(value);
     {
         // Most registrations repeat a known value: check under the read lock first.
         let registry = REGISTRY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if registry.iter().any(|s| s == value) && (encoded == value || registry.contains(&encoded)) {
+        if spellings.iter().all(|s| registry.contains(s)) {
             return;
         }
     }
     let mut registry = REGISTRY.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-    for spelling in [value.to_string(), encoded] {
+    for spelling in spellings {
         if !registry.contains(&spelling) {
             registry.push(spelling);
         }
     }
     // Longest first, so that a secret containing another secret is masked whole.
     registry.sort_by_key(|s| std::cmp::Reverse(s.len()));
+}
+
+/// Every spelling of a secret value that must be masked: the value, its percent-encoded
+/// and JSON-escaped spellings, and, when it is a URL, the parts that leave on their own
+/// (see [`url_parts`]) with their own spellings. Spellings shorter than [`MIN_SCRUB_LEN`]
+/// are left out.
+pub fn spellings(value: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let add = |text: &str, out: &mut Vec<String>| {
+        if text.chars().count() < MIN_SCRUB_LEN {
+            return;
+        }
+        for spelling in [text.to_string(), percent_encode(text), json_escape(text)] {
+            if !out.contains(&spelling) {
+                out.push(spelling);
+            }
+        }
+    };
+    add(value, &mut out);
+    for part in url_parts(value) {
+        add(&part, &mut out);
+    }
+    out
+}
+
+/// The parts of a URL that carry its secret and can be seen without the rest of it: a
+/// server's "Cannot POST /services/T0/B0/XXXX" echoes the path, an `Authorization: Basic`
+/// header carries the user-info. For a value that is not a URL, nothing.
+///
+/// - the path with the query (when longer than a lone word: `/hook` stays readable);
+/// - each path segment and query value that looks like a token ([`looks_like_token`]);
+/// - the user-info password (and a token-like user name), raw and percent-decoded;
+/// - the Base64 of `user:password`, as it travels in a Basic auth header.
+pub fn url_parts(value: &str) -> Vec<String> {
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return Vec::new();
+    };
+    let valid_scheme = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !valid_scheme {
+        return Vec::new();
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let push = |part: String, parts: &mut Vec<String>| {
+        if part.chars().count() >= MIN_SCRUB_LEN && part != value && !parts.contains(&part) {
+            parts.push(part);
+        }
+    };
+    // Split by hand (the spelling as written), and again as the URL parser normalises it
+    // (the spelling that is sent, and echoed).
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let tail = tail.split('#').next().unwrap_or("");
+    let mut tails = vec![tail.to_string()];
+    let mut credentials: Vec<(String, Option<String>)> = Vec::new();
+    if let Some((userinfo, _)) = authority.rsplit_once('@') {
+        let (user, password) = match userinfo.split_once(':') {
+            Some((user, password)) => (user.to_string(), Some(password.to_string())),
+            None => (userinfo.to_string(), None),
+        };
+        credentials.push((user, password));
+    }
+    if let Ok(url) = reqwest::Url::parse(value) {
+        let mut normalised = url.path().to_string();
+        if let Some(query) = url.query() {
+            normalised.push('?');
+            normalised.push_str(query);
+        }
+        if !tails.contains(&normalised) {
+            tails.push(normalised);
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            credentials.push((url.username().to_string(), url.password().map(str::to_string)));
+        }
+    }
+    for tail in &tails {
+        let (path, query) = match tail.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (tail.as_str(), None),
+        };
+        if tail.chars().count() >= 8 || query.is_some() {
+            push(tail.clone(), &mut parts);
+            // Servers often echo the path without the query.
+            if path.chars().count() >= 8 {
+                push(path.to_string(), &mut parts);
+            }
+        }
+        let segments = path.split('/');
+        let values =
+            query.into_iter().flat_map(|q| q.split('&')).map(|pair| pair.split_once('=').map_or(pair, |(_, v)| v));
+        for piece in segments.chain(values) {
+            for spelling in [piece.to_string(), percent_decode(piece)] {
+                if looks_like_token(&spelling) {
+                    push(spelling, &mut parts);
+                }
+            }
+        }
+    }
+    for (user, password) in credentials {
+        let user_plain = percent_decode(&user);
+        if looks_like_token(&user_plain) {
+            push(user.clone(), &mut parts);
+            push(user_plain.clone(), &mut parts);
+        }
+        if let Some(password) = &password {
+            push(password.clone(), &mut parts);
+            push(percent_decode(password), &mut parts);
+        }
+        if password.as_deref().is_some_and(|p| !p.is_empty()) || looks_like_token(&user_plain) {
+            let password = password.as_deref().map(percent_decode).unwrap_or_default();
+            push(base64(format!("{user_plain}:{password}").as_bytes()), &mut parts);
+        }
+    }
+    parts
+}
+
+/// Words that URL paths are made of and that stay readable when a URL is a secret.
+const COMMON_WORDS: &[&str] = &[
+    "api",
+    "apis",
+    "hook",
+    "hooks",
+    "webhook",
+    "webhooks",
+    "services",
+    "service",
+    "incoming",
+    "incoming-webhooks",
+    "notify",
+    "notifications",
+    "alerts",
+    "alert",
+    "messages",
+    "message",
+    "channels",
+    "channel",
+    "health",
+    "status",
+    "v1",
+    "v2",
+    "v3",
+    "v4",
+    "api-v1",
+    "api-v2",
+];
+
+/// A path segment or query value that is probably a token, not a word: at least 6
+/// characters with a digit in them, or at least 16 characters (a common word never is).
+pub fn looks_like_token(piece: &str) -> bool {
+    let chars = piece.chars().count();
+    if chars < MIN_SCRUB_LEN || COMMON_WORDS.iter().any(|w| w.eq_ignore_ascii_case(piece)) {
+        return false;
+    }
+    (chars >= 6 && piece.chars().any(|c| c.is_ascii_digit())) || chars >= 16
 }
 
 /// Replaces every registered secret value in `text` with `***`.
@@ -101,6 +256,53 @@ pub fn mask_cut_end(text: &str) -> Cow<'_, str> {
 /// True when no secret has been registered (lets hot paths skip work).
 pub fn registry_is_empty() -> bool {
     REGISTRY.read().map(|r| r.is_empty()).unwrap_or(false)
+}
+
+/// The spelling of `value` inside a JSON string (a `"` or `\\` in a secret is escaped
+/// in JSON output and in stored JSON rows).
+fn json_escape(value: &str) -> String {
+    let quoted = serde_json::to_string(value).unwrap_or_default();
+    quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default().to_string()
+}
+
+/// `%XX` sequences decoded (as UTF-8, lossily); anything else kept.
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((high * 16 + low) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Standard Base64 with padding (as in an `Authorization: Basic` header).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(chunk.get(1).copied().unwrap_or(0)) << 8)
+            | u32::from(chunk.get(2).copied().unwrap_or(0));
+        for (k, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if k <= chunk.len() {
+                out.push(ALPHABET[((n >> shift) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 fn percent_encode(value: &str) -> String {
@@ -186,5 +388,65 @@ mod tests {
         assert_eq!(scrub("auth p@ss/word-canary failed"), "auth *** failed");
         assert_eq!(scrub("redis://u:p%40ss%2Fword-canary@h"), "redis://u:***@h");
         assert_eq!(scrub("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn a_webhook_url_registers_its_path_and_token_segments() {
+        register("https://hooks.example.com/services/T0CANARY1/B0CANARY2/xoxCanaryUrlToken123?sig=QsigCanary42&v=1");
+        // The whole URL, and each part a server may echo on its own.
+        assert_eq!(
+            scrub(
+                "POST https://hooks.example.com/services/T0CANARY1/B0CANARY2/xoxCanaryUrlToken123?sig=QsigCanary42&v=1 failed"
+            ),
+            "POST *** failed"
+        );
+        assert_eq!(scrub("Cannot POST /services/T0CANARY1/B0CANARY2/xoxCanaryUrlToken123"), "Cannot POST ***");
+        assert_eq!(scrub("no such token: xoxCanaryUrlToken123"), "no such token: ***");
+        assert_eq!(scrub("team T0CANARY1"), "team ***");
+        assert_eq!(scrub("bad signature QsigCanary42"), "bad signature ***");
+        // Common words and short values stay readable.
+        assert_eq!(scrub("see /services and hooks.example.com, v=1"), "see /services and hooks.example.com, v=1");
+    }
+
+    #[test]
+    fn a_url_password_and_its_basic_auth_header_are_registered() {
+        register("https://deploy:pa%40ssCanary9@example.com/api");
+        assert_eq!(scrub("password pa@ssCanary9"), "password ***");
+        assert_eq!(scrub("password pa%40ssCanary9"), "password ***");
+        // base64("deploy:pa@ssCanary9")
+        assert_eq!(scrub("Authorization: Basic ZGVwbG95OnBhQHNzQ2FuYXJ5OQ=="), "Authorization: Basic ***");
+        assert_eq!(scrub("GET /api as deploy"), "GET /api as deploy", "the user and a short path stay readable");
+    }
+
+    #[test]
+    fn the_json_escaped_spelling_is_registered() {
+        register(r#"quo"te\Canary-json"#);
+        let json = serde_json::to_string(&serde_json::json!({"error": r#"bad quo"te\Canary-json"#})).unwrap();
+        assert_eq!(scrub(&json), r#"{"error":"bad ***"}"#);
+    }
+
+    #[test]
+    fn url_parts_follow_the_token_rules() {
+        assert_eq!(url_parts("not a url"), Vec::<String>::new());
+        assert_eq!(url_parts("http://127.0.0.1:4000/hook"), Vec::<String>::new(), "a lone short path stays readable");
+        let parts = url_parts("http://127.0.0.1:4000/echo/CANARYW3");
+        assert!(parts.contains(&"/echo/CANARYW3".to_string()), "{parts:?}");
+        assert!(parts.contains(&"CANARYW3".to_string()), "{parts:?}");
+        assert!(!parts.contains(&"echo".to_string()), "{parts:?}");
+        assert!(looks_like_token("abc123"));
+        assert!(looks_like_token("abcdefghijklmnop"));
+        assert!(!looks_like_token("webhooks"));
+        assert!(!looks_like_token("abc12"));
+        assert!(!looks_like_token("incoming-webhooks"));
+        assert_eq!(base64(b"user:pass"), "dXNlcjpwYXNz");
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(percent_decode("p%40ss%2"), "p@ss%2");
+    }
+
+    #[test]
+    fn short_secrets_and_short_parts_are_still_ignored() {
+        register("ab");
+        assert_eq!(scrub("ab cd"), "ab cd");
+        assert!(spellings("x://a/b").iter().all(|s| s.chars().count() >= MIN_SCRUB_LEN));
     }
 }

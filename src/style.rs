@@ -66,3 +66,14 @@ impl Style {
         self.paint("36", text)
     }
 }
+
+/// Text from the outside world (command output, log lines, server replies) made safe for
+/// a terminal: control characters other than newline and tab become `�`, so a hostile
+/// log line cannot move the cursor, clear the screen or set the window title when a
+/// result is printed.
+pub fn printable(text: String) -> String {
+    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return text;
+    }
+    text.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { '\u{FFFD}' } else { c }).collect()
+}

@@ -60,15 +60,33 @@ fn kind_name(channel: &Channel) -> &'static str {
     channel.kinds().first().copied().unwrap_or("?")
 }
 
-/// The request body a channel sends for an alert.
-pub fn body(alert: &Alert, record: &RunRecord, loaded: &Loaded, channel: &Channel) -> Result<String, String> {
+/// The request body a channel sends for an alert. A webhook whose body template fails
+/// to render sends the default body instead (an alert is never lost to its template):
+/// the error comes back in [`payload::Body::template_error`] and is logged here.
+pub fn body(alert: &Alert, record: &RunRecord, loaded: &Loaded, channel: &Channel) -> Result<payload::Body, String> {
     if channel.discord.is_some() {
-        Ok(payload::discord(alert).to_string())
+        Ok(payload::Body::plain(payload::discord(alert).to_string()))
     } else if channel.slack.is_some() {
-        Ok(payload::slack(alert).to_string())
+        Ok(payload::Body::plain(payload::slack(alert).to_string()))
     } else {
-        payload::webhook(alert, record, loaded, channel)
+        let body = payload::webhook(alert, record, loaded, channel)?;
+        if let Some(error) = &body.template_error {
+            tracing::warn!(
+                target: "runner::alert",
+                playbook = %record.playbook,
+                channel = %channel.id.as_str(),
+                error = %crate::secret::scrub(error),
+                "the body template failed to render; sending the default body"
+            );
+        }
+        Ok(body)
     }
+}
+
+/// What the notify stage and `runner alerts` say about a message whose body template
+/// failed.
+pub fn template_note(error: &str) -> String {
+    crate::secret::scrub_owned(format!("body template failed ({error}); using the default body"))
 }
 
 /// Runs every channel's state machine over a run. `partial`: the run covered only some
@@ -120,7 +138,14 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
             let alert = message::build(kind, record, id, check, streak, previous, since);
             match body(&alert, record, loaded, channel) {
                 Ok(body) => {
-                    let summary = format!("{} {}", kind.label(), alert.title);
+                    let mut summary = format!("{} {}", kind.label(), alert.title);
+                    if let Some(error) = &body.template_error {
+                        // The summary is what the notify stage, the log and `runner
+                        // alerts` show for the message: the failure travels with it.
+                        let note = template_note(error);
+                        decisions.lines.push(format!("{id}: {note}"));
+                        summary = format!("{summary}; {note}");
+                    }
                     decisions.lines.push(format!("{id}: {summary}"));
                     decisions.messages.push(NewMessage {
                         idempotency: alert.idempotency_key.clone(),
@@ -129,7 +154,7 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
                         channel: id.to_string(),
                         kind: kind.label().to_lowercase(),
                         summary,
-                        body: crate::secret::scrub_owned(body),
+                        body: crate::secret::scrub_owned(body.text),
                     });
                 }
                 Err(error) => decisions.lines.push(format!("{id}: cannot build the message: {error}")),

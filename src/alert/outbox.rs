@@ -80,7 +80,7 @@ struct Target {
     headers: Vec<(String, String)>,
 }
 
-fn target(channel: &Channel) -> Option<Target> {
+fn target(channel: &Channel, message: &OutboxMessage) -> Option<Target> {
     if let Some(c) = &channel.discord {
         return Some(Target {
             method: reqwest::Method::POST,
@@ -97,7 +97,9 @@ fn target(channel: &Channel) -> Option<Target> {
     }
     let c = channel.webhook.as_ref()?;
     let method = c.method.as_ref().map(|m| m.as_str().to_ascii_uppercase()).unwrap_or_else(|| "POST".into());
-    let mut headers: Vec<(String, String)> = if c.body.is_none() { json_headers() } else { Vec::new() };
+    // The default body is JSON; so is the body a failing template fell back to.
+    let json = c.body.is_none() || is_default_webhook_body(message);
+    let mut headers: Vec<(String, String)> = if json { json_headers() } else { Vec::new() };
     for (name, value) in c.headers.iter().flatten() {
         headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
         headers.push((name.clone(), value.expose().to_string()));
@@ -107,6 +109,22 @@ fn target(channel: &Channel) -> Option<Target> {
         url: c.url.expose().to_string(),
         headers,
     })
+}
+
+/// The message carries the default webhook body (the alert with its RunRecord) rather
+/// than its template's output: its body template failed when the message was decided.
+fn is_default_webhook_body(message: &OutboxMessage) -> bool {
+    if !message.body.starts_with("{\"idempotency_key\":") {
+        return false;
+    }
+    match serde_json::from_str::<serde_json::Value>(&message.body) {
+        Ok(value) => {
+            value.get("idempotency_key").and_then(|k| k.as_str()) == Some(message.idempotency.as_str())
+                && value.get("alert").is_some()
+                && value.get("run").is_some()
+        }
+        Err(_) => false,
+    }
 }
 
 fn json_headers() -> Vec<(String, String)> {
@@ -168,7 +186,7 @@ pub async fn deliver(
             });
             continue;
         }
-        let target = channel.and_then(target);
+        let target = channel.and_then(|c| target(c, &message));
         let Some(target) = target else { continue };
         let client = client.clone();
         tasks.spawn(async move {

@@ -61,25 +61,78 @@ pub fn slack(alert: &Alert) -> serde_json::Value {
     json!({"text": format!("{} {}", alert.kind.label(), alert.title), "blocks": blocks})
 }
 
+/// A request body, and why the default body was sent instead of the channel's template
+/// (its render error), if it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Body {
+    pub text: String,
+    /// The body template failed to render with this error (scrubbed); `text` is the
+    /// default body.
+    pub template_error: Option<String>,
+}
+
+impl Body {
+    pub fn plain(text: String) -> Body {
+        Body { text, template_error: None }
+    }
+}
+
+/// The default body of a generic webhook: the alert with the RunRecord, as JSON.
+pub fn default_webhook(alert: &Alert, record: &RunRecord) -> Result<String, String> {
+    serde_json::to_string(&json!({"idempotency_key": alert.idempotency_key, "alert": alert, "run": record}))
+        .map_err(|e| e.to_string())
+}
+
 /// The body of a generic webhook: its template rendered with `alert` and the run's
-/// context, or the alert with the RunRecord as JSON.
-pub fn webhook(alert: &Alert, record: &RunRecord, loaded: &Loaded, channel: &Channel) -> Result<String, String> {
+/// context, or the alert with the RunRecord as JSON. A template that fails to render never
+/// loses the alert: the default body is sent and the error is returned with it.
+pub fn webhook(alert: &Alert, record: &RunRecord, loaded: &Loaded, channel: &Channel) -> Result<Body, String> {
     let template = channel.webhook.as_ref().and_then(|w| w.body.as_ref());
-    match template {
-        None => {
-            serde_json::to_string(&json!({"idempotency_key": alert.idempotency_key, "alert": alert, "run": record}))
-                .map_err(|e| e.to_string())
-        }
-        Some(template) => {
-            let zone = crate::report::context::zone(loaded);
-            let env = crate::template::environment(move || zone.clone(), crate::template::RUN_FUEL);
-            let context = crate::report::context::value(record, loaded);
-            let alert_value = minijinja::Value::from(minijinja::value::Serde(alert));
-            let context = minijinja::context! { alert => alert_value, ..context };
-            crate::template::render_bounded(&env, None, template.source(), context, 1024 * 1024)
-                .map_err(|e| format!("cannot render the body template: {}", e.detail().unwrap_or_default()))
+    let Some(template) = template else {
+        return default_webhook(alert, record).map(Body::plain);
+    };
+    let zone = crate::report::context::zone(loaded);
+    let env = crate::template::environment(move || zone.clone(), crate::template::RUN_FUEL);
+    let context = crate::report::context::value(record, loaded);
+    let alert_value = minijinja::Value::from(minijinja::value::Serde(alert));
+    let context = minijinja::context! { alert => alert_value, ..context };
+    match crate::template::render_bounded(&env, None, template.source(), context, 1024 * 1024) {
+        Ok(text) => Ok(Body::plain(text)),
+        Err(error) => {
+            let error = crate::secret::scrub_owned(describe_render_error(&error, template.source()));
+            let text = default_webhook(alert, record)?;
+            Ok(Body { text, template_error: Some(error) })
         }
     }
+}
+
+/// A template error in one line: what went wrong, the expression it was about (when the
+/// error knows where it happened) and the line, never empty.
+pub fn describe_render_error(error: &minijinja::Error, source: &str) -> String {
+    let mut text = error.kind().to_string();
+    if let Some(detail) = error.detail().filter(|d| !d.trim().is_empty()) {
+        text.push_str(": ");
+        text.push_str(detail.trim());
+    }
+    // Without a detail, the expression it was about says what went wrong.
+    let snippet = (error.detail().is_none_or(|d| d.trim().is_empty()))
+        .then(|| error.range())
+        .flatten()
+        .and_then(|range| source.get(range))
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|s| !s.is_empty());
+    if let Some(snippet) = snippet {
+        text.push_str(&format!(" in `{}`", truncate(&snippet, 80)));
+    }
+    if let Some(line) = error.line() {
+        text.push_str(&format!(" (line {line})"));
+    }
+    let mut source_error = std::error::Error::source(error);
+    while let Some(cause) = source_error {
+        text.push_str(&format!(": {cause}"));
+        source_error = cause.source();
+    }
+    if text.trim().is_empty() { "the template failed to render".to_string() } else { text }
 }
 
 fn truncate(text: &str, max: usize) -> String {

@@ -34,28 +34,32 @@ impl FileCheck {
 // Probe
 
 use std::io::Read;
+use std::path::Path;
 use std::time::SystemTime;
 
+use super::walk::Deadline;
 use crate::engine::context::ProbeContext;
 use crate::outcome::{Observation, format_number};
 
-/// How much content is read for `contains`, `equals` and `value`.
-const CONTENT_LIMIT: u64 = 1024 * 1024;
+/// How much content is read for `equals` and `value` (`contains` reads the whole file).
+pub const CONTENT_LIMIT: u64 = 1024 * 1024;
 
-pub async fn probe(config: &FileCheck, _ctx: &ProbeContext<'_>) -> Observation {
+pub async fn probe(config: &FileCheck, ctx: &ProbeContext<'_>) -> Observation {
     let config = config.clone();
-    match tokio::task::spawn_blocking(move || inspect(&config)).await {
+    // Dropping the probe (its timeout, a cancelled run) cancels the blocking walk too.
+    let (deadline, _cancel_on_drop) = Deadline::for_probe(ctx.timeout);
+    match tokio::task::spawn_blocking(move || inspect(&config, &deadline)).await {
         Ok(observation) => observation,
         Err(error) => Observation::unknown(format!("reading files failed: {error}")),
     }
 }
 
-fn inspect(config: &FileCheck) -> Observation {
+fn inspect(config: &FileCheck, deadline: &Deadline) -> Observation {
     let pattern = config.path.resolved().to_string_lossy().into_owned();
     let shown = config.path.written().to_string();
-    let matches: Vec<std::path::PathBuf> = match glob::glob(&pattern) {
-        Ok(paths) => paths.filter_map(Result::ok).collect(),
-        Err(error) => return Observation::unknown(format!("invalid glob `{shown}`: {error}")),
+    let matches = match super::walk::glob(&pattern, deadline) {
+        Ok(paths) => paths,
+        Err(failure) => return Observation::unknown(failure.message(&shown)),
     };
     let should_exist = config.exists.unwrap_or(true);
     if matches.is_empty() {
@@ -94,21 +98,30 @@ fn inspect(config: &FileCheck) -> Observation {
         .metric("size_bytes", meta.len() as f64);
     let name = path.display().to_string();
 
-    let needs_content = config.contains.is_some() || config.equals.is_some() || meta.is_file();
+    let wants_content = config.contains.is_some() || config.equals.is_some();
+    if wants_content && meta.is_dir() {
+        let mut failed = Observation::fail(format!("{name} is a directory; its content cannot be checked"));
+        failed.metrics = observation.metrics;
+        return failed;
+    }
+    // The first CONTENT_LIMIT bytes (sizes in /proc say 0, so reading tells, not `len`).
     let mut content = String::new();
-    if needs_content && meta.is_file() {
+    let mut truncated = false;
+    if meta.is_file() {
         match std::fs::File::open(&path) {
             Ok(file) => {
                 let mut bytes = Vec::new();
-                if let Err(error) = file.take(CONTENT_LIMIT).read_to_end(&mut bytes) {
+                if let Err(error) = file.take(CONTENT_LIMIT + 1).read_to_end(&mut bytes) {
                     return Observation::fail(format!("cannot read {name}: {error}"));
                 }
+                truncated = bytes.len() as u64 > CONTENT_LIMIT;
+                bytes.truncate(CONTENT_LIMIT as usize);
                 content = String::from_utf8_lossy(&bytes).into_owned();
             }
             Err(error) => return Observation::fail(format!("cannot read {name}: {error}")),
         }
     }
-    if let Ok(value) = content.trim().parse::<f64>() {
+    if !truncated && let Ok(value) = content.trim().parse::<f64>() {
         observation = observation.metric("value", value);
     }
 
@@ -132,14 +145,34 @@ fn inspect(config: &FileCheck) -> Observation {
     {
         failures.push(format!("{} bytes, more than {}", meta.len(), max.0));
     }
-    if let Some(needle) = &config.contains
-        && !content.contains(needle.as_str())
-    {
-        failures.push(format!("does not contain {:?}", needle.as_str()));
+    if let Some(needle) = &config.contains {
+        let found = if truncated {
+            stream_contains(&path, needle.as_str(), deadline)
+        } else {
+            Ok(Scanned { found: content.contains(needle.as_str()), read: content.len() as u64, whole: true })
+        };
+        match found {
+            Ok(Scanned { found: true, .. }) => {}
+            Ok(Scanned { whole: true, .. }) => failures.push(format!("does not contain {:?}", needle.as_str())),
+            Ok(Scanned { read, .. }) => {
+                return Observation::unknown(format!(
+                    "{name}: {:?} not found in its first {} MiB; the check's time limit passed before the rest was read",
+                    needle.as_str(),
+                    read / 1024 / 1024
+                ));
+            }
+            Err(error) => return Observation::fail(format!("cannot read {name}: {error}")),
+        }
     }
     if let Some(expected) = &config.equals {
         let actual = content.trim();
-        if actual != expected.as_str().trim() {
+        if truncated {
+            failures.push(format!(
+                "is larger than the {} MiB read for `equals`, expected {:?}",
+                CONTENT_LIMIT / 1024 / 1024,
+                expected.as_str().trim()
+            ));
+        } else if actual != expected.as_str().trim() {
             let shown_actual = crate::secret::scrub_and_cut(actual, 80);
             failures.push(format!("is {shown_actual:?}, expected {:?}", expected.as_str().trim()));
         }
@@ -158,5 +191,46 @@ fn inspect(config: &FileCheck) -> Observation {
         let mut failed = Observation::fail(format!("{name} {}", failures.join("; ")));
         failed.metrics = observation.metrics;
         failed
+    }
+}
+
+/// How a streaming search ended: found, or not in the `read` bytes (`whole`: the file).
+struct Scanned {
+    found: bool,
+    read: u64,
+    whole: bool,
+}
+
+/// Whether the file contains `needle`, read in chunks to its end (or the deadline).
+fn stream_contains(path: &Path, needle: &str, deadline: &Deadline) -> std::io::Result<Scanned> {
+    const CHUNK: usize = 1024 * 1024;
+    let search = regex::bytes::Regex::new(&regex::escape(needle)).map_err(std::io::Error::other)?;
+    let needle = needle.as_bytes();
+    if needle.is_empty() {
+        return Ok(Scanned { found: true, read: 0, whole: true });
+    }
+    let mut file = std::fs::File::open(path)?;
+    // Each round searches the previous round's last `needle.len() - 1` bytes plus a chunk.
+    let mut window: Vec<u8> = Vec::with_capacity(CHUNK + needle.len());
+    let mut chunk = vec![0u8; CHUNK];
+    let mut read: u64 = 0;
+    loop {
+        if deadline.passed() {
+            return Ok(Scanned { found: false, read, whole: false });
+        }
+        let n = match file.read(&mut chunk) {
+            Ok(0) => return Ok(Scanned { found: false, read, whole: true }),
+            Ok(n) => n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        read += n as u64;
+        window.extend_from_slice(&chunk[..n]);
+        if search.is_match(&window) {
+            return Ok(Scanned { found: true, read, whole: false });
+        }
+        let keep = needle.len() - 1;
+        let drop = window.len().saturating_sub(keep);
+        window.drain(..drop);
     }
 }

@@ -78,6 +78,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use super::walk::Deadline;
 use crate::engine::context::ProbeContext;
 use crate::engine::state::ProbeState;
 use crate::outcome::Observation;
@@ -149,11 +150,13 @@ pub async fn probe(config: &LogCheck, ctx: &ProbeContext<'_>) -> Observation {
     let state = ctx.engine.state.clone();
     let key_base = (ctx.playbook.to_string(), ctx.check.id.as_str().to_string());
     let thresholds_decide = ctx.wants("matches");
+    // Dropping the probe (its timeout, a cancelled run) cancels the blocking walk too.
+    let (deadline, _cancel_on_drop) = Deadline::for_probe(ctx.timeout);
     let result = tokio::task::spawn_blocking(move || {
         let key = |file: &Path| {
             crate::engine::state::StateKey::new(&key_base.0, &key_base.1, &format!("log-offset:{}", file.display()))
         };
-        scan(&config, &*state, &key, thresholds_decide)
+        scan(&config, &*state, &key, thresholds_decide, &deadline)
     })
     .await;
     match result {
@@ -172,14 +175,19 @@ fn scan(
     state: &dyn ProbeState,
     key: &dyn Fn(&Path) -> crate::engine::state::StateKey,
     thresholds_decide: bool,
+    deadline: &Deadline,
 ) -> Observation {
     let pattern = config.path.resolved().to_string_lossy().into_owned();
     let shown = config.path.written().to_string();
-    let mut files: Vec<PathBuf> = match glob::glob(&pattern) {
-        Ok(paths) => paths.filter_map(Result::ok).filter(|p| p.is_file()).collect(),
-        Err(error) => return Observation::unknown(format!("invalid glob `{shown}`: {error}")),
+    let mut files: Vec<PathBuf> = match super::walk::glob(&pattern, deadline) {
+        Ok(paths) => paths.into_iter().filter(|p| p.is_file()).collect(),
+        Err(failure) => return Observation::unknown(failure.message(&shown)),
     };
     files.sort();
+    // One file reached by several paths (symlinks, hard links) is read once, by its
+    // first path in order.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|file| std::fs::metadata(file).map_or(true, |m| seen.insert((m.dev(), m.ino()))));
     if files.is_empty() {
         return Observation::unknown(format!("no log file matches {shown}"));
     }
@@ -199,6 +207,9 @@ fn scan(
         },
     };
     for file in &files {
+        if deadline.passed() {
+            return Observation::unknown(format!("{shown}: stopped at the check's time limit while reading the files"));
+        }
         let result = match since {
             LogSince::New => scan_new(file, state, &key(file), &mut scan),
             LogSince::Window(window) => scan_window(file, now - window.get().as_secs() as i64, &mut scan),
@@ -307,13 +318,12 @@ fn read_lines(file: &Path, start: u64, scan: &mut Scan<'_>, complete_only: bool)
             SCAN_LIMIT / 1024 / 1024
         ));
     }
+    if position != start {
+        // Skip the partial line we landed in, if we landed in one.
+        position = first_full_line(&mut handle, position)?;
+    }
     handle.seek(SeekFrom::Start(position))?;
     let mut reader = BufReader::new(handle);
-    if position != start {
-        // Skip the partial line we landed in.
-        let mut skipped = Vec::new();
-        position += reader.read_until(b'\n', &mut skipped)? as u64;
-    }
     let mut buffer = Vec::new();
     loop {
         buffer.clear();
@@ -331,6 +341,23 @@ fn read_lines(file: &Path, start: u64, scan: &mut Scan<'_>, complete_only: bool)
     Ok(position)
 }
 
+/// The offset of the first whole line at or after `cut`: `cut` itself when a line starts
+/// there (the byte before it is a newline), else just past the next newline (or the end).
+fn first_full_line(handle: &mut std::fs::File, cut: u64) -> std::io::Result<u64> {
+    use std::io::Read;
+    if cut == 0 {
+        return Ok(0);
+    }
+    handle.seek(SeekFrom::Start(cut - 1))?;
+    let mut reader = BufReader::new(handle);
+    let mut before = [0u8; 1];
+    if reader.read(&mut before)? == 0 || before[0] == b'\n' {
+        return Ok(cut);
+    }
+    let mut skipped = Vec::new();
+    Ok(cut + reader.read_until(b'\n', &mut skipped)? as u64)
+}
+
 /// Lines written within the window: by each line's timestamp where it has one (lines
 /// without inherit the previous line's), else by the file's modification time.
 fn scan_window(file: &Path, not_before: i64, scan: &mut Scan<'_>) -> std::io::Result<()> {
@@ -346,14 +373,13 @@ fn scan_window(file: &Path, not_before: i64, scan: &mut Scan<'_>) -> std::io::Re
     }
     let mut handle = std::fs::File::open(file)?;
     let len = meta.len();
-    let start = len.saturating_sub(SCAN_LIMIT);
-    handle.seek(SeekFrom::Start(start))?;
-    let mut reader = BufReader::new(handle);
-    if start > 0 {
-        let mut skipped = Vec::new();
-        reader.read_until(b'\n', &mut skipped)?;
+    let cut = len.saturating_sub(SCAN_LIMIT);
+    let start = first_full_line(&mut handle, cut)?;
+    if cut > 0 {
         scan.notes.push(format!("{}: scanned the last {} MiB", file.display(), SCAN_LIMIT / 1024 / 1024));
     }
+    handle.seek(SeekFrom::Start(start))?;
+    let mut reader = BufReader::new(handle);
     let this_year = jiff::Zoned::now().year();
     let mut last: Option<i64> = None;
     let mut buffer = Vec::new();
@@ -438,6 +464,25 @@ fn month_number(name: &str) -> Option<i8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_full_line_after_a_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        std::fs::write(&path, "one\nFATAL two\nthree").unwrap();
+        let mut file = std::fs::File::open(&path).unwrap();
+        // A line starting exactly at the cut is kept.
+        assert_eq!(first_full_line(&mut file, 4).unwrap(), 4);
+        assert_eq!(first_full_line(&mut file, 0).unwrap(), 0);
+        // Inside a line: skipped to the next one.
+        assert_eq!(first_full_line(&mut file, 5).unwrap(), 14);
+        assert_eq!(first_full_line(&mut file, 3).unwrap(), 4);
+        // Inside the last, unfinished line: the end.
+        assert_eq!(first_full_line(&mut file, 15).unwrap(), 19);
+        // At the end, after a newline: the end.
+        std::fs::write(&path, "one\n").unwrap();
+        assert_eq!(first_full_line(&mut std::fs::File::open(&path).unwrap(), 4).unwrap(), 4);
+    }
 
     #[test]
     fn timestamps_of_common_formats() {

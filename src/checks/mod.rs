@@ -18,6 +18,7 @@ pub mod sqlite;
 pub mod system;
 pub mod tcp;
 pub mod tls;
+pub mod walk;
 
 use crate::engine::context::ProbeContext;
 use crate::outcome::Observation;

@@ -117,6 +117,13 @@ fn run(
         Ok(statement) => statement,
         Err(error) => return Observation::fail(describe(&error, shown)),
     };
+    // Read-only flags and `query_only` guard the database itself, but not every statement:
+    // `VACUUM INTO '/elsewhere'` or `ATTACH` writes a new file. A check only reads.
+    if !statement.readonly() {
+        return Observation::unknown(format!(
+            "the query is not read-only (a check never writes; use a SELECT or a PRAGMA that reads): {shown}"
+        ));
+    }
     let mut rows = match statement.query([]) {
         Ok(rows) => rows,
         Err(error) => return Observation::fail(describe(&error, shown)),

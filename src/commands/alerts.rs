@@ -10,7 +10,7 @@ use crate::style::Style;
 pub fn run(cli: &Cli, args: &AlertsArgs) -> crate::error::Result<i32> {
     let dir = super::run::state_dir(cli.state.as_deref());
     let Some(store) = Store::open_read_only(&dir)? else {
-        println!("no alert state yet in {}", dir.display());
+        super::print_stdout(&format!("no alert state yet in {}\n", dir.display()))?;
         return Ok(0);
     };
     let name = args.name.as_deref();

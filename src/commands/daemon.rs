@@ -28,9 +28,13 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> crate::error::Result<i32> {
         DaemonOptions { paths: args.paths.clone(), tags: args.tags.clone(), state_dir, shutdown_grace: grace };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::Internal(e.to_string()))?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         let daemon = Daemon::new(options, services);
         if let Some(address) = &args.listen {
+            // A malformed address is a usage error; one that cannot be bound is I/O.
+            if address.parse::<std::net::SocketAddr>().is_err() && !address.contains(':') {
+                return Err(Error::Usage(format!("--listen {address}: expected host:port, e.g. 127.0.0.1:9464")));
+            }
             let listener = tokio::net::TcpListener::bind(address).await.map_err(|source| Error::Write {
                 path: std::path::PathBuf::from(format!("listen address {address}")),
                 source,
@@ -40,5 +44,8 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> crate::error::Result<i32> {
         }
         let code = daemon.run().await;
         Ok::<i32, Error>(code)
-    })
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    crate::engine::process::finish_pending_kills();
+    result
 }

@@ -44,7 +44,7 @@ pub fn run(cli: &Cli, args: &ExportArgs) -> crate::error::Result<i32> {
         ExportTarget::Launchd => launchd(&paths, state.as_deref()),
         ExportTarget::Crontab => crontab(&paths, state.as_deref())?,
     };
-    print!("{text}");
+    super::print_stdout(&text)?;
     Ok(0)
 }
 

@@ -47,3 +47,17 @@ pub fn report(error: &Error) -> i32 {
     }
     error.exit_code()
 }
+
+/// Writes a command's whole output to stdout. A reader that went away (`runner schema |
+/// head -1`) is not an error; a stdout that cannot take the text (a full disk) is an I/O
+/// error (74), never a panic.
+pub fn print_stdout(text: &str) -> crate::error::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(crate::error::Error::Write { path: "standard output".into(), source: error })
+        }
+        _ => Ok(()),
+    }
+}

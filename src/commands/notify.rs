@@ -50,7 +50,15 @@ pub fn run(cli: &Cli, args: &NotifyArgs) -> crate::error::Result<i32> {
     };
     let alert = message::build(AlertKind::Test, &record, channel, None, 0, None, None);
     let body = crate::alert::body(&alert, &record, &loaded, config).map_err(Error::InvalidInput)?;
-    let summary = format!("TEST {}", alert.title);
+    let mut summary = format!("TEST {}", alert.title);
+    // A body template that fails to render: the default body goes instead (as for an
+    // alert), and the command says so and exits 65 (the playbook's template is wrong).
+    let template_error = body.template_error.clone();
+    if let Some(error) = &template_error {
+        eprintln!("warning: channel `{channel}`: {}", crate::alert::template_note(error));
+        summary = format!("{summary}; {}", crate::alert::template_note(error));
+    }
+    let body = body.text;
     let ids = store.enqueue(&[NewMessage {
         idempotency: alert.idempotency_key.clone(),
         playbook: record.playbook.clone(),
@@ -73,10 +81,19 @@ pub fn run(cli: &Cli, args: &NotifyArgs) -> crate::error::Result<i32> {
     ));
     use crate::alert::outbox::Outcome;
     match deliveries.first().map(|d| &d.outcome) {
-        Some(Outcome::Delivered) => {
-            println!("sent a test message through `{channel}`");
-            Ok(exit::OK)
-        }
+        Some(Outcome::Delivered) => match &template_error {
+            None => {
+                super::print_stdout(&format!("sent a test message through `{channel}`\n"))?;
+                Ok(exit::OK)
+            }
+            Some(error) => {
+                super::print_stdout(&format!(
+                    "sent a test message through `{channel}` with the default body: its body template failed ({})\n",
+                    crate::secret::scrub(error)
+                ))?;
+                Ok(exit::DATA)
+            }
+        },
         Some(Outcome::Retry { error, .. }) => {
             eprintln!("the test message was not delivered: {error} (it stays queued and will be retried)");
             Ok(exit::IO)

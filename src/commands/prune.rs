@@ -16,6 +16,10 @@ pub fn run(cli: &Cli, args: &PruneArgs) -> crate::error::Result<i32> {
     let cutoff = jiff::Timestamp::now().as_millisecond() - age.as_millis() as i64;
     let runs = store.prune(None, cutoff)?;
     store.vacuum()?;
-    println!("deleted {runs} run{} older than {}", if runs == 1 { "" } else { "s" }, crate::duration::format(age));
+    super::print_stdout(&format!(
+        "deleted {runs} run{} older than {}\n",
+        if runs == 1 { "" } else { "s" },
+        crate::duration::format(age)
+    ))?;
     Ok(0)
 }

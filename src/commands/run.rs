@@ -107,9 +107,18 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the runtime: {e}")))?;
     let record = runtime.block_on(async {
+        // SIGTERM (a service manager, `kill`, `timeout(1)`) ends the run as Ctrl-C does:
+        // with its process groups, not leaving them behind.
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => signal.recv().await,
+                Err(_) => std::future::pending().await,
+            }
+        };
         tokio::select! {
-            record = pipeline::run(loaded.clone(), &services, options) => Some(record),
-            _ = tokio::signal::ctrl_c() => None,
+            record = pipeline::run(loaded.clone(), &services, options) => Ok(record),
+            _ = tokio::signal::ctrl_c() => Err(130),
+            _ = terminate => Err(143),
         }
     });
     if let Some(progress) = &progress {
@@ -118,9 +127,13 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
     drop(progress);
     // Dropping the runtime cancels whatever still runs (and kills its process groups).
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-    let Some(record) = record else {
-        eprintln!("interrupted: the run was cancelled and its processes ended");
-        return Ok(130);
+    crate::engine::process::finish_pending_kills();
+    let record = match record {
+        Ok(record) => record,
+        Err(code) => {
+            eprintln!("interrupted: the run was cancelled and its processes ended");
+            return Ok(code);
+        }
     };
 
     let stdout_style = Style::for_stdout();
@@ -149,7 +162,7 @@ fn count_selected(loaded: &Loaded, args: &RunArgs) -> usize {
         .count()
 }
 
-/// The schedule's period, which caps the run timeout.
+/// The schedule's period, which caps the default run timeout.
 pub fn schedule_period(loaded: &Loaded) -> Option<std::time::Duration> {
     let schedule = loaded.playbook.schedule.as_ref()?;
     let cron = crate::schedule::cron::parse(schedule.cron.as_str()).ok()?;
@@ -161,6 +174,33 @@ pub fn schedule_period(loaded: &Loaded) -> Option<std::time::Duration> {
 /// it: a temporary file beside it, then a rename.
 pub fn write_atomically(path: &std::path::Path, text: &str) -> crate::error::Result<()> {
     let fail = |source| Error::Write { path: path.to_path_buf(), source };
+    // A symlink is written through (the link stays, its target is replaced), and a FIFO,
+    // a device or /dev/stdout is written to as it is: renaming a new file over them would
+    // replace the node itself.
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => match std::fs::canonicalize(path) {
+            Ok(target) => target,
+            // A dangling link: create its target.
+            Err(_) => std::fs::read_link(path)
+                .map(|target| path.parent().map(|dir| dir.join(&target)).unwrap_or(target))
+                .map_err(fail)?,
+        },
+        _ => path.to_path_buf(),
+    };
+    let path = path.as_path();
+    let fail = |source| Error::Write { path: path.to_path_buf(), source };
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.is_dir() {
+            return Err(fail(std::io::Error::other("it is a folder")));
+        }
+        if !meta.is_file() {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+                .map_err(fail);
+        }
+    }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(fail)?;
     }

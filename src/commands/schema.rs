@@ -15,6 +15,6 @@ pub fn schema_json() -> String {
 }
 
 pub fn run() -> crate::error::Result<i32> {
-    print!("{}", schema_json());
+    super::print_stdout(&schema_json())?;
     Ok(0)
 }

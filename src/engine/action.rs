@@ -23,8 +23,8 @@ pub async fn run(action: &Action, playbook: &Playbook, base_dir: &Path, engine: 
         action: describe.clone(),
         status,
         exit_code,
-        message: scrub_owned(message),
-        output: scrub_owned(output),
+        message: crate::style::printable(scrub_owned(message)),
+        output: crate::style::printable(scrub_owned(output)),
         duration_ms: started.elapsed().as_millis() as u64,
         started_at_s,
     };

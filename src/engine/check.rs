@@ -13,6 +13,7 @@ use super::context::{Engine, ProbeContext};
 use crate::outcome::{CheckResult, Observation, Status, Verdict, format_number};
 use crate::playbook::{Check, Loaded, Phase};
 use crate::secret::scrub_owned;
+use crate::style::printable;
 use crate::threshold;
 
 /// What the engine needs to run one check.
@@ -41,7 +42,7 @@ impl CheckRun<'_> {
             );
         };
         let timeout = playbook.check_timeout(check);
-        let attempts = 1 + playbook.check_retries(check);
+        let attempts = playbook.check_retries(check).saturating_add(1);
         let delay = playbook.check_retry_delay(check);
         let wanted: Vec<String> = check.thresholds.iter().flat_map(|t| t.keys().cloned()).collect();
 
@@ -103,6 +104,11 @@ impl CheckRun<'_> {
                         status = status.worst(Status::Unknown);
                         notes.push(format!("no metric `{metric}`"));
                     }
+                    // NaN compares false with everything: it would pass every threshold.
+                    Some(value) if value.is_nan() => {
+                        status = status.worst(Status::Unknown);
+                        notes.push(format!("`{metric}` is not a number (NaN)"));
+                    }
                     Some(value) => {
                         let verdict = threshold::evaluate(*value, warn.as_ref(), crit.as_ref());
                         if verdict != Status::Ok {
@@ -145,9 +151,9 @@ impl CheckRun<'_> {
             phase: self.phase.map(|p| p.id.to_string()),
             kind: check.kind_name().to_string(),
             status,
-            message: scrub_owned(message),
+            message: printable(scrub_owned(message)),
             metrics,
-            details: details.into_iter().map(scrub_owned).collect(),
+            details: details.into_iter().map(|d| printable(scrub_owned(d))).collect(),
             attempts,
             duration_ms: started.elapsed().as_millis() as u64,
             remediation: None,
@@ -165,6 +171,6 @@ impl CheckRun<'_> {
 /// How long a check may take at most, all attempts included (for planning).
 pub fn worst_case(loaded: &Loaded, check: &Check) -> Duration {
     let playbook = &loaded.playbook;
-    let attempts = 1 + playbook.check_retries(check);
+    let attempts = playbook.check_retries(check).saturating_add(1);
     playbook.check_timeout(check) * attempts + playbook.check_retry_delay(check) * (attempts - 1)
 }

@@ -130,13 +130,38 @@ impl Drop for GroupGuard {
         if self.armed {
             signal_group(self.pgid, libc::SIGTERM);
             let pgid = self.pgid;
-            // Drop cannot wait; a short-lived thread finishes the job.
+            let due = Instant::now() + KILL_GRACE;
+            PENDING_KILLS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((pgid, due));
+            // Drop cannot wait; a short-lived thread finishes the job while the process
+            // lives on, and `finish_pending_kills` when it is about to exit.
             std::thread::spawn(move || {
                 std::thread::sleep(KILL_GRACE);
                 signal_group(pgid, libc::SIGKILL);
             });
         }
     }
+}
+
+/// Groups sent SIGTERM by a dropped guard, with the time their SIGKILL is due.
+static PENDING_KILLS: Mutex<Vec<(i32, Instant)>> = Mutex::new(Vec::new());
+
+/// Before the process exits: waits out the grace of every group that was sent SIGTERM
+/// and SIGKILLs what is left. Without it, a `runner run` ended by its timeout could exit
+/// before the killing thread wakes, and a command that ignores SIGTERM would outlive it.
+pub fn finish_pending_kills() {
+    let pending = std::mem::take(&mut *PENDING_KILLS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+    for (pgid, due) in pending {
+        if !group_exists(pgid) {
+            continue;
+        }
+        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        signal_group(pgid, libc::SIGKILL);
+    }
+}
+
+fn group_exists(pgid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the group exists and may be signalled.
+    pgid > 0 && unsafe { libc::killpg(pgid, 0) } == 0
 }
 
 fn signal_group(pgid: i32, signal: i32) {

@@ -383,6 +383,23 @@ fn load_time_environment() -> minijinja::Environment<'static> {
     env
 }
 
+/// Renders a `vars` value that refers to vars defined before it (`b: "{{ vars.a }}-y"`),
+/// with the same strict, bounded environment as every other load-time string.
+pub fn render_var(raw: &str, earlier: &serde_json::Value, env: EnvLookup, span: Span) -> Result<String, Diagnostic> {
+    let jinja = load_time_environment();
+    let context = minijinja::context! {
+        vars => JinjaValue::from(minijinja::value::Serde(earlier)),
+        env => env_object(env),
+    };
+    crate::template::render_bounded(&jinja, None, raw, context, crate::template::LOAD_OUTPUT_LIMIT).map_err(|error| {
+        let mut d = template_diagnostic(&error, span);
+        if matches!(error.kind(), minijinja::ErrorKind::UndefinedError) {
+            d = d.with_hint("a var can use the vars defined above it, and `env.NAME`");
+        }
+        d
+    })
+}
+
 /// `env` for templates: looks variables up on demand instead of copying the environment.
 pub fn env_object(env: EnvLookup) -> JinjaValue {
     JinjaValue::from_object(EnvObject(env))

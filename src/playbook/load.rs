@@ -106,11 +106,22 @@ fn base_dir(path: &Path) -> PathBuf {
 /// Reads and loads a playbook file. `Err` only when the file cannot be read at all.
 pub fn load_file(path: &Path, options: &LoadOptions) -> std::io::Result<FileReport> {
     let metadata = std::fs::metadata(path)?;
+    // A FIFO would block the read forever and a device (/dev/zero) never ends.
+    if !metadata.is_file() {
+        let what = if metadata.is_dir() { "a folder" } else { "not a regular file" };
+        return Err(std::io::Error::other(format!("it is {what}")));
+    }
     if metadata.len() > MAX_BYTES as u64 {
         // Refuse without reading a huge file into memory.
         return Ok(too_big(path, metadata.len()));
     }
-    let bytes = std::fs::read(path)?;
+    // The file may grow between the size check and the read: read at most one byte
+    // past the limit.
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(std::fs::File::open(path)?, MAX_BYTES as u64 + 1), &mut bytes)?;
+    if bytes.len() > MAX_BYTES {
+        return Ok(too_big(path, bytes.len() as u64));
+    }
     Ok(load_bytes(path, &bytes, options))
 }
 
@@ -181,7 +192,7 @@ pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> FileReport {
     }
 
     // Pass 1: `vars`, expanded, so that pass 2 can render `{{ vars.x }}` anywhere.
-    let (vars, mut diagnostics) = read_vars(text, &*options.env);
+    let (vars, mut diagnostics) = read_vars(text, &options.env);
 
     // Pass 2: the model, with the load context installed for the value types.
     let context = LoadContext::new(options.env.clone(), base_dir(path), source.clone(), vars);
@@ -230,7 +241,7 @@ fn parse_options() -> serde_saphyr::Options {
 /// numbers stay right): parsing the whole file twice would double the cost of loading.
 /// When the block cannot be parsed on its own (it uses an anchor defined elsewhere, the
 /// file is in flow style), the whole file is.
-fn read_vars(text: &str, env: &dyn Fn(&str) -> Option<String>) -> (minijinja::Value, Vec<Diagnostic>) {
+fn read_vars(text: &str, env: &super::interpolate::EnvLookup) -> (minijinja::Value, Vec<Diagnostic>) {
     #[derive(Deserialize)]
     struct VarsOnly {
         #[serde(default)]
@@ -250,7 +261,17 @@ fn read_vars(text: &str, env: &dyn Fn(&str) -> Option<String>) -> (minijinja::Va
     let mut out = serde_json::Map::new();
     for (name, value) in vars {
         let span = Span::from(value.referenced);
-        let expanded = expand_json(value.value, env, span, &mut diagnostics);
+        let mut expanded = expand_json(value.value, &**env, span, &mut diagnostics);
+        // A var may build on the vars above it, as in Ansible.
+        if let serde_json::Value::String(text) = &expanded
+            && super::interpolate::has_template_syntax(text)
+        {
+            let earlier = serde_json::Value::Object(out.clone());
+            match super::interpolate::render_var(text, &earlier, env.clone(), span) {
+                Ok(rendered) => expanded = serde_json::Value::String(rendered),
+                Err(diagnostic) => diagnostics.push(diagnostic),
+            }
+        }
         out.insert(name, expanded);
     }
     (minijinja::Value::from(minijinja::value::Serde(&serde_json::Value::Object(out))), diagnostics)

@@ -635,12 +635,13 @@ impl Playbook {
     }
 
     /// The hard limit for the whole run: `timeout` (default 1h), never longer than the
-    /// schedule's period when that is known, even when set longer (`validate` warns).
+    /// schedule's period when that is known. A `timeout` set explicitly is honoured even
+    /// when it is longer (`validate` warns): overlap then decides what the next fire does.
     pub fn run_timeout(&self, period: Option<Duration>) -> Duration {
         let configured = self.timeout.map(|d| d.get()).unwrap_or(default::RUN_TIMEOUT);
         match period {
-            Some(period) => configured.min(period),
-            None => configured,
+            Some(period) if self.timeout.is_none() => configured.min(period),
+            _ => configured,
         }
     }
 

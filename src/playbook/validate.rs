@@ -186,8 +186,7 @@ impl<'p> Validator<'p> {
                     crate::duration::format(period)
                 ),
             )
-            .hint =
-                Some("runs are ended at the period (a run should end before the next fire); lower `timeout`".into());
+            .hint = Some("a run should end before the next fire; lower `timeout`".into());
         }
         period
     }
@@ -229,6 +228,8 @@ impl<'p> Validator<'p> {
     }
 
     fn checks(&mut self, period: Option<Duration>) {
+        /// More attempts than this is a typo, not a plan (and `1 + u32::MAX` would wrap).
+        const MAX_RETRIES: u32 = 100;
         let p = self.playbook;
         // Every check, with its phase index, in order.
         let mut all: Vec<Placed<'_>> = Vec::new();
@@ -263,6 +264,11 @@ impl<'p> Validator<'p> {
                     ),
                 );
                 d.hint = Some("the check could still be running at the next fire; lower its timeout".into());
+                d.path = Some(path.clone());
+            }
+            if let Some(retries) = check.retries.filter(|r| *r > MAX_RETRIES) {
+                let d = self.error(check.id.span(), format!("`retries: {retries}` is more than {MAX_RETRIES}"));
+                d.hint = Some("a check that needs that many attempts needs a longer `retry_delay` instead".into());
                 d.path = Some(path.clone());
             }
             self.thresholds(check, &path);

@@ -65,7 +65,21 @@ impl Store {
             .map_err(|e| fail(format!("cannot enable WAL: {e}")))?;
         connection.pragma_update(None, "synchronous", "NORMAL").map_err(|e| fail(e.to_string()))?;
         connection.pragma_update(None, "foreign_keys", true).map_err(|e| fail(e.to_string()))?;
-        schema::migrations().to_latest(&mut connection).map_err(|e| fail(format!("cannot migrate the schema: {e}")))?;
+        // Two first runs on a new state folder would both see version 0 and both create
+        // the tables: one migrates at a time, and the other then finds nothing to do.
+        let migrate_lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("migrate.lock"))
+            .map_err(|e| fail(e.to_string()))?;
+        migrate_lock.lock().map_err(|e| fail(format!("cannot lock the schema migration: {e}")))?;
+        schema::migrations().to_latest(&mut connection).map_err(|e| {
+            // The error can carry the whole migration SQL: its first line says what failed.
+            let text = e.to_string();
+            fail(format!("cannot migrate the schema: {}", text.lines().next().unwrap_or_default()))
+        })?;
+        drop(migrate_lock);
         Ok(Store { dir: dir.to_path_buf(), connection: Mutex::new(connection) })
     }
 

@@ -343,3 +343,94 @@ notify:
     assert!(problem["alert"]["text"].as_str().unwrap().contains("CRITICAL a"));
     assert!(problem["alert"]["text"].as_str().unwrap().contains("CRITICAL b"));
 }
+
+/// A playbook whose webhook has a body template (`body`, YAML single-quoted).
+fn templated_playbook(url: &str, body: &str, channel_extra: &str) -> String {
+    format!(
+        r#"version: 1
+name: alerting
+checks:
+  - id: flappy
+    command: {{shell: 'echo "state $(cat status)"; exit $(cat status)', nagios: true}}
+notify:
+  - id: hook
+    webhook:
+      url: "{url}"
+      body: '{body}'
+{channel_extra}"#
+    )
+}
+
+#[test]
+fn a_failing_body_template_still_delivers_the_default_body_once_at_the_right_time() {
+    let server = Server::with(|_| Reply::status(200, "ok"));
+    let body = r#"{"t": "{{ undefined_thing.x }}"}"#;
+    let test = Test::new().file("p.yaml", &templated_playbook(&server.url("/hook"), body, "    after: 2\n"));
+    // The template is only wrong at run time: validate accepts it.
+    assert_eq!(test.run_args(&["validate", "p.yaml"]).code, 0);
+    assert_eq!(run_with(&test, 2), 2);
+    assert!(server.requests().is_empty(), "alerted before the second failing run");
+    std::fs::write(test.path("status"), "2").unwrap();
+    let output = test.run_args(&["run", "p.yaml"]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    // One alert, with the default body (the alert and its RunRecord, as JSON).
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1, "{}", output.stdout);
+    let sent: serde_json::Value = serde_json::from_str(&requests[0].body).unwrap();
+    assert_eq!(sent["alert"]["kind"], "problem");
+    assert_eq!(sent["alert"]["streak"], 2);
+    assert_eq!(sent["run"]["checks"][0]["id"], "flappy");
+    let key = sent["idempotency_key"].as_str().unwrap();
+    assert!(key.starts_with("alerting:hook:flappy:problem:"), "{key}");
+    assert_eq!(requests[0].header("Idempotency-Key"), Some(key));
+    assert_eq!(requests[0].header("Content-Type"), Some("application/json"));
+    // The notify stage says what happened, with a useful reason, and that it was sent.
+    let line = output.stdout.lines().find(|l| l.contains("body template failed")).unwrap_or_else(|| {
+        panic!("the notify stage does not mention the template:\n{}", output.stdout);
+    });
+    assert!(line.contains("hook: PROBLEM CRITICAL alerting/flappy"), "{line}");
+    assert!(line.contains("body template failed (undefined value"), "{line}");
+    assert!(line.contains("undefined_thing"), "the reason names the expression: {line}");
+    assert!(line.contains("using the default body"), "{line}");
+    assert!(line.ends_with("— sent"), "{line}");
+    assert!(!output.stdout.contains("nothing to send"), "{}", output.stdout);
+    assert!(output.stderr.contains("the body template failed to render"), "logged: {}", output.stderr);
+    // Delivered once: nothing waits, and later failing runs send nothing more.
+    let alerts = test.run_args(&["alerts"]);
+    assert!(alerts.stdout.contains("outbox: 0 messages waiting"), "{}", alerts.stdout);
+    run_with(&test, 2);
+    assert_eq!(server.requests().len(), 1, "the problem is raised once");
+    // The recovery goes the same way.
+    run_with(&test, 0);
+    assert_eq!(kinds(&server), ["problem", "recovery"]);
+}
+
+#[test]
+fn every_kind_of_body_template_failure_falls_back_and_notify_test_says_why() {
+    let server = Server::with(|_| Reply::status(200, "ok"));
+    for (body, reason) in [
+        (r#"{"t": "{{ 1/0 }}"}"#, "unable to calculate 1 / 0"),
+        (r#"{"t": "{{ run.nope.deeper }}"}"#, "`run.nope` is undefined"),
+        (r#"{"t": "{{ undefined_thing.x }}"}"#, "`undefined_thing` is undefined"),
+    ] {
+        let before = server.requests().len();
+        let test = Test::new().file("p.yaml", &templated_playbook(&server.url("/hook"), body, ""));
+        std::fs::write(test.path("status"), "2").unwrap();
+        let output = test.run_args(&["run", "p.yaml"]);
+        assert_eq!(server.requests().len(), before + 1, "{body}: {}", output.stdout);
+        let sent: serde_json::Value = serde_json::from_str(&server.requests()[before].body).unwrap();
+        assert_eq!(sent["alert"]["kind"], "problem", "{body}");
+        assert!(output.stdout.contains("body template failed ("), "{body}: {}", output.stdout);
+        assert!(!output.stdout.contains("body template failed ()"), "{body}: an empty reason");
+        assert!(output.stdout.contains(reason), "{body}: the reason names `{reason}`: {}", output.stdout);
+        // `notify test`: the default body goes, and the command says why and exits 65.
+        let output = test.run_args(&["notify", "test", "p.yaml", "hook"]);
+        assert_eq!(output.code, 65, "{body}: {}{}", output.stdout, output.stderr);
+        assert_eq!(server.requests().len(), before + 2, "{body}: the test message was sent");
+        let sent: serde_json::Value = serde_json::from_str(&server.requests()[before + 1].body).unwrap();
+        assert_eq!(sent["alert"]["kind"], "test", "{body}");
+        assert!(output.stdout.contains("with the default body: its body template failed ("), "{}", output.stdout);
+        assert!(output.stdout.contains(reason), "{body}: {}", output.stdout);
+        assert!(!output.stderr.contains("cannot render the body template: \n"), "{}", output.stderr);
+    }
+}

@@ -170,3 +170,42 @@ fn an_unusable_state_folder_or_log_file_is_an_io_error() {
     assert_eq!(output.code, 74, "{}", output.stderr);
     assert!(output.stderr.contains("daemon.log"), "{}", output.stderr);
 }
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    // `runner schema | true`: the reader is gone before runner writes.
+    for args in [&["schema"][..], &["export", "systemd"][..]] {
+        let mut child = std::process::Command::new(crate::support::runner_bin())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked") && !stderr.contains("internal error"), "{args:?}: {stderr}");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+    // A full disk is an I/O error (/dev/full: every write fails with ENOSPC).
+    let dev_full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full exists");
+    let full =
+        std::process::Command::new(crate::support::runner_bin()).arg("schema").stdout(dev_full).output().unwrap();
+    assert_eq!(full.status.code(), Some(74), "{}", String::from_utf8_lossy(&full.stderr));
+}
+
+#[test]
+fn a_device_or_fifo_is_refused_without_reading_it() {
+    // /dev/zero never ends and a FIFO without a writer blocks forever.
+    let test = Test::new();
+    let fifo = test.path("p.yaml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for args in
+        [&["validate", "/dev/zero"][..], &["run", "/dev/zero"][..], &["validate", "p.yaml"][..], &["run", "p.yaml"][..]]
+    {
+        let output = test.run_args(args);
+        assert_eq!(output.code, 74, "{args:?}: {}{}", output.stdout, output.stderr);
+        assert!(output.elapsed < std::time::Duration::from_secs(2), "{args:?} took {:?}", output.elapsed);
+        assert!(format!("{}{}", output.stdout, output.stderr).contains("not a regular file"), "{args:?}");
+    }
+}

@@ -179,8 +179,13 @@ phases:
     assert_eq!(ids(&["--tags", "team"]), ["a", "b", "c"], "checks inherit the playbook's tags");
     assert_eq!(ids(&["--phase", "one"]), ["a", "b"]);
     assert!(test.path("one-action").exists(), "--phase runs the phase's actions");
-    let json = json_of(&test.run_args(&["run", "--no-store", "--format", "json", "--check", "nope", "p.yaml"]));
-    assert!(json["notes"].to_string().contains("no check matches"));
+    // A check id that is not in the playbook is a usage error, not an empty green run.
+    let output = test.run_args(&["run", "--no-store", "--format", "json", "--check", "nope", "p.yaml"]);
+    assert_eq!(output.code, 64, "{}", output.stderr);
+    assert!(output.stderr.contains("has no check `nope`"), "{}", output.stderr);
+    // Tags may match nothing (they are shared across playbooks): an empty run, said so.
+    let json = json_of(&test.run_args(&["run", "--no-store", "--format", "json", "--tags", "nope", "p.yaml"]));
+    assert!(json["notes"].to_string().contains("no check matches"), "{json}");
 }
 
 #[test]
@@ -263,4 +268,80 @@ fn a_playbook_already_running_exits_75_and_runs_nothing() {
     let first = first.join().unwrap();
     assert_eq!(first.status.code(), Some(0));
     assert_eq!(std::fs::read_to_string(test.path("runs.log")).unwrap(), "ran\n", "only the first run ran");
+}
+
+#[test]
+fn a_metric_that_is_not_a_number_is_unknown_not_ok() {
+    // NaN compares false with every condition, so it would pass any threshold.
+    let playbook = r#"version: 1
+name: nan
+checks:
+  - id: value
+    command:
+      shell: "echo value=nan"
+      metrics:
+        value: 'value=(\S+)'
+    thresholds:
+      value: {warn: "> 50", crit: "> 100"}
+"#;
+    let output = Test::new().file("p.yaml", playbook).run_args(&["run", "--no-store", "--format", "json", "p.yaml"]);
+    let json = json_of(&output);
+    assert_eq!(check(&json, "value")["status"], "unknown", "{json}");
+    assert!(check(&json, "value")["message"].as_str().unwrap().contains("not a number"), "{json}");
+    assert_eq!(output.code, 3);
+}
+
+#[test]
+fn no_process_outlives_runner_after_a_timeout_or_sigterm() {
+    // A command that ignores SIGTERM, ended by its timeout as the last thing in the run:
+    // its SIGKILL must come before runner exits.
+    let stubborn = "version: 1\nname: stubborn\nchecks:\n  - id: s\n    timeout: 1s\n    command: {shell: \"trap '' TERM; sleep 93.71\"}\n";
+    let test = Test::new().file("s.yaml", stubborn);
+    let output = test.run_args(&["run", "--no-store", "s.yaml"]);
+    assert_eq!(output.code, 2, "{}", output.stdout);
+    std::thread::sleep(Duration::from_millis(200));
+    let left = std::process::Command::new("pgrep").args(["-f", "sleep 93.71"]).output().unwrap();
+    assert!(left.stdout.is_empty(), "a timed-out command outlived runner: {}", String::from_utf8_lossy(&left.stdout));
+
+    // SIGTERM to `runner run`: exit 143 and the check's process group goes with it.
+    let slow = "version: 1\nname: slow\nchecks:\n  - id: s\n    timeout: 60s\n    command: {shell: \"sleep 94.71\"}\n";
+    let test = Test::new().file("slow.yaml", slow);
+    let child = std::process::Command::new(crate::support::runner_bin())
+        .args(["run", "--no-store", "slow.yaml"])
+        .current_dir(test.root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::process::Command::new("pgrep").args(["-f", "sleep 94.71"]).output().unwrap().stdout.is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(10), "the check never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill only sends a signal to the child this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(143), "{}", String::from_utf8_lossy(&output.stderr));
+    std::thread::sleep(Duration::from_millis(200));
+    let left = std::process::Command::new("pgrep").args(["-f", "sleep 94.71"]).output().unwrap();
+    assert!(left.stdout.is_empty(), "the check outlived a SIGTERMed runner");
+}
+
+#[test]
+fn terminal_control_sequences_in_check_output_are_neutralised() {
+    let playbook = "version: 1\nname: esc\nchecks:\n  - id: e\n    command: {shell: \"printf '\\\\033]0;pwned\\\\007\\\\033[2Jhello'; exit 1\"}\n";
+    let test = Test::new().file("p.yaml", playbook);
+    for format in ["human", "json"] {
+        let output = test.run_args(&["run", "--no-store", "--format", format, "p.yaml"]);
+        assert!(output.stdout.contains("hello"), "{}", output.stdout);
+        assert!(!output.stdout.contains('\u{1b}') && !output.stdout.contains('\u{7}'), "{format}: {:?}", output.stdout);
+    }
+}
+
+#[test]
+fn a_var_builds_on_the_vars_above_it() {
+    let playbook = "version: 1\nname: vars\nvars:\n  base: \"http://127.0.0.1\"\n  api: \"{{ vars.base }}:4000\"\nchecks:\n  - id: echo\n    command: {shell: \"echo {{ vars.api }}/health\"}\n";
+    let output = Test::new().file("p.yaml", playbook).run_args(&["run", "--no-store", "--format", "json", "p.yaml"]);
+    let json = json_of(&output);
+    assert!(check(&json, "echo")["message"].as_str().unwrap().contains("http://127.0.0.1:4000/health"), "{json}");
 }

@@ -97,3 +97,33 @@ fn retention_prunes_a_playbooks_own_runs() {
         serde_json::from_str(&test.run_args(&["history", "trend", "--format", "json"]).stdout).unwrap();
     assert_eq!(json["runs"].as_array().unwrap().len(), 1, "the older run was pruned by `retention`");
 }
+
+#[test]
+fn first_runs_in_parallel_on_a_new_state_folder_all_succeed() {
+    // They all find schema version 0; without a migration lock, all but one failed with
+    // "table already exists".
+    let mut test = Test::new();
+    for i in 0..12 {
+        test = test.file(
+            &format!("p{i}.yaml"),
+            &format!("version: 1\nname: p{i}\nchecks: [{{id: a, manual: {{instructions: x}}}}]\n"),
+        );
+    }
+    let root = test.root().to_path_buf();
+    let runs: Vec<_> = (0..12)
+        .map(|i| {
+            std::process::Command::new(crate::support::runner_bin())
+                .args(["run", &format!("p{i}.yaml")])
+                .current_dir(&root)
+                .env("RUNNER_STATE", root.join(".state"))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in runs {
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+}

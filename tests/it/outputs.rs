@@ -173,3 +173,28 @@ fn the_heartbeat_runs_on_a_fresh_machine_and_says_what_is_missing() {
     assert!(output.stdout.contains("PONG"), "{}", output.stdout);
     assert!(output.stdout.contains("database file not found: /var/lib/app/app.db"), "{}", output.stdout);
 }
+
+#[test]
+fn output_writes_through_symlinks_and_fifos_instead_of_replacing_them() {
+    let playbook = "version: 1\nname: out\nchecks:\n  - id: a\n    manual: {instructions: x}\n";
+    let test = Test::new().file("p.yaml", playbook).file("real/target.json", "old");
+    std::os::unix::fs::symlink("real/target.json", test.path("link.json")).unwrap();
+    let output = test.run_args(&["run", "--no-store", "--format", "json", "--output", "link.json", "p.yaml"]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        std::fs::symlink_metadata(test.path("link.json")).unwrap().file_type().is_symlink(),
+        "the link was replaced"
+    );
+    assert!(std::fs::read_to_string(test.path("real/target.json")).unwrap().contains("\"checks\""));
+
+    // A FIFO stays a FIFO, and its reader gets the output.
+    let fifo = test.path("pipe");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let reader = std::process::Command::new("cat").arg(&fifo).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let output = test.run_args(&["run", "--no-store", "--format", "json", "--output", "pipe", "p.yaml"]);
+    let read = reader.wait_with_output().unwrap();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(String::from_utf8_lossy(&read.stdout).contains("\"checks\""), "the reader got nothing");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO was replaced");
+}

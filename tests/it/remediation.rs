@@ -195,6 +195,12 @@ phases:
     // Process start times are whole seconds: keep clear of runner's last action.
     std::thread::sleep(Duration::from_millis(2500));
     outside = Command::new("sh").args(["-c", &format!("exec {marker}")]).spawn().unwrap();
+    // `sh` has to exec the sleep before the check can see it (slow on a loaded machine).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while Command::new("pgrep").args(["-f", &format!("^{marker}$")]).output().unwrap().stdout.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the outside restart never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let only_check = test.run_args(&["run", "--check", "loop", "--format", "json", "p.yaml"]);
     let _ = Command::new("pkill").args(["-f", &format!("^{marker}$")]).status();
     let _ = outside.wait();

@@ -363,6 +363,73 @@ fn files_age_size_content_and_value() {
 }
 
 #[test]
+fn a_glob_past_the_cap_is_unknown_for_files_and_logs() {
+    let cap = runner::checks::walk::MAX_GLOB_MATCHES;
+    let test = Test::new();
+    std::fs::create_dir(test.path("many")).unwrap();
+    for i in 0..=cap {
+        std::fs::write(test.path(&format!("many/{i}.log")), "").unwrap();
+    }
+    let playbook = "version: 1\nname: t\nchecks:
+  - id: file\n    file: {path: \"many/*\"}
+  - id: log\n    log: {path: \"**/*.log\", since: 7d}
+  - id: fewer\n    file: {path: \"many/1?.log\"}\n";
+    let (code, json, _) = run_json(test.file("p.yaml", playbook));
+    assert_eq!(code, 3, "{json}");
+    for id in ["file", "log"] {
+        assert_eq!(check(&json, id)["status"], "unknown", "{json}");
+        let message = check(&json, id)["message"].as_str().unwrap();
+        assert!(message.contains(&format!("the glob matches more than {cap} paths; narrow it")), "{message}");
+    }
+    assert_eq!(check(&json, "fewer")["metrics"]["count"], 10.0, "{json}");
+}
+
+#[test]
+fn files_that_are_directories_or_larger_than_what_is_read() {
+    let big = format!("{}\nneedle past the first MiB\n", "x".repeat(1024 * 1024 + 10));
+    let playbook = "version: 1\nname: t\nchecks:
+  - id: dir\n    file: {path: conf, contains: \"listen\"}
+  - id: dir_exists\n    file: {path: conf}
+  - id: found\n    file: {path: big.txt, contains: \"needle past\"}
+  - id: absent\n    file: {path: big.txt, contains: \"nowhere\"}
+  - id: equals\n    file: {path: big.txt, equals: \"x\"}\n";
+    let test = Test::new().file("p.yaml", playbook).file("conf/a.conf", "listen 80").file("big.txt", &big);
+    let (_, json, _) = run_json(test);
+    assert_eq!(check(&json, "dir")["status"], "critical", "{json}");
+    assert!(check(&json, "dir")["message"].as_str().unwrap().contains("is a directory"), "{json}");
+    assert_eq!(check(&json, "dir_exists")["status"], "ok", "{json}");
+    assert_eq!(check(&json, "found")["status"], "ok", "{json}");
+    assert!(check(&json, "absent")["message"].as_str().unwrap().contains("does not contain \"nowhere\""));
+    assert!(check(&json, "equals")["message"].as_str().unwrap().contains("larger than the 1 MiB read"), "{json}");
+}
+
+#[test]
+fn a_log_reached_through_a_symlink_loop_and_a_link_is_read_once() {
+    let test = Test::new().file("logs/app.log", "FATAL: once\n").file("logs/sub/other.txt", "");
+    std::os::unix::fs::symlink("..", test.path("logs/sub/up")).unwrap();
+    std::os::unix::fs::symlink("app.log", test.path("logs/alias.log")).unwrap();
+    let playbook = one_check("log", "log: {path: \"logs/**/*.log\", since: 7d}");
+    let (code, json, _) = run_json(test.file("p.yaml", &playbook));
+    assert_eq!(check(&json, "log")["metrics"]["matches"], 1.0, "{json}");
+    assert!(check(&json, "log")["message"].as_str().unwrap().contains("(file)"), "{json}");
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn a_log_line_starting_exactly_at_the_64_mib_cut_is_read() {
+    // 1 KiB before the cut, the FATAL line at it, then exactly 64 MiB to the end.
+    let line = |text: &str| format!("{text:<1023}\n");
+    let mut log = line("before the cut");
+    log.push_str(&line("FATAL exactly at the cut"));
+    log.push_str(&line(".").repeat(64 * 1024 - 1));
+    assert_eq!(log.len(), 1024 + 64 * 1024 * 1024);
+    let playbook = one_check("log", "log: {path: app.log, since: 7d}");
+    let (code, json, _) = run_json(Test::new().file("app.log", &log).file("p.yaml", &playbook));
+    assert_eq!(check(&json, "log")["metrics"]["matches"], 1.0, "{json}");
+    assert_eq!(code, 2);
+}
+
+#[test]
 fn logs_since_the_last_run_follow_rotation_and_truncation() {
     let test = Test::new().file("app.log", "old error before we watched\n");
     let playbook =
@@ -532,4 +599,25 @@ fn unknown_metric_in_a_threshold_is_unknown() {
     let output = Test::new().file("p.yaml", &playbook).run_args(&["run", "--no-store", "--format", "json", "p.yaml"]);
     assert_eq!(output.code, 3, "{}", output.stdout);
     assert!(output.stdout.contains("no metric `bogus_metric`"));
+}
+
+#[test]
+fn a_sqlite_query_that_would_write_a_file_is_refused() {
+    let test = Test::new();
+    let db = test.path("app.db");
+    assert!(
+        std::process::Command::new("sqlite3")
+            .arg(&db)
+            .arg("CREATE TABLE t(a); INSERT INTO t VALUES (1);")
+            .status()
+            .unwrap()
+            .success()
+    );
+    let copy = test.path("copy.db");
+    let playbook =
+        one_check("vacuum", &format!("sqlite: {{path: app.db, query: \"VACUUM INTO '{}'\"}}", copy.display()));
+    let (code, json, _) = run_json(test.file("p.yaml", &playbook));
+    assert_eq!(code, 3, "{json}");
+    assert!(check(&json, "vacuum")["message"].as_str().unwrap().contains("not read-only"), "{json}");
+    assert!(!copy.exists(), "the check wrote a file");
 }

@@ -114,3 +114,76 @@ checks:
         }
     }
 }
+
+#[test]
+fn tokens_in_webhook_urls_stay_hidden_when_a_server_echoes_part_of_the_url() {
+    use crate::support::http::{Reply, Request, Server};
+    // A receiver that refuses everything and echoes the path and the credentials it got,
+    // as many servers do ("Cannot POST /services/…").
+    let server = Server::with(|request: &Request| {
+        let auth = request.header("Authorization").unwrap_or("none");
+        Reply::status(500, &format!("Cannot {} {} (auth: {auth})", request.method, request.path))
+    });
+    const PATH_TOKEN: &str = "CANARYW3";
+    const SLACK_TOKEN: &str = "CanaryW3bhookTokenXyz";
+    const PASSWORD: &str = "CanaryPassw0rd";
+    // base64("hookuser:CanaryPassw0rd"), the Basic auth header.
+    let basic = "aG9va3VzZXI6Q2FuYXJ5UGFzc3cwcmQ=";
+    let playbook = format!(
+        r#"version: 1
+name: echoed
+checks:
+  - id: down
+    command: {{shell: "exit 2"}}
+notify:
+  - id: hook
+    webhook: {{url: "{hook}"}}
+  - id: slack
+    slack: {{webhook_url: "${{SLACK_WEBHOOK_URL}}"}}
+  - id: basic
+    webhook: {{url: "http://hookuser:{PASSWORD}@127.0.0.1:{port}/basic"}}
+"#,
+        hook = server.url(&format!("/echo/{PATH_TOKEN}")),
+        port = server.port,
+    );
+    let slack = server.url(&format!("/services/T0000/B0000/{SLACK_TOKEN}"));
+    let test =
+        Test::new().file("p.yaml", &playbook).env("SLACK_WEBHOOK_URL", &slack).env("RUNNER_OUTBOX_BACKOFF", "50ms");
+    let leaks = |text: &str| -> Vec<&str> {
+        [PATH_TOKEN, SLACK_TOKEN, PASSWORD, basic].into_iter().filter(|t| text.contains(t)).collect()
+    };
+    let mut outputs = Vec::new();
+    for args in [&["run", "-vv", "p.yaml"][..], &["run", "-v", "--format", "json", "p.yaml"], &["alerts"]] {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        outputs.push((args.join(" "), test.run_args(args)));
+    }
+    outputs.push(("notify test".into(), test.run_args(&["notify", "test", "p.yaml", "hook"])));
+    // The errors were real: every channel was tried and answered 500 with the echo.
+    let requests = server.requests();
+    for path in [format!("/echo/{PATH_TOKEN}"), format!("/services/T0000/B0000/{SLACK_TOKEN}"), "/basic".into()] {
+        assert!(requests.iter().any(|r| r.path == path), "{path} was not tried");
+    }
+    assert!(requests.iter().any(|r| r.header("Authorization") == Some(&format!("Basic {basic}"))));
+    let (_, first) = &outputs[0];
+    assert!(first.stdout.contains("HTTP 500: Cannot POST ***"), "{}", first.stdout);
+    for (what, output) in &outputs {
+        assert!(
+            leaks(&output.stdout).is_empty(),
+            "{what}: stdout leaks {:?}:\n{}",
+            leaks(&output.stdout),
+            output.stdout
+        );
+        assert!(
+            leaks(&output.stderr).is_empty(),
+            "{what}: stderr leaks {:?}:\n{}",
+            leaks(&output.stderr),
+            output.stderr
+        );
+    }
+    for file in ["runner.db", "runner.db-wal"] {
+        if let Ok(bytes) = std::fs::read(test.path(&format!(".state/{file}"))) {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(leaks(&text).is_empty(), "{file} holds {:?}", leaks(&text));
+        }
+    }
+}
