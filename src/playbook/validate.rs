@@ -467,6 +467,24 @@ impl<'p> Validator<'p> {
                         "use GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS",
                     );
                 }
+                for (name, value) in http.headers.iter().flatten() {
+                    if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                        err(
+                            self,
+                            value.span(),
+                            format!("`{name}` is not a valid HTTP header name"),
+                            "header names are letters, digits and `-` (e.g. `X-Api-Key`)",
+                        );
+                    } else if reqwest::header::HeaderValue::from_str(value.as_str()).is_err() {
+                        // The value may be secret: say what is wrong, never what it is.
+                        err(
+                            self,
+                            value.span(),
+                            format!("the value of header `{name}` is not a valid HTTP header value"),
+                            "a header value is one line of visible ASCII (no newline or control characters)",
+                        );
+                    }
+                }
                 if let Some(expect) = &http.expect {
                     for code in expect.status.iter().flat_map(|s| s.0.iter()) {
                         if !(100..=599).contains(code) {
