@@ -92,14 +92,17 @@ impl CheckRun<'_> {
         }
         let mut status = base;
         let mut notes = Vec::new();
-        // Thresholds speak about metrics of an answer; when the probe itself failed, its
-        // failure is the news (missing metrics would only add noise).
-        let evaluate_thresholds = matches!(observation.verdict, Verdict::Pass | Verdict::Is(_));
-        if evaluate_thresholds {
+        // Thresholds speak about metrics of an answer. When the probe itself failed, its
+        // failure is the news and a missing metric adds only noise; but a metric it did
+        // measure still counts (a crash-looping service is often down when sampled, and
+        // its `restarts` must still make it CRITICAL).
+        let probe_answered = matches!(observation.verdict, Verdict::Pass | Verdict::Is(_));
+        if observation.verdict != Verdict::Unknown {
             for (metric, limits) in self.check.thresholds.iter().flatten() {
                 let warn = limits.warn.and_then(|c| c.condition());
                 let crit = limits.crit.and_then(|c| c.condition());
                 match observation.metrics.get(metric) {
+                    None if !probe_answered => {}
                     None => {
                         status = status.worst(Status::Unknown);
                         notes.push(format!("no metric `{metric}`"));
