@@ -233,6 +233,19 @@ fn the_crash_loop_example_stops_a_crash_looping_pm2_app_and_alerts() {
             .status()
             .expect("pm2 is installed (tests/run installs it)")
     };
+    // The pm2 daemon this test starts goes away with the test, even when an assertion fails.
+    struct KillPm2(std::path::PathBuf);
+    impl Drop for KillPm2 {
+        fn drop(&mut self) {
+            let _ = Command::new("pm2")
+                .arg("kill")
+                .env("PM2_HOME", &self.0)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+    let _kill_pm2 = KillPm2(pm2_home.clone());
     // pm2 gives up on an app after 15 unstable restarts by default: raise that, so the count
     // keeps growing however the two samples fall.
     assert!(
