@@ -57,6 +57,16 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store, Error> {
         let fail = |message: String| Error::Store { path: dir.to_path_buf(), message };
         std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+        // Processes opening a new state folder at once would race: both see schema version
+        // 0 and create the tables, or one finds the file locked while the other switches it
+        // to WAL. Opening is serialised (a few milliseconds); using the store is not.
+        let open_lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("migrate.lock"))
+            .map_err(|e| fail(e.to_string()))?;
+        open_lock.lock().map_err(|e| fail(format!("cannot lock the store for opening: {e}")))?;
         let path = dir.join(DB_FILE);
         let mut connection = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
         connection.busy_timeout(Duration::from_secs(10)).map_err(|e| fail(e.to_string()))?;
@@ -65,21 +75,12 @@ impl Store {
             .map_err(|e| fail(format!("cannot enable WAL: {e}")))?;
         connection.pragma_update(None, "synchronous", "NORMAL").map_err(|e| fail(e.to_string()))?;
         connection.pragma_update(None, "foreign_keys", true).map_err(|e| fail(e.to_string()))?;
-        // Two first runs on a new state folder would both see version 0 and both create
-        // the tables: one migrates at a time, and the other then finds nothing to do.
-        let migrate_lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join("migrate.lock"))
-            .map_err(|e| fail(e.to_string()))?;
-        migrate_lock.lock().map_err(|e| fail(format!("cannot lock the schema migration: {e}")))?;
         schema::migrations().to_latest(&mut connection).map_err(|e| {
             // The error can carry the whole migration SQL: its first line says what failed.
             let text = e.to_string();
             fail(format!("cannot migrate the schema: {}", text.lines().next().unwrap_or_default()))
         })?;
-        drop(migrate_lock);
+        drop(open_lock);
         Ok(Store { dir: dir.to_path_buf(), connection: Mutex::new(connection) })
     }
 
