@@ -28,3 +28,4 @@ pub mod store;
 pub mod style;
 pub mod template;
 pub mod threshold;
+pub mod write;

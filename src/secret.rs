@@ -265,8 +265,8 @@ fn json_escape(value: &str) -> String {
     quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default().to_string()
 }
 
-/// `%XX` sequences decoded (as UTF-8, lossily); anything else kept.
-fn percent_decode(value: &str) -> String {
+/// `%XX` sequences decoded (as UTF-8, lossily); anything else kept, byte for byte.
+pub fn percent_decode(value: &str) -> String {
     let bytes = value.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

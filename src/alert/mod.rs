@@ -24,8 +24,6 @@ pub struct Decisions {
     pub messages: Vec<NewMessage>,
     /// Channels that are off (an empty URL), said once per run.
     pub off: Vec<String>,
-    /// What was decided, one line each, for the notify stage.
-    pub lines: Vec<String>,
 }
 
 /// The policy a channel declares.
@@ -54,10 +52,6 @@ pub fn is_off(channel: &Channel) -> bool {
         return c.url.is_empty();
     }
     true
-}
-
-fn kind_name(channel: &Channel) -> &'static str {
-    channel.kinds().first().copied().unwrap_or("?")
 }
 
 /// The request body a channel sends for an alert. A webhook whose body template fails
@@ -97,7 +91,6 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
         let id = channel.id.as_str();
         if is_off(channel) {
             decisions.off.push(id.to_string());
-            decisions.lines.push(format!("{id}: off (its {} URL is empty)", kind_name(channel)));
             continue;
         }
         let policy = policy(channel);
@@ -142,11 +135,8 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
                     if let Some(error) = &body.template_error {
                         // The summary is what the notify stage, the log and `runner
                         // alerts` show for the message: the failure travels with it.
-                        let note = template_note(error);
-                        decisions.lines.push(format!("{id}: {note}"));
-                        summary = format!("{summary}; {note}");
+                        summary = format!("{summary}; {}", template_note(error));
                     }
-                    decisions.lines.push(format!("{id}: {summary}"));
                     decisions.messages.push(NewMessage {
                         idempotency: alert.idempotency_key.clone(),
                         playbook: record.playbook.clone(),
@@ -157,7 +147,13 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
                         body: crate::secret::scrub_owned(body.text),
                     });
                 }
-                Err(error) => decisions.lines.push(format!("{id}: cannot build the message: {error}")),
+                Err(error) => tracing::error!(
+                    target: "runner::alert",
+                    playbook = %record.playbook,
+                    channel = %id,
+                    error = %crate::secret::scrub(&error),
+                    "cannot build the alert message"
+                ),
             }
         }
     }

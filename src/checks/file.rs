@@ -204,11 +204,11 @@ struct Scanned {
 /// Whether the file contains `needle`, read in chunks to its end (or the deadline).
 fn stream_contains(path: &Path, needle: &str, deadline: &Deadline) -> std::io::Result<Scanned> {
     const CHUNK: usize = 1024 * 1024;
-    let search = regex::bytes::Regex::new(&regex::escape(needle)).map_err(std::io::Error::other)?;
-    let needle = needle.as_bytes();
     if needle.is_empty() {
         return Ok(Scanned { found: true, read: 0, whole: true });
     }
+    let search = regex::bytes::Regex::new(&regex::escape(needle)).map_err(std::io::Error::other)?;
+    let needle = needle.as_bytes();
     let mut file = std::fs::File::open(path)?;
     // Each round searches the previous round's last `needle.len() - 1` bytes plus a chunk.
     let mut window: Vec<u8> = Vec::with_capacity(CHUNK + needle.len());

@@ -141,7 +141,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
     let mut out = stdout.lock();
     if let Some(path) = &args.output {
         let text = output::render(args.format, Style::plain(), &record);
-        write_atomically(path, &text)?;
+        crate::write::write_atomically(path, &text)?;
         let _ = out.write_all(output::render(RunFormat::Human, stdout_style, &record).as_bytes());
     } else {
         let _ = out.write_all(output::render(args.format, stdout_style, &record).as_bytes());
@@ -168,47 +168,4 @@ pub fn schedule_period(loaded: &Loaded) -> Option<std::time::Duration> {
     let cron = crate::schedule::cron::parse(schedule.cron.as_str()).ok()?;
     let zone = crate::schedule::cron::timezone(schedule.timezone.as_ref().map(|t| t.as_str())).ok()?;
     crate::schedule::cron::period(&cron, &zone, jiff::Timestamp::now())
-}
-
-/// Writes a file so that readers (node_exporter's textfile collector) never see half of
-/// it: a temporary file beside it, then a rename.
-pub fn write_atomically(path: &std::path::Path, text: &str) -> crate::error::Result<()> {
-    let fail = |source| Error::Write { path: path.to_path_buf(), source };
-    // A symlink is written through (the link stays, its target is replaced), and a FIFO,
-    // a device or /dev/stdout is written to as it is: renaming a new file over them would
-    // replace the node itself.
-    let path = match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => match std::fs::canonicalize(path) {
-            Ok(target) => target,
-            // A dangling link: create its target.
-            Err(_) => std::fs::read_link(path)
-                .map(|target| path.parent().map(|dir| dir.join(&target)).unwrap_or(target))
-                .map_err(fail)?,
-        },
-        _ => path.to_path_buf(),
-    };
-    let path = path.as_path();
-    let fail = |source| Error::Write { path: path.to_path_buf(), source };
-    if let Ok(meta) = std::fs::metadata(path) {
-        if meta.is_dir() {
-            return Err(fail(std::io::Error::other("it is a folder")));
-        }
-        if !meta.is_file() {
-            return std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
-                .map_err(fail);
-        }
-    }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(fail)?;
-    }
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
-    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&temporary, text).map_err(fail)?;
-    std::fs::rename(&temporary, path).map_err(|source| {
-        let _ = std::fs::remove_file(&temporary);
-        Error::Write { path: path.to_path_buf(), source }
-    })
 }

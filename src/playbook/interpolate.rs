@@ -147,26 +147,7 @@ pub fn url_password(value: &str) -> Option<String> {
     if password.is_empty() {
         return None;
     }
-    Some(percent_decode(password))
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    Some(crate::secret::percent_decode(password))
 }
 
 /// The state of loading one playbook file, visible to the value types while serde runs.
@@ -456,6 +437,8 @@ mod tests {
     #[test]
     fn finds_url_passwords() {
         assert_eq!(url_password("redis://user:p%40ss@host:6379/0").as_deref(), Some("p@ss"));
+        // A `%` followed by a multi-byte character is kept as written, not a panic.
+        assert_eq!(url_password("redis://u:%a\u{e9}@h").as_deref(), Some("%a\u{e9}"));
         assert_eq!(url_password("redis://:pw@host").as_deref(), Some("pw"));
         assert_eq!(url_password("redis://host:6379"), None);
         assert_eq!(url_password("https://h/a@b"), None);

@@ -112,7 +112,7 @@ pub fn stage(
         Ok(content) => content,
         Err(message) => return stage(StageStatus::Failed, format!("cannot render the report: {message}")),
     };
-    if let Err(error) = crate::commands::run::write_atomically(&path, &content) {
+    if let Err(error) = crate::write::write_atomically(&path, &content) {
         let reason = match &error {
             crate::error::Error::Write { source, .. } => source.to_string(),
             other => other.to_string(),

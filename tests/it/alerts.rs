@@ -344,21 +344,13 @@ notify:
     assert!(problem["alert"]["text"].as_str().unwrap().contains("CRITICAL b"));
 }
 
-/// A playbook whose webhook has a body template (`body`, YAML single-quoted).
+/// [`playbook`] with a body template on its webhook (`body`, YAML single-quoted).
 fn templated_playbook(url: &str, body: &str, channel_extra: &str) -> String {
-    format!(
-        r#"version: 1
-name: alerting
-checks:
-  - id: flappy
-    command: {{shell: 'echo "state $(cat status)"; exit $(cat status)', nagios: true}}
-notify:
-  - id: hook
-    webhook:
-      url: "{url}"
-      body: '{body}'
-{channel_extra}"#
-    )
+    let inline = format!("webhook: {{url: \"{url}\"}}");
+    let templated = format!("webhook: {{url: \"{url}\", body: '{body}'}}");
+    let text = playbook(url, channel_extra);
+    assert!(text.contains(&inline), "the playbook's webhook changed: update this helper");
+    text.replace(&inline, &templated)
 }
 
 #[test]

@@ -324,7 +324,7 @@ fn systemd_notify_ready_and_watchdog_from_the_loop() {
 #[test]
 fn sigterm_lets_runs_finish_within_the_grace_then_ends_them() {
     // A run may take longer than the period here (the default run timeout is the period).
-    let slow = every_second("slow", "sleep 30", "")
+    let slow = every_second("slow", "sleep 30.31", "")
         .replace("checks:", "timeout: 30s\nchecks:")
         .replace("command:", "timeout: 30s\n    command:");
     let test = Test::new().file("p/slow.yaml", &slow);
@@ -337,8 +337,9 @@ fn sigterm_lets_runs_finish_within_the_grace_then_ends_them() {
     assert_eq!(daemon.query("SELECT count(*) FROM runs WHERE status = 'running'"), "0");
     assert_eq!(daemon.query("SELECT count(*) FROM runs WHERE interrupted = 1"), "1");
     // The sleep's process group went with it.
-    let output = Command::new("pgrep").args(["-f", "^sleep 30$"]).output().unwrap();
-    let _ = output;
+    std::thread::sleep(Duration::from_millis(200));
+    let output = Command::new("pgrep").args(["-f", "^sleep 30.31$"]).output().unwrap();
+    assert!(output.stdout.is_empty(), "the run's process outlived the daemon");
 }
 
 #[test]
