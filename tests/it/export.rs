@@ -83,6 +83,45 @@ fn a_tick_while_the_playbook_still_runs_records_an_overlap_miss_and_exits_quietl
 }
 
 #[test]
+fn with_overlap_queue_one_tick_waits_for_the_running_one_and_a_second_is_a_miss() {
+    let playbook = every_minute("queued", "UTC").replace("timezone: UTC", "timezone: UTC, overlap: queue");
+    let test = Test::new().file("p/queued.yaml", &playbook);
+    let state = test.path("state");
+    let tick = |test: &Test| {
+        Command::new(runner_bin())
+            .current_dir(test.root())
+            .args(["--state", state.to_str().unwrap(), "tick", "p"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let back_one_minute = "UPDATE schedule_state SET last_fire_ms = (last_fire_ms / 60000 - 1) * 60000";
+    assert!(tick(&test).wait().unwrap().success());
+    sqlite(&state, back_one_minute);
+    let lock = std::fs::File::create(state.join("locks/queued.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let waiting = tick(&test);
+    // The waiting tick holds the queue place.
+    let place = state.join("locks/queue/queued.lock");
+    let started = Instant::now();
+    while !std::fs::File::open(&place).is_ok_and(|f| f.try_lock().is_err()) {
+        assert!(started.elapsed() < Duration::from_secs(10), "no tick took the queue place");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The next minute's tick finds the place taken: a recorded miss, and it exits.
+    sqlite(&state, back_one_minute);
+    let second = tick(&test).wait_with_output().unwrap();
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    assert_eq!(sqlite(&state, "SELECT reason FROM misses"), "overlap");
+    assert_eq!(sqlite(&state, "SELECT count(*) FROM runs"), "0");
+    // The run in progress ends: the waiting tick runs.
+    drop(lock);
+    let waited = waiting.wait_with_output().unwrap();
+    assert!(waited.status.success(), "{}", String::from_utf8_lossy(&waited.stderr));
+    assert_eq!(sqlite(&state, "SELECT count(*) FROM runs"), "1");
+}
+
+#[test]
 fn tick_runs_the_valid_playbooks_and_says_which_is_invalid_with_exit_65() {
     let test = Test::new()
         .file("p/every.yaml", &every_minute("every", "UTC"))
