@@ -13,7 +13,8 @@
 //!   `queue` lets one tick wait for the lock;
 //! - the exit code is 0 whatever the checks found (failures are alerts, not cron mail);
 //!   only tick's own failures change it: 65 when a playbook is invalid (the others still
-//!   ran), 74 when a path or the store cannot be read or written.
+//!   ran), 74 when a path or the store cannot be read or written; 143/130 when SIGTERM or
+//!   Ctrl-C ended it (its runs' process groups with it, recorded as interrupted later).
 //!
 //! A tick that has nothing to do prints nothing, so its log file grows only with runs,
 //! misses and problems.
@@ -101,21 +102,42 @@ pub fn run(cli: &Cli, args: &TickArgs) -> crate::error::Result<i32> {
     }
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::Internal(e.to_string()))?;
-    runtime.block_on(async {
+    let interrupted = runtime.block_on(async {
         let mut runs = tokio::task::JoinSet::new();
         for run in due {
             runs.spawn(run_due(run, services.clone()));
         }
-        while let Some(finished) = runs.join_next().await {
-            if let Ok(Err(error)) = finished {
-                trouble.note(&error);
+        let all_done = async {
+            while let Some(finished) = runs.join_next().await {
+                if let Ok(Err(error)) = finished {
+                    trouble.note(&error);
+                }
             }
+        };
+        // SIGTERM or Ctrl-C ends the runs as `runner run` does: with their process groups.
+        tokio::select! {
+            () = all_done => {}
+            code = stop_signal() => return Some(code),
         }
         deliver_due(&store, &services, &playbooks).await;
+        None
     });
+    // Dropping the runtime cancels what still runs (and kills its process groups).
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     crate::engine::process::finish_pending_kills();
-    Ok(trouble.exit_code())
+    Ok(interrupted.unwrap_or_else(|| trouble.exit_code()))
+}
+
+/// Waits for SIGTERM (143) or SIGINT (130) and returns the exit code it means.
+async fn stop_signal() -> i32 {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut terminate), Ok(mut interrupt)) => tokio::select! {
+            _ = terminate.recv() => 143,
+            _ = interrupt.recv() => 130,
+        },
+        _ => std::future::pending().await,
+    }
 }
 
 /// Every valid playbook under `paths`, once per name (as the daemon, the first file wins).

@@ -122,6 +122,32 @@ fn with_overlap_queue_one_tick_waits_for_the_running_one_and_a_second_is_a_miss(
 }
 
 #[test]
+fn sigterm_ends_a_tick_with_the_process_groups_of_its_runs() {
+    let playbook = every_minute("slow", "UTC").replace("exit 2", "sleep 30.32");
+    let test = Test::new().file("p/slow.yaml", &playbook);
+    let state = test.path("state");
+    assert_eq!(test.run_args(&["--state", state.to_str().unwrap(), "tick", "p"]).code, 0);
+    sqlite(&state, "UPDATE schedule_state SET last_fire_ms = (last_fire_ms / 60000 - 1) * 60000");
+    let tick = Command::new(runner_bin())
+        .current_dir(test.root())
+        .args(["--state", state.to_str().unwrap(), "tick", "p"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let sleeping = || output(Command::new("pgrep").args(["-f", "^sleep 30.32$"])).status.success();
+    let started = Instant::now();
+    while !sleeping() {
+        assert!(started.elapsed() < Duration::from_secs(10), "the run never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(output(Command::new("kill").args(["-TERM", &tick.id().to_string()])).status.success());
+    let ended = tick.wait_with_output().unwrap();
+    assert_eq!(ended.status.code(), Some(143), "{}", String::from_utf8_lossy(&ended.stderr));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!sleeping(), "the run's process outlived the tick");
+}
+
+#[test]
 fn tick_runs_the_valid_playbooks_and_says_which_is_invalid_with_exit_65() {
     let test = Test::new()
         .file("p/every.yaml", &every_minute("every", "UTC"))
