@@ -122,6 +122,8 @@ KillMode=mixed
 NoNewPrivileges=yes
 # The whole file system is read-only but for the folders runner writes: the state folder
 # (store, locks, log offsets) and each playbook's report folder, computed at export.
+# (A sqlite check reads a WAL database read-only; while its writer is down SQLite must
+# create the -shm file: add that database's folder here if you check one like that.)
 ProtectSystem=strict
 {write_lines}{pm2_line}# Commands write temporary files and reach sockets in /tmp (see PrivateTmp below).
 ReadWritePaths=/tmp /var/tmp
