@@ -229,13 +229,19 @@ impl RootCrontab {
         );
     }
 
-    /// Starts Debian's cron in the foreground unless one already runs.
+    /// Starts Debian's cron in the foreground. When one already runs, the new one exits at
+    /// once ("cron already running") and the running one reads the crontab.
     fn start_cron(&mut self) {
-        if output(Command::new("pgrep").args(["-x", "cron"])).status.success() {
-            return;
+        let mut child = Command::new("cron")
+            .args(["-f", "-L", "15"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cron is installed (tests/run installs it)");
+        std::thread::sleep(Duration::from_millis(500));
+        if child.try_wait().unwrap().is_none() {
+            self.cron = Some(child);
         }
-        let child = Command::new("cron").args(["-f", "-L", "15"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn();
-        self.cron = Some(child.expect("cron is installed (tests/run installs it)"));
     }
 }
 
