@@ -36,6 +36,9 @@ pub enum Command {
     List(ListArgs),
     /// Run every playbook on its schedule.
     Daemon(DaemonArgs),
+    /// Run what fell due since the last tick, by the daemon's rules, then exit: what a
+    /// per-minute crontab line calls.
+    Tick(TickArgs),
     /// Show stored runs of a playbook and per-check metric trends.
     History(HistoryArgs),
     /// Show the current alert state per channel and check.
@@ -141,6 +144,13 @@ pub struct DaemonArgs {
     /// On SIGTERM/SIGINT, how long running runs get to finish before they are ended.
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub shutdown_grace: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TickArgs {
+    /// Playbook files and folders [default: playbooks/].
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

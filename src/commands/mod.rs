@@ -12,6 +12,7 @@ pub mod prune;
 pub mod remediations;
 pub mod run;
 pub mod schema;
+pub mod tick;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
@@ -29,6 +30,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Prune(args) => prune::run(&cli, args),
         Command::Daemon(args) => daemon::run(&cli, args),
         Command::Export(args) => export::run(&cli, args),
+        Command::Tick(args) => tick::run(&cli, args),
         Command::List(args) => list::run(args),
         Command::Schema => schema::run(),
     };

@@ -85,7 +85,8 @@ pub struct Daemon {
     outbox_busy: Arc<std::sync::atomic::AtomicBool>,
 }
 
-fn hostname() -> String {
+/// This host's name, for the jitter offset.
+pub fn hostname() -> String {
     std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|h| h.trim().to_string())
@@ -535,22 +536,7 @@ impl Daemon {
     }
 
     fn schedule_of(&self, loaded: &Loaded) -> Option<plan::Schedule> {
-        let schedule = loaded.playbook.schedule.as_ref()?;
-        let cron = super::cron::parse(schedule.cron.as_str()).ok()?;
-        let zone = super::cron::timezone(schedule.timezone.as_ref().map(|t| t.as_str())).ok()?;
-        let period = super::cron::period(&cron, &zone, Timestamp::now());
-        Some(plan::Schedule {
-            cron,
-            zone,
-            misfire: schedule.misfire.unwrap_or_default(),
-            overlap: schedule.overlap.unwrap_or_default(),
-            grace: schedule.grace.map(|g| g.get()).unwrap_or_else(|| plan::default_grace(period)),
-            offset: plan::jitter_offset(
-                schedule.jitter.map(|j| j.get()).unwrap_or_default(),
-                &self.host,
-                loaded.playbook.name.as_str(),
-            ),
-        })
+        plan::schedule_of(loaded, &self.host)
     }
 
     /// Stops scheduling, lets running runs finish within the grace, then ends them.

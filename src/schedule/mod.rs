@@ -1,8 +1,10 @@
 //! Scheduling: cron arithmetic ([`cron`]), the decisions of when to run ([`plan`]), the
-//! daemon loop ([`daemon`]), and what it says about itself ([`liveness`], [`sd_notify`]).
+//! daemon loop ([`daemon`]), the one-shot tick of `runner tick` ([`tick`]), and what the
+//! daemon says about itself ([`liveness`], [`sd_notify`]).
 
 pub mod cron;
 pub mod daemon;
 pub mod liveness;
 pub mod plan;
 pub mod sd_notify;
+pub mod tick;

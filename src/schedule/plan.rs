@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use crate::playbook::{Misfire, Overlap};
+use crate::playbook::{Loaded, Misfire, Overlap};
 
 /// How a playbook is scheduled.
 #[derive(Clone, Debug)]
@@ -181,6 +181,28 @@ fn signed(duration: Duration) -> jiff::SignedDuration {
     jiff::SignedDuration::try_from(duration).unwrap_or(jiff::SignedDuration::ZERO)
 }
 
+/// How a loaded playbook is scheduled on `host`: `None` without a schedule (or with one
+/// that validation would have refused). The daemon and `runner tick` both build it here,
+/// so they decide by the same rules.
+pub fn schedule_of(loaded: &Loaded, host: &str) -> Option<Schedule> {
+    let schedule = loaded.playbook.schedule.as_ref()?;
+    let cron = super::cron::parse(schedule.cron.as_str()).ok()?;
+    let zone = super::cron::timezone(schedule.timezone.as_ref().map(|t| t.as_str())).ok()?;
+    let period = super::cron::period(&cron, &zone, Timestamp::now());
+    Some(Schedule {
+        cron,
+        zone,
+        misfire: schedule.misfire.unwrap_or_default(),
+        overlap: schedule.overlap.unwrap_or_default(),
+        grace: schedule.grace.map(|g| g.get()).unwrap_or_else(|| default_grace(period)),
+        offset: jitter_offset(
+            schedule.jitter.map(|j| j.get()).unwrap_or_default(),
+            host,
+            loaded.playbook.name.as_str(),
+        ),
+    })
+}
+
 /// The default grace: the smaller of 1 minute and a quarter of the period.
 pub fn default_grace(period: Option<Duration>) -> Duration {
     let minute = Duration::from_secs(60);
@@ -203,14 +225,14 @@ pub fn jitter_offset(jitter: Duration, host: &str, playbook: &str) -> Duration {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn ts(s: &str) -> Timestamp {
+    pub(crate) fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()
     }
 
-    fn slot(cron: &str, zone: &str, misfire: Misfire) -> Slot {
+    pub(crate) fn slot(cron: &str, zone: &str, misfire: Misfire) -> Slot {
         let cron = crate::schedule::cron::parse(cron).unwrap();
         let zone = TimeZone::get(zone).unwrap();
         let period = crate::schedule::cron::period(&cron, &zone, ts("2026-01-01T00:00:00Z"));

@@ -28,6 +28,27 @@ impl Store {
         })
     }
 
+    /// Moves a playbook's last fire from `expected` (`None`: none recorded yet) to `to`,
+    /// only if nobody moved it meanwhile. Returns whether it moved: `runner tick`
+    /// processes started by cron a minute apart never both handle the same fires.
+    pub fn advance_last_fire(&self, playbook: &str, expected: Option<i64>, to: i64) -> Result<bool, Error> {
+        self.with(|c| {
+            let changed = match expected {
+                None => c.execute(
+                    "INSERT INTO schedule_state (playbook, last_fire_ms, updated_ms) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (playbook) DO NOTHING",
+                    params![playbook, to, now_ms()],
+                )?,
+                Some(expected) => c.execute(
+                    "UPDATE schedule_state SET last_fire_ms = ?2, updated_ms = ?3
+                     WHERE playbook = ?1 AND last_fire_ms = ?4",
+                    params![playbook, to, now_ms(), expected],
+                )?,
+            };
+            Ok(changed == 1)
+        })
+    }
+
     /// Records fires that did not run, with why.
     pub fn record_misses(&self, playbook: &str, misses: &[(i64, &str)]) -> Result<(), Error> {
         self.with(|c| {

@@ -1,6 +1,6 @@
 //! `runner daemon` in real time: a per-second playbook for a minute, a kill -9 in the
-//! middle of a run, reloads, liveness endpoints, systemd's notify socket, shutdown, and
-//! the exported unit, plist and crontab checked by the tools that read them.
+//! middle of a run, reloads, liveness endpoints, systemd's notify socket and shutdown
+//! (the exports are in export.rs).
 //! (DST, suspends and clock steps are tested on a clock the test controls, in
 //! src/schedule/plan.rs.)
 
@@ -340,52 +340,4 @@ fn sigterm_lets_runs_finish_within_the_grace_then_ends_them() {
     std::thread::sleep(Duration::from_millis(200));
     let output = Command::new("pgrep").args(["-f", "^sleep 30.31$"]).output().unwrap();
     assert!(output.stdout.is_empty(), "the run's process outlived the daemon");
-}
-
-#[test]
-fn exports_are_accepted_by_the_tools_that_read_them() {
-    let test = Test::new().file("p/tick.yaml", &every_second("tick", "true", "")).file(
-        "p/five.yaml",
-        "version: 1\nname: five\nschedule: {cron: \"*/5 * * * *\", timezone: Europe/Berlin}\nchecks: [{id: a, manual: {instructions: x}}]\n",
-    )
-    .file(
-        // No timezone: the machine's own. Listed after five.yaml, so a CRON_TZ line written
-        // for five.yaml would also apply to it, unless the export orders the lines.
-        "p/weekly-local.yaml",
-        "version: 1\nname: weekly-local\nschedule: \"@weekly\"\nchecks: [{id: a, manual: {instructions: x}}]\n",
-    );
-    let unit = test.run_args(&["export", "systemd", "p"]);
-    assert_eq!(unit.code, 0);
-    std::fs::write(test.path("runner.service"), &unit.stdout).unwrap();
-    let verify = Command::new("systemd-analyze")
-        .arg("verify")
-        .arg(test.path("runner.service"))
-        .output()
-        .expect("systemd-analyze is installed");
-    assert!(verify.status.success(), "{}\n{}", unit.stdout, String::from_utf8_lossy(&verify.stderr));
-    for line in ["Type=notify", "WatchdogSec=", "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID"] {
-        assert!(unit.stdout.contains(line), "{line}");
-    }
-    let plist = test.run_args(&["export", "launchd", "p"]);
-    let parsed = Command::new("python3")
-        .args(["-c", "import plistlib,sys,json; print(json.dumps(plistlib.loads(sys.stdin.buffer.read())))"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            child.stdin.take().unwrap().write_all(plist.stdout.as_bytes())?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    assert!(parsed.status.success(), "not a plist:\n{}", plist.stdout);
-    let plist: serde_json::Value = serde_json::from_slice(&parsed.stdout).unwrap();
-    assert_eq!(plist["KeepAlive"], true);
-    assert!(plist.get("StartInterval").is_none(), "never StartInterval");
-    assert_eq!(plist["ProgramArguments"][1], "daemon");
-    let crontab = test.run_args(&["export", "crontab", "p"]).stdout;
-    assert!(crontab.contains("CRON_TZ=Europe/Berlin\n*/5 * * * * "), "{crontab}");
-    let local = crontab.find("@weekly ").expect("the local playbook is exported");
-    assert!(local < crontab.find("CRON_TZ=").unwrap(), "CRON_TZ must not reach a local-zone line:\n{crontab}");
-    assert!(crontab.contains(" run ") && crontab.contains("five.yaml"), "{crontab}");
-    assert!(crontab.contains("# tick: `* * * * * *` has a seconds field"), "{crontab}");
 }

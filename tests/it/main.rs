@@ -8,6 +8,7 @@ mod alerts;
 mod cli;
 mod daemon;
 mod engine;
+mod export;
 mod history;
 mod invalid;
 mod outputs;

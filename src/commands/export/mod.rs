@@ -1,0 +1,104 @@
+//! `runner export systemd|launchd|crontab [PATH...]`: what to install to run the
+//! playbooks for good, one file per target. systemd and launchd run the daemon (a
+//! hardened unit with Type=notify and a watchdog; a LaunchAgent kept alive on failure —
+//! never StartInterval, the setting that once stopped firing silently); crontab runs
+//! `runner tick` every minute, which fires each playbook by the daemon's own rules.
+//!
+//! Every export names absolute paths, and the same state folder a manual `runner run`
+//! uses, so alert state and locks are shared.
+
+mod crontab;
+mod launchd;
+mod systemd;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::discover;
+use crate::cli::{Cli, ExportArgs, ExportTarget};
+use crate::error::Error;
+use crate::playbook::Loaded;
+use crate::playbook::load::LoadOptions;
+
+pub use crontab::crontab;
+pub use launchd::launchd;
+pub use systemd::systemd;
+
+/// How long the exported daemon gives running runs after SIGTERM (`--shutdown-grace`);
+/// the service manager's own stop timeout is longer, so the daemon ends them itself.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// The service manager's stop timeout: the grace plus time to record what was ended.
+const STOP_TIMEOUT: Duration = Duration::from_secs(45);
+/// Where the exported daemon serves /healthz and /metrics.
+const LISTEN: &str = "127.0.0.1:9464";
+
+/// What every export is about.
+pub struct Export {
+    /// The runner binary, absolute.
+    pub runner: PathBuf,
+    /// The PATH arguments, absolute.
+    pub paths: Vec<PathBuf>,
+    /// The state folder given with `--state`, absolute.
+    pub state: Option<PathBuf>,
+}
+
+impl Export {
+    /// The daemon's arguments after the binary.
+    fn daemon_arguments(&self) -> Vec<String> {
+        let mut arguments = vec!["daemon".to_string()];
+        arguments.extend(self.paths.iter().map(|p| p.display().to_string()));
+        let grace = format!("{}s", SHUTDOWN_GRACE.as_secs());
+        arguments.extend(["--listen", LISTEN, "--log-format", "json", "--shutdown-grace", &grace].map(String::from));
+        arguments
+    }
+
+    /// The valid playbooks under the paths, and the files that are not (with why).
+    fn playbooks(&self) -> crate::error::Result<(Vec<Loaded>, Vec<PathBuf>)> {
+        let (files, errors) = discover::playbook_files(&self.paths);
+        if let Some(error) = errors.into_iter().next() {
+            return Err(error);
+        }
+        let (reports, _) = super::validate::validate_files(&files, &LoadOptions::default());
+        let mut valid = Vec::new();
+        let mut invalid = Vec::new();
+        for report in reports {
+            let path = report.path.clone();
+            match report.into_loaded(false) {
+                Ok(loaded) => valid.push(loaded),
+                Err(_) => invalid.push(absolute(&path)),
+            }
+        }
+        Ok((valid, invalid))
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| std::env::current_dir().unwrap_or_default().join(path))
+}
+
+fn runner_path() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .unwrap_or_else(|| PathBuf::from("/usr/local/bin/runner"))
+}
+
+pub fn run(cli: &Cli, args: &ExportArgs) -> crate::error::Result<i32> {
+    let paths: Vec<PathBuf> =
+        if args.paths.is_empty() { vec![PathBuf::from(discover::DEFAULT_DIR)] } else { args.paths.clone() };
+    for path in &paths {
+        std::fs::metadata(path).map_err(|source| Error::Read { path: path.clone(), source })?;
+    }
+    let export = Export {
+        runner: runner_path(),
+        paths: paths.iter().map(|p| absolute(p)).collect(),
+        state: cli.state.as_ref().map(|s| absolute(s)),
+    };
+    let text = match args.target {
+        ExportTarget::Systemd => systemd(&export)?,
+        ExportTarget::Launchd => launchd(&export),
+        ExportTarget::Crontab => crontab(&export)?,
+    };
+    super::print_stdout(&text)?;
+    Ok(0)
+}

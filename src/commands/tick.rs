@@ -1,0 +1,262 @@
+//! `runner tick [PATH...]`: what a per-minute crontab line calls. For each scheduled
+//! playbook it reads the last fire persisted in the store, asks the daemon's planner
+//! ([`schedule::tick`](crate::schedule::tick)) what fell due since, runs that through the
+//! same pipeline as the daemon, records the misses, and persists the new last fire; then
+//! it delivers the notifications still due, and exits.
+//!
+//! Safe to call every minute forever:
+//! - the first tick of a playbook records "now" and runs nothing from before it was
+//!   installed (as the daemon does with a playbook it has never seen);
+//! - the last fire moves by compare-and-set, so two ticks never handle the same fire;
+//! - the playbook's lock is the daemon's and `runner run`'s: a run still in progress (the
+//!   previous minute's tick, a manual run) is `overlap`'s case — `skip` records a miss,
+//!   `queue` lets one tick wait for the lock;
+//! - the exit code is 0 whatever the checks found (failures are alerts, not cron mail);
+//!   only tick's own failures change it: 65 when a playbook is invalid (the others still
+//!   ran), 74 when a path or the store cannot be read or written; 143/130 when SIGTERM or
+//!   Ctrl-C ended it (its runs' process groups with it, recorded as interrupted later).
+//!
+//! A tick that has nothing to do prints nothing, so its log file grows only with runs,
+//! misses and problems.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::cli::{Cli, TickArgs};
+use crate::engine::RunOptions;
+use crate::error::{Error, exit};
+use crate::lock::RunLock;
+use crate::outcome::Origin;
+use crate::pipeline::{self, Services, StateConfig};
+use crate::playbook::Loaded;
+use crate::schedule::plan::{self, Decision};
+use crate::store::Store;
+
+/// A run this tick makes.
+struct Due {
+    loaded: Arc<Loaded>,
+    fire: Timestamp,
+    stands_for: u32,
+    turn: Turn,
+}
+
+/// How the run gets its turn.
+enum Turn {
+    /// The playbook's lock is held: run now.
+    Now(RunLock),
+    /// Another process runs the playbook and `overlap: queue` lets this tick wait: the
+    /// queue place is held; the lock is taken when it frees.
+    Queued(RunLock),
+}
+
+/// What went wrong with tick itself, for the exit code.
+#[derive(Default)]
+struct Trouble {
+    invalid: bool,
+    io: bool,
+}
+
+impl Trouble {
+    fn exit_code(&self) -> i32 {
+        if self.io {
+            exit::IO
+        } else if self.invalid {
+            exit::DATA
+        } else {
+            exit::OK
+        }
+    }
+
+    fn note(&mut self, error: &Error) {
+        tracing::error!(target: "runner::tick", %error);
+        match error.exit_code() {
+            exit::DATA => self.invalid = true,
+            _ => self.io = true,
+        }
+    }
+}
+
+pub fn run(cli: &Cli, args: &TickArgs) -> crate::error::Result<i32> {
+    crate::logging::init(&crate::logging::LogOptions {
+        verbose: cli.verbose,
+        quiet: cli.quiet,
+        default_level: "info",
+        json: false,
+        file: None,
+    })?;
+    let mut trouble = Trouble::default();
+    let playbooks = load_all(&args.paths, &mut trouble);
+    let state_dir = super::run::state_dir(cli.state.as_deref());
+    let services = Services::open(&StateConfig { dir: state_dir, no_store: false }, false)?;
+    let store = services.store.clone().ok_or_else(|| Error::Internal("tick opened no store".into()))?;
+    let now = Timestamp::now();
+    let host = crate::schedule::daemon::hostname();
+    let mut due = Vec::new();
+    for loaded in &playbooks {
+        match decide(loaded, &services, &store, &host, now) {
+            Ok(found) => due.extend(found),
+            Err(error) => trouble.note(&error),
+        }
+    }
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::Internal(e.to_string()))?;
+    let interrupted = runtime.block_on(async {
+        let mut runs = tokio::task::JoinSet::new();
+        for run in due {
+            runs.spawn(run_due(run, services.clone()));
+        }
+        let all_done = async {
+            while let Some(finished) = runs.join_next().await {
+                if let Ok(Err(error)) = finished {
+                    trouble.note(&error);
+                }
+            }
+        };
+        // SIGTERM or Ctrl-C ends the runs as `runner run` does: with their process groups.
+        tokio::select! {
+            () = all_done => {}
+            code = stop_signal() => return Some(code),
+        }
+        deliver_due(&store, &services, &playbooks).await;
+        None
+    });
+    // Dropping the runtime cancels what still runs (and kills its process groups).
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    crate::engine::process::finish_pending_kills();
+    Ok(interrupted.unwrap_or_else(|| trouble.exit_code()))
+}
+
+/// Waits for SIGTERM (143) or SIGINT (130) and returns the exit code it means.
+async fn stop_signal() -> i32 {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut terminate), Ok(mut interrupt)) => tokio::select! {
+            _ = terminate.recv() => 143,
+            _ = interrupt.recv() => 130,
+        },
+        _ => std::future::pending().await,
+    }
+}
+
+/// Every valid playbook under `paths`, once per name (as the daemon, the first file wins).
+fn load_all(paths: &[std::path::PathBuf], trouble: &mut Trouble) -> Vec<Arc<Loaded>> {
+    let (files, errors) = super::discover::playbook_files(paths);
+    for error in &errors {
+        trouble.note(error);
+    }
+    let mut names = BTreeSet::new();
+    let mut playbooks = Vec::new();
+    for file in files {
+        match super::run::load_for_run(&file) {
+            Ok(loaded) if !names.insert(loaded.playbook.name.to_string()) => trouble.note(&Error::InvalidInput(
+                format!("{}: playbook name `{}` is already used by another file", file.display(), loaded.playbook.name),
+            )),
+            Ok(loaded) => playbooks.push(Arc::new(loaded)),
+            Err(error) => trouble.note(&error),
+        }
+    }
+    playbooks
+}
+
+/// One playbook's tick: take its lock (or see who has it), ask the planner, persist the
+/// last fire and the misses. Returns the run to make, if any.
+fn decide(
+    loaded: &Arc<Loaded>,
+    services: &Services,
+    store: &Store,
+    host: &str,
+    now: Timestamp,
+) -> Result<Option<Due>, Error> {
+    let name = loaded.playbook.name.as_str();
+    let Some(schedule) = plan::schedule_of(loaded, host) else { return Ok(None) };
+    let mut lock = match crate::lock::acquire(&services.state_dir, name) {
+        Ok(lock) => Some(lock),
+        Err(Error::Locked { .. }) => None,
+        Err(error) => return Err(error),
+    };
+    let last_fire = store.last_fire(name)?.and_then(|ms| Timestamp::from_millisecond(ms).ok());
+    let plan = crate::schedule::tick::decide(schedule, last_fire, lock.is_none(), now);
+    let Some(new_last) = plan.last_fire.filter(|new| Some(*new) != last_fire) else { return Ok(None) };
+    if !store.advance_last_fire(name, last_fire.map(|t| t.as_millisecond()), new_last.as_millisecond())? {
+        tracing::debug!(target: "runner::tick", playbook = name, "another tick handled these fires");
+        return Ok(None);
+    }
+    if last_fire.is_none() {
+        tracing::info!(target: "runner::tick", playbook = name, from = %new_last, "first tick: fires count from now");
+    }
+    if lock.is_some() {
+        // Placeholders left `running` by a tick that was killed.
+        store.mark_interrupted(name)?;
+    }
+    let mut misses = Vec::new();
+    let mut due = None;
+    for decision in plan.decisions {
+        match decision {
+            Decision::Run { fire, stands_for } => {
+                let lock = lock.take().ok_or_else(|| Error::Internal("a run was planned without the lock".into()))?;
+                due = Some(Due { loaded: loaded.clone(), fire, stands_for, turn: Turn::Now(lock) });
+            }
+            Decision::Queue { fire, stands_for } => match crate::lock::acquire_queue_place(&services.state_dir, name) {
+                Ok(place) => due = Some(Due { loaded: loaded.clone(), fire, stands_for, turn: Turn::Queued(place) }),
+                Err(Error::Locked { .. }) => misses.push((fire, plan::MissReason::Overlap, std::time::Duration::ZERO)),
+                Err(error) => return Err(error),
+            },
+            Decision::Miss { fire, reason, late_by } => misses.push((fire, reason, late_by)),
+        }
+    }
+    for (fire, reason, late_by) in &misses {
+        tracing::warn!(target: "runner::tick", playbook = name, %fire, reason = reason.name(), late_ms = late_by.as_millis() as u64, "missed fire");
+    }
+    let rows: Vec<(i64, &str)> =
+        misses.iter().map(|(fire, reason, _)| (fire.as_millisecond(), reason.name())).collect();
+    store.record_misses(name, &rows)?;
+    Ok(due)
+}
+
+/// Makes one run through the pipeline, holding the playbook's lock (waiting for it first
+/// when the run was queued).
+async fn run_due(due: Due, services: Services) -> Result<(), Error> {
+    let name = due.loaded.playbook.name.to_string();
+    let _lock = match due.turn {
+        Turn::Now(lock) => lock,
+        Turn::Queued(place) => {
+            tracing::info!(target: "runner::tick", playbook = %name, fire = %due.fire, "still running: waiting for it to end (overlap: queue)");
+            let state_dir = services.state_dir.clone();
+            let wanted = name.clone();
+            let lock = tokio::task::spawn_blocking(move || crate::lock::wait(&state_dir, &wanted))
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))??;
+            drop(place);
+            lock
+        }
+    };
+    tracing::info!(target: "runner::tick", playbook = %name, fire = %due.fire, stands_for = due.stands_for, "run");
+    let options = RunOptions {
+        origin: Origin::Daemon,
+        period: super::run::schedule_period(&due.loaded),
+        scheduled_for: Some(due.fire),
+        stands_for: Some(due.stands_for),
+        ..RunOptions::default()
+    };
+    let record = pipeline::run(due.loaded, &services, options).await;
+    tracing::info!(target: "runner::tick", playbook = %name, status = %record.status, duration_ms = record.duration_ms, "run finished");
+    Ok(())
+}
+
+/// Delivers the notifications still due for these playbooks (earlier failures whose retry
+/// time came), within the same budget as `runner run`.
+async fn deliver_due(store: &Arc<Store>, services: &Services, playbooks: &[Arc<Loaded>]) {
+    let names: Vec<String> = playbooks.iter().map(|p| p.playbook.name.to_string()).collect();
+    let claimed = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || store.claim_due(&names, crate::store::now_ms(), pipeline::CLAIM_LEASE_MS))
+            .await
+    };
+    if let Ok(Ok(due)) = claimed
+        && !due.is_empty()
+    {
+        crate::alert::outbox::deliver(store, &services.engine.http, playbooks, due, pipeline::DELIVERY_BUDGET).await;
+    }
+}
