@@ -11,6 +11,7 @@
 //! own file.
 
 pub mod alerts;
+mod groups;
 mod history;
 mod probe_state;
 pub mod remediations;

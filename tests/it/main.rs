@@ -7,9 +7,11 @@ mod alerts;
 
 mod cli;
 mod daemon;
+mod delivery;
 mod engine;
 mod history;
 mod invalid;
+mod orphans;
 mod outputs;
 mod remediation;
 mod reports;

@@ -135,6 +135,13 @@ impl Test {
         copy.run()
     }
 
+    /// Runs SQL on the test's store (`.state/runner.db`) with the sqlite3 tool: one line
+    /// per row, columns separated by `|`.
+    pub fn sql(&self, query: &str) -> String {
+        let output = Command::new("sqlite3").arg(self.path(".state/runner.db")).arg(query).output().unwrap();
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+
     /// Runs and asserts the exit code, returning the output.
     pub fn expect_code(&self, code: i32) -> Output {
         let output = self.run();
