@@ -410,6 +410,19 @@ impl Daemon {
         });
     }
 
+    /// Waits for the delivery round in flight, if any: its attempts run to their answer
+    /// or their timeout. Ending them would leave messages the receiver may have accepted
+    /// to be sent again; a repeat is for crashes only.
+    async fn finish_delivery_round(&self) {
+        use std::sync::atomic::Ordering;
+        // A round starts attempts within its budget; the last one may run its timeout.
+        let limit = pipeline::DELIVERY_BUDGET * 2 + crate::alert::outbox::ATTEMPT_TIMEOUT + Duration::from_secs(2);
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.outbox_busy.load(Ordering::SeqCst) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Looks at the playbook files: new, changed and removed ones (every file when
     /// `all`). A valid file is (re)scheduled; an invalid edit keeps the last good
     /// version; a removed file stops its playbook.
@@ -585,6 +598,7 @@ impl Daemon {
                 }
             }
         }
+        self.finish_delivery_round().await;
         // What was ended is recorded as interrupted; each playbook's last fire is kept.
         if let Some(store) = self.services.store.clone() {
             let names: Vec<String> = self.entries.keys().cloned().collect();

@@ -83,14 +83,13 @@ checks:
     command: {shell: "true"}
 "#;
 
-/// A receiver that answers 503 until `open` is set, then 200.
-fn gated_receiver() -> (Server, Arc<Mutex<bool>>) {
+/// A receiver that answers 503 until `open` is set, then 200 after `delay`.
+fn gated_receiver(delay: Duration) -> (Server, Arc<Mutex<bool>>) {
     let open = Arc::new(Mutex::new(false));
     let gate = open.clone();
-    let server =
-        Server::with(
-            move |_| if *gate.lock().unwrap() { Reply::status(200, "ok") } else { Reply::status(503, "busy") },
-        );
+    let server = Server::with(move |_| {
+        if *gate.lock().unwrap() { Reply::status(200, "ok").delayed(delay) } else { Reply::status(503, "busy") }
+    });
     (server, open)
 }
 
@@ -111,7 +110,7 @@ fn queued_by_a_manual_run(server: &Server) -> Test {
 
 #[test]
 fn the_daemon_delivers_what_a_manual_run_of_another_playbook_queued() {
-    let (server, open) = gated_receiver();
+    let (server, open) = gated_receiver(Duration::ZERO);
     let test = queued_by_a_manual_run(&server);
     *open.lock().unwrap() = true;
     let hook = server.url("/hook");
@@ -134,7 +133,7 @@ fn the_daemon_delivers_what_a_manual_run_of_another_playbook_queued() {
 
 #[test]
 fn a_message_the_daemon_cannot_deliver_stays_queued_and_is_named_on_healthz_and_in_alerts() {
-    let (server, open) = gated_receiver();
+    let (server, open) = gated_receiver(Duration::ZERO);
     let test = queued_by_a_manual_run(&server);
     *open.lock().unwrap() = true;
     // The daemon's environment lacks the webhook variable.
@@ -170,4 +169,23 @@ fn a_message_the_daemon_cannot_deliver_stays_queued_and_is_named_on_healthz_and_
     daemon.stop();
     let alerts = test.run_args(&["alerts"]);
     assert!(!alerts.stdout.contains("undeliverable"), "{}", alerts.stdout);
+}
+
+#[test]
+fn a_daemon_stopped_mid_delivery_lets_the_attempt_finish_and_nothing_is_sent_twice() {
+    let (server, open) = gated_receiver(Duration::from_secs(3));
+    let test = queued_by_a_manual_run(&server);
+    *open.lock().unwrap() = true;
+    let hook = server.url("/hook");
+    let mut daemon = Daemon::start_with_env(&test, "daemon", &[], &[("HOOK_URL", hook.as_str())]);
+    assert!(wait_until(Duration::from_secs(10), || server.requests().len() == 2), "the daemon's attempt started");
+    let started = std::time::Instant::now();
+    assert_eq!(daemon.stop(), Some(0));
+    assert!(started.elapsed() >= Duration::from_secs(2), "SIGTERM waited for the answer: {:?}", started.elapsed());
+    assert_eq!(attempts(&test), "1|retry|503\n2|delivered|200");
+    // A later deliverer has nothing to send again.
+    let mut daemon = Daemon::start_with_env(&test, "daemon", &[], &[("HOOK_URL", hook.as_str())]);
+    std::thread::sleep(Duration::from_millis(500));
+    daemon.stop();
+    assert_eq!(server.requests().len(), 2, "sent once by the daemon");
 }
