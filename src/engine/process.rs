@@ -291,10 +291,11 @@ pub async fn run_owned(spec: &CommandSpec, limit: Duration, owner: Option<&Owner
     let mut child = command.spawn()?;
     let pgid = child.id().map(|id| id as i32).unwrap_or(0);
     let owner = owner.filter(|_| pgid > 0).cloned();
+    // The guard first: a run cancelled while the record is written still ends the group.
+    let mut guard = GroupGuard { pgid, armed: true, owner: owner.clone() };
     if let Some(owner) = &owner {
         record_start(owner, pgid, spec).await;
     }
-    let mut guard = GroupGuard { pgid, armed: true, owner: owner.clone() };
 
     let stdout = Arc::new(Mutex::new(Captured::default()));
     let stderr = Arc::new(Mutex::new(Captured::default()));
@@ -410,6 +411,14 @@ mod tests {
         assert_eq!(done.stdout.bytes.len(), CAPTURE_LIMIT);
         assert_eq!(done.stdout.total, 10_000_000);
         assert!(done.stdout.text().contains("more bytes not kept"));
+    }
+
+    #[test]
+    fn start_time_reads_field_22_after_the_command_name() {
+        let own = std::process::id() as i32;
+        let first = start_time(own).expect("this process has a start time");
+        assert_eq!(start_time(own), Some(first), "it does not change");
+        assert_eq!(start_time(i32::MAX), None, "no such process");
     }
 
     #[tokio::test]
