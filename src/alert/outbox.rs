@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::engine::context::HttpClients;
@@ -244,13 +245,13 @@ pub async fn deliver(
     };
     let host = crate::host::id();
     let mut playbooks = Playbooks { loaded, from_files: HashMap::new() };
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut tasks = Attempts(tokio::task::JoinSet::new());
     let mut deliveries = Vec::new();
     let mut not_started = Vec::new();
     let mut queue = messages.into_iter();
     loop {
         // Start what the budget and the in-flight limit allow.
-        while tasks.len() < IN_FLIGHT && tokio::time::Instant::now() < deadline {
+        while tasks.0.len() < IN_FLIGHT && tokio::time::Instant::now() < deadline {
             let Some(message) = queue.next() else { break };
             match prepare(&mut playbooks, &message).await {
                 Err(outcome) => {
@@ -259,7 +260,9 @@ pub async fn deliver(
                 }
                 Ok(target) => {
                     let (client, store, host) = (client.clone(), store.clone(), host.clone());
-                    tasks.spawn(async move {
+                    let in_flight = InFlight::enter();
+                    tasks.0.spawn(async move {
+                        let _in_flight = in_flight;
                         let attempt_id = begin(&store, &message, &host).await;
                         let (outcome, status) = attempt(&client, &target, &message).await;
                         record(&store, &message, attempt_id, status, &outcome, &host).await;
@@ -271,7 +274,7 @@ pub async fn deliver(
         if tokio::time::Instant::now() >= deadline {
             not_started.extend(queue.by_ref().map(|m| m.id));
         }
-        match tasks.join_next().await {
+        match tasks.0.join_next().await {
             Some(Ok(delivery)) => deliveries.push(delivery),
             Some(Err(error)) => tracing::error!(target: "runner::alert", %error, "a delivery task failed"),
             None if queue.len() == 0 => break,
@@ -280,6 +283,45 @@ pub async fn deliver(
     }
     release(store, not_started).await;
     deliveries
+}
+
+/// The attempts [`deliver`] started. When its caller is cancelled (Ctrl-C or SIGTERM of
+/// `runner run` while it delivers) they are detached, not aborted: each runs to its answer
+/// or its timeout and records it, and the process waits for them with [`settle`].
+struct Attempts(tokio::task::JoinSet<Delivery>);
+
+impl Drop for Attempts {
+    fn drop(&mut self) {
+        self.0.detach_all();
+    }
+}
+
+/// How many attempts are in flight in this process.
+static IN_FLIGHT_NOW: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts an attempt in flight for as long as it lives.
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> InFlight {
+        IN_FLIGHT_NOW.fetch_add(1, Ordering::SeqCst);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT_NOW.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Waits (at most an attempt's timeout) for the attempts still in flight: a process that
+/// is told to stop calls it before it exits, so that a stop never causes a repeat.
+pub async fn settle() {
+    let deadline = tokio::time::Instant::now() + ATTEMPT_TIMEOUT + Duration::from_secs(2);
+    while IN_FLIGHT_NOW.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 impl Delivery {

@@ -121,6 +121,11 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
             _ = terminate => Err(143),
         }
     });
+    if record.is_err() {
+        // Stopped while notifications were in flight: they finish (or time out) first,
+        // so that a stop never makes a receiver get a message twice.
+        runtime.block_on(crate::alert::outbox::settle());
+    }
     if let Some(progress) = &progress {
         progress.finish();
     }

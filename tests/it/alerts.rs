@@ -171,13 +171,7 @@ fn killed_between_deciding_and_delivering_delivers_on_the_next_run() {
     let server = Server::with(move |_| if *flag.lock().unwrap() { Reply::Hang } else { Reply::status(200, "ok") });
     let test = Test::new().file("p.yaml", &playbook(&server.url("/hook"), ""));
     std::fs::write(test.path("status"), "2").unwrap();
-    let mut child = std::process::Command::new(crate::support::runner_bin())
-        .args(["run", "p.yaml"])
-        .current_dir(test.root())
-        .env("RUNNER_STATE", test.path(".state"))
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = test.spawn(&["run", "p.yaml"]);
     let started = std::time::Instant::now();
     while server.requests().is_empty() && started.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(20));

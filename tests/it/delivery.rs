@@ -189,3 +189,21 @@ fn a_daemon_stopped_mid_delivery_lets_the_attempt_finish_and_nothing_is_sent_twi
     daemon.stop();
     assert_eq!(server.requests().len(), 2, "sent once by the daemon");
 }
+
+#[test]
+fn runner_run_stopped_mid_delivery_lets_the_attempt_finish_and_nothing_is_sent_twice() {
+    let server = Server::with(|_| Reply::status(200, "ok").delayed(Duration::from_secs(3)));
+    let test = Test::new().file("p.yaml", &playbook(&server.url("/hook"), "")).env("RUNNER_OUTBOX_BACKOFF", "100ms");
+    std::fs::write(test.path("status"), "2").unwrap();
+    let mut run = test.spawn(&["run", "p.yaml"]);
+    assert!(wait_until(Duration::from_secs(10), || !server.requests().is_empty()), "the delivery started");
+    let stopped = std::time::Instant::now();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(run.id() as i32, libc::SIGTERM) };
+    assert_eq!(run.wait().unwrap().code(), Some(143));
+    assert!(stopped.elapsed() >= Duration::from_secs(2), "it waited for the answer: {:?}", stopped.elapsed());
+    assert_eq!(attempts(&test), "1|delivered|200");
+    std::thread::sleep(Duration::from_millis(200));
+    run_with(&test, 2);
+    assert_eq!(server.requests().len(), 1, "exactly one POST");
+}

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::daemon::{Daemon, wait_until};
-use crate::support::{Test, runner_bin};
+use crate::support::Test;
 
 const HOST: &str = "orphans-test-host";
 
@@ -54,19 +54,6 @@ impl Drop for Cleanup {
     }
 }
 
-/// `runner run p.yaml` in the background.
-fn spawn_run(test: &Test) -> Child {
-    Command::new(runner_bin())
-        .args(["run", "p.yaml"])
-        .current_dir(test.root())
-        .env("RUNNER_STATE", test.path(".state"))
-        .env("RUNNER_HOST_ID", HOST)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
 /// Waits for a file holding a pid, written by a command the run started.
 fn pid_in(test: &Test, file: &str) -> i32 {
     let path = test.path(file);
@@ -92,7 +79,7 @@ phases:
 #[test]
 fn the_groups_of_a_run_killed_with_kill_9_are_ended_at_the_next_start_and_a_background_action_survives() {
     let test = Test::new().file("p.yaml", ORPHANS).env("RUNNER_HOST_ID", HOST);
-    let mut run = spawn_run(&test);
+    let mut run = test.spawn(&["run", "p.yaml"]);
     let background = pid_in(&test, "background.pid");
     let pgid = pid_in(&test, "check.pgid");
     let _cleanup = Cleanup(vec![pgid, background]);
@@ -176,7 +163,7 @@ fn sigint_and_sigterm_record_the_run_as_interrupted_at_once() {
             "p.yaml",
             "version: 1\nname: stopped\nchecks:\n  - id: long\n    command: {shell: 'echo $$ > check.pgid; sleep 300 & sleep 300'}\n    timeout: 10m\n",
         );
-        let mut run = spawn_run(&test);
+        let mut run = test.spawn(&["run", "p.yaml"]);
         let pgid = pid_in(&test, "check.pgid");
         let _cleanup = Cleanup(vec![pgid]);
         assert!(wait_until(Duration::from_secs(5), || test.sql("SELECT count(*) FROM process_groups") == "1"));

@@ -135,6 +135,20 @@ impl Test {
         copy.run()
     }
 
+    /// Starts the binary in the background with these arguments, in the test folder, with
+    /// its state there and the test's variables (output discarded).
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new(runner_bin())
+            .args(args)
+            .current_dir(self.root())
+            .env("RUNNER_STATE", self.path(".state"))
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("runner starts")
+    }
+
     /// Runs SQL on the test's store (`.state/runner.db`) with the sqlite3 tool: one line
     /// per row, columns separated by `|`.
     pub fn sql(&self, query: &str) -> String {
