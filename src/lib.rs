@@ -14,6 +14,7 @@ pub mod commands;
 pub mod duration;
 pub mod engine;
 pub mod error;
+pub mod host;
 pub mod jsonpath;
 pub mod lock;
 pub mod logging;

@@ -50,6 +50,9 @@ impl Services {
         if let Some(store) = &store {
             engine.history = Some(store.clone());
             engine.journal = Some(store.clone());
+            if !dry_run {
+                engine.groups = Some(store.clone());
+            }
         }
         if !config.no_store {
             engine.lock_dir = Some(config.dir.clone());
@@ -78,7 +81,8 @@ pub async fn run(loaded: Arc<Loaded>, services: &Services, options: RunOptions) 
     options.run_id = Some(run_id.clone());
     // A placeholder row while the run is in progress: if the process dies, the next
     // start finds it and records the run as interrupted. Any older placeholder of this
-    // playbook is such a leftover (the caller holds the playbook's lock).
+    // playbook is such a leftover (the caller holds the playbook's lock), and so are the
+    // process groups still recorded for it: they are ended.
     if let (Some(store), false) = (&services.store, dry_run) {
         let store = store.clone();
         let name = loaded.playbook.name.to_string();
@@ -86,6 +90,7 @@ pub async fn run(loaded: Arc<Loaded>, services: &Services, options: RunOptions) 
         let scheduled = options.scheduled_for.map(|t| t.as_millisecond());
         let begun = tokio::task::spawn_blocking(move || -> Result<usize, Error> {
             let interrupted = store.mark_interrupted(&name)?;
+            crate::engine::process::reap_orphans(store.as_ref(), &name);
             store.begin_run(&run_id, &name, origin, scheduled)?;
             Ok(interrupted)
         })
@@ -198,7 +203,10 @@ async fn notify_stage(
                 failed = true;
                 format!("dropped: {reason}")
             }
-            Outcome::NotMine => continue,
+            Outcome::Undeliverable { reason } => {
+                failed = true;
+                format!("cannot be delivered here ({reason}); it stays queued")
+            }
         };
         lines.push(format!("{}: {} — {outcome}", delivery.channel, delivery.summary));
     }

@@ -83,6 +83,12 @@ pub fn template_note(error: &str) -> String {
     crate::secret::scrub_owned(format!("body template failed ({error}); using the default body"))
 }
 
+/// The playbook file as recorded with a message: absolute, so that a daemon started in
+/// another folder finds it.
+pub fn recorded_file(loaded: &Loaded) -> String {
+    std::path::absolute(&loaded.path).unwrap_or_else(|_| loaded.path.clone()).display().to_string()
+}
+
 /// Runs every channel's state machine over a run. `partial`: the run covered only some
 /// checks (`--check`, `--tags`), so playbook-wide streams are left alone.
 pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial: bool, now: i64) -> Decisions {
@@ -140,7 +146,7 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
                     decisions.messages.push(NewMessage {
                         idempotency: alert.idempotency_key.clone(),
                         playbook: record.playbook.clone(),
-                        file: loaded.path.display().to_string(),
+                        file: recorded_file(loaded),
                         channel: id.to_string(),
                         kind: kind.label().to_lowercase(),
                         summary,

@@ -3,10 +3,21 @@
 //! Retry-After says; any other 4xx is dropped with its reason (retrying cannot fix it).
 //! A message that keeps failing for a day expires.
 //!
+//! Delivery is at least once, never twice without a cause: a caller's budget only limits
+//! when attempts start, and a started attempt runs to its answer or [`ATTEMPT_TIMEOUT`].
+//! A message is sent again only after its deliverer died mid-attempt or the receiver
+//! answered later than the attempt timeout; every send carries the same idempotency key
+//! (header `Idempotency-Key`, and in the payload). Each attempt is recorded in the store
+//! before its request goes out and finished with its outcome.
+//!
 //! The destination (a secret) is not stored with the message: it is looked up in the
-//! playbook at delivery time.
+//! playbook at delivery time, the one this process loaded or else the file recorded with
+//! the message, under this process's environment. A message that cannot be delivered
+//! here stays queued and is recorded as undeliverable on this host.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::engine::context::HttpClients;
@@ -20,7 +31,8 @@ pub const BASE_BACKOFF: Duration = Duration::from_secs(30);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// A message still undelivered this long after it was queued is dropped.
 pub const EXPIRY: Duration = Duration::from_secs(24 * 3600);
-/// One attempt never waits longer than this for an answer.
+/// One attempt never waits longer than this for an answer, whatever budget its caller
+/// has left: a reply that arrives in time is never sent twice.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How one attempt went.
@@ -34,8 +46,11 @@ pub enum Outcome {
     Dropped {
         reason: String,
     },
-    /// Not attempted here (its playbook is not loaded in this process).
-    NotMine,
+    /// Not attempted here: this process cannot load its playbook or the channel's URL
+    /// is empty in its environment. It stays queued for a process that can.
+    Undeliverable {
+        reason: String,
+    },
 }
 
 /// One message's attempt, for the notify stage and logs.
@@ -131,9 +146,87 @@ fn json_headers() -> Vec<(String, String)> {
     vec![("Content-Type".into(), "application/json".into())]
 }
 
-/// Makes one attempt for each message, concurrently, all within `budget`; records each
-/// outcome in the store. `loaded` are the playbooks this process knows; messages of others
-/// are left for the process that knows them.
+/// At most this many attempts are in flight at once.
+const IN_FLIGHT: usize = 8;
+
+/// Where a message's playbook comes from: the ones this process has loaded, else its
+/// file, loaded under this process's environment (once per delivery round).
+struct Playbooks<'a> {
+    loaded: &'a [Arc<Loaded>],
+    from_files: HashMap<String, Result<Arc<Loaded>, String>>,
+}
+
+impl Playbooks<'_> {
+    async fn of(&mut self, message: &OutboxMessage) -> Result<Arc<Loaded>, String> {
+        if let Some(loaded) = self.loaded.iter().find(|l| l.playbook.name.as_str() == message.playbook) {
+            return Ok(loaded.clone());
+        }
+        if let Some(known) = self.from_files.get(&message.file) {
+            return known.clone();
+        }
+        let file = message.file.clone();
+        let loaded = tokio::task::spawn_blocking(move || load_for_delivery(&file))
+            .await
+            .unwrap_or_else(|e| Err(format!("cannot load its playbook: {e}")))
+            .and_then(|loaded| {
+                if loaded.playbook.name.as_str() == message.playbook {
+                    Ok(loaded)
+                } else {
+                    Err(format!(
+                        "{} now holds playbook `{}`, not `{}`",
+                        message.file,
+                        loaded.playbook.name.as_str(),
+                        message.playbook
+                    ))
+                }
+            });
+        self.from_files.insert(message.file.clone(), loaded.clone());
+        loaded
+    }
+}
+
+/// Loads the playbook file recorded with a message, as `runner run` would.
+fn load_for_delivery(file: &str) -> Result<Arc<Loaded>, String> {
+    let path = std::path::Path::new(file);
+    let report = crate::playbook::load::load_file(path, &crate::playbook::load::LoadOptions::default())
+        .map_err(|e| crate::secret::scrub_owned(format!("cannot read its playbook {file}: {e}")))?;
+    report.into_loaded(false).map(Arc::new).map_err(|report| {
+        let first = report.diagnostics.iter().find(|d| d.is_error()).map(|d| d.message.clone()).unwrap_or_default();
+        crate::secret::scrub_owned(format!("its playbook {file} does not load here: {first}"))
+    })
+}
+
+/// What to do with a message before any request: send it to `Target`, or settle it now.
+async fn prepare(playbooks: &mut Playbooks<'_>, message: &OutboxMessage) -> Result<Target, Outcome> {
+    if crate::store::now_ms() - message.created_ms > EXPIRY.as_millis() as i64 {
+        return Err(Outcome::Dropped {
+            reason: format!("expired: undelivered for {}", crate::duration::format(EXPIRY)),
+        });
+    }
+    let playbook = playbooks.of(message).await.map_err(|reason| Outcome::Undeliverable { reason })?;
+    let channel = playbook.playbook.notify.iter().flatten().find(|c| c.id.as_str() == message.channel);
+    let Some(channel) = channel else {
+        return Err(Outcome::Dropped { reason: format!("channel `{}` is no longer in the playbook", message.channel) });
+    };
+    if super::is_off(channel) {
+        return Err(Outcome::Undeliverable {
+            reason: format!("channel `{}` is off here: its URL is empty in this environment", message.channel),
+        });
+    }
+    target(channel, message)
+        .ok_or_else(|| Outcome::Dropped { reason: format!("channel `{}` has an invalid HTTP method", message.channel) })
+}
+
+/// Delivers messages: starts one attempt for each, at most [`IN_FLIGHT`] at once, while
+/// `budget` lasts; an attempt once started runs to its answer or [`ATTEMPT_TIMEOUT`],
+/// never cut short by the budget (cutting it would requeue a message the receiver may
+/// still accept, and send it twice). Messages not started in time are left queued, due
+/// now. Each attempt and outcome is recorded in the store.
+///
+/// `loaded` are the playbooks this process knows; a message of another playbook is
+/// delivered by loading the file recorded with it, and when that cannot be done here
+/// (file gone, webhook variable unset) it stays queued, recorded as undeliverable on
+/// this host.
 pub async fn deliver(
     store: &Arc<Store>,
     http: &HttpClients,
@@ -146,137 +239,193 @@ pub async fn deliver(
         Ok(client) => client,
         Err(error) => {
             tracing::warn!(target: "runner::alert", %error, "cannot build the HTTP client for notifications");
+            release(store, messages.iter().map(|m| m.id).collect()).await;
             return Vec::new();
         }
     };
-    let mut tasks = tokio::task::JoinSet::new();
+    let host = crate::host::id();
+    let mut playbooks = Playbooks { loaded, from_files: HashMap::new() };
+    let mut tasks = Attempts(tokio::task::JoinSet::new());
     let mut deliveries = Vec::new();
-    for message in messages {
-        let now = crate::store::now_ms();
-        let playbook = loaded.iter().find(|l| l.playbook.name.as_str() == message.playbook);
-        let Some(playbook) = playbook else {
-            deliveries.push(Delivery {
-                id: message.id,
-                channel: message.channel.clone(),
-                summary: message.summary.clone(),
-                outcome: Outcome::NotMine,
-            });
-            continue;
-        };
-        let channel = playbook.playbook.notify.iter().flatten().find(|c| c.id.as_str() == message.channel);
-        let outcome = match channel {
-            None => {
-                Some(Outcome::Dropped { reason: format!("channel `{}` is no longer in the playbook", message.channel) })
-            }
-            Some(channel) if super::is_off(channel) => {
-                Some(Outcome::Dropped { reason: format!("channel `{}` is off (empty URL)", message.channel) })
-            }
-            Some(_) if now - message.created_ms > EXPIRY.as_millis() as i64 => Some(Outcome::Dropped {
-                reason: format!("expired: undelivered for {}", crate::duration::format(EXPIRY)),
-            }),
-            Some(_) => None,
-        };
-        if let Some(outcome) = outcome {
-            record(store, &message, &outcome).await;
-            deliveries.push(Delivery {
-                id: message.id,
-                channel: message.channel.clone(),
-                summary: message.summary.clone(),
-                outcome,
-            });
-            continue;
-        }
-        let target = channel.and_then(|c| target(c, &message));
-        let Some(target) = target else { continue };
-        let client = client.clone();
-        tasks.spawn(async move {
-            let outcome = attempt(&client, &target, &message, deadline).await;
-            (message, outcome)
-        });
-    }
+    let mut not_started = Vec::new();
+    let mut queue = messages.into_iter();
     loop {
-        match tokio::time::timeout_at(deadline + Duration::from_millis(200), tasks.join_next()).await {
-            Ok(Some(Ok((message, outcome)))) => {
-                record(store, &message, &outcome).await;
-                deliveries.push(Delivery {
-                    id: message.id,
-                    channel: message.channel.clone(),
-                    summary: message.summary.clone(),
-                    outcome,
-                });
-            }
-            Ok(Some(Err(_))) => {}
-            Ok(None) => break,
-            Err(_) => {
-                // The budget is spent; what is still in flight stays queued, due now.
-                tasks.abort_all();
-                break;
+        // Start what the budget and the in-flight limit allow.
+        while tasks.0.len() < IN_FLIGHT && tokio::time::Instant::now() < deadline {
+            let Some(message) = queue.next() else { break };
+            match prepare(&mut playbooks, &message).await {
+                Err(outcome) => {
+                    record(store, &message, None, None, &outcome, &host).await;
+                    deliveries.push(Delivery::of(&message, outcome));
+                }
+                Ok(target) => {
+                    let (client, store, host) = (client.clone(), store.clone(), host.clone());
+                    let in_flight = InFlight::enter();
+                    tasks.0.spawn(async move {
+                        let _in_flight = in_flight;
+                        let attempt_id = begin(&store, &message, &host).await;
+                        let (outcome, status) = attempt(&client, &target, &message).await;
+                        record(&store, &message, attempt_id, status, &outcome, &host).await;
+                        Delivery::of(&message, outcome)
+                    });
+                }
             }
         }
+        if tokio::time::Instant::now() >= deadline {
+            not_started.extend(queue.by_ref().map(|m| m.id));
+        }
+        match tasks.0.join_next().await {
+            Some(Ok(delivery)) => deliveries.push(delivery),
+            Some(Err(error)) => tracing::error!(target: "runner::alert", %error, "a delivery task failed"),
+            None if queue.len() == 0 => break,
+            None => {}
+        }
     }
+    release(store, not_started).await;
     deliveries
 }
 
-async fn attempt(
-    client: &reqwest::Client,
-    target: &Target,
-    message: &OutboxMessage,
-    deadline: tokio::time::Instant,
-) -> Outcome {
-    let now = crate::store::now_ms();
-    let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-    let timeout = remaining.min(ATTEMPT_TIMEOUT).max(Duration::from_millis(100));
-    let mut request = client.request(target.method.clone(), &target.url).timeout(timeout).body(message.body.clone());
-    for (name, value) in &target.headers {
-        request = request.header(name.as_str(), value.as_str());
+/// The attempts [`deliver`] started. When its caller is cancelled (Ctrl-C or SIGTERM of
+/// `runner run` while it delivers) they are detached, not aborted: each runs to its answer
+/// or its timeout and records it, and the process waits for them with [`settle`].
+struct Attempts(tokio::task::JoinSet<Delivery>);
+
+impl Drop for Attempts {
+    fn drop(&mut self) {
+        self.0.detach_all();
     }
-    request = request.header("Idempotency-Key", message.idempotency.as_str());
+}
+
+/// How many attempts are in flight in this process.
+static IN_FLIGHT_NOW: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts an attempt in flight for as long as it lives.
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> InFlight {
+        IN_FLIGHT_NOW.fetch_add(1, Ordering::SeqCst);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT_NOW.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Waits (at most an attempt's timeout) for the attempts still in flight: a process that
+/// is told to stop calls it before it exits, so that a stop never causes a repeat.
+pub async fn settle() {
+    let deadline = tokio::time::Instant::now() + ATTEMPT_TIMEOUT + Duration::from_secs(2);
+    while IN_FLIGHT_NOW.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+impl Delivery {
+    fn of(message: &OutboxMessage, outcome: Outcome) -> Delivery {
+        Delivery { id: message.id, channel: message.channel.clone(), summary: message.summary.clone(), outcome }
+    }
+}
+
+/// One request, bounded by [`ATTEMPT_TIMEOUT`]: its outcome and the HTTP status, if any.
+async fn attempt(client: &reqwest::Client, target: &Target, message: &OutboxMessage) -> (Outcome, Option<u16>) {
+    let now = crate::store::now_ms();
     let retry = |error: String| Outcome::Retry {
         due_ms: now + backoff(message.attempts).as_millis() as i64,
         error: crate::secret::scrub_owned(error),
     };
-    match request.send().await {
-        Err(error) => retry(crate::checks::http::describe_error(&error, true)),
-        Ok(response) => {
-            let status = response.status();
-            if status.is_success() {
-                return Outcome::Delivered;
-            }
-            let after =
-                response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_string);
-            let body: String = crate::secret::scrub_and_cut(&response.text().await.unwrap_or_default(), 300);
-            let text = crate::secret::scrub_owned(format!("HTTP {}: {}", status.as_u16(), body.trim()));
-            if status.as_u16() == 429 {
-                let wait =
-                    after.as_deref().and_then(|v| retry_after(v, now)).unwrap_or_else(|| backoff(message.attempts));
-                Outcome::Retry { due_ms: now + wait.as_millis() as i64, error: text }
-            } else if status.is_server_error() || status.as_u16() == 408 {
-                retry(text)
-            } else {
-                Outcome::Dropped { reason: text }
-            }
+    let mut request =
+        client.request(target.method.clone(), &target.url).timeout(ATTEMPT_TIMEOUT).body(message.body.clone());
+    for (name, value) in &target.headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    request = request.header("Idempotency-Key", message.idempotency.as_str());
+    let exchange = async {
+        let response = request.send().await?;
+        let status = response.status();
+        let after =
+            response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = if status.is_success() { String::new() } else { response.text().await.unwrap_or_default() };
+        Ok::<_, reqwest::Error>((status, after, body))
+    };
+    // reqwest's timeout covers connecting, sending and the answer; this one is the
+    // backstop that no attempt outlives.
+    let (status, after, body) = match tokio::time::timeout(ATTEMPT_TIMEOUT + Duration::from_secs(1), exchange).await {
+        Err(_) => return (retry(format!("no answer within {}", crate::duration::format(ATTEMPT_TIMEOUT))), None),
+        Ok(Err(error)) => return (retry(crate::checks::http::describe_error(&error, true)), None),
+        Ok(Ok(answer)) => answer,
+    };
+    let code = Some(status.as_u16());
+    if status.is_success() {
+        return (Outcome::Delivered, code);
+    }
+    let body: String = crate::secret::scrub_and_cut(&body, 300);
+    let text = crate::secret::scrub_owned(format!("HTTP {}: {}", status.as_u16(), body.trim()));
+    let outcome = if status.as_u16() == 429 {
+        let wait = after.as_deref().and_then(|v| retry_after(v, now)).unwrap_or_else(|| backoff(message.attempts));
+        Outcome::Retry { due_ms: now + wait.as_millis() as i64, error: text }
+    } else if status.is_server_error() || status.as_u16() == 408 {
+        retry(text)
+    } else {
+        Outcome::Dropped { reason: text }
+    };
+    (outcome, code)
+}
+
+/// Records that an attempt starts; `None` when the store cannot say so (the message is
+/// sent anyway: an alert matters more than its audit).
+async fn begin(store: &Arc<Store>, message: &OutboxMessage, host: &str) -> Option<i64> {
+    let (store, message, host) = (store.clone(), message.clone(), host.to_string());
+    match tokio::task::spawn_blocking(move || store.begin_attempt(&message, &host)).await {
+        Ok(Ok(id)) => Some(id),
+        Ok(Err(error)) => {
+            tracing::error!(target: "runner::alert", %error, "cannot record a delivery attempt");
+            None
         }
+        Err(_) => None,
     }
 }
 
-async fn record(store: &Arc<Store>, message: &OutboxMessage, outcome: &Outcome) {
-    let store = store.clone();
-    let id = message.id;
-    let outcome = outcome.clone();
-    let summary = message.summary.clone();
-    let _ = tokio::task::spawn_blocking(move || match &outcome {
-        Outcome::Delivered => store.mark_delivered(id),
-        Outcome::Retry { due_ms, error } => {
-            tracing::warn!(target: "runner::alert", message = %summary, %error, "delivery failed; will retry");
-            store.mark_retry(id, *due_ms, error)
+async fn record(
+    store: &Arc<Store>,
+    message: &OutboxMessage,
+    attempt: Option<i64>,
+    http_status: Option<u16>,
+    outcome: &Outcome,
+    host: &str,
+) {
+    match outcome {
+        Outcome::Delivered => {}
+        Outcome::Retry { error, .. } => {
+            tracing::warn!(target: "runner::alert", message = %message.summary, %error, "delivery failed; will retry")
         }
         Outcome::Dropped { reason } => {
-            tracing::warn!(target: "runner::alert", message = %summary, %reason, "notification dropped");
-            store.mark_dropped(id, reason)
+            tracing::warn!(target: "runner::alert", message = %message.summary, %reason, "notification dropped")
         }
-        Outcome::NotMine => Ok(()),
-    })
-    .await;
+        Outcome::Undeliverable { reason } => {
+            tracing::warn!(target: "runner::alert", message = %message.summary, %reason, "cannot deliver here; it stays queued")
+        }
+    }
+    let (store, id, outcome, host) = (store.clone(), message.id, outcome.clone(), host.to_string());
+    let recorded =
+        tokio::task::spawn_blocking(move || store.finish_attempt(id, attempt, http_status, &outcome, &host)).await;
+    if let Ok(Err(error)) = recorded {
+        tracing::error!(target: "runner::alert", %error, "cannot record a delivery outcome");
+    }
+}
+
+/// Gives claimed messages back, due as they were (not attempted by this process).
+async fn release(store: &Arc<Store>, ids: Vec<i64>) {
+    if ids.is_empty() {
+        return;
+    }
+    let store = store.clone();
+    if let Ok(Err(error)) = tokio::task::spawn_blocking(move || store.release(&ids)).await {
+        tracing::error!(target: "runner::alert", %error, "cannot release claimed messages");
+    }
 }
 
 #[cfg(test)]

@@ -115,7 +115,8 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
     };
     // The engine's own timeout is the backstop; giving the limit to the runner lets it
     // kill the process group itself and report the partial output.
-    let finished = match process::run(&spec, ctx.timeout).await {
+    let owner = ctx.engine.owner(ctx.playbook);
+    let finished = match process::run_owned(&spec, ctx.timeout, owner.as_ref()).await {
         Ok(finished) => finished,
         Err(error) => return Observation::fail(describe_spawn(&error, &spec)),
     };

@@ -1,5 +1,5 @@
-//! `runner alerts [NAME]`: the current alert state per channel and stream, and what waits
-//! in the outbox.
+//! `runner alerts [NAME]`: the current alert state per channel and stream, what waits
+//! in the outbox, and which waiting messages a host said it cannot deliver.
 
 use std::io::Write;
 
@@ -50,6 +50,19 @@ pub fn run(cli: &Cli, args: &AlertsArgs) -> crate::error::Result<i32> {
             message.summary,
             message.attempts,
             message.last_error.as_ref().map(|e| format!(", last error: {e}")).unwrap_or_default()
+        );
+    }
+    let here = crate::host::id();
+    for message in store.undeliverable(name)? {
+        let place = if message.host == here { format!("here ({here})") } else { format!("on {}", message.host) };
+        let _ = writeln!(
+            out,
+            "  undeliverable {place}: {}/{}: {}: {} (noted {})",
+            message.playbook,
+            message.channel,
+            message.summary,
+            message.reason,
+            ago(message.noted_ms)
         );
     }
     Ok(0)

@@ -62,7 +62,7 @@ pub fn run(cli: &Cli, args: &NotifyArgs) -> crate::error::Result<i32> {
     let ids = store.enqueue(&[NewMessage {
         idempotency: alert.idempotency_key.clone(),
         playbook: record.playbook.clone(),
-        file: record.file.clone(),
+        file: crate::alert::recorded_file(&loaded),
         channel: channel.clone(),
         kind: "test".into(),
         summary,

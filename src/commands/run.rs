@@ -121,6 +121,11 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
             _ = terminate => Err(143),
         }
     });
+    if record.is_err() {
+        // Stopped while notifications were in flight: they finish (or time out) first,
+        // so that a stop never makes a receiver get a message twice.
+        runtime.block_on(crate::alert::outbox::settle());
+    }
     if let Some(progress) = &progress {
         progress.finish();
     }
@@ -131,6 +136,13 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
     let record = match record {
         Ok(record) => record,
         Err(code) => {
+            // Recorded now, not at the next start: `history` never shows it running.
+            // (The lock is still held: no other run of this playbook is live.)
+            if let Some(store) = services.store.as_ref().filter(|_| !args.dry_run)
+                && let Err(error) = store.mark_interrupted(loaded.playbook.name.as_str())
+            {
+                eprintln!("the interrupted run could not be recorded: {error}");
+            }
             eprintln!("interrupted: the run was cancelled and its processes ended");
             return Ok(code);
         }

@@ -2,7 +2,9 @@
 //! (non-zero exit, timeout, HTTP error) fails its phase, with its output in the result.
 //!
 //! Processes an action starts in the background on purpose survive its normal exit; only
-//! a timeout or a cancelled run kills its process group (see `process`).
+//! a timeout or a cancelled run kills its process group (see `process`). The group is
+//! recorded while the action's command runs, so that a `kill -9` of runner mid-action
+//! leaves nothing that the next start does not end.
 
 use std::path::Path;
 use std::time::Instant;
@@ -59,7 +61,8 @@ pub async fn run(action: &Action, playbook: &Playbook, base_dir: &Path, engine: 
     ) else {
         return finish(ActionStatus::Failed, None, "the action has nothing to do".into(), String::new());
     };
-    match process::run(&spec, timeout).await {
+    let owner = engine.owner(playbook.name.as_str());
+    match process::run_owned(&spec, timeout, owner.as_ref()).await {
         Err(error) => {
             finish(ActionStatus::Failed, None, format!("cannot start `{}`: {error}", spec.program), String::new())
         }

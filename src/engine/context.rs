@@ -21,6 +21,9 @@ pub struct Engine {
     pub journal: Option<Arc<dyn super::journal::Journal>>,
     /// The state folder, whose `locks/` holds the per-check remediation locks, if any.
     pub lock_dir: Option<std::path::PathBuf>,
+    /// Where commands' process groups are recorded while they run (none without a store,
+    /// and in a dry run).
+    pub groups: Option<Arc<dyn super::process::GroupJournal>>,
 }
 
 impl Engine {
@@ -32,7 +35,14 @@ impl Engine {
             history: None,
             journal: None,
             lock_dir: None,
+            groups: None,
         }
+    }
+
+    /// Whom a command of `playbook` runs for: its process group is recorded.
+    pub fn owner(&self, playbook: &str) -> Option<super::process::Owner> {
+        let journal = self.groups.clone()?;
+        Some(super::process::Owner { journal, playbook: playbook.to_string() })
     }
 }
 

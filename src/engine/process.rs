@@ -9,6 +9,12 @@
 //! Why only on timeout or cancellation: an action that starts a daemon on purpose
 //! (`nohup server &`, `pm2 restart`) must leave it running when it exits normally.
 //!
+//! Why a record: a runner killed with `kill -9` cannot end its groups. With an [`Owner`],
+//! a group is recorded (playbook, pgid, the leader's start time) when its command starts
+//! and forgotten when its leader exits, normally or at its timeout; what is still
+//! recorded at the next start belonged to an interrupted run, and [`reap_orphans`] ends
+//! it, after checking the leader's start time so that a recycled pid is never hit.
+//!
 //! This module owns process lifetime and capture. It does not decide what an exit code
 //! means.
 
@@ -112,11 +118,45 @@ impl Finished {
     }
 }
 
+/// A process group as recorded while its leader runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupRecord {
+    pub playbook: String,
+    pub pgid: i32,
+    /// The leader's start time, in clock ticks after boot (`/proc/PID/stat` field 22).
+    pub leader_start: u64,
+    /// The command line, for the log when it is reaped (scrubbed).
+    pub command: String,
+}
+
+/// Where process groups are recorded (the store); this host's records only.
+pub trait GroupJournal: Send + Sync {
+    fn group_started(&self, group: &GroupRecord);
+    fn group_ended(&self, playbook: &str, pgid: i32);
+    /// The groups still recorded for a playbook.
+    fn recorded_groups(&self, playbook: &str) -> Vec<GroupRecord>;
+}
+
+/// Who the commands run for: their groups are recorded under this playbook.
+#[derive(Clone)]
+pub struct Owner {
+    pub journal: Arc<dyn GroupJournal>,
+    pub playbook: String,
+}
+
+impl Owner {
+    fn forget(&self, pgid: i32) {
+        self.journal.group_ended(&self.playbook, pgid);
+    }
+}
+
 /// Kills the process group when dropped, unless disarmed: a run that is cancelled (the
-/// playbook's timeout, Ctrl-C) drops its futures, and this is what ends their processes.
+/// playbook's timeout, Ctrl-C) drops its futures, and this is what ends their processes
+/// (and then forgets their record).
 struct GroupGuard {
     pgid: i32,
     armed: bool,
+    owner: Option<Owner>,
 }
 
 impl GroupGuard {
@@ -131,32 +171,89 @@ impl Drop for GroupGuard {
             signal_group(self.pgid, libc::SIGTERM);
             let pgid = self.pgid;
             let due = Instant::now() + KILL_GRACE;
-            PENDING_KILLS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((pgid, due));
+            let owner = self.owner.take();
+            PENDING_KILLS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((pgid, due, owner.clone()));
             // Drop cannot wait; a short-lived thread finishes the job while the process
             // lives on, and `finish_pending_kills` when it is about to exit.
             std::thread::spawn(move || {
                 std::thread::sleep(KILL_GRACE);
                 signal_group(pgid, libc::SIGKILL);
+                if let Some(owner) = owner {
+                    owner.forget(pgid);
+                }
             });
         }
     }
 }
 
-/// Groups sent SIGTERM by a dropped guard, with the time their SIGKILL is due.
-static PENDING_KILLS: Mutex<Vec<(i32, Instant)>> = Mutex::new(Vec::new());
+/// Groups sent SIGTERM by a dropped guard, with the time their SIGKILL is due and whose
+/// record to forget then.
+type PendingKill = (i32, Instant, Option<Owner>);
+static PENDING_KILLS: Mutex<Vec<PendingKill>> = Mutex::new(Vec::new());
 
 /// Before the process exits: waits out the grace of every group that was sent SIGTERM
 /// and SIGKILLs what is left. Without it, a `runner run` ended by its timeout could exit
 /// before the killing thread wakes, and a command that ignores SIGTERM would outlive it.
 pub fn finish_pending_kills() {
     let pending = std::mem::take(&mut *PENDING_KILLS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-    for (pgid, due) in pending {
-        if !group_exists(pgid) {
-            continue;
+    for (pgid, due, owner) in pending {
+        if group_exists(pgid) {
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+            signal_group(pgid, libc::SIGKILL);
         }
-        std::thread::sleep(due.saturating_duration_since(Instant::now()));
-        signal_group(pgid, libc::SIGKILL);
+        if let Some(owner) = owner {
+            owner.forget(pgid);
+        }
     }
+}
+
+/// The start time of process `pid` in clock ticks after boot (`/proc/PID/stat` field
+/// 22), or `None` when there is no such process.
+pub fn start_time(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses: count after the last ')'.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// A group ended at the start of a run because an interrupted run left it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reaped {
+    pub group: GroupRecord,
+    /// It was still running and was killed (else its leader was gone or its pid reused,
+    /// and only the record was dropped).
+    pub killed: bool,
+}
+
+/// Ends the process groups still recorded for `playbook`: they belong to a run that was
+/// interrupted (the caller holds the playbook's lock, so no run of it is live). A group
+/// is killed (SIGTERM, [`KILL_GRACE`], SIGKILL) only when its leader still runs with the
+/// recorded start time; a recycled pid is left alone. Every record is forgotten.
+/// Blocking (it waits out the grace): call it off the async runtime.
+pub fn reap_orphans(journal: &dyn GroupJournal, playbook: &str) -> Vec<Reaped> {
+    let mut reaped = Vec::new();
+    for group in journal.recorded_groups(playbook) {
+        let killed = start_time(group.pgid) == Some(group.leader_start);
+        if killed {
+            signal_group(group.pgid, libc::SIGTERM);
+            let due = Instant::now() + KILL_GRACE;
+            while group_exists(group.pgid) && Instant::now() < due {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            signal_group(group.pgid, libc::SIGKILL);
+        }
+        tracing::warn!(
+            target: "runner::process",
+            playbook,
+            pgid = group.pgid,
+            command = %group.command,
+            killed,
+            "a process group left by an interrupted run"
+        );
+        journal.group_ended(playbook, group.pgid);
+        reaped.push(Reaped { group, killed });
+    }
+    reaped
 }
 
 fn group_exists(pgid: i32) -> bool {
@@ -175,6 +272,11 @@ fn signal_group(pgid: i32, signal: i32) {
 
 /// Runs `spec` for at most `limit`. `Err` only when it could not be started.
 pub async fn run(spec: &CommandSpec, limit: Duration) -> std::io::Result<Finished> {
+    run_owned(spec, limit, None).await
+}
+
+/// [`run`], with the process group recorded for `owner` while its leader runs.
+pub async fn run_owned(spec: &CommandSpec, limit: Duration, owner: Option<&Owner>) -> std::io::Result<Finished> {
     let started = Instant::now();
     let mut command = Command::new(&spec.program);
     command
@@ -188,7 +290,12 @@ pub async fn run(spec: &CommandSpec, limit: Duration) -> std::io::Result<Finishe
         .kill_on_drop(true);
     let mut child = command.spawn()?;
     let pgid = child.id().map(|id| id as i32).unwrap_or(0);
-    let mut guard = GroupGuard { pgid, armed: true };
+    let owner = owner.filter(|_| pgid > 0).cloned();
+    // The guard first: a run cancelled while the record is written still ends the group.
+    let mut guard = GroupGuard { pgid, armed: true, owner: owner.clone() };
+    if let Some(owner) = &owner {
+        record_start(owner, pgid, spec).await;
+    }
 
     let stdout = Arc::new(Mutex::new(Captured::default()));
     let stderr = Arc::new(Mutex::new(Captured::default()));
@@ -223,6 +330,10 @@ pub async fn run(spec: &CommandSpec, limit: Duration) -> std::io::Result<Finishe
             (status, true)
         }
     };
+    // The leader is gone (and, at a timeout, its group): nothing left to reap.
+    if let Some(owner) = owner {
+        let _ = tokio::task::spawn_blocking(move || owner.forget(pgid)).await;
+    }
 
     // Output still in the pipes arrives quickly; a pipe held open by a background
     // process (or one that left the group) does not, and is abandoned.
@@ -244,6 +355,19 @@ pub async fn run(spec: &CommandSpec, limit: Duration) -> std::io::Result<Finishe
         timed_out,
         elapsed: started.elapsed(),
     })
+}
+
+/// Records a group that just started (its leader's start time read from /proc).
+async fn record_start(owner: &Owner, pgid: i32, spec: &CommandSpec) {
+    let Some(leader_start) = start_time(pgid) else { return };
+    let group = GroupRecord {
+        playbook: owner.playbook.clone(),
+        pgid,
+        leader_start,
+        command: crate::secret::scrub_owned(spec.display()).chars().take(200).collect(),
+    };
+    let journal = owner.journal.clone();
+    let _ = tokio::task::spawn_blocking(move || journal.group_started(&group)).await;
 }
 
 /// Reads a pipe to its end, keeping the first [`CAPTURE_LIMIT`] bytes.
@@ -287,6 +411,14 @@ mod tests {
         assert_eq!(done.stdout.bytes.len(), CAPTURE_LIMIT);
         assert_eq!(done.stdout.total, 10_000_000);
         assert!(done.stdout.text().contains("more bytes not kept"));
+    }
+
+    #[test]
+    fn start_time_reads_field_22_after_the_command_name() {
+        let own = std::process::id() as i32;
+        let first = start_time(own).expect("this process has a start time");
+        assert_eq!(start_time(own), Some(first), "it does not change");
+        assert_eq!(start_time(i32::MAX), None, "no such process");
     }
 
     #[tokio::test]

@@ -353,12 +353,17 @@ impl Daemon {
         }
     }
 
-    /// Runs left `running` by a process that died are recorded as interrupted (each
-    /// playbook under its lock, so a manual run in progress is not touched).
+    /// Runs left `running` by a process that died are recorded as interrupted, and the
+    /// process groups they left are ended: of the scheduled playbooks and of any other
+    /// with groups recorded here (each playbook under its lock, so a manual run in
+    /// progress is not touched).
     async fn catch_up_interrupted(&mut self) {
         let Some(store) = self.services.store.clone() else { return };
-        for name in self.entries.keys() {
+        let mut names: BTreeSet<String> = self.entries.keys().cloned().collect();
+        names.extend(store.playbooks_with_groups().unwrap_or_default());
+        for name in &names {
             if let Ok(_lock) = crate::lock::acquire(&self.options.state_dir, name) {
+                crate::engine::process::reap_orphans(store.as_ref(), name);
                 match store.mark_interrupted(name) {
                     Ok(0) => {}
                     Ok(n) => {
@@ -370,8 +375,10 @@ impl Daemon {
         }
     }
 
-    /// Delivers due notifications of every loaded playbook, in the background (one
-    /// delivery round at a time).
+    /// Delivers every due notification in the store, whichever playbook or run queued
+    /// it, in the background (one delivery round at a time). A message of a playbook this
+    /// daemon does not schedule is delivered by loading its recorded file; what cannot be
+    /// delivered here stays queued and is named on `/healthz`.
     fn drain_outbox(&mut self) {
         use std::sync::atomic::Ordering;
         let Some(store) = self.services.store.clone() else { return };
@@ -379,14 +386,14 @@ impl Daemon {
             return;
         }
         let loaded: Vec<Arc<Loaded>> = self.entries.values().map(|e| e.loaded.clone()).collect();
-        let names: Vec<String> = self.entries.keys().cloned().collect();
         let engine = self.services.engine.clone();
         let busy = self.outbox_busy.clone();
+        let live = self.live.clone();
         tokio::spawn(async move {
             let due = {
                 let store = store.clone();
                 tokio::task::spawn_blocking(move || {
-                    store.claim_due(&names, crate::store::now_ms(), pipeline::CLAIM_LEASE_MS)
+                    store.claim_every_due(crate::store::now_ms(), pipeline::CLAIM_LEASE_MS)
                 })
                 .await
             };
@@ -395,8 +402,26 @@ impl Daemon {
             {
                 crate::alert::outbox::deliver(&store, &engine.http, &loaded, due, pipeline::DELIVERY_BUDGET * 2).await;
             }
+            let host = crate::host::id();
+            let undeliverable = tokio::task::spawn_blocking(move || store.undeliverable(None)).await;
+            if let (Ok(Ok(all)), Ok(mut live)) = (undeliverable, live.lock()) {
+                live.undeliverable = all.into_iter().filter(|u| u.host == host).collect();
+            }
             busy.store(false, Ordering::SeqCst);
         });
+    }
+
+    /// Waits for the delivery round in flight, if any: its attempts run to their answer
+    /// or their timeout. Ending them would leave messages the receiver may have accepted
+    /// to be sent again; a repeat is for crashes only.
+    async fn finish_delivery_round(&self) {
+        use std::sync::atomic::Ordering;
+        // A round starts attempts within its budget; the last one may run its timeout.
+        let limit = pipeline::DELIVERY_BUDGET * 2 + crate::alert::outbox::ATTEMPT_TIMEOUT + Duration::from_secs(2);
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.outbox_busy.load(Ordering::SeqCst) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Looks at the playbook files: new, changed and removed ones (every file when
@@ -559,6 +584,7 @@ impl Daemon {
                 }
             }
         }
+        self.finish_delivery_round().await;
         // What was ended is recorded as interrupted; each playbook's last fire is kept.
         if let Some(store) = self.services.store.clone() {
             let names: Vec<String> = self.entries.keys().cloned().collect();

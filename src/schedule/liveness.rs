@@ -65,6 +65,9 @@ pub struct Liveness {
     pub playbooks: Vec<PlaybookView>,
     pub invalid: Vec<InvalidView>,
     pub stopping: bool,
+    /// Queued notifications this daemon cannot deliver (their playbook file is gone or
+    /// does not load here, or their webhook variable is unset here).
+    pub undeliverable: Vec<crate::store::alerts::Undeliverable>,
 }
 
 pub type Shared = Arc<Mutex<Liveness>>;
@@ -86,6 +89,12 @@ pub fn health(live: &Liveness, now: Timestamp) -> (u16, String) {
         if overdue > 0 && !playbook.running {
             problems.push(format!("`{}` is overdue: its fire at {next} has not run", playbook.name));
         }
+    }
+    for message in &live.undeliverable {
+        problems.push(format!(
+            "notification {}/{} cannot be delivered here: {} ({})",
+            message.playbook, message.channel, message.reason, message.summary
+        ));
     }
     let mut body = String::new();
     if problems.is_empty() {

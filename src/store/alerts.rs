@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, now_ms};
+use crate::alert::outbox::Outcome;
 use crate::alert::policy::AlertState;
 use crate::error::Error;
 use crate::outcome::{RunRecord, Status};
@@ -42,6 +43,35 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
     pub delivered_ms: Option<i64>,
     pub dropped: Option<String>,
+}
+
+/// One delivery attempt of a message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttemptRow {
+    /// 1 for the first attempt.
+    pub attempt: i64,
+    pub host: String,
+    pub started_ms: i64,
+    /// `None` while in flight, or when its deliverer died (`outcome` is then
+    /// `abandoned`).
+    pub finished_ms: Option<i64>,
+    /// `delivered`, `retry`, `dropped` or `abandoned`; `None` while in flight.
+    pub outcome: Option<String>,
+    pub http_status: Option<u16>,
+    /// Scrubbed.
+    pub error: Option<String>,
+}
+
+/// A queued message that a host cannot deliver, and why.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Undeliverable {
+    pub message_id: i64,
+    pub playbook: String,
+    pub channel: String,
+    pub summary: String,
+    pub host: String,
+    pub reason: String,
+    pub noted_ms: i64,
 }
 
 /// A message to queue.
@@ -200,19 +230,33 @@ impl Store {
     /// process, so that a second deliverer (the daemon's drain while a run delivers,
     /// another process) does not send them too. A claim lasts until the attempt is
     /// recorded, or `lease_ms`, or the death of the process that holds it: a deliverer
-    /// killed mid-attempt leaves its messages to whoever starts next.
+    /// killed mid-attempt leaves its messages to whoever starts next, and its unfinished
+    /// attempt is recorded as `abandoned`.
     pub fn claim_due(&self, playbooks: &[String], now: i64, lease_ms: i64) -> Result<Vec<OutboxMessage>, Error> {
+        self.claim(Some(playbooks), now, lease_ms)
+    }
+
+    /// Claims every message due now, whichever playbook queued it (the daemon's drain).
+    pub fn claim_every_due(&self, now: i64, lease_ms: i64) -> Result<Vec<OutboxMessage>, Error> {
+        self.claim(None, now, lease_ms)
+    }
+
+    fn claim(&self, playbooks: Option<&[String]>, now: i64, lease_ms: i64) -> Result<Vec<OutboxMessage>, Error> {
         let own = std::process::id() as i64;
+        let filters: Vec<Option<&str>> = match playbooks {
+            Some(names) => names.iter().map(|n| Some(n.as_str())).collect(),
+            None => vec![None],
+        };
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut claimed = Vec::new();
             {
                 let mut statement = tx.prepare_cached(&format!(
                     "SELECT {MESSAGE_COLUMNS}, claimed_by, claimed_until FROM outbox
-                     WHERE delivered_ms IS NULL AND dropped IS NULL AND due_ms <= ?1 AND playbook = ?2
+                     WHERE delivered_ms IS NULL AND dropped IS NULL AND due_ms <= ?1 AND (?2 IS NULL OR playbook = ?2)
                      ORDER BY id"
                 ))?;
-                for playbook in playbooks {
+                for playbook in filters {
                     let rows = statement.query_map(params![now, playbook], |row| {
                         Ok((row_to_message(row)?, row.get::<_, Option<i64>>(14)?, row.get::<_, Option<i64>>(15)?))
                     })?;
@@ -235,9 +279,143 @@ impl Store {
                     "UPDATE outbox SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
                     params![message.id, own, now + lease_ms],
                 )?;
+                // An attempt still open on a message free to claim lost its deliverer.
+                tx.execute(
+                    "UPDATE delivery_attempts SET outcome = 'abandoned',
+                       error = 'the deliverer stopped before the attempt ended (killed or crashed)'
+                     WHERE message_id = ?1 AND outcome IS NULL",
+                    [message.id],
+                )?;
             }
             tx.commit()?;
             Ok(claimed)
+        })
+    }
+
+    /// Records that an attempt to deliver `message` starts now (before the request goes
+    /// out); returns the attempt's row id, for [`Store::finish_attempt`].
+    pub fn begin_attempt(&self, message: &OutboxMessage, host: &str) -> Result<i64, Error> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO delivery_attempts (message_id, idempotency, attempt, host_id, pid, started_ms)
+                 VALUES (?1, ?2, (SELECT coalesce(max(attempt), 0) + 1 FROM delivery_attempts WHERE message_id = ?1), ?3, ?4, ?5)",
+                params![message.id, message.idempotency, host, std::process::id(), now_ms()],
+            )?;
+            Ok(c.last_insert_rowid())
+        })
+    }
+
+    /// Records how a message's attempt ended (and the message's new state) in one
+    /// transaction. `attempt` is `None` when nothing was sent (dropped before sending,
+    /// undeliverable here).
+    pub fn finish_attempt(
+        &self,
+        message_id: i64,
+        attempt: Option<i64>,
+        http_status: Option<u16>,
+        outcome: &Outcome,
+        host: &str,
+    ) -> Result<(), Error> {
+        let now = now_ms();
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let (name, error) = match outcome {
+                Outcome::Delivered => {
+                    tx.execute(
+                        "UPDATE outbox SET delivered_ms = ?2, attempts = attempts + 1, last_error = NULL, claimed_by = NULL WHERE id = ?1",
+                        params![message_id, now],
+                    )?;
+                    ("delivered", None)
+                }
+                Outcome::Retry { due_ms, error } => {
+                    tx.execute(
+                        "UPDATE outbox SET due_ms = ?2, attempts = attempts + 1, last_error = ?3, claimed_by = NULL WHERE id = ?1",
+                        params![message_id, due_ms, error],
+                    )?;
+                    ("retry", Some(error.as_str()))
+                }
+                Outcome::Dropped { reason } => {
+                    tx.execute(
+                        "UPDATE outbox SET dropped = ?2, attempts = attempts + 1, last_error = ?2, claimed_by = NULL WHERE id = ?1",
+                        params![message_id, reason],
+                    )?;
+                    ("dropped", Some(reason.as_str()))
+                }
+                Outcome::Undeliverable { reason } => {
+                    // Still queued (due as before) for a process that can deliver it.
+                    tx.execute("UPDATE outbox SET claimed_by = NULL WHERE id = ?1", [message_id])?;
+                    tx.execute(
+                        "INSERT INTO outbox_undeliverable (message_id, host_id, reason, noted_ms) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (message_id, host_id) DO UPDATE SET reason = excluded.reason, noted_ms = excluded.noted_ms",
+                        params![message_id, host, reason, now],
+                    )?;
+                    return tx.commit();
+                }
+            };
+            if let Some(attempt) = attempt {
+                tx.execute(
+                    "UPDATE delivery_attempts SET finished_ms = ?2, outcome = ?3, http_status = ?4, error = ?5 WHERE id = ?1",
+                    params![attempt, now, name, http_status, error],
+                )?;
+            }
+            // Settled: no host needs to say it cannot deliver it any more.
+            let settled = matches!(outcome, Outcome::Delivered | Outcome::Dropped { .. });
+            if settled {
+                tx.execute("DELETE FROM outbox_undeliverable WHERE message_id = ?1", [message_id])?;
+            } else {
+                tx.execute(
+                    "DELETE FROM outbox_undeliverable WHERE message_id = ?1 AND host_id = ?2",
+                    params![message_id, host],
+                )?;
+            }
+            tx.commit()
+        })
+    }
+
+    /// The attempts made for a message, oldest first.
+    pub fn attempts(&self, message_id: i64) -> Result<Vec<AttemptRow>, Error> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT attempt, host_id, started_ms, finished_ms, outcome, http_status, error
+                 FROM delivery_attempts WHERE message_id = ?1 ORDER BY attempt",
+            )?;
+            let rows = statement.query_map([message_id], |r| {
+                Ok(AttemptRow {
+                    attempt: r.get(0)?,
+                    host: r.get(1)?,
+                    started_ms: r.get(2)?,
+                    finished_ms: r.get(3)?,
+                    outcome: r.get(4)?,
+                    http_status: r.get(5)?,
+                    error: r.get(6)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// Queued messages that a host said it cannot deliver, with why; of one playbook or
+    /// all.
+    pub fn undeliverable(&self, playbook: Option<&str>) -> Result<Vec<Undeliverable>, Error> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT o.id, o.playbook, o.channel, o.summary, u.host_id, u.reason, u.noted_ms
+                 FROM outbox_undeliverable u JOIN outbox o ON o.id = u.message_id
+                 WHERE o.delivered_ms IS NULL AND o.dropped IS NULL AND (?1 IS NULL OR o.playbook = ?1)
+                 ORDER BY o.id, u.host_id",
+            )?;
+            let rows = statement.query_map([playbook], |r| {
+                Ok(Undeliverable {
+                    message_id: r.get(0)?,
+                    playbook: r.get(1)?,
+                    channel: r.get(2)?,
+                    summary: r.get(3)?,
+                    host: r.get(4)?,
+                    reason: r.get(5)?,
+                    noted_ms: r.get(6)?,
+                })
+            })?;
+            rows.collect()
         })
     }
 
@@ -258,33 +436,14 @@ impl Store {
         })
     }
 
-    pub fn mark_delivered(&self, id: i64) -> Result<(), Error> {
+    /// Gives claimed messages back to the queue, due as they were.
+    pub fn release(&self, ids: &[i64]) -> Result<(), Error> {
         self.with(|c| {
-            c.execute(
-                "UPDATE outbox SET delivered_ms = ?2, attempts = attempts + 1, last_error = NULL, claimed_by = NULL WHERE id = ?1",
-                params![id, now_ms()],
-            )
-            .map(|_| ())
-        })
-    }
-
-    pub fn mark_retry(&self, id: i64, due_ms: i64, error: &str) -> Result<(), Error> {
-        self.with(|c| {
-            c.execute(
-                "UPDATE outbox SET due_ms = ?2, attempts = attempts + 1, last_error = ?3, claimed_by = NULL WHERE id = ?1",
-                params![id, due_ms, error],
-            )
-            .map(|_| ())
-        })
-    }
-
-    pub fn mark_dropped(&self, id: i64, reason: &str) -> Result<(), Error> {
-        self.with(|c| {
-            c.execute(
-                "UPDATE outbox SET dropped = ?2, attempts = attempts + 1, last_error = ?2, claimed_by = NULL WHERE id = ?1",
-                params![id, reason],
-            )
-            .map(|_| ())
+            let tx = c.transaction()?;
+            for id in ids {
+                tx.execute("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ?1", [id])?;
+            }
+            tx.commit()
         })
     }
 

@@ -1,6 +1,6 @@
 //! The state store: one SQLite file (WAL) holding run history, metrics, probe state,
-//! alert state, the notification outbox, the remediation audit and the daemon's schedule
-//! state. `runner run` and the daemon may write at the same time: WAL lets readers go on,
+//! alert state, the notification outbox and its delivery attempts, the remediation audit,
+//! the process groups of running commands and the daemon's schedule state. `runner run` and the daemon may write at the same time: WAL lets readers go on,
 //! writers wait on the busy timeout, and every write is one short transaction.
 //!
 //! Where it lives: `--state DIR`, else `RUNNER_STATE`, else `$XDG_STATE_HOME/runner`
@@ -11,6 +11,7 @@
 //! own file.
 
 pub mod alerts;
+mod groups;
 mod history;
 mod probe_state;
 pub mod remediations;

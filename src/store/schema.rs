@@ -17,11 +17,12 @@
 use rusqlite_migration::{M, Migrations};
 
 /// How many migrations there are (the schema version this runner writes).
-pub const VERSIONS: usize = 1;
+pub const VERSIONS: usize = 2;
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        r#"
+    Migrations::new(vec![
+        M::up(
+            r#"
 CREATE TABLE playbooks (
     id   INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE
@@ -170,7 +171,57 @@ CREATE TABLE misses (
 );
 CREATE INDEX misses_by_playbook ON misses (playbook, fire_ms);
 "#,
-    )])
+        ),
+        // Delivery attempts, undeliverable messages and process groups (issue 9).
+        // - `delivery_attempts`: one row per attempt, written before the request goes out
+        //   and finished with its outcome, so that a crash mid-delivery leaves a row
+        //   without an outcome (the next claim marks it `abandoned`). Grouping and fleet
+        //   leases extend this table; `host_id` is ready for them.
+        // - `outbox_undeliverable`: a host that cannot deliver a message (its playbook
+        //   file is gone, its webhook variable unset there) says so, per host; the row
+        //   goes when the message is delivered or dropped.
+        // - `process_groups`: a command's process group while its leader runs, with the
+        //   leader's start time (clock ticks since boot), so that the groups of a run
+        //   killed with `kill -9` are ended at the next start, and a recycled pid never.
+        M::up(
+            r#"
+CREATE TABLE delivery_attempts (
+    id           INTEGER PRIMARY KEY,
+    message_id   INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+    idempotency  TEXT NOT NULL,
+    attempt      INTEGER NOT NULL,
+    host_id      TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    started_ms   INTEGER NOT NULL,
+    finished_ms  INTEGER,
+    outcome      TEXT,
+    http_status  INTEGER,
+    error        TEXT,
+    UNIQUE (message_id, attempt)
+);
+CREATE INDEX delivery_attempts_open ON delivery_attempts (message_id, finished_ms);
+
+CREATE TABLE outbox_undeliverable (
+    message_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+    host_id    TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    noted_ms   INTEGER NOT NULL,
+    PRIMARY KEY (message_id, host_id)
+) WITHOUT ROWID;
+
+CREATE TABLE process_groups (
+    playbook     TEXT NOT NULL,
+    pgid         INTEGER NOT NULL,
+    leader_start INTEGER NOT NULL,
+    run_id       TEXT,
+    host_id      TEXT NOT NULL,
+    command      TEXT NOT NULL,
+    started_ms   INTEGER NOT NULL,
+    PRIMARY KEY (playbook, pgid)
+) WITHOUT ROWID;
+"#,
+        ),
+    ])
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::support::http::{Reply, Request, Server};
 
 /// A playbook whose one check has the status written in the file `status` (a Nagios
 /// exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN), alerting a webhook.
-fn playbook(url: &str, channel_extra: &str) -> String {
+pub(crate) fn playbook(url: &str, channel_extra: &str) -> String {
     format!(
         r#"version: 1
 name: alerting
@@ -28,7 +28,7 @@ notify:
 }
 
 /// Runs once with `status` and returns the exit code.
-fn run_with(test: &Test, status: u8) -> i32 {
+pub(crate) fn run_with(test: &Test, status: u8) -> i32 {
     std::fs::write(test.path("status"), status.to_string()).unwrap();
     let output = test.run_args(&["run", "p.yaml"]);
     assert!(!output.stderr.contains("panicked"), "{}", output.stderr);
@@ -36,7 +36,7 @@ fn run_with(test: &Test, status: u8) -> i32 {
 }
 
 /// The `kind` of every alert the receiver got, in order.
-fn kinds(server: &Server) -> Vec<String> {
+pub(crate) fn kinds(server: &Server) -> Vec<String> {
     server
         .requests()
         .iter()
@@ -171,18 +171,14 @@ fn killed_between_deciding_and_delivering_delivers_on_the_next_run() {
     let server = Server::with(move |_| if *flag.lock().unwrap() { Reply::Hang } else { Reply::status(200, "ok") });
     let test = Test::new().file("p.yaml", &playbook(&server.url("/hook"), ""));
     std::fs::write(test.path("status"), "2").unwrap();
-    let mut child = std::process::Command::new(crate::support::runner_bin())
-        .args(["run", "p.yaml"])
-        .current_dir(test.root())
-        .env("RUNNER_STATE", test.path(".state"))
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = test.spawn(&["run", "p.yaml"]);
     let started = std::time::Instant::now();
     while server.requests().is_empty() && started.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(server.requests().len(), 1, "the delivery started");
+    let recorded = crate::daemon::wait_until(Duration::from_secs(5), || crate::delivery::attempts(&test) == "1||");
+    assert!(recorded, "the attempt is recorded before its answer: {}", crate::delivery::attempts(&test));
     // SAFETY: kill -9 of our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
     let _ = child.wait();
@@ -193,6 +189,7 @@ fn killed_between_deciding_and_delivering_delivers_on_the_next_run() {
     assert_eq!(requests.len(), 2, "delivered on the next run");
     assert_eq!(requests[0].header("Idempotency-Key"), requests[1].header("Idempotency-Key"));
     assert_eq!(kinds(&server), ["problem", "problem"]);
+    assert_eq!(crate::delivery::attempts(&test), "1|abandoned|\n2|delivered|200");
 }
 
 #[test]

@@ -13,14 +13,19 @@ use crate::support::http::{Reply, Server};
 use crate::support::{Test, runner_bin};
 
 /// A daemon process, stopped (SIGKILL) when dropped.
-struct Daemon {
+pub(crate) struct Daemon {
     child: Option<Child>,
     port: u16,
     state: PathBuf,
 }
 
 impl Daemon {
-    fn start(test: &Test, folder: &str, extra: &[&str]) -> Daemon {
+    pub(crate) fn start(test: &Test, folder: &str, extra: &[&str]) -> Daemon {
+        Daemon::start_with_env(test, folder, extra, &[])
+    }
+
+    /// [`Daemon::start`] with these environment variables added.
+    pub(crate) fn start_with_env(test: &Test, folder: &str, extra: &[&str], env: &[(&str, &str)]) -> Daemon {
         let port = crate::support::redis::free_port();
         let state = test.path(".state");
         let mut command = Command::new(runner_bin());
@@ -39,6 +44,7 @@ impl Daemon {
             .current_dir(test.root())
             .env("RUNNER_STATE", &state)
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let child = command.spawn().unwrap();
@@ -50,7 +56,7 @@ impl Daemon {
         daemon
     }
 
-    fn get(&self, path: &str) -> Option<(u16, String)> {
+    pub(crate) fn get(&self, path: &str) -> Option<(u16, String)> {
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
         write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").ok()?;
@@ -68,7 +74,7 @@ impl Daemon {
     }
 
     /// SIGTERM, then the exit code.
-    fn stop(&mut self) -> Option<i32> {
+    pub(crate) fn stop(&mut self) -> Option<i32> {
         self.signal(libc::SIGTERM);
         let mut child = self.child.take()?;
         let status = child.wait().ok()?;
@@ -100,7 +106,7 @@ fn every_second(name: &str, command: &str, extra: &str) -> String {
     )
 }
 
-fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+pub(crate) fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
     let started = Instant::now();
     while started.elapsed() < limit {
         if condition() {

@@ -7,10 +7,12 @@ mod alerts;
 
 mod cli;
 mod daemon;
+mod delivery;
 mod engine;
 mod export;
 mod history;
 mod invalid;
+mod orphans;
 mod outputs;
 mod remediation;
 mod reports;

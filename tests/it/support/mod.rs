@@ -135,6 +135,27 @@ impl Test {
         copy.run()
     }
 
+    /// Starts the binary in the background with these arguments, in the test folder, with
+    /// its state there and the test's variables (output discarded).
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new(runner_bin())
+            .args(args)
+            .current_dir(self.root())
+            .env("RUNNER_STATE", self.path(".state"))
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("runner starts")
+    }
+
+    /// Runs SQL on the test's store (`.state/runner.db`) with the sqlite3 tool: one line
+    /// per row, columns separated by `|`.
+    pub fn sql(&self, query: &str) -> String {
+        let output = Command::new("sqlite3").arg(self.path(".state/runner.db")).arg(query).output().unwrap();
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+
     /// Runs and asserts the exit code, returning the output.
     pub fn expect_code(&self, code: i32) -> Output {
         let output = self.run();

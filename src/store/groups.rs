@@ -1,0 +1,74 @@
+//! Process groups of running commands, recorded per host while their leader runs (see
+//! `engine::process`): what a run killed with `kill -9` leaves is found here at the next
+//! start. A record names the run it belongs to (the playbook's run in progress, whose
+//! placeholder row `begin_run` wrote), for the audit.
+
+use rusqlite::params;
+
+use super::{Store, now_ms};
+use crate::engine::process::{GroupJournal, GroupRecord};
+use crate::error::Error;
+
+impl Store {
+    /// The playbooks with process groups recorded on this host.
+    pub fn playbooks_with_groups(&self) -> Result<Vec<String>, Error> {
+        let host = crate::host::id();
+        self.with(|c| {
+            let mut statement =
+                c.prepare("SELECT DISTINCT playbook FROM process_groups WHERE host_id = ?1 ORDER BY playbook")?;
+            let rows = statement.query_map([host], |r| r.get(0))?;
+            rows.collect()
+        })
+    }
+}
+
+impl GroupJournal for Store {
+    fn group_started(&self, group: &GroupRecord) {
+        let recorded = self.with(|c| {
+            c.execute(
+                "INSERT OR REPLACE INTO process_groups (playbook, pgid, leader_start, run_id, host_id, command, started_ms)
+                 VALUES (?1, ?2, ?3,
+                   (SELECT r.run_id FROM runs r JOIN playbooks p ON p.id = r.playbook_id
+                    WHERE p.name = ?1 AND r.status = 'running' ORDER BY r.id DESC LIMIT 1),
+                   ?4, ?5, ?6)",
+                params![group.playbook, group.pgid, group.leader_start as i64, crate::host::id(), group.command, now_ms()],
+            )
+        });
+        if let Err(error) = recorded {
+            tracing::error!(target: "runner::store", %error, "cannot record a process group");
+        }
+    }
+
+    fn group_ended(&self, playbook: &str, pgid: i32) {
+        let forgotten = self.with(|c| {
+            c.execute(
+                "DELETE FROM process_groups WHERE playbook = ?1 AND pgid = ?2 AND host_id = ?3",
+                params![playbook, pgid, crate::host::id()],
+            )
+        });
+        if let Err(error) = forgotten {
+            tracing::error!(target: "runner::store", %error, "cannot forget a process group");
+        }
+    }
+
+    fn recorded_groups(&self, playbook: &str) -> Vec<GroupRecord> {
+        let rows = self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT pgid, leader_start, command FROM process_groups WHERE playbook = ?1 AND host_id = ?2 ORDER BY started_ms",
+            )?;
+            let rows = statement.query_map(params![playbook, crate::host::id()], |r| {
+                Ok(GroupRecord {
+                    playbook: playbook.to_string(),
+                    pgid: r.get(0)?,
+                    leader_start: r.get::<_, i64>(1)? as u64,
+                    command: r.get(2)?,
+                })
+            })?;
+            rows.collect()
+        });
+        rows.unwrap_or_else(|error| {
+            tracing::error!(target: "runner::store", %error, "cannot read the recorded process groups");
+            Vec::new()
+        })
+    }
+}
