@@ -356,3 +356,14 @@ fn check_jsonschema_rejects_the_structural_mistakes_validate_rejects() {
     let accepted: Vec<&PathBuf> = files.iter().filter(|file| !errors.contains_key(*file)).collect();
     assert!(accepted.is_empty(), "check-jsonschema accepts what validate rejects: {accepted:#?}");
 }
+
+/// Where the schema and `validate` differ on purpose, the reference says so.
+#[test]
+fn reference_says_where_the_schema_and_validate_differ() {
+    let reference = std::fs::read_to_string(repo().join("docs/playbook-reference.md")).unwrap();
+    let section = reference.split("### The JSON Schema and `validate`").nth(1).expect("the section");
+    let section = section.split("\n#").next().unwrap();
+    for topic in ["cron", "cross-references", "`needs`", "format: regex", "templates", "`${VAR}`"] {
+        assert!(section.contains(topic), "the section does not say how `{topic}` differs");
+    }
+}
