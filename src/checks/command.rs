@@ -15,7 +15,7 @@ use crate::playbook::values::{PathText, Pattern, Text};
 #[schemars(transform = crate::playbook::schema_rules::command_check)]
 pub struct CommandCheck {
     /// The program and its arguments, run without a shell.
-    #[schemars(length(min = 1))]
+    #[schemars(transform = crate::playbook::schema_rules::program_and_arguments)]
     pub run: Option<Vec<Text>>,
     /// A line for `sh -c`.
     pub shell: Option<Text>,

@@ -103,11 +103,23 @@ pub fn process_check(schema: &mut Schema) {
     exactly_one_of(schema, &["name", "pattern"]);
 }
 
+/// A program and its arguments (`run`): at least the program, which is not empty.
+pub fn program_and_arguments(schema: &mut Schema) {
+    schema.insert("minItems".into(), json!(1));
+    schema.insert("items".into(), json!([{ "type": "string", "minLength": 1 }]));
+    schema.insert("additionalItems".into(), json!({ "type": "string" }));
+}
+
+/// Tags: words, neither empty nor holding a comma (`--tags` splits on commas).
+pub fn tags(schema: &mut Schema) {
+    schema.insert("items".into(), json!({ "type": "string", "pattern": r"^[^,]*[^,\s][^,]*$" }));
+}
+
 /// The schemas of the value types whose syntax a pattern can state, keyed by their
 /// definition names, each accepting what runner's parser accepts (`crate::duration`,
 /// `crate::threshold`), plus anything runner expands at load first.
-pub fn value_definitions() -> [(&'static str, Value); 3] {
-    [("Duration", duration()), ("Condition", condition()), ("Regex", regex())]
+pub fn value_definitions() -> [(&'static str, Value); 4] {
+    [("Duration", duration()), ("Condition", condition()), ("Regex", regex()), ("ByteSize", byte_size())]
 }
 
 /// `crate::duration::parse`: numbers (`5`, `1.5`, `.5`) each followed by a unit, spaces
@@ -133,6 +145,18 @@ fn condition() -> Value {
         "description": "An operator and a number: `> 80`, `>= 0.5`, `< 10`, `<= 3`, `== 1`, `!= 0`, `> 20%`; or a `${VAR}` that holds one.",
         "pattern": format!(r"^\s*(?:>=|<=|==|!=|>|<)\s*{number}%*\s*$|\$\{{"),
         "examples": ["> 80", "< 10", "== 1"]
+    })
+}
+
+/// `parse_byte_size`: bytes as a whole number, or a number and a unit in any case (`b`,
+/// `k`/`kb`, `kib`, … up to `t`).
+fn byte_size() -> Value {
+    json!({
+        "description": "A size: bytes as a number, or a number and a unit (`10KB`, `5MiB`, `1GB`).",
+        "type": ["integer", "string"],
+        "minimum": 0,
+        "pattern": r"^\s*(?:[0-9]+\.?[0-9]*|\.[0-9]+)\s*(?:[bB]|[kKmMgGtT](?:[iI]?[bB])?)?\s*$",
+        "examples": [1024, "10KB", "5MiB"]
     })
 }
 

@@ -69,6 +69,7 @@ pub struct Playbook {
     /// Where and how to write a report of each run.
     pub report: Option<Report>,
     /// Words for `runner daemon --tags`; checks inherit them for `runner run --tags`.
+    #[schemars(transform = super::schema_rules::tags)]
     pub tags: Option<Vec<String>>,
     /// How long the store keeps this playbook's runs (default: until `runner prune`).
     pub retention: Option<Dur>,
@@ -282,6 +283,7 @@ pub struct Check {
     /// SKIPPED with the reason.
     pub needs: Option<Vec<Id>>,
     /// Words for `runner run --tags`.
+    #[schemars(transform = super::schema_rules::tags)]
     pub tags: Option<Vec<String>>,
     /// A URL or a few lines of markdown: what a human does when this fails.
     pub runbook: Option<Text>,
@@ -399,7 +401,7 @@ pub struct Action {
     /// A label for output (default: the command).
     pub name: Option<Text>,
     /// A program and its arguments, without a shell.
-    #[schemars(length(min = 1))]
+    #[schemars(transform = super::schema_rules::program_and_arguments)]
     pub run: Option<Vec<Text>>,
     /// A line for `sh -c`.
     pub shell: Option<Text>,
@@ -581,6 +583,7 @@ pub enum Scope {
 pub struct Report {
     /// The report file, a template rendered per run (relative to the playbook's folder),
     /// e.g. `reports/daily_{{ run.started_at | strftime('%Y-%m-%d') }}.md`.
+    #[schemars(extend("pattern" = r"\S"))]
     pub path: Template,
     /// `builtin:markdown` (default), `builtin:html`, `builtin:json`, or a template file.
     pub template: Option<Text>,

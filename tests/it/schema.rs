@@ -256,6 +256,10 @@ fn check_jsonschema_accepts_what_validate_accepts() {
                 one_check("manual: {instructions: x}")
             ),
         ),
+        ("sizes", one_check("file: {path: /tmp/x, min_size: 0.5kib, max_size: 5 MB}")),
+        ("since-new", one_check("log: {path: /tmp/x.log, since: new}")),
+        ("since-window", one_check("log: {path: /tmp/x.log, since: 2 days}")),
+        ("run-empty-argument", one_check("command: {run: [echo, \"\"]}\ntags: [web, db]")),
         (
             "phase-of-actions",
             "version: 1\nname: case\nphases:\n  - id: p\n    actions:\n      - sleep: 1s\n".to_string(),
@@ -346,6 +350,14 @@ fn check_jsonschema_rejects_the_structural_mistakes_validate_rejects() {
         ),
         ("keep-last-zero", format!("{}report: {{path: r.md, keep_last: 0}}\n", one_check("manual: {instructions: x}"))),
         ("process-neither", one_check("process: {min: 1}")),
+        ("run-empty-program", one_check("command: {run: [\"\", x]}")),
+        ("service-empty-name", one_check("service: {name: \"\"}")),
+        ("tag-with-comma", one_check("manual: {instructions: x}\ntags: [\"a,b\"]")),
+        ("tag-blank", "version: 1\nname: case\ntags: [\" \"]\nchecks: [{id: a, manual: {instructions: x}}]\n".into()),
+        ("report-blank-path", format!("{}report: {{path: \" \"}}\n", one_check("manual: {instructions: x}"))),
+        ("since-bogus", one_check("log: {path: /tmp/x.log, since: yesterday}")),
+        ("size-negative", one_check("file: {path: /tmp/x, min_size: -1}")),
+        ("size-bad-unit", one_check("file: {path: /tmp/x, max_size: 5 parsecs}")),
     ];
     let dir = tempfile::tempdir().unwrap();
     files.extend(write_cases(dir.path(), &cases));
