@@ -117,7 +117,9 @@ pub fn tags(schema: &mut Schema) {
 
 /// The schemas of the value types whose syntax a pattern can state, keyed by their
 /// definition names, each accepting what runner's parser accepts (`crate::duration`,
-/// `crate::threshold`), plus anything runner expands at load first.
+/// `crate::threshold`, `parse_byte_size`), plus anything runner expands at load first.
+/// They replace the schemas these types give themselves in `playbook::values`, which were
+/// narrower than the parsers (`30 seconds`, `> 20%`) and claimed `format: regex`.
 pub fn value_definitions() -> [(&'static str, Value); 4] {
     [("Duration", duration()), ("Condition", condition()), ("Regex", regex()), ("ByteSize", byte_size())]
 }
