@@ -162,18 +162,17 @@ fn indent(text: &str, by: usize) -> String {
 /// The YAML blocks of README.md and the reference, each as a whole playbook: a complete
 /// one as written; a fragment of a playbook (`schedule: …`) with what it lacks added; a
 /// fragment of a check (`thresholds: …`, `command: …`) in a check, with a kind when it has
-/// none; a list of checks under `checks:`.
+/// none; a list of checks under `checks:`. A block that starts with a key of neither (the
+/// YAML of another tool) is not a playbook and is left out.
 fn documented_playbooks(schema: &serde_json::Value) -> Vec<(String, String)> {
     let keys_of = |pointer: &str| -> Vec<String> {
         schema.pointer(pointer).and_then(|p| p.as_object()).map(|p| p.keys().cloned().collect()).unwrap_or_default()
     };
     let top_level = keys_of("/properties");
-    let kinds = keys_of("/definitions/Check/properties")
-        .into_iter()
-        .filter(|key| {
-            schema["definitions"]["Check"]["oneOf"].as_array().unwrap().iter().any(|rule| rule["required"][0] == **key)
-        })
-        .collect::<Vec<_>>();
+    let check_keys = keys_of("/definitions/Check/properties");
+    let one_kind_rules = schema["definitions"]["Check"]["oneOf"].as_array().unwrap();
+    let kinds: Vec<&String> =
+        check_keys.iter().filter(|key| one_kind_rules.iter().any(|rule| rule["required"][0] == key.as_str())).collect();
     let mut playbooks = Vec::new();
     for doc in ["README.md", "docs/playbook-reference.md"] {
         let text = std::fs::read_to_string(repo().join(doc)).unwrap();
@@ -197,9 +196,11 @@ fn documented_playbooks(schema: &serde_json::Value) -> Vec<(String, String)> {
                     whole.push_str("checks: [{id: a, manual: {instructions: x}}]\n");
                 }
                 whole
-            } else {
+            } else if check_keys.contains(&first_key) {
                 let kind = if kinds.iter().any(|k| has(k)) { "" } else { "http: {url: \"http://127.0.0.1/\"}\n" };
                 one_check(&format!("{yaml}{kind}"))
+            } else {
+                continue;
             };
             let stem = doc.trim_end_matches(".md").replace('/', "-");
             playbooks.push((format!("{stem}-{i:02}"), whole));
