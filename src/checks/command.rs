@@ -12,8 +12,10 @@ use crate::playbook::values::{PathText, Pattern, Text};
 /// A command to run.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = crate::playbook::schema_rules::command_check)]
 pub struct CommandCheck {
     /// The program and its arguments, run without a shell.
+    #[schemars(transform = crate::playbook::schema_rules::program_and_arguments)]
     pub run: Option<Vec<Text>>,
     /// A line for `sh -c`.
     pub shell: Option<Text>,

@@ -61,10 +61,12 @@ impl JsonSchema for LogSince {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "LogSince".into()
     }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let window = generator.subschema_for::<crate::playbook::values::Dur>();
         json_schema!({
             "description": "`new` (lines added since the last run) or a window such as `7d`.",
             "type": "string",
+            "anyOf": [{ "pattern": r"^\s*new\s*$" }, window],
             "examples": ["new", "7d", "1h"]
         })
     }

@@ -9,6 +9,7 @@ use crate::playbook::values::{Dur, Pattern, Text};
 /// Processes to find.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = crate::playbook::schema_rules::process_check)]
 pub struct ProcessCheck {
     /// The exact process name (as in `ps -o comm`).
     pub name: Option<Text>,

@@ -10,6 +10,7 @@ use crate::playbook::values::{Dur, Text};
 #[serde(deny_unknown_fields)]
 pub struct ServiceCheck {
     /// The unit, label or pm2 process name.
+    #[schemars(length(min = 1))]
     pub name: Text,
     /// Which manager (default `auto`: the first of systemd, launchd, pm2 that exists).
     pub manager: Option<Manager>,

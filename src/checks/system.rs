@@ -11,6 +11,7 @@ use crate::playbook::values::Text;
 #[serde(deny_unknown_fields)]
 pub struct SystemCheck {
     /// Which metrics to read.
+    #[schemars(length(min = 1))]
     pub metrics: Vec<SystemMetric>,
     /// The mount point for `disk_used_percent` (default `/`).
     pub disk: Option<Text>,

@@ -4,6 +4,7 @@
 pub mod diagnostic;
 pub mod interpolate;
 pub mod load;
+pub mod schema_rules;
 pub mod span;
 pub mod suggest;
 pub mod types;

@@ -39,9 +39,10 @@ use crate::checks::{Kind, KindRef};
 /// their schedule, alerting and report.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "runner playbook")]
+#[schemars(title = "runner playbook", transform = super::schema_rules::playbook)]
 pub struct Playbook {
     /// The format version: `1`.
+    #[schemars(extend("const" = 1))]
     pub version: u32,
     /// The playbook's name: a slug, unique among the playbooks of a folder. `runner
     /// history NAME` and the store know it by this name.
@@ -68,6 +69,7 @@ pub struct Playbook {
     /// Where and how to write a report of each run.
     pub report: Option<Report>,
     /// Words for `runner daemon --tags`; checks inherit them for `runner run --tags`.
+    #[schemars(transform = super::schema_rules::tags)]
     pub tags: Option<Vec<String>>,
     /// How long the store keeps this playbook's runs (default: until `runner prune`).
     pub retention: Option<Dur>,
@@ -80,6 +82,7 @@ pub struct Defaults {
     /// Hard limit for one attempt (default 10s).
     pub timeout: Option<Dur>,
     /// Extra attempts when an attempt is not OK (default 0).
+    #[schemars(range(max = 100))]
     pub retries: Option<u32>,
     /// Pause between attempts (default 1s).
     pub retry_delay: Option<Dur>,
@@ -257,6 +260,7 @@ pub enum Overlap {
 /// `command`, `system`, `process`, `service`, `file`, `log`, `history`, `manual`).
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = super::schema_rules::check)]
 pub struct Check {
     /// Unique in the whole playbook (across phases).
     pub id: Id,
@@ -266,6 +270,7 @@ pub struct Check {
     /// group killed) and fails with "timed out after …".
     pub timeout: Option<Dur>,
     /// Extra attempts when an attempt is not OK; the last attempt counts.
+    #[schemars(range(max = 100))]
     pub retries: Option<u32>,
     /// Pause between attempts.
     pub retry_delay: Option<Dur>,
@@ -278,6 +283,7 @@ pub struct Check {
     /// SKIPPED with the reason.
     pub needs: Option<Vec<Id>>,
     /// Words for `runner run --tags`.
+    #[schemars(transform = super::schema_rules::tags)]
     pub tags: Option<Vec<String>>,
     /// A URL or a few lines of markdown: what a human does when this fails.
     pub runbook: Option<Text>,
@@ -344,6 +350,7 @@ impl Check {
 /// `warn` and/or `crit` for one metric.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = super::schema_rules::threshold)]
 pub struct Threshold {
     /// The WARNING condition, e.g. `"> 20"`.
     pub warn: Option<Cond>,
@@ -357,6 +364,7 @@ pub struct Threshold {
 /// A phase: actions in order, then checks (concurrently).
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = super::schema_rules::phase)]
 pub struct Phase {
     /// Unique among the phases.
     pub id: Id,
@@ -388,10 +396,12 @@ pub enum OnFailure {
 /// An action: exactly one of `run`, `shell`, `sleep` or `http`.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = super::schema_rules::action)]
 pub struct Action {
     /// A label for output (default: the command).
     pub name: Option<Text>,
     /// A program and its arguments, without a shell.
+    #[schemars(transform = super::schema_rules::program_and_arguments)]
     pub run: Option<Vec<Text>>,
     /// A line for `sh -c`.
     pub shell: Option<Text>,
@@ -478,14 +488,17 @@ pub struct Remediate {
     /// `critical` (default): on CRITICAL; `warning`: on WARNING or worse.
     pub when: Option<RemediateWhen>,
     /// Consecutive failing runs before remediating (default 1).
+    #[schemars(range(min = 1))]
     pub after: Option<u32>,
     /// What to run, in order.
+    #[schemars(length(min = 1))]
     pub actions: Vec<Located<Action>>,
     /// Wait before verifying (default 0s).
     pub settle: Option<Dur>,
     /// Re-run the check after the actions; its result is the one reported (default true).
     pub verify: Option<bool>,
     /// At most this many remediations … (default 3)
+    #[schemars(range(min = 1))]
     pub max_attempts: Option<u32>,
     /// … within this window, counted across runs (default 1h).
     pub within: Option<Dur>,
@@ -510,6 +523,7 @@ pub enum RemediateWhen {
 /// An alert channel: exactly one of `discord`, `slack` or `webhook`, and its policy.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = super::schema_rules::channel)]
 pub struct Channel {
     /// Unique among the channels.
     pub id: Id,
@@ -523,6 +537,7 @@ pub struct Channel {
     /// (default: all three).
     pub on: Option<Vec<Text>>,
     /// Consecutive failing runs before the first alert (default 1).
+    #[schemars(range(min = 1))]
     pub after: Option<u32>,
     /// One message when it is OK again (default true).
     pub recovery: Option<bool>,
@@ -564,15 +579,18 @@ pub enum Scope {
 /// Where and how to write a report of each run.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = super::schema_rules::report)]
 pub struct Report {
     /// The report file, a template rendered per run (relative to the playbook's folder),
     /// e.g. `reports/daily_{{ run.started_at | strftime('%Y-%m-%d') }}.md`.
+    #[schemars(extend("pattern" = r"\S"))]
     pub path: Template,
     /// `builtin:markdown` (default), `builtin:html`, `builtin:json`, or a template file.
     pub template: Option<Text>,
     /// Delete this playbook's reports older than this.
     pub keep: Option<Dur>,
     /// Keep only this many of this playbook's newest reports.
+    #[schemars(range(min = 1))]
     pub keep_last: Option<u32>,
 }
 
