@@ -10,6 +10,7 @@ mod daemon;
 mod engine;
 mod history;
 mod invalid;
+mod nagios;
 mod outputs;
 mod remediation;
 mod reports;

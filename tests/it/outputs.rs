@@ -153,11 +153,15 @@ fn nagios_is_one_line_with_perfdata() {
     let first = stdout.lines().next().unwrap();
     assert!(
         first.starts_with(
-            "RUNNER CRITICAL - formats: 1 critical (broken), 1 unknown (unsure), 1 warning (slow-ish); 1 ok | "
+            "RUNNER CRITICAL - formats: 1 critical (broken), 1 unknown (unsure), 1 warning (slow-ish); 1 ok; \
+             note: --no-store: no history or alert state is kept and no alert is sent | "
         ),
         "{first}"
     );
     assert!(first.contains("fine.queue=3"));
+    // The playbook's threshold travels as a Nagios range; the plugin's own ranges pass through.
+    assert!(first.contains(" fine.queue=3;~:10 "), "{first}");
+    assert!(first.contains(" slow-ish.load1=9;8;12 "), "{first}");
     assert_eq!(first.matches('|').count(), 1);
     insta::with_settings!({filters => filters()}, { insta::assert_snapshot!(stdout) });
 }
