@@ -9,6 +9,7 @@ mod cli;
 mod daemon;
 mod engine;
 mod history;
+mod history_csv;
 mod invalid;
 mod nagios;
 mod outputs;

@@ -42,7 +42,7 @@ fn filters() -> Vec<(&'static str, &'static str)> {
         (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", "[time]"),
         (r"\d{8}T\d{9}Z-[0-9a-f]{10}", "[run-id]"),
         (r" *\b\d+(\.\d+)?ms\b", " [ms]"),
-        (r#"(name="duration_ms" value=")\d+(\.\d+)?"#, "${1}[ms]"),
+        (r#"(name="[^"]*duration_ms" value=")\d+(\.\d+)?"#, "${1}[ms]"),
         (r#"(metric="duration_ms"\}) \d+(\.\d+)?"#, "$1 [ms]"),
         (r"\b\d+\.\d+s\b", "[s]"),
         (r#"time="\d+\.\d+""#, r#"time="[s]""#),
@@ -86,9 +86,11 @@ fn junit_parses_as_xml_with_the_right_counts() {
     assert_eq!(root.attribute("tests"), Some("6"));
     assert_eq!(root.attribute("failures"), Some("2"));
     assert_eq!(root.attribute("errors"), Some("1"));
-    assert_eq!(root.attribute("skipped"), Some("2"));
     let suites: Vec<_> = root.children().filter(|n| n.has_tag_name("testsuite")).collect();
     assert_eq!(suites.len(), 2);
+    // `skipped` is counted per suite: the schema has no such attribute on `testsuites`.
+    let skipped: u32 = suites.iter().map(|s| s.attribute("skipped").unwrap().parse::<u32>().unwrap()).sum();
+    assert_eq!(skipped, 2);
     let warning = document
         .descendants()
         .find(|n| n.has_tag_name("testcase") && n.attribute("name").unwrap().contains("slow-ish"))
@@ -97,6 +99,56 @@ fn junit_parses_as_xml_with_the_right_counts() {
     let failure = warning.children().find(|n| n.has_tag_name("failure")).unwrap();
     assert_eq!(failure.attribute("type"), Some("WARNING"));
     insta::with_settings!({filters => filters()}, { insta::assert_snapshot!(stdout) });
+}
+
+/// Validates a JUnit document with xmllint against the common junit-4 schema (the shape
+/// Jenkins' JUnit and xUnit plugins use, tests/fixtures/junit-4.xsd).
+fn assert_valid_junit(path: &std::path::Path) {
+    let schema = crate::support::repo().join("tests/fixtures/junit-4.xsd");
+    let check = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&schema)
+        .arg(path)
+        .output()
+        .expect("xmllint is installed (tests/run installs libxml2-utils)");
+    assert!(
+        check.status.success(),
+        "xmllint: {}{}\n{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr),
+        std::fs::read_to_string(path).unwrap()
+    );
+}
+
+#[test]
+fn junit_validates_against_the_junit_4_schema_with_undoubled_names() {
+    let test = Test::new().file("p.yaml", PLAYBOOK);
+    let output = test.run_args(&["run", "--no-store", "--format", "junit", "--output", "junit.xml", "p.yaml"]);
+    assert_eq!(output.code, 2, "{output:?}");
+    assert_valid_junit(&test.path("junit.xml"));
+    let text = std::fs::read_to_string(test.path("junit.xml")).unwrap();
+    let document = roxmltree::Document::parse(&text).unwrap();
+    let names: Vec<&str> =
+        document.descendants().filter(|n| n.has_tag_name("testcase")).map(|n| n.attribute("name").unwrap()).collect();
+    assert_eq!(names[0], "A fine check (fine)");
+    assert_eq!(names[2], "broken", "a check without a name is not `broken (broken)`");
+    // Metrics are properties of the suite, with every digit; the run's notes its system-out.
+    let suite = document.descendants().find(|n| n.has_tag_name("testsuite")).unwrap();
+    let properties = suite.children().find(|n| n.has_tag_name("properties")).expect("suite properties");
+    assert!(
+        properties.children().any(|p| p.attribute("name") == Some("fine.queue") && p.attribute("value") == Some("3"))
+    );
+    let out = suite.children().find(|n| n.has_tag_name("system-out")).expect("notes in system-out");
+    assert!(out.text().unwrap().contains("note: --no-store"), "{text}");
+
+    // A run that selects nothing is still valid, with one empty suite.
+    let playbook = "version: 1\nname: none\nchecks:\n  - id: a\n    tags: [x]\n    command: {run: [\"true\"]}\n";
+    let test = Test::new().file("p.yaml", playbook);
+    let output =
+        test.run_args(&["run", "--no-store", "--tags", "y", "--format", "junit", "--output", "j.xml", "p.yaml"]);
+    assert_eq!(output.code, 0, "{output:?}");
+    assert_valid_junit(&test.path("j.xml"));
 }
 
 #[test]
