@@ -6,3 +6,4 @@ pub mod daemon;
 pub mod liveness;
 pub mod plan;
 pub mod sd_notify;
+pub mod self_metrics;

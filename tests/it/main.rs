@@ -13,6 +13,7 @@ mod history_csv;
 mod invalid;
 mod nagios;
 mod outputs;
+mod prometheus_server;
 mod remediation;
 mod reports;
 mod run_checks;

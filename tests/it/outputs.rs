@@ -192,9 +192,7 @@ fn prometheus_passes_promtool() {
             "runner_check_status{playbook=\"formats\",phase=\"first\",check=\"broken\",status=\"critical\"} 1"
         )
     );
-    assert!(
-        text.contains("runner_check_metric{playbook=\"formats\",phase=\"first\",check=\"fine\",metric=\"queue\"} 3")
-    );
+    assert!(text.contains("runner_metric_queue{playbook=\"formats\",phase=\"first\",check=\"fine\"} 3"));
     insta::with_settings!({filters => filters()}, { insta::assert_snapshot!(text) });
 }
 
