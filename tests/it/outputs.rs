@@ -252,3 +252,22 @@ fn output_writes_through_symlinks_and_fifos_instead_of_replacing_them() {
     use std::os::unix::fs::FileTypeExt;
     assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO was replaced");
 }
+
+#[test]
+fn every_format_keeps_every_digit_and_says_the_runs_notes() {
+    let playbook = "version: 1\nname: digits\nchecks:\n  - id: p\n    command: {run: [printf, \"OK | time=0.000381s\"], nagios: true}\n";
+    let test = Test::new().file("p.yaml", playbook);
+    for (format, digits) in [
+        ("nagios", "p.time=0.000381s"),
+        ("prometheus", "runner_metric_time_seconds{playbook=\"digits\",phase=\"\",check=\"p\"} 0.000381"),
+        ("junit", "<property name=\"p.time\" value=\"0.000381\"/>"),
+        ("tap", "\"time\": 0.000381"),
+        ("json", "\"time\": 0.000381"),
+        ("human", ""),
+    ] {
+        let output = test.run_args(&["run", "--no-store", "--format", format, "p.yaml"]);
+        assert_eq!(output.code, 0, "{format}: {output:?}");
+        assert!(output.stdout.contains(digits), "{format} lost digits:\n{}", output.stdout);
+        assert!(output.stdout.contains("--no-store: no history"), "{format} has no note:\n{}", output.stdout);
+    }
+}
