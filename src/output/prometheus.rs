@@ -130,6 +130,8 @@ const KIND_METRICS: &[&str] = &[
     "age_s",
     "size_bytes",
     "matches",
+    "lines",
+    "samples",
     "memory_used_percent",
     "swap_used_percent",
     "disk_used_percent",
@@ -144,6 +146,20 @@ const KIND_METRICS: &[&str] = &[
     "consumers",
     "pending",
 ];
+
+/// Kind metrics whose plain name would mean something else among the check families (a
+/// command's run time is not the check's duration) or across kinds (processes are not
+/// files), or would end in a suffix the exposition format reserves (`_count`).
+const KIND_RENAMES: &[(&str, &str, &str)] = &[
+    ("command", "duration_ms", "command_duration_ms"),
+    ("http", "status_code", "http_status_code"),
+    ("process", "count", "processes"),
+    ("file", "count", "files"),
+];
+
+/// Suffixes the exposition format gives a meaning (histograms, summaries, counters); a
+/// gauge named so gets `_value` after it.
+const RESERVED_SUFFIXES: &[&str] = &["_count", "_sum", "_bucket", "_total", "_created", "_info"];
 
 /// A unit (a name suffix or a plugin's unit of measure) → base-unit suffix, factor, divisor,
 /// type.
@@ -164,14 +180,10 @@ fn base_unit(unit: &str) -> Option<(&'static str, f64, f64, &'static str)> {
     })
 }
 
-/// Kind metrics whose plain name would mean something else among the check families:
-/// a command's run time is not the check's duration, an HTTP status is not the check's.
-const KIND_RENAMES: &[(&str, &str)] = &[("duration_ms", "command_duration_ms"), ("status_code", "http_status_code")];
-
-fn mapping(metric: &str, unit: Option<&str>) -> Mapping {
+fn mapping(kind: &str, metric: &str, unit: Option<&str>) -> Mapping {
     let kind_metric = KIND_METRICS.contains(&metric);
     let prefix = if kind_metric { "runner_check_" } else { "runner_metric_" };
-    let renamed = KIND_RENAMES.iter().find(|(from, _)| kind_metric && *from == metric).map(|(_, to)| *to);
+    let renamed = KIND_RENAMES.iter().find(|(k, from, _)| *k == kind && *from == metric).map(|(_, _, to)| *to);
     let name = renamed.unwrap_or(metric);
     // The unit: the plugin's, else the name's suffix (`latency_ms`, `age_s`, `cpu_percent`);
     // a unit suffix leaves the name either way (a plugin's `wait_ms=3ms` is not `…_ms_seconds`).
@@ -192,13 +204,16 @@ fn mapping(metric: &str, unit: Option<&str>) -> Mapping {
                 divisor,
             }
         }
-        None => Mapping {
-            family: format!("{prefix}{stem}"),
-            help: format!("The checks' `{metric}`."),
-            kind: "gauge",
-            factor: 1.0,
-            divisor: 1.0,
-        },
+        None => {
+            let reserved = RESERVED_SUFFIXES.iter().any(|suffix| format!("_{stem}").ends_with(suffix));
+            Mapping {
+                family: format!("{prefix}{stem}{}", if reserved { "_value" } else { "" }),
+                help: format!("The checks' `{metric}`."),
+                kind: "gauge",
+                factor: 1.0,
+                divisor: 1.0,
+            }
+        }
     }
 }
 
@@ -253,7 +268,7 @@ pub fn check_samples(out: &mut Exposition, playbook: &str, check: &CheckResult, 
             continue;
         }
         let unit = check.meta.get(name).and_then(|m| m.unit.as_deref());
-        let Mapping { family, help, kind, factor, divisor } = mapping(name, unit);
+        let Mapping { family, help, kind, factor, divisor } = mapping(&check.kind, name, unit);
         out.sample(&family, &help, kind, labels, value * factor / divisor);
     }
 }
@@ -307,7 +322,8 @@ mod tests {
     use super::*;
 
     fn family(metric: &str, unit: Option<&str>) -> (String, f64) {
-        let m = mapping(metric, unit);
+        let kind = if metric == "duration_ms" { "command" } else { "http" };
+        let m = mapping(kind, metric, unit);
         (m.family, 381.0 * m.factor / m.divisor)
     }
 
@@ -326,7 +342,11 @@ mod tests {
         assert_eq!(family("time_seconds", Some("s")), ("runner_metric_time_seconds".into(), 381.0));
         assert_eq!(family("/boot", Some("MB")).0, "runner_metric__boot_bytes");
         assert_eq!(family("wait_ms", Some("ms")), ("runner_metric_wait_seconds".into(), 0.381));
-        assert_eq!(mapping("sent", Some("c")).kind, "counter");
+        assert_eq!(mapping("command", "sent", Some("c")).kind, "counter");
+        assert_eq!(mapping("process", "count", None).family, "runner_check_processes");
+        assert_eq!(mapping("file", "count", None).family, "runner_check_files");
+        assert_eq!(mapping("command", "count", None).family, "runner_check_count_value");
+        assert_eq!(mapping("command", "jobs_total", None).family, "runner_metric_jobs_total_value");
         assert_eq!(family("sent", Some("c")).0, "runner_metric_sent_total");
         // A playbook's own `success` cannot take the check family's name.
         assert_eq!(family("success", None).0, "runner_metric_success");

@@ -271,3 +271,57 @@ fn every_format_keeps_every_digit_and_says_the_runs_notes() {
         assert!(output.stdout.contains("--no-store: no history"), "{format} has no note:\n{}", output.stdout);
     }
 }
+
+#[test]
+fn prometheus_families_carry_base_units_and_pass_promtools_lint() {
+    let playbook = r#"version: 1
+name: units
+checks:
+  - id: sys
+    system: {metrics: [cpu_percent, load_1m, uptime_s]}
+  - id: procs
+    process: {pattern: "."}
+  - id: conf
+    file: {path: p.yaml}
+  - id: redis
+    redis: {url: "redis://127.0.0.1:6379", info: [used_memory]}
+  - id: plugin
+    command:
+      shell: "echo 'OK | /=2643MB;5948;5958;0;5968 rta=0.123ms pl=0% bytes_in=123c count=4'"
+      nagios: true
+"#;
+    let test = Test::new().file("p.yaml", playbook);
+    let output = test.run_args(&["run", "--no-store", "--format", "prometheus", "--output", "m.prom", "p.yaml"]);
+    assert!([0, 1, 2].contains(&output.code), "{output:?}");
+    let check = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::fs::File::open(test.path("m.prom")).unwrap())
+        .output()
+        .expect("promtool is installed");
+    let text = std::fs::read_to_string(test.path("m.prom")).unwrap();
+    assert!(check.status.success(), "promtool: {}\n{text}", String::from_utf8_lossy(&check.stderr));
+    let labels = |check: &str| format!("{{playbook=\"units\",phase=\"\",check=\"{check}\"}}");
+    for (family, check) in [
+        ("runner_check_cpu_ratio", "sys"),
+        ("runner_check_uptime_seconds", "sys"),
+        ("runner_check_processes", "procs"),
+        ("runner_check_rss_bytes", "procs"),
+        ("runner_check_files", "conf"),
+        ("runner_check_size_bytes", "conf"),
+        ("runner_check_latency_seconds", "redis"),
+        ("runner_metric_used_memory", "redis"),
+    ] {
+        assert!(text.contains(&format!("\n{family}{} ", labels(check))), "{family} missing:\n{text}");
+    }
+    for sample in [
+        "runner_metric___bytes{playbook=\"units\",phase=\"\",check=\"plugin\"} 2771386368",
+        "runner_metric_rta_seconds{playbook=\"units\",phase=\"\",check=\"plugin\"} 0.000123",
+        "runner_metric_pl_ratio{playbook=\"units\",phase=\"\",check=\"plugin\"} 0",
+        "runner_metric_bytes_in_total{playbook=\"units\",phase=\"\",check=\"plugin\"} 123",
+        "# TYPE runner_metric_bytes_in_total counter",
+        "runner_check_count_value{playbook=\"units\",phase=\"\",check=\"plugin\"} 4",
+    ] {
+        assert!(text.contains(sample), "{sample} missing:\n{text}");
+    }
+    assert!(!text.contains("_ms{") && !text.contains("_percent{"), "a unit that is not a base unit:\n{text}");
+}
