@@ -325,3 +325,29 @@ checks:
     }
     assert!(!text.contains("_ms{") && !text.contains("_percent{"), "a unit that is not a base unit:\n{text}");
 }
+
+#[test]
+fn prometheus_says_when_a_certificate_expires_to_the_second() {
+    let server = crate::support::http::Server::tls(30, crate::support::http::default_routes);
+    let playbook = format!(
+        "version: 1\nname: certs\nchecks:\n  - id: site\n    http: {{url: \"{}\", tls_verify: false}}\n",
+        server.url("/ok")
+    );
+    let test = Test::new().file("p.yaml", &playbook);
+    let output = test.run_args(&["run", "--no-store", "--format", "prometheus", "p.yaml"]);
+    assert_eq!(output.code, 0, "{output:?}");
+    // The test certificate expires at midnight UTC, 30 days from today.
+    let expiry = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .checked_add(jiff::Span::new().days(30))
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .unwrap()
+        .timestamp()
+        .as_second() as f64;
+    let prefix = "runner_check_cert_expiry_timestamp_seconds{playbook=\"certs\",phase=\"\",check=\"site\"} ";
+    let line = output.stdout.lines().find(|l| l.starts_with(prefix)).expect("the expiry series");
+    let seen: f64 = line[prefix.len()..].parse().unwrap();
+    assert!((seen - expiry).abs() < 5.0, "expiry {seen}, certificate says {expiry}: {line}");
+}
