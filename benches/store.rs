@@ -35,6 +35,7 @@ fn check(id: &str, status: Status, message: String, metrics: &[(&str, f64)], ms:
         status,
         message,
         metrics: metrics.iter().map(|(k, v)| (k.to_string(), *v)).collect::<IndexMap<_, _>>(),
+        meta: IndexMap::new(),
         details: Vec::new(),
         attempts: 1,
         duration_ms: ms,

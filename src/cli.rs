@@ -173,6 +173,10 @@ pub struct HistoryArgs {
     /// One row per remediation that ran, instead of runs.
     #[arg(long)]
     pub remediations: bool,
+    /// With --format csv: the metric trends table (per check and metric: samples, min, avg,
+    /// max, last) instead of the runs table.
+    #[arg(long, conflicts_with = "remediations")]
+    pub metrics: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = HistoryFormat::Human)]
     pub format: HistoryFormat,

@@ -2,14 +2,22 @@
 
 use clap::Parser;
 
+use runner::output::plugin_exit;
+
 fn main() {
-    let cli = match runner::cli::Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let nagios = plugin_exit::requested(&args);
+    let cli = match runner::cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(error) => {
             // Help and version are not errors; every usage error exits 64, because for
-            // `run` 2 means CRITICAL.
-            let code = if error.use_stderr() { runner::error::exit::USAGE } else { 0 };
+            // `run` 2 means CRITICAL; under `--format nagios`, it is a plugin's UNKNOWN.
             let _ = error.print();
+            let code = match error.use_stderr() {
+                true if nagios => plugin_exit::unknown(&error.render().to_string()),
+                true => runner::error::exit::USAGE,
+                false => 0,
+            };
             std::process::exit(code);
         }
     };
@@ -32,6 +40,10 @@ fn main() {
             eprintln!("{}", runner::secret::scrub(&backtrace.to_string()));
         }
     }));
-    let code = std::panic::catch_unwind(|| runner::commands::dispatch(cli)).unwrap_or(runner::error::exit::SOFTWARE);
+    let code = match std::panic::catch_unwind(|| runner::commands::dispatch(cli)) {
+        Ok(code) => code,
+        Err(_) if nagios => plugin_exit::unknown("internal error (this is a bug: please report it)"),
+        Err(_) => runner::error::exit::SOFTWARE,
+    };
     std::process::exit(code);
 }

@@ -145,6 +145,12 @@ pub fn format_number(value: f64) -> String {
     }
 }
 
+/// Formats a metric value with every digit it has (`0.000381`, `1234.5678`), never in
+/// exponent form: the machine-read outputs (perfdata, Prometheus, CSV) must not round.
+pub fn exact_number(value: f64) -> String {
+    if value == 0.0 { "0".to_string() } else { format!("{value}") }
+}
+
 /// What a probe concluded before thresholds and severity are applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -159,38 +165,54 @@ pub enum Verdict {
     Is(Status),
 }
 
+/// What a metric means beyond its number, for the outputs that carry it (Nagios perfdata,
+/// Prometheus family names): a unit and the ranges that make it warn or crit. Filled from a
+/// Nagios plugin's perfdata and from the playbook's thresholds; absent for most metrics, whose
+/// name already says their unit (`latency_ms`, `size_bytes`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricMeta {
+    /// A Nagios unit of measure: `s`, `ms`, `us`, `%`, `B`, `KB`, `MB`, `GB`, `TB` or `c`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub unit: Option<String>,
+    /// The warning range, in the Nagios plugin range syntax (`~:10`, `5:`, `@0:3`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub warn: Option<String>,
+    /// The critical range, in the same syntax.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub crit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub max: Option<f64>,
+}
+
 /// What one probe attempt saw.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Observation {
     pub verdict: Verdict,
     pub message: String,
     pub metrics: IndexMap<String, f64>,
+    /// Units and ranges of some metrics (a plugin's perfdata says them).
+    pub meta: IndexMap<String, MetricMeta>,
     /// Extra lines for reports (matching log lines, command output, …).
     pub details: Vec<String>,
 }
 
 impl Observation {
+    fn new(verdict: Verdict, message: String) -> Self {
+        Observation { verdict, message, metrics: IndexMap::new(), meta: IndexMap::new(), details: Vec::new() }
+    }
     pub fn pass(message: impl Into<String>) -> Self {
-        Observation { verdict: Verdict::Pass, message: message.into(), metrics: IndexMap::new(), details: Vec::new() }
+        Observation::new(Verdict::Pass, message.into())
     }
     pub fn fail(message: impl Into<String>) -> Self {
-        Observation { verdict: Verdict::Fail, message: message.into(), metrics: IndexMap::new(), details: Vec::new() }
+        Observation::new(Verdict::Fail, message.into())
     }
     pub fn unknown(message: impl Into<String>) -> Self {
-        Observation {
-            verdict: Verdict::Unknown,
-            message: message.into(),
-            metrics: IndexMap::new(),
-            details: Vec::new(),
-        }
+        Observation::new(Verdict::Unknown, message.into())
     }
     pub fn with_status(status: Status, message: impl Into<String>) -> Self {
-        Observation {
-            verdict: Verdict::Is(status),
-            message: message.into(),
-            metrics: IndexMap::new(),
-            details: Vec::new(),
-        }
+        Observation::new(Verdict::Is(status), message.into())
     }
     pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
         self.metrics.insert(name.into(), value);
@@ -231,6 +253,9 @@ pub struct CheckResult {
     pub status: Status,
     pub message: String,
     pub metrics: IndexMap<String, f64>,
+    /// Units and warn/crit ranges of metrics, where known (see [`MetricMeta`]).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub meta: IndexMap<String, MetricMeta>,
     #[serde(default)]
     pub details: Vec<String>,
     pub attempts: u32,
@@ -441,5 +466,9 @@ mod tests {
         assert_eq!(format_number(3.0), "3");
         assert_eq!(format_number(0.25), "0.25");
         assert_eq!(format_number(12.3456), "12.346");
+        assert_eq!(exact_number(0.000381), "0.000381");
+        assert_eq!(exact_number(-0.0), "0");
+        assert_eq!(exact_number(1e21), "1000000000000000000000");
+        assert_eq!(exact_number(12.0), "12");
     }
 }

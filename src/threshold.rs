@@ -62,6 +62,23 @@ impl Condition {
     }
 }
 
+impl Condition {
+    /// The Nagios plugin range (development guidelines, "Threshold and ranges") that alerts
+    /// exactly when this condition holds: ranges alert outside `start:end` (`~` is minus
+    /// infinity, an empty end plus infinity) and, with a leading `@`, inside it.
+    pub fn nagios_range(&self) -> String {
+        let v = crate::outcome::exact_number(self.value);
+        match self.operator {
+            Operator::Greater => format!("~:{v}"),
+            Operator::GreaterOrEqual => format!("@{v}:"),
+            Operator::Less => format!("{v}:"),
+            Operator::LessOrEqual => format!("@~:{v}"),
+            Operator::Equal => format!("@{v}:{v}"),
+            Operator::NotEqual => format!("{v}:{v}"),
+        }
+    }
+}
+
 impl fmt::Display for Condition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.operator.symbol(), crate::outcome::format_number(self.value))
@@ -139,6 +156,16 @@ mod tests {
         assert!("20".parse::<Condition>().is_err());
         assert!("> lots".parse::<Condition>().is_err());
         assert!("=> 3".parse::<Condition>().is_err());
+    }
+
+    #[test]
+    fn nagios_ranges_alert_exactly_when_the_condition_holds() {
+        assert_eq!(c("> 20").nagios_range(), "~:20");
+        assert_eq!(c(">= 0.5").nagios_range(), "@0.5:");
+        assert_eq!(c("< -1").nagios_range(), "-1:");
+        assert_eq!(c("<= 3").nagios_range(), "@~:3");
+        assert_eq!(c("== 1").nagios_range(), "@1:1");
+        assert_eq!(c("!= 0").nagios_range(), "0:0");
     }
 
     #[test]

@@ -84,7 +84,7 @@ pub fn metric_extractor(source: &str) -> Result<MetricExtractor, String> {
 
 use crate::engine::context::ProbeContext;
 use crate::engine::process::{self, CommandSpec};
-use crate::outcome::{Observation, Status, format_number};
+use crate::outcome::{MetricMeta, Observation, Status, format_number};
 
 /// The command line of a check or action: argv or `sh -c`, its folder and extra env.
 pub fn spec(
@@ -165,13 +165,29 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
 
     if config.nagios.unwrap_or(false) {
         let plugin = parse_nagios(&stdout);
-        for (label, value) in plugin.perfdata {
-            base = base.metric(label, value);
+        for perf in plugin.perfdata {
+            // A plugin's label never overwrites runner's own measurements (exit_code,
+            // duration_ms, the declared metrics): it is kept under `plugin.` instead.
+            let name = if base.metrics.contains_key(&perf.label) {
+                let renamed = format!("plugin.{}", perf.label);
+                base = base.detail(format!(
+                    "perfdata label `{}` is one of runner's own metrics: kept as `{renamed}`",
+                    perf.label
+                ));
+                renamed
+            } else {
+                perf.label
+            };
+            base.metrics.insert(name.clone(), perf.value);
+            if perf.meta != MetricMeta::default() {
+                base.meta.insert(name, perf.meta);
+            }
         }
         let status = Status::from_nagios_code(code);
         let message = if plugin.text.is_empty() { format!("exit {code}") } else { plugin.text };
         let mut observation = Observation::with_status(status, message);
         observation.metrics = base.metrics;
+        observation.meta = base.meta;
         observation.details = base.details;
         return observation;
     }
@@ -234,8 +250,20 @@ fn extract(extractor: &MetricExtractor, stdout: &str) -> Option<f64> {
 #[derive(Debug, Default, PartialEq)]
 pub struct PluginOutput {
     pub text: String,
-    pub perfdata: Vec<(String, f64)>,
+    pub perfdata: Vec<PerfItem>,
 }
+
+/// One perfdata item: `'label'=value[UOM];[warn];[crit];[min];[max]`.
+#[derive(Debug, PartialEq)]
+pub struct PerfItem {
+    pub label: String,
+    pub value: f64,
+    /// The unit and the plugin's own ranges, as it printed them.
+    pub meta: MetricMeta,
+}
+
+/// The units of measure of the plugin guidelines; anything else is not kept as a unit.
+pub const NAGIOS_UNITS: &[&str] = &["s", "ms", "us", "%", "B", "KB", "MB", "GB", "TB", "c"];
 
 /// Parses plugin output (Nagios plugin API): `TEXT | perfdata` on the first line, then
 /// optional long text whose lines after a `|` carry more perfdata.
@@ -264,7 +292,7 @@ pub fn parse_nagios(stdout: &str) -> PluginOutput {
 /// `'label'=value[UOM];[warn];[crit];[min];[max]` items, space separated; labels may be
 /// quoted with `'` (and then contain spaces). Values that are not numbers (`U`) are left
 /// out.
-pub fn parse_perfdata(text: &str) -> Vec<(String, f64)> {
+pub fn parse_perfdata(text: &str) -> Vec<PerfItem> {
     let mut out = Vec::new();
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
@@ -311,13 +339,19 @@ pub fn parse_perfdata(text: &str) -> Vec<(String, f64)> {
             i += 1;
         }
         let item: String = chars[start..i].iter().collect();
-        let value = item.split(';').next().unwrap_or("");
+        let mut fields = item.split(';');
+        let value = fields.next().unwrap_or("");
         let number: String =
             value.chars().take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')).collect();
+        let unit = &value[number.len()..];
+        let mut range = || fields.next().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+        let (warn, crit) = (range(), range());
+        let (min, max) = (range().and_then(|m| m.parse().ok()), range().and_then(|m| m.parse().ok()));
+        let unit = NAGIOS_UNITS.contains(&unit).then(|| unit.to_string());
         if let Ok(value) = number.parse::<f64>()
             && !label.is_empty()
         {
-            out.push((label, value));
+            out.push(PerfItem { label, value, meta: MetricMeta { unit, warn, crit, min, max } });
         }
     }
     out
@@ -332,11 +366,25 @@ mod tests {
         let out = "DISK OK - free space: / 3326 MB (56%); | /=2643MB;5948;5958;0;5968 'inode ratio'=12%;80;90\n/ 15272 MB\n| /boot=68MB;88;93;0;98\n";
         let parsed = parse_nagios(out);
         assert_eq!(parsed.text, "DISK OK - free space: / 3326 MB (56%);");
+        let pairs = |items: Vec<PerfItem>| items.into_iter().map(|p| (p.label, p.value)).collect::<Vec<_>>();
         assert_eq!(
-            parsed.perfdata,
+            pairs(parsed.perfdata),
             vec![("/".to_string(), 2643.0), ("inode ratio".to_string(), 12.0), ("/boot".to_string(), 68.0)]
         );
-        assert_eq!(parse_perfdata("load1=0.250;8;12;0 load5=U;;"), vec![("load1".to_string(), 0.25)]);
+        assert_eq!(pairs(parse_perfdata("load1=0.250;8;12;0 load5=U;;")), vec![("load1".to_string(), 0.25)]);
+        let time = parse_perfdata("time=0.000381s;1.5;~:3;0;10").remove(0);
+        assert_eq!(time.value, 0.000381);
+        assert_eq!(
+            time.meta,
+            MetricMeta {
+                unit: Some("s".into()),
+                warn: Some("1.5".into()),
+                crit: Some("~:3".into()),
+                min: Some(0.0),
+                max: Some(10.0)
+            }
+        );
+        assert_eq!(parse_perfdata("rpm=300rpm").remove(0).meta.unit, None);
         assert_eq!(parse_nagios("PING OK").perfdata, vec![]);
     }
 }

@@ -104,7 +104,7 @@ pub async fn probe(config: &HttpCheck, ctx: &ProbeContext<'_>) -> Observation {
         .and_then(|info| info.peer_certificate())
         .and_then(|der| super::tls::days_left(der, jiff::Timestamp::now()))
     {
-        observation = observation.metric("cert_days_left", round(days));
+        observation = observation.metric("cert_days_left", days); // unrounded: outputs turn it into the expiry time
     }
 
     // The body: kept up to BODY_LIMIT for expectations, counted to the end.

@@ -40,7 +40,8 @@ impl Proc {
     }
 }
 
-fn boot_time() -> i64 {
+/// When the machine booted (Unix seconds), from /proc/stat.
+pub fn boot_time() -> i64 {
     static BOOT: OnceLock<i64> = OnceLock::new();
     *BOOT.get_or_init(|| {
         std::fs::read_to_string("/proc/stat")
@@ -50,7 +51,8 @@ fn boot_time() -> i64 {
     })
 }
 
-fn clock_ticks() -> i64 {
+/// Clock ticks per second, the unit of /proc's CPU times.
+pub fn clock_ticks() -> i64 {
     // SAFETY: sysconf has no preconditions.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     if ticks > 0 { ticks } else { 100 }

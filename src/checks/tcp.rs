@@ -70,7 +70,7 @@ pub async fn probe(config: &TcpCheck, _ctx: &ProbeContext<'_>) -> Observation {
             ))
             .metric("latency_ms", round(handshake_ms));
             if let Some(days) = days {
-                observation = observation.metric("cert_days_left", round(days));
+                observation = observation.metric("cert_days_left", days); // unrounded: outputs turn it into the expiry time
             }
             observation
         }

@@ -1,6 +1,7 @@
-//! `runner history [NAME] [--check ID] [--since 7d] [--remediations] [--format human|json|csv]`:
+//! `runner history [NAME] [--check ID] [--since 7d] [--remediations] [--metrics] [--format human|json|csv]`:
 //! a playbook's stored runs (status, duration) and per-check metric trends (min, avg,
-//! max, last), or with `--remediations` one row per remediation that ran.
+//! max, last), or with `--remediations` one row per remediation that ran. CSV is one table
+//! with one header, as a spreadsheet opens it: the runs, or with `--metrics` the trends.
 
 use std::io::Write;
 
@@ -8,6 +9,7 @@ use serde::Serialize;
 
 use crate::cli::{Cli, HistoryArgs, HistoryFormat};
 use crate::error::Error;
+use crate::outcome::exact_number;
 use crate::store::{MetricTrend, RunRow, Store};
 use crate::style::Style;
 
@@ -33,6 +35,11 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
             return Ok(0);
         }
     };
+    if args.metrics && args.format != HistoryFormat::Csv {
+        return Err(Error::Usage(
+            "--metrics picks the table of --format csv; human and json show runs and metrics together".into(),
+        ));
+    }
     let since_ms = jiff::Timestamp::now().as_millisecond() - since.as_millis() as i64;
     let name = args.name.as_deref();
     if args.remediations {
@@ -49,24 +56,7 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
             let _ =
                 writeln!(out, "{}", serde_json::to_string_pretty(&output).map_err(|e| Error::Internal(e.to_string()))?);
         }
-        HistoryFormat::Csv => {
-            // Two tables, separated by an empty line: runs, then trends.
-            let _ = writeln!(out, "run_id,playbook,started_at,duration_ms,status,origin,interrupted,stands_for");
-            for r in &runs {
-                let _ = writeln!(
-                    out,
-                    "{},{},{},{},{},{},{},{}",
-                    r.run_id,
-                    csv(&r.playbook),
-                    r.started_at,
-                    r.duration_ms,
-                    r.status,
-                    r.origin,
-                    r.interrupted,
-                    r.stands_for.map(|n| n.to_string()).unwrap_or_default()
-                );
-            }
-            let _ = writeln!(out);
+        HistoryFormat::Csv if args.metrics => {
             let _ = writeln!(out, "playbook,check,metric,samples,min,avg,max,last");
             for t in &trends {
                 let _ = writeln!(
@@ -76,10 +66,27 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
                     csv(&t.check),
                     csv(&t.metric),
                     t.samples,
-                    t.min,
-                    t.avg,
-                    t.max,
-                    t.last
+                    exact_number(t.min),
+                    exact_number(t.avg),
+                    exact_number(t.max),
+                    exact_number(t.last)
+                );
+            }
+        }
+        HistoryFormat::Csv => {
+            let _ = writeln!(out, "run_id,playbook,started_at,duration_ms,status,origin,interrupted,stands_for");
+            for r in &runs {
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{},{},{},{},{}",
+                    csv(&r.run_id),
+                    csv(&r.playbook),
+                    csv(&r.started_at),
+                    r.duration_ms,
+                    csv(&r.status),
+                    csv(&r.origin),
+                    r.interrupted,
+                    r.stands_for.map(|n| n.to_string()).unwrap_or_default()
                 );
             }
         }
@@ -144,7 +151,24 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
     Ok(0)
 }
 
-/// A CSV field, quoted when needed.
+/// A CSV text field (RFC 4180): quoted when it holds a comma, a quote or a line break. A
+/// field a spreadsheet would read as a formula (`=`, `+`, `-`, `@` first) gets a leading `'`,
+/// so that opening the file never evaluates text that came from a check.
 pub fn csv(text: &str) -> String {
-    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_string() };
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv;
+
+    #[test]
+    fn fields_are_quoted_and_never_formulas() {
+        assert_eq!(csv("plain"), "plain");
+        assert_eq!(csv("a,b"), "\"a,b\"");
+        assert_eq!(csv("say \"hi\"\r\n"), "\"say \"\"hi\"\"\r\n\"");
+        assert_eq!(csv("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv("-1+2"), "'-1+2");
+    }
 }

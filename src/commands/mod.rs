@@ -15,8 +15,9 @@ pub mod schema;
 pub mod tick;
 pub mod validate;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, RunFormat};
 use crate::error::{Error, exit};
+use crate::output::plugin_exit;
 use crate::style::Style;
 
 /// Runs the parsed command line and returns the exit code.
@@ -34,8 +35,16 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::List(args) => list::run(args),
         Command::Schema => schema::run(),
     };
+    let nagios = matches!(&cli.command, Command::Run(args) if args.format == RunFormat::Nagios);
     match result {
+        Ok(code) if nagios && code > plugin_exit::UNKNOWN => {
+            plugin_exit::unknown("the run was interrupted; its processes were ended")
+        }
         Ok(code) => code,
+        Err(error) if nagios => {
+            report(&error);
+            plugin_exit::unknown(&error.to_string())
+        }
         Err(error) => report(&error),
     }
 }

@@ -7,8 +7,6 @@
 
 use std::time::{Duration, Instant};
 
-use indexmap::IndexMap;
-
 use super::context::{Engine, ProbeContext};
 use crate::outcome::{CheckResult, Observation, Status, Verdict, format_number};
 use crate::playbook::{Check, Loaded, Phase};
@@ -32,14 +30,7 @@ impl CheckRun<'_> {
         let check = self.check;
         let started = Instant::now();
         let Some(kind) = check.kind() else {
-            return self.result(
-                Status::Unknown,
-                "the check has no kind".into(),
-                IndexMap::new(),
-                Vec::new(),
-                0,
-                started,
-            );
+            return self.result(Status::Unknown, "the check has no kind".into(), Observation::unknown(""), 0, started);
         };
         let timeout = playbook.check_timeout(check);
         let attempts = playbook.check_retries(check).saturating_add(1);
@@ -70,7 +61,7 @@ impl CheckRun<'_> {
                 if attempt > 1 {
                     message = format!("{message} (attempt {attempt} of {attempts})");
                 }
-                return self.result(status, message, observation.metrics, observation.details, attempt, started);
+                return self.result(status, message, observation, attempt, started);
             }
             tracing::debug!(target: "runner::engine", check = check.id.as_str(), attempt, %status, "attempt failed, retrying");
             tokio::time::sleep(delay).await;
@@ -142,12 +133,22 @@ impl CheckRun<'_> {
         &self,
         status: Status,
         message: String,
-        metrics: IndexMap<String, f64>,
-        details: Vec<String>,
+        observation: Observation,
         attempts: u32,
         started: Instant,
     ) -> CheckResult {
         let check = self.check;
+        let Observation { metrics, mut meta, details, .. } = observation;
+        // The playbook's thresholds travel with the result, as the ranges perfdata carries.
+        for (metric, limits) in check.thresholds.iter().flatten() {
+            let entry = meta.entry(metric.clone()).or_default();
+            if let Some(warn) = limits.warn.and_then(|c| c.condition()) {
+                entry.warn = Some(warn.nagios_range());
+            }
+            if let Some(crit) = limits.crit.and_then(|c| c.condition()) {
+                entry.crit = Some(crit.nagios_range());
+            }
+        }
         CheckResult {
             id: check.id.to_string(),
             name: scrub_owned(check.display_name()),
@@ -156,6 +157,7 @@ impl CheckRun<'_> {
             status,
             message: printable(scrub_owned(message)),
             metrics,
+            meta,
             details: details.into_iter().map(|d| printable(scrub_owned(d))).collect(),
             attempts,
             duration_ms: started.elapsed().as_millis() as u64,
@@ -167,7 +169,7 @@ impl CheckRun<'_> {
 
     /// A result for a check that did not run.
     pub fn not_run(&self, status: Status, message: String) -> CheckResult {
-        self.result(status, message, IndexMap::new(), Vec::new(), 0, Instant::now())
+        self.result(status, message, Observation::unknown(""), 0, Instant::now())
     }
 }
 

@@ -1,9 +1,12 @@
-//! `--format junit`: JUnit XML for CI dashboards. One `testsuite` per phase (or one for a
+//! `--format junit`: JUnit XML as Jenkins (junit and xunit plugins) and GitLab read it: only
+//! what the common junit-4 schema allows (the shape of Jenkins' `junit-4.xsd`, kept in
+//! tests/fixtures/junit-4.xsd and checked with xmllint). One `testsuite` per phase (or one for a
 //! checks-only playbook), one `testcase` per check. WARNING and CRITICAL are `failure`s,
-//! UNKNOWN an `error`, SKIPPED and MANUAL `skipped`.
+//! UNKNOWN an `error`, SKIPPED and MANUAL `skipped`. Metrics are `properties` of the suite
+//! (`check.metric`), the schema's only place for them; the run's notes are its `system-out`.
 
 use super::Format;
-use crate::outcome::{CheckResult, RunRecord, Status, format_number};
+use crate::outcome::{CheckResult, RunRecord, Status, exact_number};
 
 pub struct Junit;
 
@@ -47,15 +50,17 @@ impl Format for Junit {
         let all: Vec<&CheckResult> = record.checks.iter().collect();
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         out.push_str(&format!(
-            "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\" timestamp=\"{}\">\n",
+            "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{}\">\n",
             escape(&record.playbook),
             all.len(),
             count(&all, &failures),
             count(&all, &errors),
-            count(&all, &skipped),
             seconds(record.duration_ms),
-            escape(&record.started_at),
         ));
+        // A run that selected no check is still one (empty) suite, so its notes are said.
+        if groups.is_empty() {
+            groups.push((None, Vec::new()));
+        }
         for (phase, list) in &groups {
             let suite = match phase {
                 Some(phase) => format!("{}.{phase}", record.playbook),
@@ -72,50 +77,71 @@ impl Format for Junit {
                 seconds(time),
                 escape(&record.started_at),
             ));
+            out.push_str(&properties(list));
             for check in list {
-                out.push_str(&format!(
-                    "    <testcase name=\"{}\" classname=\"{}\" time=\"{}\">\n",
-                    escape(&format!("{} ({})", check.name, check.id)),
-                    escape(&suite),
-                    seconds(check.duration_ms)
-                ));
-                let body = details(check);
-                match check.status {
-                    Status::Ok => {}
-                    Status::Warning | Status::Critical => out.push_str(&format!(
-                        "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
-                        escape(&check.message),
-                        check.status.label(),
-                        escape(&body)
-                    )),
-                    Status::Unknown => out.push_str(&format!(
-                        "      <error message=\"{}\" type=\"UNKNOWN\">{}</error>\n",
-                        escape(&check.message),
-                        escape(&body)
-                    )),
-                    Status::Skipped | Status::Manual => out.push_str(&format!(
-                        "      <skipped message=\"{}\"/>\n",
-                        escape(&format!("{}: {}", check.status.label(), check.message))
-                    )),
-                }
-                if !check.metrics.is_empty() {
-                    out.push_str("      <properties>\n");
-                    for (name, value) in &check.metrics {
-                        out.push_str(&format!(
-                            "        <property name=\"{}\" value=\"{}\"/>\n",
-                            escape(name),
-                            format_number(*value)
-                        ));
-                    }
-                    out.push_str("      </properties>\n");
-                }
-                out.push_str("    </testcase>\n");
+                out.push_str(&testcase(check, &suite));
+            }
+            if !record.notes.is_empty() {
+                let notes: Vec<String> = record.notes.iter().map(|n| format!("note: {n}")).collect();
+                out.push_str(&format!("    <system-out>{}</system-out>\n", escape(&notes.join("\n"))));
             }
             out.push_str("  </testsuite>\n");
         }
         out.push_str("</testsuites>\n");
         out
     }
+}
+
+/// The test name: the check's name, with its id only when the two differ.
+fn test_name(check: &CheckResult) -> String {
+    if check.name == check.id { check.id.clone() } else { format!("{} ({})", check.name, check.id) }
+}
+
+fn testcase(check: &CheckResult, suite: &str) -> String {
+    let mut out = format!(
+        "    <testcase name=\"{}\" classname=\"{}\" time=\"{}\">\n",
+        escape(&test_name(check)),
+        escape(suite),
+        seconds(check.duration_ms)
+    );
+    let body = details(check);
+    match check.status {
+        Status::Ok => {}
+        Status::Warning | Status::Critical => out.push_str(&format!(
+            "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
+            escape(&check.message),
+            check.status.label(),
+            escape(&body)
+        )),
+        Status::Unknown => out.push_str(&format!(
+            "      <error message=\"{}\" type=\"UNKNOWN\">{}</error>\n",
+            escape(&check.message),
+            escape(&body)
+        )),
+        Status::Skipped | Status::Manual => out.push_str(&format!(
+            "      <skipped message=\"{}\"/>\n",
+            escape(&format!("{}: {}", check.status.label(), check.message))
+        )),
+    }
+    out.push_str("    </testcase>\n");
+    out
+}
+
+/// The suite's `properties`: each check's metrics as `check.metric`, every digit kept.
+fn properties(list: &[&CheckResult]) -> String {
+    let items: Vec<String> = list
+        .iter()
+        .flat_map(|check| {
+            check.metrics.iter().map(move |(name, value)| {
+                format!(
+                    "      <property name=\"{}\" value=\"{}\"/>\n",
+                    escape(&format!("{}.{name}", check.id)),
+                    exact_number(*value)
+                )
+            })
+        })
+        .collect();
+    if items.is_empty() { String::new() } else { format!("    <properties>\n{}    </properties>\n", items.concat()) }
 }
 
 fn details(check: &CheckResult) -> String {

@@ -7,6 +7,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod nagios;
+pub mod plugin_exit;
 pub mod progress;
 pub mod prometheus;
 pub mod tap;

@@ -1,34 +1,63 @@
-//! `--format nagios`: one line a Nagios/Icinga check command understands — status, a
-//! summary naming the failing checks, and perfdata — then one line per check as long
-//! output. The exit code (0/1/2/3) is already the Nagios one.
+//! `--format nagios`: what a Nagios/Icinga check command reads (the plugin development
+//! guidelines): one status line — status, a summary naming the failing checks and the run's
+//! notes, then `|` and perfdata — and one line per check as long output. The exit code
+//! (0/1/2/3) is already the plugin one; the exits of runner's own errors are in
+//! [`super::plugin_exit`].
+//!
+//! Perfdata follow the guidelines' grammar, `'label'=value[UOM];[warn];[crit];[min];[max]`:
+//! values keep every digit, units come from the plugin that measured them or from the
+//! metric's name (`_ms`, `_s`, `_percent`, `_bytes`, `_mb`), and warn/crit are the
+//! playbook's thresholds as Nagios ranges (a plugin's own ranges when the playbook has none).
 
 use super::Format;
-use crate::outcome::{RunRecord, Status, format_number};
+use crate::outcome::{CheckResult, MetricMeta, RunRecord, Status, exact_number};
 
 pub struct Nagios;
 
-/// A perfdata label: quoted with `'` when it has spaces or `=`; `'` doubled.
+/// Text for a plugin line: no `|` (it would start perfdata) and no line break.
+pub fn plugin_text(text: &str) -> String {
+    text.replace('|', "/").replace(['\n', '\r'], " ")
+}
+
+/// A perfdata label: `=` is not allowed in one (guidelines), so it becomes `_`; quoted
+/// with `'` when it has spaces or a quote, which is doubled.
 fn perf_label(label: &str) -> String {
-    if label.chars().any(|c| c.is_whitespace() || c == '=' || c == '\'') {
+    let label = plugin_text(label).replace('=', "_");
+    if label.chars().any(|c| c.is_whitespace() || c == '\'') {
         format!("'{}'", label.replace('\'', "''"))
     } else {
-        label.to_string()
+        label
     }
 }
 
-/// A unit for perfdata from a metric's name.
-fn unit(metric: &str) -> &'static str {
-    if metric.ends_with("_ms") {
-        "ms"
-    } else if metric.ends_with("_percent") {
-        "%"
-    } else if metric.ends_with("_bytes") {
-        "B"
-    } else if metric.ends_with("_s") {
-        "s"
-    } else {
-        ""
-    }
+/// A unit of measure from a metric's name, for metrics whose probe did not give one.
+fn unit_from_name(metric: &str) -> Option<&'static str> {
+    [("_ms", "ms"), ("_percent", "%"), ("_bytes", "B"), ("_mb", "MB"), ("_s", "s")]
+        .into_iter()
+        .find(|(suffix, _)| metric.ends_with(suffix))
+        .map(|(_, unit)| unit)
+}
+
+/// One perfdata item, trailing empty fields dropped.
+fn perf_item(check: &CheckResult, name: &str, value: f64) -> String {
+    let meta = check.meta.get(name).cloned().unwrap_or_default();
+    let unit = meta.unit.clone().or_else(|| unit_from_name(name).map(str::to_string)).unwrap_or_default();
+    let value = if value.is_finite() { exact_number(value) } else { "U".to_string() };
+    let MetricMeta { warn, crit, min, max, .. } = meta;
+    let (min, max) = match (unit.as_str(), min, max) {
+        ("%", None, None) => (Some(0.0), Some(100.0)),
+        _ => (min, max),
+    };
+    let number = |n: Option<f64>| n.map(exact_number).unwrap_or_default();
+    let fields = [
+        format!("{value}{unit}"),
+        warn.as_deref().map(plugin_text).unwrap_or_default(),
+        crit.as_deref().map(plugin_text).unwrap_or_default(),
+        number(min),
+        number(max),
+    ];
+    let item = fields.join(";");
+    format!("{}={}", perf_label(&format!("{}.{name}", check.id)), item.trim_end_matches(';'))
 }
 
 impl Format for Nagios {
@@ -41,23 +70,27 @@ impl Format for Nagios {
                 (!ids.is_empty()).then(|| format!("{} {} ({})", ids.len(), status.name(), ids.join(", ")))
             })
             .collect();
-        let summary = if failing.is_empty() {
+        let mut summary = if failing.is_empty() {
             format!("{} of {} checks ok", record.summary.ok, record.summary.total)
         } else {
             format!("{}; {} ok", failing.join(", "), record.summary.ok)
         };
-        let mut perf: Vec<String> = Vec::new();
-        for check in &record.checks {
-            for (name, value) in &check.metrics {
-                let label = perf_label(&format!("{}.{name}", check.id));
-                perf.push(format!("{label}={}{}", format_number(*value), unit(name)));
-            }
+        // Notes (a store that could not be written) ride on the status line: a plugin's
+        // reader sees only that line, and the exit code stays the run's.
+        for note in &record.notes {
+            summary.push_str(&format!("; note: {note}"));
         }
-        let first = format!("RUNNER {} - {}: {summary}", record.status.label(), record.playbook).replace('|', "/");
+        let perf: Vec<String> = record
+            .checks
+            .iter()
+            .flat_map(|check| check.metrics.iter().map(move |(name, value)| perf_item(check, name, *value)))
+            .collect();
+        let first = plugin_text(&format!("RUNNER {} - {}: {summary}", record.status.label(), record.playbook));
         let mut out = if perf.is_empty() { first } else { format!("{first} | {}", perf.join(" ")) };
         out.push('\n');
         for check in &record.checks {
-            out.push_str(&format!("[{}] {}: {}\n", check.status.label(), check.id, check.message.replace('|', "/")));
+            out.push_str(&plugin_text(&format!("[{}] {}: {}", check.status.label(), check.id, check.message)));
+            out.push('\n');
         }
         out
     }

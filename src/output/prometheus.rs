@@ -1,10 +1,21 @@
 //! `--format prometheus`: the text exposition format, for node_exporter's textfile
-//! collector (write it with `--output /var/lib/node_exporter/textfile/runner.prom`).
-//! Statuses are gauges with a `status` label (one series per status, 1 for the current
-//! one), so alert rules can match on names, not magic numbers.
+//! collector (write it with `--output /var/lib/node_exporter/textfile/runner.prom`); the
+//! daemon's `/metrics` renders its checks with the same [`check_samples`].
+//!
+//! Names follow the Prometheus naming guide: base units in the name (`_seconds`, `_bytes`,
+//! `_ratio`), one meaning per name, `_total` only on counters. Per check: `runner_check_success`
+//! (0/1), `runner_check_status` (one series per status, 1 for the current one, so alert rules
+//! match on names, not magic numbers), `runner_check_duration_seconds`, `runner_check_attempts`.
+//! Each measured metric gets a family of its own whose name carries its unit: the kinds'
+//! metrics as `runner_check_<name>` (`latency_ms` → `runner_check_latency_seconds`,
+//! `cert_days_left` → `runner_check_cert_expiry_timestamp_seconds`), the ones a playbook or
+//! a plugin named as `runner_metric_<name>` (a plugin's `time=0.2s` → `runner_metric_time_seconds`).
+//! Values keep every digit.
+
+use indexmap::IndexMap;
 
 use super::Format;
-use crate::outcome::{RunRecord, Status, format_number};
+use crate::outcome::{CheckResult, RunRecord, Status, exact_number};
 
 pub struct Prometheus;
 
@@ -22,101 +33,335 @@ pub fn metric_name(name: &str) -> String {
     out
 }
 
-fn family(out: &mut String, name: &str, help: &str, kind: &str) {
-    out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-}
-
-fn number(value: f64) -> String {
+/// A sample value: every digit, and the exposition format's spellings of NaN and infinity.
+pub fn number(value: f64) -> String {
     if value.is_nan() {
         "NaN".into()
     } else if value.is_infinite() {
         if value > 0.0 { "+Inf".into() } else { "-Inf".into() }
     } else {
-        format_number(value)
+        exact_number(value)
     }
+}
+
+struct Family {
+    help: String,
+    kind: &'static str,
+    /// (label set, value); a label set seen twice keeps its first value.
+    samples: IndexMap<String, f64>,
+}
+
+/// Samples collected by family and printed family by family, as the exposition format
+/// wants (all samples of a name together, after its HELP and TYPE).
+#[derive(Default)]
+pub struct Exposition {
+    families: IndexMap<String, Family>,
+}
+
+impl Exposition {
+    /// Adds a sample (`labels` without braces, already escaped; empty for none).
+    pub fn sample(&mut self, name: &str, help: &str, kind: &'static str, labels: &str, value: f64) {
+        let family = self.families.entry(name.to_string()).or_insert_with(|| Family {
+            help: help.to_string(),
+            kind,
+            samples: IndexMap::new(),
+        });
+        family.samples.entry(labels.to_string()).or_insert(value);
+    }
+
+    /// Declares a family that may have no sample (its HELP and TYPE still say it exists).
+    pub fn declare(&mut self, name: &str, help: &str, kind: &'static str) {
+        self.families.entry(name.to_string()).or_insert_with(|| Family {
+            help: help.to_string(),
+            kind,
+            samples: IndexMap::new(),
+        });
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (name, family) in &self.families {
+            out.push_str(&format!("# HELP {name} {}\n# TYPE {name} {}\n", family.help, family.kind));
+            for (labels, value) in &family.samples {
+                let labels = if labels.is_empty() { String::new() } else { format!("{{{labels}}}") };
+                out.push_str(&format!("{name}{labels} {}\n", number(*value)));
+            }
+        }
+        out
+    }
+}
+
+/// `runner_build_info` (the daemon's `/metrics`): which runner this is, as a constant 1.
+pub fn build_info(out: &mut Exposition) {
+    out.sample(
+        "runner_build_info",
+        "The runner version that produced these metrics (always 1).",
+        "gauge",
+        &format!("version=\"{}\"", env!("CARGO_PKG_VERSION")),
+        1.0,
+    );
+}
+
+/// How one measured metric reads in Prometheus: its family, help and type, and the
+/// factor and divisor that bring its value to the family's base unit.
+struct Mapping {
+    family: String,
+    help: String,
+    kind: &'static str,
+    factor: f64,
+    divisor: f64,
+}
+
+/// The metrics the check kinds produce (PLAYBOOK.md); others were named by a playbook or
+/// a plugin and live under `runner_metric_`, so they can never take a kind's family.
+const KIND_METRICS: &[&str] = &[
+    "latency_ms",
+    "duration_ms",
+    "status_code",
+    "body_bytes",
+    "exit_code",
+    "value",
+    "rows",
+    "count",
+    "rss_mb",
+    "cpu_percent",
+    "restarts",
+    "active",
+    "age_s",
+    "size_bytes",
+    "matches",
+    "lines",
+    "samples",
+    "memory_used_percent",
+    "swap_used_percent",
+    "disk_used_percent",
+    "load_1m",
+    "load_5m",
+    "load_15m",
+    "uptime_s",
+    "server_version_num",
+    "replication_lag_s",
+    "answers",
+    "messages",
+    "consumers",
+    "pending",
+];
+
+/// Kind metrics whose plain name would mean something else among the check families (a
+/// command's run time is not the check's duration) or across kinds (processes are not
+/// files), or would end in a suffix the exposition format reserves (`_count`).
+const KIND_RENAMES: &[(&str, &str, &str)] = &[
+    ("command", "duration_ms", "command_duration_ms"),
+    ("http", "status_code", "http_status_code"),
+    ("process", "count", "processes"),
+    ("file", "count", "files"),
+];
+
+/// Suffixes the exposition format gives a meaning (histograms, summaries, counters); a
+/// gauge named so gets `_value` after it.
+const RESERVED_SUFFIXES: &[&str] = &["_count", "_sum", "_bucket", "_total", "_created", "_info"];
+
+/// A unit (a name suffix or a plugin's unit of measure) → base-unit suffix, factor, divisor,
+/// type.
+fn base_unit(unit: &str) -> Option<(&'static str, f64, f64, &'static str)> {
+    const KIB: f64 = 1024.0;
+    Some(match unit {
+        "s" | "seconds" => ("_seconds", 1.0, 1.0, "gauge"),
+        "ms" => ("_seconds", 1.0, 1e3, "gauge"),
+        "us" => ("_seconds", 1.0, 1e6, "gauge"),
+        "%" | "percent" => ("_ratio", 1.0, 100.0, "gauge"),
+        "B" | "bytes" => ("_bytes", 1.0, 1.0, "gauge"),
+        "KB" | "kb" => ("_bytes", KIB, 1.0, "gauge"),
+        "MB" | "mb" => ("_bytes", KIB * KIB, 1.0, "gauge"),
+        "GB" => ("_bytes", KIB * KIB * KIB, 1.0, "gauge"),
+        "TB" => ("_bytes", KIB * KIB * KIB * KIB, 1.0, "gauge"),
+        "c" => ("_total", 1.0, 1.0, "counter"),
+        _ => return None,
+    })
+}
+
+fn mapping(kind: &str, metric: &str, unit: Option<&str>) -> Mapping {
+    let kind_metric = KIND_METRICS.contains(&metric);
+    let prefix = if kind_metric { "runner_check_" } else { "runner_metric_" };
+    let renamed = KIND_RENAMES.iter().find(|(k, from, _)| *k == kind && *from == metric).map(|(_, _, to)| *to);
+    let name = renamed.unwrap_or(metric);
+    // The unit: the plugin's, else the name's suffix (`latency_ms`, `age_s`, `cpu_percent`);
+    // a unit suffix leaves the name either way (a plugin's `wait_ms=3ms` is not `…_ms_seconds`).
+    let (stem, suffix) = match name.rsplit_once('_') {
+        Some((stem, suffix)) if base_unit(suffix).is_some() => (stem, Some(suffix)),
+        _ => (name, None),
+    };
+    let unit = unit.or(suffix);
+    let stem = metric_name(stem);
+    match unit.and_then(base_unit) {
+        Some((suffix, factor, divisor, kind)) => {
+            let stem = stem.strip_suffix(suffix).unwrap_or(&stem);
+            Mapping {
+                family: format!("{prefix}{stem}{suffix}"),
+                help: format!("The checks' `{metric}` in base units."),
+                kind,
+                factor,
+                divisor,
+            }
+        }
+        None => {
+            let reserved = RESERVED_SUFFIXES.iter().any(|suffix| format!("_{stem}").ends_with(suffix));
+            Mapping {
+                family: format!("{prefix}{stem}{}", if reserved { "_value" } else { "" }),
+                help: format!("The checks' `{metric}`."),
+                kind: "gauge",
+                factor: 1.0,
+                divisor: 1.0,
+            }
+        }
+    }
+}
+
+/// A state set: one series per status, 1 for the current one, so alert rules match on
+/// names, not magic numbers.
+fn status_set(out: &mut Exposition, name: &str, help: &str, labels: &str, statuses: &[Status], current: Status) {
+    for status in statuses {
+        let labels = format!("{labels},status=\"{}\"", status.name());
+        out.sample(name, help, "gauge", &labels, f64::from(u8::from(current == *status)));
+    }
+}
+
+/// A check's samples: success, status, duration, attempts and every measured metric,
+/// labelled with `playbook`, `phase` and `check`. `measured_at` is when it ran (Unix
+/// seconds), which turns days left on a certificate into its expiry time.
+pub fn check_samples(out: &mut Exposition, playbook: &str, check: &CheckResult, measured_at: f64) {
+    let labels = format!(
+        "playbook=\"{}\",phase=\"{}\",check=\"{}\"",
+        label(playbook),
+        label(check.phase.as_deref().unwrap_or("")),
+        label(&check.id)
+    );
+    let labels = labels.as_str();
+    if check.status.counts() {
+        out.sample(
+            "runner_check_success",
+            "1 when the check ended OK, 0 when it failed (SKIPPED and MANUAL checks have no sample).",
+            "gauge",
+            labels,
+            f64::from(u8::from(check.status == Status::Ok)),
+        );
+    }
+    let help = "A check's status: 1 for the status it ended with, 0 for the others.";
+    status_set(out, "runner_check_status", help, labels, &Status::ALL, check.status);
+    out.sample(
+        "runner_check_duration_seconds",
+        "How long the check took, all attempts included.",
+        "gauge",
+        labels,
+        check.duration_ms as f64 / 1000.0,
+    );
+    out.sample("runner_check_attempts", "Attempts the check took.", "gauge", labels, f64::from(check.attempts));
+    for (name, value) in &check.metrics {
+        if name == "cert_days_left" {
+            out.sample(
+                "runner_check_cert_expiry_timestamp_seconds",
+                "When the certificate the check saw expires (Unix time).",
+                "gauge",
+                labels,
+                measured_at + value * 86_400.0,
+            );
+            continue;
+        }
+        let unit = check.meta.get(name).and_then(|m| m.unit.as_deref());
+        let Mapping { family, help, kind, factor, divisor } = mapping(&check.kind, name, unit);
+        out.sample(&family, &help, kind, labels, value * factor / divisor);
+    }
+}
+
+/// Unix seconds of an RFC 3339 time, with milliseconds.
+pub fn unix_seconds(time: &str) -> Option<f64> {
+    time.parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond() as f64 / 1000.0)
 }
 
 impl Format for Prometheus {
     fn render(&self, record: &RunRecord) -> String {
         let pb = label(&record.playbook);
-        let mut out = String::new();
-        family(
-            &mut out,
-            "runner_run_status",
-            "The run's status: 1 for the status it ended with, 0 for the others.",
+        // No `runner_build_info` here: node_exporter's textfile collector refuses one series
+        // found in two files, and every playbook's run writes a file of its own.
+        let mut out = Exposition::default();
+        let statuses = [Status::Ok, Status::Warning, Status::Critical, Status::Unknown];
+        let help = "The run's status: 1 for the status it ended with, 0 for the others.";
+        status_set(&mut out, "runner_run_status", help, &format!("playbook=\"{pb}\""), &statuses, record.status);
+        let started = unix_seconds(&record.started_at).unwrap_or(0.0);
+        let playbook = format!("playbook=\"{pb}\"");
+        out.sample("runner_run_timestamp_seconds", "When the run started (Unix time).", "gauge", &playbook, started);
+        out.sample(
+            "runner_run_duration_seconds",
+            "How long the run took.",
             "gauge",
+            &playbook,
+            record.duration_ms as f64 / 1000.0,
         );
-        for status in [Status::Ok, Status::Warning, Status::Critical, Status::Unknown] {
-            out.push_str(&format!(
-                "runner_run_status{{playbook=\"{pb}\",status=\"{}\"}} {}\n",
-                status.name(),
-                u8::from(record.status == status)
-            ));
-        }
-        let started: f64 =
-            record.started_at.parse::<jiff::Timestamp>().map(|t| t.as_millisecond() as f64 / 1000.0).unwrap_or(0.0);
-        family(&mut out, "runner_run_timestamp_seconds", "When the run started (Unix time).", "gauge");
-        out.push_str(&format!("runner_run_timestamp_seconds{{playbook=\"{pb}\"}} {}\n", number(started)));
-        family(&mut out, "runner_run_duration_seconds", "How long the run took.", "gauge");
-        out.push_str(&format!(
-            "runner_run_duration_seconds{{playbook=\"{pb}\"}} {}\n",
-            number(record.duration_ms as f64 / 1000.0)
-        ));
-        family(
-            &mut out,
+        out.sample(
             "runner_run_exit_code",
             "The exit code of the run (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).",
             "gauge",
+            &playbook,
+            f64::from(record.exit_code),
         );
-        out.push_str(&format!("runner_run_exit_code{{playbook=\"{pb}\"}} {}\n", record.exit_code));
+        for check in &record.checks {
+            check_samples(&mut out, &record.playbook, check, started);
+        }
+        let mut text = out.render();
+        // The run's notes (a store that could not be written) as comments: scrapers skip
+        // them, people reading the file see them.
+        for note in &record.notes {
+            text.push_str(&format!("# note: {}\n", note.replace('\n', " ")));
+        }
+        text
+    }
+}
 
-        family(
-            &mut out,
-            "runner_check_status",
-            "A check's status: 1 for the status it ended with, 0 for the others.",
-            "gauge",
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn family(metric: &str, unit: Option<&str>) -> (String, f64) {
+        let kind = if metric == "duration_ms" { "command" } else { "http" };
+        let m = mapping(kind, metric, unit);
+        (m.family, 381.0 * m.factor / m.divisor)
+    }
+
+    #[test]
+    fn units_go_into_the_name_in_base_units() {
+        assert_eq!(family("latency_ms", None), ("runner_check_latency_seconds".into(), 0.381));
+        assert_eq!(family("cpu_percent", None), ("runner_check_cpu_ratio".into(), 3.81));
+        assert_eq!(family("rss_mb", None), ("runner_check_rss_bytes".into(), 381.0 * 1024.0 * 1024.0));
+        assert_eq!(family("age_s", None), ("runner_check_age_seconds".into(), 381.0));
+        assert_eq!(family("size_bytes", None), ("runner_check_size_bytes".into(), 381.0));
+        assert_eq!(family("rows", None), ("runner_check_rows".into(), 381.0));
+        assert_eq!(family("duration_ms", None).0, "runner_check_command_duration_seconds");
+        assert_eq!(family("status_code", None).0, "runner_check_http_status_code");
+        assert_eq!(family("queue", None), ("runner_metric_queue".into(), 381.0));
+        assert_eq!(family("time", Some("us")), ("runner_metric_time_seconds".into(), 0.000381));
+        assert_eq!(family("time_seconds", Some("s")), ("runner_metric_time_seconds".into(), 381.0));
+        assert_eq!(family("/boot", Some("MB")).0, "runner_metric__boot_bytes");
+        assert_eq!(family("wait_ms", Some("ms")), ("runner_metric_wait_seconds".into(), 0.381));
+        assert_eq!(mapping("command", "sent", Some("c")).kind, "counter");
+        assert_eq!(mapping("process", "count", None).family, "runner_check_processes");
+        assert_eq!(mapping("file", "count", None).family, "runner_check_files");
+        assert_eq!(mapping("command", "count", None).family, "runner_check_count_value");
+        assert_eq!(mapping("command", "jobs_total", None).family, "runner_metric_jobs_total_value");
+        assert_eq!(family("sent", Some("c")).0, "runner_metric_sent_total");
+        // A playbook's own `success` cannot take the check family's name.
+        assert_eq!(family("success", None).0, "runner_metric_success");
+    }
+
+    #[test]
+    fn families_print_together_and_keep_every_digit() {
+        let mut out = Exposition::default();
+        out.sample("a", "A.", "gauge", "x=\"1\"", 0.000381);
+        out.sample("b", "B.", "gauge", "", 1.0);
+        out.sample("a", "A.", "gauge", "x=\"2\"", 2.5);
+        out.sample("a", "A.", "gauge", "x=\"2\"", 9.0);
+        assert_eq!(
+            out.render(),
+            "# HELP a A.\n# TYPE a gauge\na{x=\"1\"} 0.000381\na{x=\"2\"} 2.5\n# HELP b B.\n# TYPE b gauge\nb 1\n"
         );
-        for check in &record.checks {
-            for status in Status::ALL {
-                out.push_str(&format!(
-                    "runner_check_status{{playbook=\"{pb}\",phase=\"{}\",check=\"{}\",status=\"{}\"}} {}\n",
-                    label(check.phase.as_deref().unwrap_or("")),
-                    label(&check.id),
-                    status.name(),
-                    u8::from(check.status == status)
-                ));
-            }
-        }
-        family(&mut out, "runner_check_duration_seconds", "How long the check took, all attempts included.", "gauge");
-        for check in &record.checks {
-            out.push_str(&format!(
-                "runner_check_duration_seconds{{playbook=\"{pb}\",phase=\"{}\",check=\"{}\"}} {}\n",
-                label(check.phase.as_deref().unwrap_or("")),
-                label(&check.id),
-                number(check.duration_ms as f64 / 1000.0)
-            ));
-        }
-        family(&mut out, "runner_check_attempts", "Attempts the check took.", "gauge");
-        for check in &record.checks {
-            out.push_str(&format!(
-                "runner_check_attempts{{playbook=\"{pb}\",phase=\"{}\",check=\"{}\"}} {}\n",
-                label(check.phase.as_deref().unwrap_or("")),
-                label(&check.id),
-                check.attempts
-            ));
-        }
-        family(&mut out, "runner_check_metric", "A metric a check measured, by name.", "gauge");
-        for check in &record.checks {
-            for (name, value) in &check.metrics {
-                out.push_str(&format!(
-                    "runner_check_metric{{playbook=\"{pb}\",phase=\"{}\",check=\"{}\",metric=\"{}\"}} {}\n",
-                    label(check.phase.as_deref().unwrap_or("")),
-                    label(&check.id),
-                    label(name),
-                    number(*value)
-                ));
-            }
-        }
-        out
     }
 }

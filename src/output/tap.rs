@@ -1,9 +1,10 @@
 //! `--format tap`: TAP version 13, one test point per check. WARNING, CRITICAL and UNKNOWN
 //! are `not ok` (failing, as in PLAYBOOK.md); SKIPPED is `# SKIP`, MANUAL is `# TODO`.
-//! Each point carries a YAML block with status, message, duration and metrics.
+//! Each point carries a YAML block with status, message, duration and metrics (every
+//! digit); the run's notes are `# note:` diagnostics.
 
 use super::Format;
-use crate::outcome::{RunRecord, Status, format_number};
+use crate::outcome::{RunRecord, Status, exact_number};
 
 pub struct Tap;
 
@@ -40,10 +41,15 @@ impl Format for Tap {
             if !check.metrics.is_empty() {
                 out.push_str("  metrics:\n");
                 for (name, value) in &check.metrics {
-                    out.push_str(&format!("    {}: {}\n", yaml_string(name), format_number(*value)));
+                    out.push_str(&format!("    {}: {}\n", yaml_string(name), exact_number(*value)));
                 }
             }
             out.push_str("  ...\n");
+        }
+        // The run's notes (a store that could not be written) as diagnostics: TAP readers
+        // show them and count nothing.
+        for note in &record.notes {
+            out.push_str(&format!("# note: {}\n", note.replace('\n', " ")));
         }
         out.push_str(&format!("# {}: {}\n", record.status.label(), record.summary.sentence()));
         out

@@ -327,17 +327,7 @@ impl Daemon {
                 if record.status == Status::Ok {
                     entry.view.last_success = Some(record.started_at.clone());
                 }
-                entry.view.checks = record
-                    .checks
-                    .iter()
-                    .map(|c| {
-                        (
-                            c.id.clone(),
-                            c.status.name().to_string(),
-                            c.metrics.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-                        )
-                    })
-                    .collect();
+                entry.view.checks = record.checks.clone();
                 tracing::info!(target: "runner::daemon", playbook = %done.name, status = %record.status, duration_ms = record.duration_ms, "run finished");
             }
             None if done.locked => {

@@ -12,10 +12,8 @@ use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::output::prometheus::label;
-
-/// A check of the last run: (id, status, metrics).
-pub type CheckView = (String, String, Vec<(String, f64)>);
+use crate::outcome::CheckResult;
+use crate::output::prometheus::{self, Exposition, label};
 
 /// A per-playbook gauge: (name, help, how to read it).
 type Gauge = (&'static str, &'static str, fn(&PlaybookView) -> Option<f64>);
@@ -38,9 +36,9 @@ pub struct PlaybookView {
     /// The last reload of its file failed: the last good version keeps running.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reload_problem: Option<String>,
-    /// The last run's checks: (id, status, metrics).
+    /// The last run's checks.
     #[serde(skip)]
-    pub checks: Vec<CheckView>,
+    pub checks: Vec<CheckResult>,
 }
 
 /// A file that is not scheduled because it is invalid.
@@ -127,28 +125,41 @@ fn ago(then: Timestamp, now: Timestamp) -> String {
 }
 
 fn seconds(text: &Option<String>) -> Option<f64> {
-    text.as_ref().and_then(|t| t.parse::<Timestamp>().ok()).map(|t| t.as_millisecond() as f64 / 1000.0)
+    text.as_deref().and_then(prometheus::unix_seconds)
 }
 
-/// `/metrics`: Prometheus text exposition.
+/// `/metrics`: Prometheus text exposition, named by the Prometheus naming guide:
+/// `runner_build_info`, the process's own `process_*`, the loop's `runner_daemon_*`, and
+/// the last run's checks with the same families as `run --format prometheus`.
 pub fn metrics(live: &Liveness) -> String {
-    let mut out = String::new();
-    let family = |out: &mut String, name: &str, help: &str, kind: &str| {
-        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-    };
-    family(&mut out, "runner_daemon_last_tick_timestamp_seconds", "When the scheduling loop last ticked.", "gauge");
-    out.push_str(&format!("runner_daemon_last_tick_timestamp_seconds {}\n", seconds(&live.last_tick).unwrap_or(0.0)));
-    family(
-        &mut out,
-        "runner_daemon_clock_jumps_total",
-        "Wall-clock jumps the loop noticed (forward: suspend or a step ahead).",
-        "counter",
+    let mut out = Exposition::default();
+    prometheus::build_info(&mut out);
+    super::self_metrics::process_samples(&mut out);
+    out.sample(
+        "runner_daemon_last_tick_timestamp_seconds",
+        "When the scheduling loop last ticked.",
+        "gauge",
+        "",
+        seconds(&live.last_tick).unwrap_or(0.0),
     );
-    out.push_str(&format!("runner_daemon_clock_jumps_total{{direction=\"forward\"}} {}\n", live.clock_jumps_forward));
-    out.push_str(&format!("runner_daemon_clock_jumps_total{{direction=\"backward\"}} {}\n", live.clock_jumps_backward));
-    family(&mut out, "runner_daemon_playbooks", "Playbooks by state.", "gauge");
-    out.push_str(&format!("runner_daemon_playbooks{{state=\"scheduled\"}} {}\n", live.playbooks.len()));
-    out.push_str(&format!("runner_daemon_playbooks{{state=\"invalid\"}} {}\n", live.invalid.len()));
+    for (direction, jumps) in [("forward", live.clock_jumps_forward), ("backward", live.clock_jumps_backward)] {
+        out.sample(
+            "runner_daemon_clock_jumps_total",
+            "Wall-clock jumps the loop noticed (forward: suspend or a step ahead).",
+            "counter",
+            &format!("direction=\"{direction}\""),
+            jumps as f64,
+        );
+    }
+    for (state, count) in [("scheduled", live.playbooks.len()), ("invalid", live.invalid.len())] {
+        out.sample(
+            "runner_daemon_playbooks",
+            "Playbooks by state.",
+            "gauge",
+            &format!("state=\"{state}\""),
+            count as f64,
+        );
+    }
     let per_playbook: [Gauge; 3] = [
         ("runner_daemon_last_run_timestamp_seconds", "When the playbook last ran.", |p| seconds(&p.last_run)),
         ("runner_daemon_last_success_timestamp_seconds", "When the playbook last ran OK.", |p| {
@@ -157,70 +168,48 @@ pub fn metrics(live: &Liveness) -> String {
         ("runner_daemon_next_fire_timestamp_seconds", "The playbook's next scheduled fire.", |p| seconds(&p.next_fire)),
     ];
     for (name, help, value) in per_playbook {
-        family(&mut out, name, help, "gauge");
+        out.declare(name, help, "gauge");
         for playbook in &live.playbooks {
             if let Some(v) = value(playbook) {
-                out.push_str(&format!("{name}{{playbook=\"{}\"}} {v}\n", label(&playbook.name)));
+                out.sample(name, help, "gauge", &format!("playbook=\"{}\"", label(&playbook.name)), v);
             }
         }
     }
-    family(&mut out, "runner_daemon_running", "1 while a run of the playbook is in progress.", "gauge");
     for playbook in &live.playbooks {
-        out.push_str(&format!(
-            "runner_daemon_running{{playbook=\"{}\"}} {}\n",
-            label(&playbook.name),
-            u8::from(playbook.running)
-        ));
-    }
-    family(&mut out, "runner_daemon_runs_total", "Runs since the daemon started, by status.", "counter");
-    for playbook in &live.playbooks {
+        let pb = label(&playbook.name);
+        out.sample(
+            "runner_daemon_running",
+            "1 while a run of the playbook is in progress.",
+            "gauge",
+            &format!("playbook=\"{pb}\""),
+            f64::from(u8::from(playbook.running)),
+        );
         for status in ["ok", "warning", "critical", "unknown"] {
-            let n = playbook.runs.get(status).copied().unwrap_or(0);
-            out.push_str(&format!(
-                "runner_daemon_runs_total{{playbook=\"{}\",status=\"{status}\"}} {n}\n",
-                label(&playbook.name)
-            ));
+            out.sample(
+                "runner_daemon_runs_total",
+                "Runs since the daemon started, by status.",
+                "counter",
+                &format!("playbook=\"{pb}\",status=\"{status}\""),
+                playbook.runs.get(status).copied().unwrap_or(0) as f64,
+            );
         }
-    }
-    family(&mut out, "runner_daemon_missed_fires_total", "Scheduled fires that did not run, by reason.", "counter");
-    for playbook in &live.playbooks {
         for reason in ["late", "overlap", "locked", "shutdown"] {
-            let n = playbook.missed.get(reason).copied().unwrap_or(0);
-            out.push_str(&format!(
-                "runner_daemon_missed_fires_total{{playbook=\"{}\",reason=\"{reason}\"}} {n}\n",
-                label(&playbook.name)
-            ));
+            out.sample(
+                "runner_daemon_missed_fires_total",
+                "Scheduled fires that did not run, by reason.",
+                "counter",
+                &format!("playbook=\"{pb}\",reason=\"{reason}\""),
+                playbook.missed.get(reason).copied().unwrap_or(0) as f64,
+            );
         }
     }
-    family(&mut out, "runner_check_status", "The last run's check statuses: 1 for the status it ended with.", "gauge");
     for playbook in &live.playbooks {
-        for (check, status, _) in &playbook.checks {
-            for candidate in ["ok", "warning", "critical", "unknown", "skipped", "manual"] {
-                out.push_str(&format!(
-                    "runner_check_status{{playbook=\"{}\",check=\"{}\",status=\"{candidate}\"}} {}\n",
-                    label(&playbook.name),
-                    label(check),
-                    u8::from(status == candidate)
-                ));
-            }
+        let ran_at = seconds(&playbook.last_run).unwrap_or(0.0);
+        for check in &playbook.checks {
+            prometheus::check_samples(&mut out, &playbook.name, check, ran_at);
         }
     }
-    family(&mut out, "runner_check_metric", "The last run's metrics, by check and name.", "gauge");
-    for playbook in &live.playbooks {
-        for (check, _, metrics) in &playbook.checks {
-            for (name, value) in metrics {
-                if value.is_finite() {
-                    out.push_str(&format!(
-                        "runner_check_metric{{playbook=\"{}\",check=\"{}\",metric=\"{}\"}} {value}\n",
-                        label(&playbook.name),
-                        label(check),
-                        label(name)
-                    ));
-                }
-            }
-        }
-    }
-    out
+    out.render()
 }
 
 /// Serves `/healthz`, `/metrics` and `/status` on `listener` until the process ends.
@@ -254,7 +243,9 @@ pub async fn serve(listener: TcpListener, live: Shared) {
                     let (code, body) = health(&snapshot, Timestamp::now());
                     (code, "text/plain; charset=utf-8", body)
                 }
-                ("GET", "/metrics") => (200, "text/plain; version=0.0.4; charset=utf-8", metrics(&snapshot)),
+                ("GET", "/metrics") | ("HEAD", "/metrics") => {
+                    (200, "text/plain; version=0.0.4; charset=utf-8", metrics(&snapshot))
+                }
                 ("GET", "/status") => {
                     (200, "application/json", serde_json::to_string_pretty(&snapshot).unwrap_or_default() + "\n")
                 }

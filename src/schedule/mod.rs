@@ -7,4 +7,5 @@ pub mod daemon;
 pub mod liveness;
 pub mod plan;
 pub mod sd_notify;
+pub mod self_metrics;
 pub mod tick;

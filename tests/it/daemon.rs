@@ -264,7 +264,11 @@ fn liveness_endpoints_and_metrics() {
         "runner_daemon_runs_total{playbook=\"tick\",status=\"ok\"}",
         "runner_daemon_missed_fires_total{playbook=\"tick\",reason=\"late\"} 0",
         "runner_daemon_clock_jumps_total{direction=\"forward\"} 0",
-        "runner_check_metric{playbook=\"tick\",check=\"c\",metric=\"exit_code\"} 0",
+        // Renamed by the naming guide: one family per metric, its unit in the name.
+        "runner_check_exit_code{playbook=\"tick\",phase=\"\",check=\"c\"} 0",
+        "runner_check_success{playbook=\"tick\",phase=\"\",check=\"c\"} 1",
+        "runner_build_info{version=",
+        "process_resident_memory_bytes ",
     ] {
         assert!(metrics.contains(family), "{family} missing:\n{metrics}");
     }

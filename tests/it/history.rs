@@ -41,6 +41,9 @@ fn runs_and_trends_are_stored_and_shown() {
     assert!(human.stdout.contains("10 / 20 / 30 / 30  (3 samples)"), "{}", human.stdout);
     let csv = test.run_args(&["history", "trend", "--check", "gauge", "--format", "csv"]).stdout;
     assert!(csv.starts_with("run_id,playbook,started_at,duration_ms,status,origin,interrupted,stands_for\n"));
+    // CSV is one table: the trends are their own, picked with --metrics.
+    let csv = test.run_args(&["history", "trend", "--check", "gauge", "--format", "csv", "--metrics"]).stdout;
+    assert!(csv.starts_with("playbook,check,metric,samples,min,avg,max,last\n"), "{csv}");
     assert!(csv.contains("\ntrend,gauge,level,3,10,20,30,30\n"), "{csv}");
     assert!(!csv.contains("growth"), "--check filters trends");
     // The history check sees the stored samples (the third run saw 10 and 20; now 30 too).

@@ -42,7 +42,7 @@ fn filters() -> Vec<(&'static str, &'static str)> {
         (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", "[time]"),
         (r"\d{8}T\d{9}Z-[0-9a-f]{10}", "[run-id]"),
         (r" *\b\d+(\.\d+)?ms\b", " [ms]"),
-        (r#"(name="duration_ms" value=")\d+(\.\d+)?"#, "${1}[ms]"),
+        (r#"(name="[^"]*duration_ms" value=")\d+(\.\d+)?"#, "${1}[ms]"),
         (r#"(metric="duration_ms"\}) \d+(\.\d+)?"#, "$1 [ms]"),
         (r"\b\d+\.\d+s\b", "[s]"),
         (r#"time="\d+\.\d+""#, r#"time="[s]""#),
@@ -86,9 +86,11 @@ fn junit_parses_as_xml_with_the_right_counts() {
     assert_eq!(root.attribute("tests"), Some("6"));
     assert_eq!(root.attribute("failures"), Some("2"));
     assert_eq!(root.attribute("errors"), Some("1"));
-    assert_eq!(root.attribute("skipped"), Some("2"));
     let suites: Vec<_> = root.children().filter(|n| n.has_tag_name("testsuite")).collect();
     assert_eq!(suites.len(), 2);
+    // `skipped` is counted per suite: the schema has no such attribute on `testsuites`.
+    let skipped: u32 = suites.iter().map(|s| s.attribute("skipped").unwrap().parse::<u32>().unwrap()).sum();
+    assert_eq!(skipped, 2);
     let warning = document
         .descendants()
         .find(|n| n.has_tag_name("testcase") && n.attribute("name").unwrap().contains("slow-ish"))
@@ -97,6 +99,56 @@ fn junit_parses_as_xml_with_the_right_counts() {
     let failure = warning.children().find(|n| n.has_tag_name("failure")).unwrap();
     assert_eq!(failure.attribute("type"), Some("WARNING"));
     insta::with_settings!({filters => filters()}, { insta::assert_snapshot!(stdout) });
+}
+
+/// Validates a JUnit document with xmllint against the common junit-4 schema (the shape
+/// Jenkins' JUnit and xUnit plugins use, tests/fixtures/junit-4.xsd).
+fn assert_valid_junit(path: &std::path::Path) {
+    let schema = crate::support::repo().join("tests/fixtures/junit-4.xsd");
+    let check = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&schema)
+        .arg(path)
+        .output()
+        .expect("xmllint is installed (tests/run installs libxml2-utils)");
+    assert!(
+        check.status.success(),
+        "xmllint: {}{}\n{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr),
+        std::fs::read_to_string(path).unwrap()
+    );
+}
+
+#[test]
+fn junit_validates_against_the_junit_4_schema_with_undoubled_names() {
+    let test = Test::new().file("p.yaml", PLAYBOOK);
+    let output = test.run_args(&["run", "--no-store", "--format", "junit", "--output", "junit.xml", "p.yaml"]);
+    assert_eq!(output.code, 2, "{output:?}");
+    assert_valid_junit(&test.path("junit.xml"));
+    let text = std::fs::read_to_string(test.path("junit.xml")).unwrap();
+    let document = roxmltree::Document::parse(&text).unwrap();
+    let names: Vec<&str> =
+        document.descendants().filter(|n| n.has_tag_name("testcase")).map(|n| n.attribute("name").unwrap()).collect();
+    assert_eq!(names[0], "A fine check (fine)");
+    assert_eq!(names[2], "broken", "a check without a name is not `broken (broken)`");
+    // Metrics are properties of the suite, with every digit; the run's notes its system-out.
+    let suite = document.descendants().find(|n| n.has_tag_name("testsuite")).unwrap();
+    let properties = suite.children().find(|n| n.has_tag_name("properties")).expect("suite properties");
+    assert!(
+        properties.children().any(|p| p.attribute("name") == Some("fine.queue") && p.attribute("value") == Some("3"))
+    );
+    let out = suite.children().find(|n| n.has_tag_name("system-out")).expect("notes in system-out");
+    assert!(out.text().unwrap().contains("note: --no-store"), "{text}");
+
+    // A run that selects nothing is still valid, with one empty suite.
+    let playbook = "version: 1\nname: none\nchecks:\n  - id: a\n    tags: [x]\n    command: {run: [\"true\"]}\n";
+    let test = Test::new().file("p.yaml", playbook);
+    let output =
+        test.run_args(&["run", "--no-store", "--tags", "y", "--format", "junit", "--output", "j.xml", "p.yaml"]);
+    assert_eq!(output.code, 0, "{output:?}");
+    assert_valid_junit(&test.path("j.xml"));
 }
 
 #[test]
@@ -140,9 +192,7 @@ fn prometheus_passes_promtool() {
             "runner_check_status{playbook=\"formats\",phase=\"first\",check=\"broken\",status=\"critical\"} 1"
         )
     );
-    assert!(
-        text.contains("runner_check_metric{playbook=\"formats\",phase=\"first\",check=\"fine\",metric=\"queue\"} 3")
-    );
+    assert!(text.contains("runner_metric_queue{playbook=\"formats\",phase=\"first\",check=\"fine\"} 3"));
     insta::with_settings!({filters => filters()}, { insta::assert_snapshot!(text) });
 }
 
@@ -153,11 +203,15 @@ fn nagios_is_one_line_with_perfdata() {
     let first = stdout.lines().next().unwrap();
     assert!(
         first.starts_with(
-            "RUNNER CRITICAL - formats: 1 critical (broken), 1 unknown (unsure), 1 warning (slow-ish); 1 ok | "
+            "RUNNER CRITICAL - formats: 1 critical (broken), 1 unknown (unsure), 1 warning (slow-ish); 1 ok; \
+             note: --no-store: no history or alert state is kept and no alert is sent | "
         ),
         "{first}"
     );
     assert!(first.contains("fine.queue=3"));
+    // The playbook's threshold travels as a Nagios range; the plugin's own ranges pass through.
+    assert!(first.contains(" fine.queue=3;~:10 "), "{first}");
+    assert!(first.contains(" slow-ish.load1=9;8;12 "), "{first}");
     assert_eq!(first.matches('|').count(), 1);
     insta::with_settings!({filters => filters()}, { insta::assert_snapshot!(stdout) });
 }
@@ -197,4 +251,103 @@ fn output_writes_through_symlinks_and_fifos_instead_of_replacing_them() {
     assert!(String::from_utf8_lossy(&read.stdout).contains("\"checks\""), "the reader got nothing");
     use std::os::unix::fs::FileTypeExt;
     assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO was replaced");
+}
+
+#[test]
+fn every_format_keeps_every_digit_and_says_the_runs_notes() {
+    let playbook = "version: 1\nname: digits\nchecks:\n  - id: p\n    command: {run: [printf, \"OK | time=0.000381s\"], nagios: true}\n";
+    let test = Test::new().file("p.yaml", playbook);
+    for (format, digits) in [
+        ("nagios", "p.time=0.000381s"),
+        ("prometheus", "runner_metric_time_seconds{playbook=\"digits\",phase=\"\",check=\"p\"} 0.000381"),
+        ("junit", "<property name=\"p.time\" value=\"0.000381\"/>"),
+        ("tap", "\"time\": 0.000381"),
+        ("json", "\"time\": 0.000381"),
+        ("human", ""),
+    ] {
+        let output = test.run_args(&["run", "--no-store", "--format", format, "p.yaml"]);
+        assert_eq!(output.code, 0, "{format}: {output:?}");
+        assert!(output.stdout.contains(digits), "{format} lost digits:\n{}", output.stdout);
+        assert!(output.stdout.contains("--no-store: no history"), "{format} has no note:\n{}", output.stdout);
+    }
+}
+
+#[test]
+fn prometheus_families_carry_base_units_and_pass_promtools_lint() {
+    let playbook = r#"version: 1
+name: units
+checks:
+  - id: sys
+    system: {metrics: [cpu_percent, load_1m, uptime_s]}
+  - id: procs
+    process: {pattern: "."}
+  - id: conf
+    file: {path: p.yaml}
+  - id: redis
+    redis: {url: "redis://127.0.0.1:6379", info: [used_memory]}
+  - id: plugin
+    command:
+      shell: "echo 'OK | /=2643MB;5948;5958;0;5968 rta=0.123ms pl=0% bytes_in=123c count=4'"
+      nagios: true
+"#;
+    let test = Test::new().file("p.yaml", playbook);
+    let output = test.run_args(&["run", "--no-store", "--format", "prometheus", "--output", "m.prom", "p.yaml"]);
+    assert!([0, 1, 2].contains(&output.code), "{output:?}");
+    let check = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::fs::File::open(test.path("m.prom")).unwrap())
+        .output()
+        .expect("promtool is installed");
+    let text = std::fs::read_to_string(test.path("m.prom")).unwrap();
+    assert!(check.status.success(), "promtool: {}\n{text}", String::from_utf8_lossy(&check.stderr));
+    let labels = |check: &str| format!("{{playbook=\"units\",phase=\"\",check=\"{check}\"}}");
+    for (family, check) in [
+        ("runner_check_cpu_ratio", "sys"),
+        ("runner_check_uptime_seconds", "sys"),
+        ("runner_check_processes", "procs"),
+        ("runner_check_rss_bytes", "procs"),
+        ("runner_check_files", "conf"),
+        ("runner_check_size_bytes", "conf"),
+        ("runner_check_latency_seconds", "redis"),
+        ("runner_metric_used_memory", "redis"),
+    ] {
+        assert!(text.contains(&format!("\n{family}{} ", labels(check))), "{family} missing:\n{text}");
+    }
+    for sample in [
+        "runner_metric___bytes{playbook=\"units\",phase=\"\",check=\"plugin\"} 2771386368",
+        "runner_metric_rta_seconds{playbook=\"units\",phase=\"\",check=\"plugin\"} 0.000123",
+        "runner_metric_pl_ratio{playbook=\"units\",phase=\"\",check=\"plugin\"} 0",
+        "runner_metric_bytes_in_total{playbook=\"units\",phase=\"\",check=\"plugin\"} 123",
+        "# TYPE runner_metric_bytes_in_total counter",
+        "runner_check_count_value{playbook=\"units\",phase=\"\",check=\"plugin\"} 4",
+    ] {
+        assert!(text.contains(sample), "{sample} missing:\n{text}");
+    }
+    assert!(!text.contains("_ms{") && !text.contains("_percent{"), "a unit that is not a base unit:\n{text}");
+}
+
+#[test]
+fn prometheus_says_when_a_certificate_expires_to_the_second() {
+    let server = crate::support::http::Server::tls(30, crate::support::http::default_routes);
+    let playbook = format!(
+        "version: 1\nname: certs\nchecks:\n  - id: site\n    http: {{url: \"{}\", tls_verify: false}}\n",
+        server.url("/ok")
+    );
+    let test = Test::new().file("p.yaml", &playbook);
+    let output = test.run_args(&["run", "--no-store", "--format", "prometheus", "p.yaml"]);
+    assert_eq!(output.code, 0, "{output:?}");
+    // The test certificate expires at midnight UTC, 30 days from today.
+    let expiry = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .checked_add(jiff::Span::new().days(30))
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .unwrap()
+        .timestamp()
+        .as_second() as f64;
+    let prefix = "runner_check_cert_expiry_timestamp_seconds{playbook=\"certs\",phase=\"\",check=\"site\"} ";
+    let line = output.stdout.lines().find(|l| l.starts_with(prefix)).expect("the expiry series");
+    let seen: f64 = line[prefix.len()..].parse().unwrap();
+    assert!((seen - expiry).abs() < 5.0, "expiry {seen}, certificate says {expiry}: {line}");
 }
