@@ -12,7 +12,9 @@ use crate::playbook::values::Text;
 pub struct SystemCheck {
     /// Which metrics to read.
     pub metrics: Vec<SystemMetric>,
-    /// The mount point for `disk_used_percent` (default `/`).
+    /// A path on the filesystem that `disk_used_percent`, `disk_free_bytes` and
+    /// `inodes_used_percent` measure (default `/`): the filesystem holding it, whatever
+    /// is mounted where.
     pub disk: Option<Text>,
 }
 
@@ -30,6 +32,8 @@ pub enum SystemMetric {
     #[serde(rename = "load_15m")]
     Load15m,
     DiskUsedPercent,
+    DiskFreeBytes,
+    InodesUsedPercent,
     UptimeS,
 }
 
@@ -43,6 +47,8 @@ impl SystemMetric {
             SystemMetric::Load5m => "load_5m",
             SystemMetric::Load15m => "load_15m",
             SystemMetric::DiskUsedPercent => "disk_used_percent",
+            SystemMetric::DiskFreeBytes => "disk_free_bytes",
+            SystemMetric::InodesUsedPercent => "inodes_used_percent",
             SystemMetric::UptimeS => "uptime_s",
         }
     }
@@ -53,7 +59,9 @@ impl SystemMetric {
 
 use std::sync::Mutex;
 
-use sysinfo::{Disks, System};
+use sysinfo::System;
+
+use super::disk::{self, DiskUsage};
 
 use crate::engine::context::ProbeContext;
 use crate::outcome::{Observation, format_number};
@@ -102,7 +110,8 @@ impl SystemReader {
     }
 }
 
-fn percent(part: u64, total: u64) -> f64 {
+/// `part` of `total` in percent, with one decimal.
+pub(crate) fn percent(part: u64, total: u64) -> f64 {
     if total == 0 { 0.0 } else { (part as f64 / total as f64 * 1000.0).round() / 10.0 }
 }
 
@@ -125,6 +134,10 @@ fn read(reader: &SystemReader, metrics: &[SystemMetric], disk: &str) -> Observat
     if needs_memory && let Err(e) = reader.with(|s| s.refresh_memory()) {
         return Observation::unknown(e);
     }
+    // One statvfs for every disk metric, none without one.
+    let disk_usage = std::cell::LazyCell::new(|| disk::usage(disk).map_err(|e| e.to_string()));
+    let from_disk =
+        |read: fn(&DiskUsage) -> Result<f64, String>| disk_usage.as_ref().map_err(Clone::clone).and_then(read);
     for metric in metrics {
         let value: Result<f64, String> = match metric {
             SystemMetric::CpuPercent => reader.cpu_percent().map(|v| (v * 10.0).round() / 10.0),
@@ -135,7 +148,11 @@ fn read(reader: &SystemReader, metrics: &[SystemMetric], disk: &str) -> Observat
             SystemMetric::Load1m => System::load_average().map(|l| l.one).map_err(|e| e.to_string()),
             SystemMetric::Load5m => System::load_average().map(|l| l.five).map_err(|e| e.to_string()),
             SystemMetric::Load15m => System::load_average().map(|l| l.fifteen).map_err(|e| e.to_string()),
-            SystemMetric::DiskUsedPercent => disk_used_percent(disk),
+            SystemMetric::DiskUsedPercent => from_disk(|u| Ok(u.used_percent)),
+            SystemMetric::DiskFreeBytes => from_disk(|u| Ok(u.free_bytes as f64)),
+            SystemMetric::InodesUsedPercent => {
+                from_disk(|u| u.inodes_used_percent.ok_or_else(|| "the filesystem does not count inodes".to_string()))
+            }
             SystemMetric::UptimeS => System::uptime().map(|u| u as f64).map_err(|e| e.to_string()),
         };
         match value {
@@ -150,18 +167,8 @@ fn read(reader: &SystemReader, metrics: &[SystemMetric], disk: &str) -> Observat
     }
     observation.message =
         observation.metrics.iter().map(|(k, v)| format!("{k} {}", format_number(*v))).collect::<Vec<_>>().join(", ");
+    if let Some(Ok(DiskUsage { mount: Some(mount), .. })) = std::cell::LazyCell::get(&disk_usage) {
+        observation.message.push_str(&format!(" ({disk}: {} on {})", mount.fstype, mount.point.display()));
+    }
     observation
-}
-
-/// Used space of the filesystem holding `path` (the longest matching mount point).
-fn disk_used_percent(path: &str) -> Result<f64, String> {
-    let disks = Disks::new_with_refreshed_list().map_err(|e| e.to_string())?;
-    let target = std::path::Path::new(path);
-    let disk = disks
-        .iter()
-        .filter(|d| target.starts_with(d.mount_point()))
-        .max_by_key(|d| d.mount_point().as_os_str().len())
-        .ok_or_else(|| format!("no filesystem is mounted at {path}"))?;
-    let total = disk.total_space();
-    Ok(percent(total.saturating_sub(disk.available_space()), total))
 }
