@@ -231,6 +231,16 @@ fn sqlite_ok_missing_corrupt_and_never_changed() {
 }
 
 #[test]
+fn an_empty_sqlite_file_is_not_a_database() {
+    // SQLite itself would answer `SELECT 1` from a 0-byte file, as from a new database.
+    let test = Test::new().file("empty.db", "").file("p.yaml", &one_check("db", "sqlite: {path: empty.db}"));
+    let (code, json, _) = run_json(&test);
+    assert_eq!(code, 2, "{json}");
+    assert_eq!(check(&json, "db")["message"], "empty.db: empty file, not a database", "{json}");
+    assert_eq!(std::fs::metadata(test.path("empty.db")).unwrap().len(), 0, "the file was not written");
+}
+
+#[test]
 fn sqlite_locked_by_a_writer_is_reported_as_locked() {
     let test = Test::new();
     let db = test.path("busy.db");
