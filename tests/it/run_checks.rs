@@ -649,6 +649,36 @@ fn process_restarts_are_counted_across_runs() {
 }
 
 #[test]
+fn a_service_says_it_took_its_baseline_before_it_counts_restarts() {
+    // launchd cannot run here: `launchctl list LABEL` is answered at its command boundary,
+    // with the output a real launchd gives (its PID read from a file the test changes).
+    let test = Test::new()
+        .file(
+            "bin/launchctl",
+            "#!/bin/sh\nprintf '{\\n\\t\"Label\" = \"%s\";\\n\\t\"LastExitStatus\" = 0;\\n\\t\"PID\" = %s;\\n};\\n' \"$2\" \"$(cat \"$PID_FILE\")\"\n",
+        )
+        .file("pid", "4242")
+        .file("p.yaml", &one_check("agent", "service: {name: com.example.agent, manager: launchd, restarts_within: 5m}"));
+    std::fs::set_permissions(test.path("bin/launchctl"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (bin, pid) = (test.path("bin"), test.path("pid"));
+    let test = test.env("PATH", &format!("{}:/usr/bin:/bin", bin.display())).env("PID_FILE", pid.to_str().unwrap());
+    let run = || -> serde_json::Value {
+        let output = test.run_args(&["run", "--format", "json", "p.yaml"]);
+        serde_json::from_str(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", output.stdout, output.stderr))
+    };
+    let first = run();
+    assert_eq!(
+        check(&first, "agent")["message"],
+        "launchd: `com.example.agent` is running (pid 4242), restarts: baseline taken, counted from the next run",
+        "{first}"
+    );
+    std::fs::write(&pid, "4343").unwrap();
+    let second = run();
+    assert_eq!(check(&second, "agent")["metrics"]["restarts"], 1.0, "{second}");
+    assert!(check(&second, "agent")["message"].as_str().unwrap().ends_with(", 1 restart in the last 5m"), "{second}");
+}
+
+#[test]
 fn a_missing_service_manager_is_unknown_with_the_reason() {
     // With an empty PATH there is no launchctl and no pm2; this container runs no systemd.
     let playbook = one_check("svc", "service: {name: nginx, manager: launchd}");
