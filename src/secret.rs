@@ -51,8 +51,11 @@ pub fn register(value: &str) {
     }
     let spellings = spellings(value);
     // Most registrations repeat a known value: check under the read lock first.
-    if spellings.iter().all(|s| read_registry().spellings.contains(s)) {
-        return;
+    {
+        let registry = read_registry();
+        if spellings.iter().all(|s| registry.spellings.contains(s)) {
+            return;
+        }
     }
     let mut registry = REGISTRY.write().unwrap_or_else(|poisoned| poisoned.into_inner());
     for spelling in spellings {
@@ -285,10 +288,20 @@ pub fn looks_like_token(piece: &str) -> bool {
 /// `***` for the whole stretch they cover).
 pub fn scrub(text: &str) -> Cow<'_, str> {
     let registry = read_registry();
-    let Some(matcher) = registry.matcher.as_ref().filter(|m| m.is_match(text)) else {
-        return Cow::Borrowed(text);
+    let mut found: Vec<(usize, usize)> = match &registry.matcher {
+        Some(matcher) if !matcher.is_match(text) => return Cow::Borrowed(text),
+        Some(matcher) => matcher.find_overlapping_iter(text).map(|m| (m.start(), m.end())).collect(),
+        // No matcher could be built (beyond aho-corasick's size limits): look for each
+        // spelling on its own, slower but never less safe.
+        None => registry
+            .spellings
+            .iter()
+            .flat_map(|s| text.match_indices(s.as_str()).map(|(start, _)| (start, start + s.len())))
+            .collect(),
     };
-    let mut found: Vec<(usize, usize)> = matcher.find_overlapping_iter(text).map(|m| (m.start(), m.end())).collect();
+    if found.is_empty() {
+        return Cow::Borrowed(text);
+    }
     found.sort_unstable();
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
