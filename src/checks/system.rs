@@ -128,7 +128,8 @@ pub async fn probe(config: &SystemCheck, ctx: &ProbeContext<'_>) -> Observation 
 
 fn read(reader: &SystemReader, metrics: &[SystemMetric], disk: &str) -> Observation {
     let mut observation = Observation::pass("");
-    let mut problems = Vec::new();
+    // Each reason once, with the metrics it stopped (three disk metrics share one).
+    let mut problems: Vec<(String, Vec<&str>)> = Vec::new();
     let needs_memory =
         metrics.iter().any(|m| matches!(m, SystemMetric::MemoryUsedPercent | SystemMetric::SwapUsedPercent));
     if needs_memory && let Err(e) = reader.with(|s| s.refresh_memory()) {
@@ -157,10 +158,15 @@ fn read(reader: &SystemReader, metrics: &[SystemMetric], disk: &str) -> Observat
         };
         match value {
             Ok(value) => observation = observation.metric(metric.name(), value),
-            Err(e) => problems.push(format!("{}: {e}", metric.name())),
+            Err(reason) => match problems.iter_mut().find(|(known, _)| *known == reason) {
+                Some((_, names)) => names.push(metric.name()),
+                None => problems.push((reason, vec![metric.name()])),
+            },
         }
     }
     if !problems.is_empty() {
+        let problems: Vec<String> =
+            problems.iter().map(|(reason, names)| format!("{}: {reason}", names.join(", "))).collect();
         let mut unknown = Observation::unknown(format!("cannot read {}", problems.join("; ")));
         unknown.metrics = observation.metrics;
         return unknown;
