@@ -6,7 +6,9 @@
 //! a `{:?}` or a JSON dump of the config. But library errors (a reqwest error carries its
 //! URL), command output and server replies can still contain a secret's *value*, so every
 //! text that leaves the process or enters the store also passes [`scrub`], which replaces
-//! each registered value (and its percent-encoded spelling) with `***`.
+//! each registered value, in every spelling it travels in (percent-encoded, JSON-escaped,
+//! inside a Basic auth header), with `***`. The spellings are worked out once, when a value
+//! is registered, and compiled into one matcher: scrubbing is on the run's hot path.
 //!
 //! This module owns the process-wide registry of secret values. It must not know where
 //! secrets come from (the playbook loader registers them) nor where text goes.
@@ -15,6 +17,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::RwLock;
 
+use aho_corasick::AhoCorasick;
+
 /// What a secret prints as, everywhere.
 pub const MASK: &str = "***";
 
@@ -22,7 +26,20 @@ pub const MASK: &str = "***";
 /// it unreadable and protect nothing (a two-letter secret is not a secret).
 pub const MIN_SCRUB_LEN: usize = 3;
 
-static REGISTRY: RwLock<Vec<String>> = RwLock::new(Vec::new());
+/// The registered spellings, and a matcher built from them once per registration: the
+/// run path scrubs every output string, so a scrub is one pass over the text, however
+/// many spellings there are.
+struct Registry {
+    /// Longest first (see [`mask_cut_end`]).
+    spellings: Vec<String>,
+    matcher: Option<AhoCorasick>,
+}
+
+static REGISTRY: RwLock<Registry> = RwLock::new(Registry { spellings: Vec::new(), matcher: None });
+
+fn read_registry() -> std::sync::RwLockReadGuard<'static, Registry> {
+    REGISTRY.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// Registers a secret value so that [`scrub`] masks it from now on. Empty and very short
 /// values are ignored (see [`MIN_SCRUB_LEN`]). Other spellings of the value are registered
@@ -33,34 +50,37 @@ pub fn register(value: &str) {
         return;
     }
     let spellings = spellings(value);
+    // Most registrations repeat a known value: check under the read lock first.
     {
-        // Most registrations repeat a known value: check under the read lock first.
-        let registry = REGISTRY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if spellings.iter().all(|s| registry.contains(s)) {
+        let registry = read_registry();
+        if spellings.iter().all(|s| registry.spellings.contains(s)) {
             return;
         }
     }
     let mut registry = REGISTRY.write().unwrap_or_else(|poisoned| poisoned.into_inner());
     for spelling in spellings {
-        if !registry.contains(&spelling) {
-            registry.push(spelling);
+        if !registry.spellings.contains(&spelling) {
+            registry.spellings.push(spelling);
         }
     }
-    // Longest first, so that a secret containing another secret is masked whole.
-    registry.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    registry.spellings.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    // Standard semantics report overlapping matches, so that text covered by any spelling
+    // is masked even where two secrets overlap.
+    registry.matcher = AhoCorasick::new(&registry.spellings).ok();
 }
 
 /// Every spelling of a secret value that must be masked: the value, its percent-encoded
-/// and JSON-escaped spellings, and, when it is a URL, the parts that leave on their own
-/// (see [`url_parts`]) with their own spellings. Spellings shorter than [`MIN_SCRUB_LEN`]
-/// are left out.
+/// ([`url_encodings`]) and JSON-escaped spellings, and, when it is a URL, the parts that
+/// leave on their own (see [`url_parts`]) with their own spellings. Spellings shorter than
+/// [`MIN_SCRUB_LEN`] are left out.
 pub fn spellings(value: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let add = |text: &str, out: &mut Vec<String>| {
         if text.chars().count() < MIN_SCRUB_LEN {
             return;
         }
-        for spelling in [text.to_string(), percent_encode(text), json_escape(text)] {
+        let encoded = url_encodings(text);
+        for spelling in [text.to_string(), json_escape(text), json_escape_ascii(text)].into_iter().chain(encoded) {
             if !out.contains(&spelling) {
                 out.push(spelling);
             }
@@ -69,6 +89,47 @@ pub fn spellings(value: &str) -> Vec<String> {
     add(value, &mut out);
     for part in url_parts(value) {
         add(&part, &mut out);
+    }
+    out
+}
+
+/// How one encoder writes a byte: kept as it is, or `%XX` (a space may be `+`).
+struct UrlEncoding {
+    keeps: fn(u8) -> bool,
+    space_as_plus: bool,
+}
+
+/// The spellings a secret takes inside URLs and forms, as the common encoders write them:
+/// RFC 3986 (only unreserved characters kept, `%20`) and its `+` form (Python's
+/// `quote_plus`), HTML forms (`application/x-www-form-urlencoded`), and the WHATWG URL
+/// parser's query, path and user-info sets (what reqwest sends for a URL written in a
+/// playbook, which keeps most punctuation as it is).
+const URL_ENCODINGS: [UrlEncoding; 6] = [
+    UrlEncoding { keeps: is_unreserved, space_as_plus: false },
+    UrlEncoding { keeps: is_unreserved, space_as_plus: true },
+    UrlEncoding { keeps: |b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_'), space_as_plus: true },
+    UrlEncoding { keeps: |b| is_whatwg_kept(b, b"\"#<>'"), space_as_plus: false },
+    UrlEncoding { keeps: |b| is_whatwg_kept(b, b"\"#<>?`{}"), space_as_plus: false },
+    UrlEncoding { keeps: |b| is_whatwg_kept(b, b"\"#<>?`{}/:;=@[\\]^|"), space_as_plus: false },
+];
+
+fn is_unreserved(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Printable ASCII other than space and the set's own characters.
+fn is_whatwg_kept(byte: u8, encoded: &[u8]) -> bool {
+    (0x21..0x7f).contains(&byte) && !encoded.contains(&byte)
+}
+
+/// The distinct percent-encoded spellings of `value` that differ from it.
+fn url_encodings(value: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for encoding in &URL_ENCODINGS {
+        let spelling = percent_encode(value, encoding);
+        if spelling != value && !out.contains(&spelling) {
+            out.push(spelling);
+        }
     }
     out
 }
@@ -99,16 +160,12 @@ pub fn url_parts(value: &str) -> Vec<String> {
     // Split by hand (the spelling as written), and again as the URL parser normalises it
     // (the spelling that is sent, and echoed).
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
+    let tail = &rest[end..];
     let tail = tail.split('#').next().unwrap_or("");
     let mut tails = vec![tail.to_string()];
     let mut credentials: Vec<(String, Option<String>)> = Vec::new();
-    if let Some((userinfo, _)) = authority.rsplit_once('@') {
-        let (user, password) = match userinfo.split_once(':') {
-            Some((user, password)) => (user.to_string(), Some(password.to_string())),
-            None => (userinfo.to_string(), None),
-        };
-        credentials.push((user, password));
+    if let Some((user, password)) = userinfo(value) {
+        credentials.push((user.to_string(), password.map(str::to_string)));
     }
     if let Ok(url) = reqwest::Url::parse(value) {
         let mut normalised = url.path().to_string();
@@ -158,10 +215,33 @@ pub fn url_parts(value: &str) -> Vec<String> {
         }
         if password.as_deref().is_some_and(|p| !p.is_empty()) || looks_like_token(&user_plain) {
             let password = password.as_deref().map(percent_decode).unwrap_or_default();
-            push(base64(format!("{user_plain}:{password}").as_bytes()), &mut parts);
+            push(basic_auth(&user_plain, &password), &mut parts);
         }
     }
     parts
+}
+
+/// A URL's user-info as written: the user, and the password when there is a `:`.
+pub fn userinfo(url: &str) -> Option<(&str, Option<&str>)> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    Some(match userinfo.split_once(':') {
+        Some((user, password)) => (user, Some(password)),
+        None => (userinfo, None),
+    })
+}
+
+/// What an `Authorization: Basic` header carries for a URL whose user-info has a
+/// password: the Base64 of `user:password`, percent-decoded as clients send them.
+pub fn basic_credentials(url: &str) -> Option<String> {
+    let (user, password) = userinfo(url)?;
+    let password = password.filter(|p| !p.is_empty())?;
+    Some(basic_auth(&percent_decode(user), &percent_decode(password)))
+}
+
+fn basic_auth(user: &str, password: &str) -> String {
+    base64(format!("{user}:{password}").as_bytes())
 }
 
 /// Words that URL paths are made of and that stay readable when a URL is a secret.
@@ -204,18 +284,37 @@ pub fn looks_like_token(piece: &str) -> bool {
     (chars >= 6 && piece.chars().any(|c| c.is_ascii_digit())) || chars >= 16
 }
 
-/// Replaces every registered secret value in `text` with `***`.
+/// Replaces every registered secret value in `text` with `***` (overlapping ones with one
+/// `***` for the whole stretch they cover).
 pub fn scrub(text: &str) -> Cow<'_, str> {
-    let registry = REGISTRY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if registry.is_empty() || !registry.iter().any(|s| text.contains(s.as_str())) {
+    let registry = read_registry();
+    let mut found: Vec<(usize, usize)> = match &registry.matcher {
+        Some(matcher) if !matcher.is_match(text) => return Cow::Borrowed(text),
+        Some(matcher) => matcher.find_overlapping_iter(text).map(|m| (m.start(), m.end())).collect(),
+        // No matcher could be built (beyond aho-corasick's size limits): look for each
+        // spelling on its own, slower but never less safe.
+        None => registry
+            .spellings
+            .iter()
+            .flat_map(|s| text.match_indices(s.as_str()).map(|(start, _)| (start, start + s.len())))
+            .collect(),
+    };
+    if found.is_empty() {
         return Cow::Borrowed(text);
     }
-    let mut out = text.to_string();
-    for secret in registry.iter() {
-        if out.contains(secret.as_str()) {
-            out = out.replace(secret.as_str(), MASK);
+    found.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut masked_to = 0;
+    for (start, end) in found {
+        if start >= masked_to {
+            out.push_str(&text[copied..start]);
+            out.push_str(MASK);
         }
+        masked_to = masked_to.max(end);
+        copied = masked_to;
     }
+    out.push_str(&text[copied..]);
     Cow::Owned(out)
 }
 
@@ -237,11 +336,11 @@ pub fn scrub_and_cut(text: &str, max_chars: usize) -> String {
 /// an ending that is the start of a secret, which [`scrub`] cannot recognise. Any length
 /// counts, because the part that was not kept may be the rest of the secret.
 pub fn mask_cut_end(text: &str) -> Cow<'_, str> {
-    let registry = REGISTRY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let registry = read_registry();
     // The longest ending wins: registry order is longest secret first, but a shorter
     // secret can share a longer ending, so look at every one.
     let mut longest = 0;
-    for secret in registry.iter() {
+    for secret in &registry.spellings {
         let most = (secret.len() - 1).min(text.len());
         if let Some(k) = (1..=most).rev().find(|&k| secret.is_char_boundary(k) && text.ends_with(&secret[..k])) {
             longest = longest.max(k);
@@ -253,16 +352,28 @@ pub fn mask_cut_end(text: &str) -> Cow<'_, str> {
     Cow::Owned(format!("{}{MASK}", &text[..text.len() - longest]))
 }
 
-/// True when no secret has been registered (lets hot paths skip work).
-pub fn registry_is_empty() -> bool {
-    REGISTRY.read().map(|r| r.is_empty()).unwrap_or(false)
-}
-
 /// The spelling of `value` inside a JSON string (a `"` or `\\` in a secret is escaped
 /// in JSON output and in stored JSON rows).
 fn json_escape(value: &str) -> String {
     let quoted = serde_json::to_string(value).unwrap_or_default();
     quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default().to_string()
+}
+
+/// The spelling of `value` inside a JSON string written by an ASCII-only encoder (Python's
+/// `json.dumps`, many servers): every non-ASCII character as `\uXXXX` (UTF-16 units).
+fn json_escape_ascii(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in json_escape(value).chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 /// `%XX` sequences decoded (as UTF-8, lossily); anything else kept, byte for byte.
@@ -305,11 +416,12 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-fn percent_encode(value: &str) -> String {
+fn percent_encode(value: &str, encoding: &UrlEncoding) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
+            b' ' if encoding.space_as_plus => out.push('+'),
+            _ if (encoding.keeps)(byte) => out.push(byte as char),
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -441,6 +553,36 @@ mod tests {
         assert_eq!(base64(b"user:pass"), "dXNlcjpwYXNz");
         assert_eq!(base64(b"ab"), "YWI=");
         assert_eq!(percent_decode("p%40ss%2"), "p@ss%2");
+    }
+
+    #[test]
+    fn url_and_form_encodings_are_registered() {
+        register("sp ace+pl@s~Canary/é");
+        for spelling in [
+            "sp%20ace%2Bpl%40s~Canary%2F%C3%A9", // RFC 3986
+            "sp+ace%2Bpl%40s~Canary%2F%C3%A9",   // quote_plus
+            "sp+ace%2Bpl%40s%7ECanary%2F%C3%A9", // an HTML form
+            "sp%20ace+pl@s~Canary/%C3%A9",       // a query, as the URL parser sends it
+            "sp%20ace+pl%40s~Canary%2F%C3%A9",   // user-info, as the URL parser sends it
+            r"sp ace+pl@s~Canary/\u00e9",        // JSON from an ASCII-only encoder
+        ] {
+            assert_eq!(scrub(&format!("got {spelling}.")), "got ***.", "{spelling}");
+        }
+    }
+
+    #[test]
+    fn overlapping_secrets_are_masked_as_one_stretch() {
+        register("xoverlapCanaryA");
+        register("CanaryAtail-overlap");
+        assert_eq!(scrub("1 xoverlapCanaryAtail-overlap 2"), "1 *** 2");
+        assert_eq!(scrub("xoverlapCanaryA then CanaryAtail-overlap"), "*** then ***");
+    }
+
+    #[test]
+    fn basic_credentials_are_the_header_a_client_sends() {
+        assert_eq!(basic_credentials("http://probe:p%40ss@h/").as_deref(), Some(base64(b"probe:p@ss").as_str()));
+        assert_eq!(basic_credentials("http://probe@h/"), None);
+        assert_eq!(basic_credentials("http://h/a@b"), None);
     }
 
     #[test]

@@ -30,8 +30,8 @@ pub fn write_atomically(path: &Path, text: &str) -> crate::error::Result<()> {
     }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
     let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&temporary, text).map_err(fail)?;
-    std::fs::rename(&temporary, path).map_err(|source| {
+    // A failed write (a full disk) or rename leaves no temporary file behind.
+    std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path)).map_err(|source| {
         let _ = std::fs::remove_file(&temporary);
         fail(source)
     })

@@ -4,6 +4,7 @@
 //! probe. Each kind's file must not know about the others.
 
 pub mod command;
+pub mod disk;
 pub mod file;
 pub mod history;
 pub mod http;

@@ -118,10 +118,13 @@ pub async fn probe(config: &ProcessCheck, ctx: &ProbeContext<'_>) -> Observation
 }
 
 /// ", 2 restarts in the last 5m" (or "since the previous run 1h ago" when runs are further
-/// apart than the window).
+/// apart than the window, or that the baseline was taken when there was no earlier sample).
 pub fn restart_sentence(count: restarts::Count, within: std::time::Duration) -> String {
     let noun = if count.restarts == 1 { "restart" } else { "restarts" };
-    if count.approximate {
+    if count.baseline {
+        // Not "0 restarts": nothing could be counted yet.
+        ", restarts: baseline taken, counted from the next run".to_string()
+    } else if count.approximate {
         format!(
             ", {} {noun} since the previous sample {} ago (runs are further apart than restarts_within {})",
             count.restarts,

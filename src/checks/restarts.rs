@@ -39,11 +39,20 @@ pub struct CounterSample {
 /// The result of a count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Count {
+    /// Restarts seen; 0 when there was nothing to count from (see `baseline`).
     pub restarts: u32,
+    /// There was no earlier sample: this one is the baseline, and counting starts with
+    /// the next. A count of 0 then says nothing about restarts.
+    pub baseline: bool,
     /// The baseline is older than the window (runs are further apart than the window).
     pub approximate: bool,
     /// Seconds the count covers.
     pub span: i64,
+}
+
+impl Count {
+    /// The first sample: nothing counted yet.
+    const BASELINE: Count = Count { restarts: 0, baseline: true, approximate: false, span: 0 };
 }
 
 /// The index of the baseline sample for a window starting at `window_start`.
@@ -60,7 +69,7 @@ pub fn from_identities(
 ) -> Count {
     let window_start = current.at - within;
     let Some(start) = baseline(history, |s| s.at, window_start) else {
-        return Count { restarts: 0, approximate: false, span: 0 };
+        return Count::BASELINE;
     };
     let mut sequence: Vec<&IdentitySample> = history[start..].iter().collect();
     sequence.push(current);
@@ -73,14 +82,14 @@ pub fn from_identities(
         replaced += vanished.min(born);
     }
     let first = sequence[0].at;
-    Count { restarts: replaced, approximate: first < window_start, span: current.at - first }
+    Count { restarts: replaced, baseline: false, approximate: first < window_start, span: current.at - first }
 }
 
 /// Restarts as the growth of a manager's counter within `within` seconds before `current`.
 pub fn from_counter(history: &[CounterSample], current: &CounterSample, within: i64, runner: &[Interval]) -> Count {
     let window_start = current.at - within;
     let Some(start) = baseline(history, |s| s.at, window_start) else {
-        return Count { restarts: 0, approximate: false, span: 0 };
+        return Count::BASELINE;
     };
     let base = &history[start];
     // A counter that went down was reset (the manager restarted): count from zero.
@@ -90,6 +99,7 @@ pub fn from_counter(history: &[CounterSample], current: &CounterSample, within: 
     }
     Count {
         restarts: u32::try_from(restarts).unwrap_or(u32::MAX),
+        baseline: false,
         approximate: base.at < window_start,
         span: current.at - base.at,
     }
@@ -123,7 +133,9 @@ mod tests {
         let now = ids(180, &[(4, 170)]);
         // Window of 150 s: baseline is the sample at 60 (the oldest inside), then 2 restarts.
         let count = from_identities(&history, &now, 150, &[]);
-        assert_eq!(count, Count { restarts: 2, approximate: false, span: 120 });
+        assert_eq!(count, Count { restarts: 2, baseline: false, approximate: false, span: 120 });
+        // Without an earlier sample, the current one is the baseline.
+        assert_eq!(from_identities(&[], &now, 150, &[]), Count::BASELINE);
         // A restart inside runner's own interval is not counted.
         assert_eq!(from_identities(&history, &now, 150, &[(165, 175)]).restarts, 1);
         // Scale-up is not a restart.
@@ -135,11 +147,11 @@ mod tests {
         let history = vec![CounterSample { at: 0, counter: 3, started: None }];
         let now = CounterSample { at: 3600, counter: 9, started: Some(3500) };
         let count = from_counter(&history, &now, 300, &[]);
-        assert_eq!(count, Count { restarts: 6, approximate: true, span: 3600 });
+        assert_eq!(count, Count { restarts: 6, baseline: false, approximate: true, span: 3600 });
         assert_eq!(from_counter(&history, &now, 300, &[(3490, 3510)]).restarts, 5);
         let reset = CounterSample { at: 60, counter: 1, started: None };
         assert_eq!(from_counter(&history, &reset, 300, &[]).restarts, 1);
-        assert_eq!(from_counter(&[], &now, 300, &[]).restarts, 0);
+        assert_eq!(from_counter(&[], &now, 300, &[]), Count::BASELINE);
     }
 
     #[test]

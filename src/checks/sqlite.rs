@@ -88,6 +88,11 @@ fn run(
         Ok(meta) if meta.is_dir() => {
             return Observation::fail(format!("{shown} is a folder, not a database"));
         }
+        // SQLite would open it as a new, empty database and answer every query about
+        // it: a truncated or never-written file would pass.
+        Ok(meta) if meta.len() == 0 => {
+            return Observation::fail(format!("{shown}: empty file, not a database"));
+        }
         Ok(_) => {}
     }
     let started = Instant::now();

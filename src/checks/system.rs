@@ -13,7 +13,9 @@ pub struct SystemCheck {
     /// Which metrics to read.
     #[schemars(length(min = 1))]
     pub metrics: Vec<SystemMetric>,
-    /// The mount point for `disk_used_percent` (default `/`).
+    /// A path on the filesystem that `disk_used_percent`, `disk_free_bytes` and
+    /// `inodes_used_percent` measure (default `/`): the filesystem holding it, whatever
+    /// is mounted where.
     pub disk: Option<Text>,
 }
 
@@ -31,6 +33,8 @@ pub enum SystemMetric {
     #[serde(rename = "load_15m")]
     Load15m,
     DiskUsedPercent,
+    DiskFreeBytes,
+    InodesUsedPercent,
     UptimeS,
 }
 
@@ -44,6 +48,8 @@ impl SystemMetric {
             SystemMetric::Load5m => "load_5m",
             SystemMetric::Load15m => "load_15m",
             SystemMetric::DiskUsedPercent => "disk_used_percent",
+            SystemMetric::DiskFreeBytes => "disk_free_bytes",
+            SystemMetric::InodesUsedPercent => "inodes_used_percent",
             SystemMetric::UptimeS => "uptime_s",
         }
     }
@@ -54,7 +60,9 @@ impl SystemMetric {
 
 use std::sync::Mutex;
 
-use sysinfo::{Disks, System};
+use sysinfo::System;
+
+use super::disk::{self, DiskUsage};
 
 use crate::engine::context::ProbeContext;
 use crate::outcome::{Observation, format_number};
@@ -103,7 +111,8 @@ impl SystemReader {
     }
 }
 
-fn percent(part: u64, total: u64) -> f64 {
+/// `part` of `total` in percent, with one decimal.
+pub(crate) fn percent(part: u64, total: u64) -> f64 {
     if total == 0 { 0.0 } else { (part as f64 / total as f64 * 1000.0).round() / 10.0 }
 }
 
@@ -120,12 +129,17 @@ pub async fn probe(config: &SystemCheck, ctx: &ProbeContext<'_>) -> Observation 
 
 fn read(reader: &SystemReader, metrics: &[SystemMetric], disk: &str) -> Observation {
     let mut observation = Observation::pass("");
-    let mut problems = Vec::new();
+    // Each reason once, with the metrics it stopped (three disk metrics share one).
+    let mut problems: Vec<(String, Vec<&str>)> = Vec::new();
     let needs_memory =
         metrics.iter().any(|m| matches!(m, SystemMetric::MemoryUsedPercent | SystemMetric::SwapUsedPercent));
     if needs_memory && let Err(e) = reader.with(|s| s.refresh_memory()) {
         return Observation::unknown(e);
     }
+    // One statvfs for every disk metric, none without one.
+    let disk_usage = std::cell::LazyCell::new(|| disk::usage(disk).map_err(|e| e.to_string()));
+    let from_disk =
+        |read: fn(&DiskUsage) -> Result<f64, String>| disk_usage.as_ref().map_err(Clone::clone).and_then(read);
     for metric in metrics {
         let value: Result<f64, String> = match metric {
             SystemMetric::CpuPercent => reader.cpu_percent().map(|v| (v * 10.0).round() / 10.0),
@@ -136,33 +150,32 @@ fn read(reader: &SystemReader, metrics: &[SystemMetric], disk: &str) -> Observat
             SystemMetric::Load1m => System::load_average().map(|l| l.one).map_err(|e| e.to_string()),
             SystemMetric::Load5m => System::load_average().map(|l| l.five).map_err(|e| e.to_string()),
             SystemMetric::Load15m => System::load_average().map(|l| l.fifteen).map_err(|e| e.to_string()),
-            SystemMetric::DiskUsedPercent => disk_used_percent(disk),
+            SystemMetric::DiskUsedPercent => from_disk(|u| Ok(u.used_percent)),
+            SystemMetric::DiskFreeBytes => from_disk(|u| Ok(u.free_bytes as f64)),
+            SystemMetric::InodesUsedPercent => {
+                from_disk(|u| u.inodes_used_percent.ok_or_else(|| "the filesystem does not count inodes".to_string()))
+            }
             SystemMetric::UptimeS => System::uptime().map(|u| u as f64).map_err(|e| e.to_string()),
         };
         match value {
             Ok(value) => observation = observation.metric(metric.name(), value),
-            Err(e) => problems.push(format!("{}: {e}", metric.name())),
+            Err(reason) => match problems.iter_mut().find(|(known, _)| *known == reason) {
+                Some((_, names)) => names.push(metric.name()),
+                None => problems.push((reason, vec![metric.name()])),
+            },
         }
     }
     if !problems.is_empty() {
+        let problems: Vec<String> =
+            problems.iter().map(|(reason, names)| format!("{}: {reason}", names.join(", "))).collect();
         let mut unknown = Observation::unknown(format!("cannot read {}", problems.join("; ")));
         unknown.metrics = observation.metrics;
         return unknown;
     }
     observation.message =
         observation.metrics.iter().map(|(k, v)| format!("{k} {}", format_number(*v))).collect::<Vec<_>>().join(", ");
+    if let Some(Ok(DiskUsage { mount: Some(mount), .. })) = std::cell::LazyCell::get(&disk_usage) {
+        observation.message.push_str(&format!(" ({disk}: {} on {})", mount.fstype, mount.point.display()));
+    }
     observation
-}
-
-/// Used space of the filesystem holding `path` (the longest matching mount point).
-fn disk_used_percent(path: &str) -> Result<f64, String> {
-    let disks = Disks::new_with_refreshed_list().map_err(|e| e.to_string())?;
-    let target = std::path::Path::new(path);
-    let disk = disks
-        .iter()
-        .filter(|d| target.starts_with(d.mount_point()))
-        .max_by_key(|d| d.mount_point().as_os_str().len())
-        .ok_or_else(|| format!("no filesystem is mounted at {path}"))?;
-    let total = disk.total_space();
-    Ok(percent(total.saturating_sub(disk.available_space()), total))
 }

@@ -32,9 +32,40 @@ pub fn load_for_run(path: &std::path::Path) -> Result<Loaded, Error> {
     }
 }
 
-/// `--check` and `--phase` name ids of this playbook: a typo must not pass as an empty,
-/// green run in CI. (`--tags` may match nothing: tags are shared across playbooks.)
+/// `--check`, `--phase` and `--tags` name ids and tags of this playbook: a typo must not
+/// pass as an empty, green run in CI.
 fn check_selection(loaded: &Loaded, args: &RunArgs) -> Result<(), Error> {
+    check_ids_exist(loaded, args)?;
+    check_tags_exist(loaded, &args.tags)
+}
+
+/// At least one of the `--tags` is carried by a check (its own or the playbook's tags).
+/// (The daemon's `--tags` may match nothing: there tags pick playbooks among many.)
+fn check_tags_exist(loaded: &Loaded, wanted: &[String]) -> Result<(), Error> {
+    let playbook = &loaded.playbook;
+    let mut known: Vec<String> = Vec::new();
+    for (_, check) in playbook.all_checks() {
+        for tag in playbook.check_tags(check) {
+            if !known.contains(&tag) {
+                known.push(tag);
+            }
+        }
+    }
+    if wanted.is_empty() || wanted.iter().any(|tag| known.contains(tag)) {
+        return Ok(());
+    }
+    let mut message = format!("--tags {}: no check of playbook `{}` has ", wanted.join(","), playbook.name.as_str());
+    message.push_str(if wanted.len() == 1 { "this tag" } else { "any of these tags" });
+    if known.is_empty() {
+        message.push_str(" (it has no tags)");
+    } else {
+        known.sort();
+        message.push_str(&format!(" (its tags: {})", known.join(", ")));
+    }
+    Err(Error::Usage(message))
+}
+
+fn check_ids_exist(loaded: &Loaded, args: &RunArgs) -> Result<(), Error> {
     let playbook = &loaded.playbook;
     let check_ids: Vec<&str> = playbook.all_checks().into_iter().map(|(_, check)| check.id.as_str()).collect();
     let phase_ids: Vec<&str> = playbook.phases.as_deref().unwrap_or_default().iter().map(|p| p.id.as_str()).collect();

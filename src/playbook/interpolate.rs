@@ -28,13 +28,25 @@ pub fn process_env() -> EnvLookup {
     Arc::new(|name: &str| std::env::var(name).ok())
 }
 
-/// Words that make a variable's value a secret when they appear in its name.
-const SECRET_NAME_WORDS: [&str; 5] = ["PASSWORD", "TOKEN", "SECRET", "KEY", "WEBHOOK"];
+/// Words that make a variable's value a secret when they appear anywhere in its name.
+const SECRET_NAME_PARTS: [&str; 5] = ["PASSWORD", "TOKEN", "SECRET", "KEY", "WEBHOOK"];
+
+/// Words that make a variable's value a secret when one is a whole `_`-separated word of
+/// its name: `DB_PWD`, `BASIC_AUTH`, but not `BYPASS_X` or `AUTHOR` (as substrings they
+/// would mark far too much).
+const SECRET_NAME_WORDS: [&str; 7] = ["PASS", "PASSWD", "PWD", "AUTH", "CREDENTIAL", "CREDENTIALS", "PRIVATE"];
+
+/// The shell's own variables that the word rule would mark, and that are never secrets.
+const NEVER_SECRET_NAMES: [&str; 2] = ["PWD", "OLDPWD"];
 
 /// True when a variable with this name holds a secret (by the PLAYBOOK.md rule).
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    SECRET_NAME_WORDS.iter().any(|word| upper.contains(word))
+    if NEVER_SECRET_NAMES.contains(&upper.as_str()) {
+        return false;
+    }
+    SECRET_NAME_PARTS.iter().any(|part| upper.contains(part))
+        || upper.split('_').any(|word| SECRET_NAME_WORDS.contains(&word))
 }
 
 /// The result of expanding the `${…}` references of one string.
@@ -140,14 +152,8 @@ pub fn has_template_syntax(s: &str) -> bool {
 
 /// The password of a URL's user-info (`redis://user:pass@host`), percent-decoded.
 pub fn url_password(value: &str) -> Option<String> {
-    let (_, rest) = value.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let (userinfo, _) = authority.rsplit_once('@')?;
-    let (_, password) = userinfo.split_once(':')?;
-    if password.is_empty() {
-        return None;
-    }
-    Some(crate::secret::percent_decode(password))
+    let password = secret::userinfo(value)?.1.filter(|p| !p.is_empty())?;
+    Some(secret::percent_decode(password))
 }
 
 /// The state of loading one playbook file, visible to the value types while serde runs.
@@ -217,6 +223,16 @@ impl LoadContext {
         }
     }
 
+    /// A URL's password is a secret, and so is the Basic auth header a client makes of it.
+    fn note_url_credentials(&mut self, url: &str) {
+        if let Some(password) = url_password(url) {
+            self.note_secret(&password);
+        }
+        if let Some(header) = secret::basic_credentials(url) {
+            secret::register(&header);
+        }
+    }
+
     /// Where the characters of a scalar start: one column after the quote of a quoted
     /// scalar, so that offsets inside the string land on the right column.
     fn content_span(&self, span: Span) -> Span {
@@ -235,10 +251,8 @@ impl LoadContext {
     pub fn expand(&mut self, raw: &str, span: Span) -> (String, bool) {
         // Most strings have no `${`: nothing to expand, nothing secret to find.
         if !raw.contains('$') {
-            if raw.contains('@')
-                && let Some(password) = url_password(raw)
-            {
-                self.note_secret(&password);
+            if raw.contains('@') {
+                self.note_url_credentials(raw);
             }
             return (raw.to_string(), false);
         }
@@ -248,9 +262,7 @@ impl LoadContext {
                 for value in &expanded.secret_values {
                     self.note_secret(value);
                 }
-                if let Some(password) = url_password(&expanded.value) {
-                    self.note_secret(&password);
-                }
+                self.note_url_credentials(&expanded.value);
                 (expanded.value, expanded.secret)
             }
             Err(errors) => {
@@ -432,6 +444,20 @@ mod tests {
         assert!(x.secret);
         assert_eq!(x.secret_values, vec!["s3cret-canary".to_string()]);
         assert!(!expand_env("${HOST}", &e).unwrap().secret);
+    }
+
+    #[test]
+    fn new_secret_words_count_as_whole_words() {
+        for name in
+            ["DB_PWD", "ADMIN_PASS", "PASSWD", "BASIC_AUTH", "aws_credentials", "CREDENTIAL_FILE", "SSH_PRIVATE"]
+        {
+            assert!(is_secret_name(name), "{name} is a secret");
+        }
+        for name in ["PWD", "OLDPWD", "pwd", "BYPASS_X", "AUTHOR", "PASSAGE", "PRIVATEER", "HOST", "COMPASS"] {
+            assert!(!is_secret_name(name), "{name} is not a secret");
+        }
+        // The five words still count anywhere in a name.
+        assert!(is_secret_name("MYPASSWORDX") && is_secret_name("APIKEY") && is_secret_name("PWD_TOKEN"));
     }
 
     #[test]

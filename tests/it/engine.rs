@@ -183,9 +183,16 @@ phases:
     let output = test.run_args(&["run", "--no-store", "--format", "json", "--check", "nope", "p.yaml"]);
     assert_eq!(output.code, 64, "{}", output.stderr);
     assert!(output.stderr.contains("has no check `nope`"), "{}", output.stderr);
-    // Tags may match nothing (they are shared across playbooks): an empty run, said so.
-    let json = json_of(&test.run_args(&["run", "--no-store", "--format", "json", "--tags", "nope", "p.yaml"]));
-    assert!(json["notes"].to_string().contains("no check matches"), "{json}");
+    // So are tags that no check carries, and the error lists the ones there are.
+    let output = test.run_args(&["run", "--no-store", "--format", "json", "--tags", "nope", "p.yaml"]);
+    assert_eq!(output.code, 64, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("no check of playbook `picky` has this tag (its tags: db, team)"),
+        "{}",
+        output.stderr
+    );
+    assert!(output.stdout.is_empty(), "nothing ran: {}", output.stdout);
+    assert_eq!(ids(&["--tags", "nope,db"]), ["a", "c"], "one known tag is enough");
 }
 
 #[test]

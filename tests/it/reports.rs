@@ -153,6 +153,32 @@ fn an_unwritable_report_folder_loses_nothing() {
 }
 
 #[test]
+fn a_write_to_a_full_disk_leaves_no_temporary_file() {
+    use crate::support::mount::{Mounted, can_mount};
+    if !can_mount("a_write_to_a_full_disk_leaves_no_temporary_file") {
+        return;
+    }
+    let test = Test::new().file("p.yaml", &playbook("builtin:markdown", "full/report.md", ""));
+    let full = Mounted::tmpfs(&test.path("full"), "64k");
+    // Fill it: every later write fails with ENOSPC, though files can still be created.
+    let _ = std::fs::write(full.point.join("filler"), vec![0u8; 128 << 10]);
+    let report = test.run_args(&["run", "p.yaml"]);
+    let output = test.run_args(&["run", "--output", "full/out.json", "--format", "json", "p.yaml"]);
+    let leftovers: Vec<String> = std::fs::read_dir(&full.point)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "filler")
+        .collect();
+    // Both writes really failed, and said so.
+    let said = "cannot write the report full/report.md: No space left on device";
+    assert!(report.stdout.contains(said), "{}", report.stdout);
+    assert_eq!(report.code, 2, "the run's status, not an I/O error");
+    assert_eq!(output.code, 74, "--output failing is an I/O error: {}", output.stderr);
+    assert!(output.stderr.contains("cannot write full/out.json: No space left on device"), "{}", output.stderr);
+    assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
+}
+
+#[test]
 fn a_dry_run_says_where_the_report_would_go() {
     let test = Test::new().file("p.yaml", &playbook("builtin:markdown", "out/{{ playbook.name }}.md", "  keep: 7d\n"));
     let output = test.run_args(&["run", "--dry-run", "p.yaml"]);

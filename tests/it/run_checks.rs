@@ -231,6 +231,16 @@ fn sqlite_ok_missing_corrupt_and_never_changed() {
 }
 
 #[test]
+fn an_empty_sqlite_file_is_not_a_database() {
+    // SQLite itself would answer `SELECT 1` from a 0-byte file, as from a new database.
+    let test = Test::new().file("empty.db", "").file("p.yaml", &one_check("db", "sqlite: {path: empty.db}"));
+    let (code, json, _) = run_json(&test);
+    assert_eq!(code, 2, "{json}");
+    assert_eq!(check(&json, "db")["message"], "empty.db: empty file, not a database", "{json}");
+    assert_eq!(std::fs::metadata(test.path("empty.db")).unwrap().len(), 0, "the file was not written");
+}
+
+#[test]
 fn sqlite_locked_by_a_writer_is_reported_as_locked() {
     let test = Test::new();
     let db = test.path("busy.db");
@@ -511,6 +521,89 @@ fn system_metrics_are_read_only_when_asked() {
     assert_eq!(check(&json, "sys")["metrics"].as_object().unwrap().len(), 1);
 }
 
+/// `df -B1 --output=pcent,avail,ipcent PATH`: used %, available bytes, inodes used %.
+fn df(path: &std::path::Path) -> (f64, f64, f64) {
+    let output = std::process::Command::new("df").args(["-B1", "--output=pcent,avail,ipcent"]).arg(path).output();
+    let text = String::from_utf8(output.unwrap().stdout).unwrap();
+    let figures: Vec<f64> =
+        text.lines().nth(1).unwrap().split_whitespace().map(|f| f.trim_end_matches('%').parse().unwrap()).collect();
+    (figures[0], figures[1], figures[2])
+}
+
+/// runner's disk metrics for `path`: used %, free bytes, inodes used %, and the message.
+fn disk_metrics(path: &std::path::Path) -> (f64, f64, f64, String) {
+    let body = format!(
+        "system:\n  metrics: [disk_used_percent, disk_free_bytes, inodes_used_percent]\n  disk: '{}'",
+        path.display()
+    );
+    let (code, json, _) = run_json(Test::new().file("p.yaml", &one_check("disk", &body)));
+    assert_eq!(code, 0, "{json}");
+    let disk = check(&json, "disk");
+    let metric = |name: &str| disk["metrics"][name].as_f64().unwrap_or_else(|| panic!("no {name}: {json}"));
+    (
+        metric("disk_used_percent"),
+        metric("disk_free_bytes"),
+        metric("inodes_used_percent"),
+        disk["message"].as_str().unwrap().to_string(),
+    )
+}
+
+/// runner agrees with df: df rounds percentages up, runner to one decimal.
+fn assert_matches_df(path: &std::path::Path, free_tolerance: f64) -> String {
+    let (used, free, inodes, message) = disk_metrics(path);
+    let (df_used, df_free, df_inodes) = df(path);
+    assert!((used - df_used).abs() <= 1.0, "{}: runner {used} %, df {df_used} %", path.display());
+    assert!((inodes - df_inodes).abs() <= 1.0, "{}: runner {inodes} % inodes, df {df_inodes} %", path.display());
+    assert!((free - df_free).abs() <= free_tolerance, "{}: runner {free} B free, df {df_free} B", path.display());
+    message
+}
+
+#[test]
+fn disk_metrics_match_df_on_the_root_filesystem() {
+    // Others write to / while this runs: free bytes within 0.5 %.
+    let (_, root_free, _) = df(std::path::Path::new("/"));
+    let message = assert_matches_df(std::path::Path::new("/"), root_free * 0.005);
+    assert!(message.contains("on /)"), "{message}");
+}
+
+#[test]
+fn disk_metrics_measure_the_tmpfs_or_bind_mount_that_holds_the_path() {
+    use crate::support::mount::{Mounted, can_mount};
+    if !can_mount("disk_metrics_measure_the_tmpfs_or_bind_mount_that_holds_the_path") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmpfs = Mounted::tmpfs(&dir.path().join("small"), "4m");
+    std::fs::create_dir_all(tmpfs.point.join("deep/er")).unwrap();
+    let empty = assert_matches_df(&tmpfs.point.join("deep/er"), 0.0);
+    assert!(empty.contains(&format!("tmpfs on {})", tmpfs.point.display())), "{empty}");
+    // Written files change the figures, and runner still agrees with df.
+    std::fs::write(tmpfs.point.join("deep/fill"), vec![7u8; 3 << 20]).unwrap();
+    for i in 0..50 {
+        std::fs::write(tmpfs.point.join(format!("deep/er/{i}")), "x").unwrap();
+    }
+    assert_matches_df(&tmpfs.point.join("deep/er"), 0.0);
+    let (used, free, _, _) = disk_metrics(&tmpfs.point);
+    assert!(used >= 70.0 && free <= (1 << 20) as f64, "a 4 MiB tmpfs with 3 MiB written: {used} %, {free} B free");
+    // A bind mount of a folder of the tmpfs measures the tmpfs, wherever it is mounted.
+    let bound = Mounted::bind(&tmpfs.point.join("deep"), &dir.path().join("bound"));
+    let message = assert_matches_df(&bound.point.join("er"), 0.0);
+    assert_eq!(disk_metrics(&bound.point).0, used, "{message}");
+    assert!(message.contains(&format!("on {})", bound.point.display())), "{message}");
+    drop(bound);
+    drop(tmpfs);
+}
+
+#[test]
+fn a_disk_path_that_does_not_exist_is_unknown_with_the_reason() {
+    let body = "system: {metrics: [disk_used_percent, disk_free_bytes], disk: /no/such/folder-xyz}";
+    let (code, json, _) = run_json(Test::new().file("p.yaml", &one_check("disk", body)));
+    assert_eq!(code, 3, "{json}");
+    let message = check(&json, "disk")["message"].as_str().unwrap();
+    assert_eq!(message, "cannot read disk_used_percent, disk_free_bytes: /no/such/folder-xyz does not exist");
+    assert!(check(&json, "disk")["metrics"].as_object().unwrap().is_empty(), "{json}");
+}
+
 #[test]
 fn processes_by_name_and_pattern() {
     let test = Test::new();
@@ -553,6 +646,36 @@ fn process_restarts_are_counted_across_runs() {
     let _ = child.wait();
     assert_eq!(check(&json, "flappy")["metrics"]["restarts"], 3.0, "{json}");
     assert!(check(&json, "flappy")["message"].as_str().unwrap().contains("3 restarts in the last 5m"), "{json}");
+}
+
+#[test]
+fn a_service_says_it_took_its_baseline_before_it_counts_restarts() {
+    // launchd cannot run here: `launchctl list LABEL` is answered at its command boundary,
+    // with the output a real launchd gives (its PID read from a file the test changes).
+    let test = Test::new()
+        .file(
+            "bin/launchctl",
+            "#!/bin/sh\nprintf '{\\n\\t\"Label\" = \"%s\";\\n\\t\"LastExitStatus\" = 0;\\n\\t\"PID\" = %s;\\n};\\n' \"$2\" \"$(cat \"$PID_FILE\")\"\n",
+        )
+        .file("pid", "4242")
+        .file("p.yaml", &one_check("agent", "service: {name: com.example.agent, manager: launchd, restarts_within: 5m}"));
+    std::fs::set_permissions(test.path("bin/launchctl"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (bin, pid) = (test.path("bin"), test.path("pid"));
+    let test = test.env("PATH", &format!("{}:/usr/bin:/bin", bin.display())).env("PID_FILE", pid.to_str().unwrap());
+    let run = || -> serde_json::Value {
+        let output = test.run_args(&["run", "--format", "json", "p.yaml"]);
+        serde_json::from_str(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", output.stdout, output.stderr))
+    };
+    let first = run();
+    assert_eq!(
+        check(&first, "agent")["message"],
+        "launchd: `com.example.agent` is running (pid 4242), restarts: baseline taken, counted from the next run",
+        "{first}"
+    );
+    std::fs::write(&pid, "4343").unwrap();
+    let second = run();
+    assert_eq!(check(&second, "agent")["metrics"]["restarts"], 1.0, "{second}");
+    assert!(check(&second, "agent")["message"].as_str().unwrap().ends_with(", 1 restart in the last 5m"), "{second}");
 }
 
 #[test]

@@ -184,3 +184,105 @@ notify:
     let stored = stored(&test);
     assert!(leaks(&stored).is_empty(), "the store holds {:?}", leaks(&stored));
 }
+
+#[test]
+fn a_password_stays_hidden_in_every_spelling_a_server_echoes_it() {
+    use crate::support::http::{Reply, Request, Server};
+    const PASSWORD: &str = "Cänary pa$s+wörd=7Q";
+    // The spellings, as Python writes them (base64.b64encode, urllib.parse.quote_plus,
+    // json.dumps) and as the URL parser sends a query value.
+    let spellings = [
+        ("Basic auth", "cHJvYmU6Q8OkbmFyeSBwYSRzK3fDtnJkPTdR"),
+        ("form-encoded", "C%C3%A4nary+pa%24s%2Bw%C3%B6rd%3D7Q"),
+        ("query as sent", "C%C3%A4nary%20pa$s+w%C3%B6rd=7Q"),
+        ("JSON-escaped", r"C\u00e4nary pa$s+w\u00f6rd=7Q"),
+        ("plain", PASSWORD),
+        ("a fragment", "pa$s+w"),
+    ];
+    // A server that refuses the credentials and echoes what it got, in every spelling.
+    let server = Server::with(|request: &Request| {
+        let auth = request.header("Authorization").unwrap_or("none");
+        let query = request.path.split_once('?').map_or("", |(_, q)| q);
+        Reply::json(
+            401,
+            &format!(
+                r#"{{"got": "{auth}", "query": "{query}", "form": "k=C%C3%A4nary+pa%24s%2Bw%C3%B6rd%3D7Q", "echo": "C\u00e4nary pa$s+w\u00f6rd=7Q"}}"#
+            ),
+        )
+    });
+    let playbook = format!(
+        r#"version: 1
+name: basic
+checks:
+  - id: api
+    http:
+      url: "http://probe:${{API_PASSWORD}}@127.0.0.1:{port}/login?k=${{API_PASSWORD}}"
+report:
+  path: report.json
+  template: builtin:json
+"#,
+        port = server.port
+    );
+    let test = Test::new().file("p.yaml", &playbook).env("API_PASSWORD", PASSWORD);
+    let leaks = |text: &str| -> Vec<&str> {
+        spellings.iter().filter(|(_, spelling)| text.contains(spelling)).map(|(what, _)| *what).collect()
+    };
+    for format in ["human", "json", "junit", "tap", "prometheus", "nagios"] {
+        let output = test.run_args(&["run", "-vv", "--format", format, "p.yaml"]);
+        assert_eq!(output.code, 2, "{format}: {}", output.stderr);
+        assert!(
+            leaks(&output.stdout).is_empty(),
+            "{format} stdout leaks {:?}:\n{}",
+            leaks(&output.stdout),
+            output.stdout
+        );
+        assert!(leaks(&output.stderr).is_empty(), "{format} stderr leaks {:?}", leaks(&output.stderr));
+    }
+    // The echo was real: the server got the Basic header and the query, and said so.
+    let requests = server.requests();
+    let sent = format!("Basic {}", spellings[0].1);
+    assert!(requests.iter().any(|r| r.header("Authorization") == Some(sent.as_str())), "{requests:?}");
+    assert!(requests.iter().any(|r| r.path.ends_with(spellings[2].1)), "{requests:?}");
+    let json = test.run_args(&["run", "--format", "json", "p.yaml"]).stdout;
+    assert!(json.contains(r#"\"got\": \"Basic ***\", \"query\": \"k=***\", \"form\": \"k=***\""#), "{json}");
+    let report = std::fs::read_to_string(test.path("report.json")).unwrap();
+    assert!(report.contains("Basic ***"), "{report}");
+    assert!(leaks(&report).is_empty(), "the report leaks {:?}", leaks(&report));
+    assert!(leaks(&stored(&test)).is_empty(), "the store holds {:?}", leaks(&stored(&test)));
+}
+
+#[test]
+fn secret_words_mark_whole_words_only() {
+    use crate::support::http::Server;
+    // A server that says back the query it got.
+    let server = Server::with(|request: &crate::support::http::Request| {
+        crate::support::http::Reply::status(500, &format!("query {}", request.path))
+    });
+    let playbook = format!(
+        r#"version: 1
+name: words
+checks:
+  - id: echo
+    http:
+      url: "http://127.0.0.1:{port}/?a=${{DB_PWD}}&b=${{BASIC_AUTH}}&c=${{APP_PRIVATE_SALT}}&g=${{CLOUD_CREDENTIALS}}&h=${{ADMIN_PASS}}&d=${{PWD}}&e=${{BYPASS_X}}&f=${{AUTHOR}}"
+"#,
+        port = server.port
+    );
+    let output = Test::new()
+        .file("p.yaml", &playbook)
+        .env("DB_PWD", "CanaryPwd1")
+        .env("BASIC_AUTH", "CanaryAuth2")
+        .env("APP_PRIVATE_SALT", "CanaryPriv3")
+        .env("CLOUD_CREDENTIALS", "CanaryCred4")
+        .env("ADMIN_PASS", "CanaryPass5")
+        .env("PWD", "/home/shown1")
+        .env("BYPASS_X", "bypass-shown2")
+        .env("AUTHOR", "author-shown3")
+        .run_args(&["run", "--no-store", "--format", "json", "p.yaml"]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output.stdout.contains("query /?a=***&b=***&c=***&g=***&h=***&d=/home/shown1&e=bypass-shown2&f=author-shown3"),
+        "{}",
+        output.stdout
+    );
+}
