@@ -4,8 +4,10 @@
 pub mod diagnostic;
 pub mod interpolate;
 pub mod load;
+pub mod shape;
 pub mod span;
 pub mod suggest;
+pub mod tree;
 pub mod types;
 pub mod validate;
 pub mod values;
