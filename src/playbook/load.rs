@@ -201,7 +201,7 @@ pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> FileReport {
     diagnostics.extend(context.diagnostics);
     match parsed {
         Ok(playbook) => {
-            diagnostics.extend(validate::validate(&playbook, &base_dir(path)));
+            diagnostics.extend(validate::validate(&playbook, &base_dir(path), text));
             report.playbook = Some(playbook);
         }
         Err(error) => diagnostics.extend(parse_failure(text, &error)),
@@ -216,7 +216,10 @@ pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> FileReport {
 /// unknown key and wrong type, found by walking the file's YAML tree against the schema.
 /// Where both speak of the same place the walk's message is kept: it names the key.
 fn parse_failure(text: &str, error: &serde_saphyr::Error) -> Vec<Diagnostic> {
-    let first = serde_error(error);
+    let mut first = serde_error(error);
+    if let Some((message, hint)) = unquoted_value(text, error, first.span) {
+        first = Diagnostic::error(first.span, message).with_hint(hint);
+    }
     if !is_shape_error(error) {
         return vec![first];
     }
@@ -236,6 +239,47 @@ fn parse_failure(text: &str, error: &serde_saphyr::Error) -> Vec<Diagnostic> {
         None => found.push(first),
     }
     found
+}
+
+/// What YAML made of a value that was not quoted, when the error points at one: `{{ … }}`
+/// (read as a flow map), `> 80` (a folded block of text), `*/5 * * * *` (an alias),
+/// `@hourly` (a reserved character). As (message, hint). Never for a breached limit: an
+/// alias bomb is no quoting mistake.
+fn unquoted_value(text: &str, error: &serde_saphyr::Error, span: Span) -> Option<(&'static str, &'static str)> {
+    use serde_saphyr::Error as E;
+    let inner = error.without_snippet();
+    let unknown_anchor = matches!(inner, E::UnknownAnchor { .. });
+    let breached_limit = matches!(
+        inner,
+        E::Budget { .. }
+            | E::AliasReplayCounterOverflow { .. }
+            | E::AliasReplayLimitExceeded { .. }
+            | E::AliasExpansionLimitExceeded { .. }
+            | E::AliasReplayStackDepthExceeded { .. }
+    );
+    if breached_limit {
+        return None;
+    }
+    let line = text.lines().nth((span.line as usize).checked_sub(1)?)?;
+    let value: String = line.chars().skip(span.col.saturating_sub(1) as usize).collect();
+    let value = value.trim_start();
+    if unknown_anchor {
+        return value
+            .starts_with('*')
+            .then_some(("an unquoted `*` starts a YAML alias", "quote the value: write `\"*/5 * * * *\"`"));
+    }
+    if value.starts_with("{{") {
+        Some(("an unquoted `{{` starts a YAML map, not a template", shape::QUOTE_TEMPLATE_HINT))
+    } else if value.starts_with('>') {
+        Some(("an unquoted `>` starts a folded block of text, not a comparison", "quote the value: write `\"> 80\"`"))
+    } else if value.starts_with(['@', '`']) {
+        Some((
+            "YAML reserves `@` and `` ` `` at the start of an unquoted value",
+            "quote the value: write `\"@hourly\"`",
+        ))
+    } else {
+        None
+    }
 }
 
 /// True for the errors a tree walk can add to: a key or value of the wrong shape. Not

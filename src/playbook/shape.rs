@@ -334,7 +334,7 @@ impl<'s> Walker<'s> {
 
 /// Said when an unquoted `{{ … }}` made YAML read a map.
 pub const QUOTE_TEMPLATE_HINT: &str =
-    "quote the value: unquoted, YAML reads `{{ … }}` as a map; write `\"{{ vars.x }}\"`";
+    "quote the value: write `\"{{ vars.x }}\"`; unquoted, YAML reads `{{ … }}` as a map";
 
 /// True when the schema says something itself (rather than only combining others).
 fn has_own_shape(schema: &Json) -> bool {
