@@ -61,7 +61,14 @@ pub fn unknown_key(span: Span, key: &str, expected: &[&str]) -> Diagnostic {
 /// The "unknown value" diagnostic for an enumerated key (`severity: crit`).
 pub fn unknown_value(span: Span, value: &str, expected: &[&str]) -> Diagnostic {
     let diagnostic = Diagnostic::error(span, format!("unknown value `{value}`"));
-    match did_you_mean(value, expected.iter().copied()) {
+    // `crit` for `critical`: an abbreviation is as plausible as a typo.
+    let abbreviated: Vec<&str> =
+        expected.iter().copied().filter(|e| !value.is_empty() && e.starts_with(&value.to_lowercase())).collect();
+    let best = match abbreviated.as_slice() {
+        [only] => Some(*only),
+        _ => did_you_mean(value, expected.iter().copied()),
+    };
+    match best {
         Some(best) => diagnostic.with_hint(format!("did you mean `{best}`?")),
         None => diagnostic.with_hint(format!("expected one of {}", backticked(expected))),
     }
@@ -90,13 +97,13 @@ impl Place {
     }
 
     /// The place of item `index` of the list at `self`, named by its `id` when it has one.
-    fn item(&self, index: usize, node: &Node) -> Place {
+    fn item(&self, index: usize, id: Option<String>) -> Place {
         let mut path = if self.path.is_empty() {
             format!("{}[{index}]", self.key)
         } else {
             format!("{}.{}[{index}]", self.path, self.key)
         };
-        if let Some(Value::Str(id)) = node.get("id").map(|n| &n.value) {
+        if let Some(id) = id {
             path.push_str(&format!(" \"{id}\""));
         }
         Place { key: format!("{}[{index}]", self.key), path }
@@ -152,7 +159,7 @@ impl<'s> Walker<'s> {
             return;
         }
         if let Some(allowed) = enum_values(schema) {
-            self.check_enum(node, &allowed);
+            self.check_enum(node, &allowed, place);
             return;
         }
         match &node.value {
@@ -160,7 +167,8 @@ impl<'s> Walker<'s> {
             Value::Seq(items) => {
                 if let Some(item_schema) = schema.get("items") {
                     for (index, item) in items.iter().enumerate() {
-                        self.walk(item, item_schema, &place.item(index, item));
+                        let id = item.get("id").and_then(|id| self.scalar_text(id));
+                        self.walk(item, item_schema, &place.item(index, id));
                     }
                 }
             }
@@ -177,7 +185,7 @@ impl<'s> Walker<'s> {
         let branches: Vec<&'s Json> = branches.iter().map(|b| self.resolve(b)).collect();
         let constants: Option<Vec<&str>> = branches.iter().map(|b| b.get("const").and_then(Json::as_str)).collect();
         if let Some(allowed) = constants {
-            self.check_enum(node, &allowed);
+            self.check_enum(node, &allowed, place);
             return;
         }
         let fitting: Vec<&'s Json> = branches.iter().copied().filter(|b| fits(b, &node.value)).collect();
@@ -203,6 +211,7 @@ impl<'s> Walker<'s> {
         let additional = schema.get("additionalProperties");
         let known: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
         let inside = place.inside();
+        let mut unknown: Vec<String> = Vec::new();
         for (key, value) in entries {
             let Some(name) = self.scalar_text(key) else {
                 continue;
@@ -213,6 +222,7 @@ impl<'s> Walker<'s> {
                 match additional {
                     Some(Json::Bool(false)) => {
                         let mut d = unknown_key(key.span, &name, &known);
+                        unknown.push(name);
                         if !inside.path.is_empty() {
                             d = d.with_path(inside.path.clone());
                         }
@@ -225,8 +235,11 @@ impl<'s> Walker<'s> {
         }
         let present: Vec<String> = entries.iter().filter_map(|(k, _)| self.scalar_text(k)).collect();
         for required in schema.get("required").and_then(Json::as_array).into_iter().flatten() {
+            // A key misspelt is said once, as the unknown key with its "did you mean".
+            let misspelt = |name: &str| unknown.iter().any(|u| did_you_mean(u, known.iter().copied()) == Some(name));
             if let Some(name) = required.as_str()
                 && !present.iter().any(|p| p == name)
+                && !misspelt(name)
             {
                 let mut d = Diagnostic::error(node.span, format!("missing key `{name}`"))
                     .with_hint(super::load::missing_key_hint(name));
@@ -238,12 +251,16 @@ impl<'s> Walker<'s> {
         }
     }
 
-    fn check_enum(&mut self, node: &Node, allowed: &[&str]) {
+    fn check_enum(&mut self, node: &Node, allowed: &[&str], place: &Place) {
         let Some(text) = self.scalar_text(node) else {
-            return self.wrong_type(node, &["string"], &Place::root());
+            return self.wrong_type(node, &["string"], place);
         };
         if !allowed.contains(&text.as_str()) {
-            self.out.push(unknown_value(node.span, &text, allowed));
+            let mut d = unknown_value(node.span, &text, allowed);
+            if !place.path.is_empty() {
+                d = d.with_path(place.path.clone());
+            }
+            self.out.push(d);
         }
     }
 
