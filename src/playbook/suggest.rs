@@ -98,6 +98,20 @@ pub fn timezone_hint<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -
     }
 }
 
+/// For `EST` and `MST`, zones the tz database keeps as fixed offsets: (warning, hint).
+/// Written as abbreviations they usually mean a place's time, which changes in summer.
+pub fn fixed_zone_note(name: &str) -> Option<(String, String)> {
+    let (offset, places) = match name {
+        "EST" => ("UTC-5", "`America/New_York`"),
+        "MST" => ("UTC-7", "`America/Denver` (Arizona: `America/Phoenix`)"),
+        _ => return None,
+    };
+    Some((
+        format!("`{name}` is {offset} all year, without daylight saving time"),
+        format!("for the local time of a place write its zone, e.g. {places}"),
+    ))
+}
+
 /// `GMT+2`, `UTC-5`, `UTC+05:30`: a fixed offset. The tz database spells whole hours
 /// `Etc/GMT-2` for UTC+2 (POSIX inverts the sign); a city's zone also follows DST.
 fn offset_hint(name: &str, upper: &str) -> Option<String> {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::diagnostic::Diagnostic;
 use super::span::Span;
-use super::suggest::{did_you_mean, timezone_hint};
+use super::suggest::{did_you_mean, fixed_zone_note, timezone_hint};
 use super::types::*;
 use super::values::{Dur, Id, Located};
 use crate::checks::{Kind, KindRef};
@@ -147,7 +147,12 @@ impl<'p> Validator<'p> {
         let zone = match &schedule.timezone {
             None => Some(jiff::tz::TimeZone::system()),
             Some(name) => match cron::timezone(Some(name.as_str())) {
-                Ok(zone) => Some(zone),
+                Ok(zone) => {
+                    if let Some(note) = fixed_zone_note(name.as_str()) {
+                        self.warning(name.span(), note.0).hint = Some(note.1);
+                    }
+                    Some(zone)
+                }
                 Err(message) => {
                     let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
                     let hint = timezone_hint(name.as_str(), names.iter().map(String::as_str));

@@ -110,3 +110,10 @@ fn a_relative_disk_path_is_a_warning() {
     insta::assert_snapshot!(output.stdout);
     Test::new().file("disk.yaml", playbook).args(["validate", "--strict", "disk.yaml"]).expect_code(1);
 }
+
+#[test]
+fn a_fixed_offset_abbreviation_the_database_knows_is_a_warning() {
+    let playbook = "version: 1\nname: eastern\nschedule: {cron: \"0 9 * * *\", timezone: EST}\nchecks:\n  - id: a\n    manual: {instructions: x}\n";
+    let output = Test::new().file("est.yaml", playbook).args(["validate", "est.yaml"]).expect_code(0);
+    insta::assert_snapshot!(output.stdout);
+}
