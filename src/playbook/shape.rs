@@ -38,8 +38,7 @@ pub fn check(tree: &Node, source: &str) -> Vec<Diagnostic> {
 fn schema() -> &'static Json {
     static SCHEMA: OnceLock<Json> = OnceLock::new();
     SCHEMA.get_or_init(|| {
-        let schema = schemars::generate::SchemaSettings::draft07().into_generator().into_root_schema_for::<Playbook>();
-        serde_json::to_value(schema).unwrap_or(Json::Bool(true))
+        schemars::generate::SchemaSettings::draft07().into_generator().into_root_schema_for::<Playbook>().to_value()
     })
 }
 
