@@ -2,10 +2,13 @@
 //! `{{ vars }}`, then validation — into a [`FileReport`] that holds the playbook (when it
 //! parsed) and every diagnostic.
 //!
-//! Loading never panics and never stops at the first semantic problem: a syntax or type
-//! error ends the parse of that file (serde cannot go on), everything else is collected.
-//! This module owns the order of those steps and the translation of serde-saphyr's errors
-//! into diagnostics; the rules themselves live in `validate`.
+//! Loading never panics and never stops at the first problem it can get past: a syntax
+//! error ends the parse of that file; an unknown key or a wrong type ends serde's typed
+//! parse, and then the file's YAML tree is walked against the schema (`shape`) so that
+//! every other such mistake is reported too; everything else is collected. The walk runs
+//! only for files that failed: the happy path parses once. This module owns the order of
+//! those steps and the translation of serde-saphyr's errors into diagnostics; the rules
+//! themselves live in `validate` and `shape`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -219,6 +219,8 @@ impl<'s> Walker<'s> {
                 self.walk(value, property, &inside.child(&name));
             } else {
                 match additional {
+                    // Keys allowed by pattern are beyond this walk: say nothing about them.
+                    Some(Json::Bool(false)) if schema.get("patternProperties").is_some() => {}
                     Some(Json::Bool(false)) => {
                         let mut d = unknown_key(key.span, &name, &known);
                         unknown.push(name);
