@@ -154,7 +154,10 @@ impl<'s> Walker<'s> {
         if let Some(types) = types_of(schema)
             && !types.iter().any(|t| admits(t, schema, &node.value))
         {
-            self.wrong_type(node, &types, place);
+            match self.definition_words(schema) {
+                Some((words, hint)) => self.push_wrong_type(node, words, Some(hint.into()), place),
+                None => self.wrong_type(node, &types, place),
+            }
             return;
         }
         if let Some(allowed) = enum_values(schema) {
@@ -190,6 +193,8 @@ impl<'s> Walker<'s> {
         let fitting: Vec<&'s Json> = branches.iter().copied().filter(|b| fits(b, &node.value)).collect();
         match fitting.as_slice() {
             [only] => self.walk(node, only, place),
+            // `Option<T>` holding the wrong thing: the mistake is T's, said in T's words.
+            [] if let [only] = non_null(&branches).as_slice() => self.walk(node, only, place),
             [] => {
                 let types: Option<Vec<&str>> =
                     branches.iter().map(|b| types_of(b)).collect::<Option<Vec<_>>>().map(|lists| {
@@ -265,18 +270,41 @@ impl<'s> Walker<'s> {
         }
     }
 
+    /// What a value of one of the model's own string types is, in words ("a duration such
+    /// as `5s`"), when `schema` is that type's definition.
+    /// As (words, hint).
+    fn definition_words(&self, schema: &Json) -> Option<(&'static str, &'static str)> {
+        let definitions = self.root.get("definitions").or_else(|| self.root.get("$defs"))?.as_object()?;
+        let (name, _) = definitions.iter().find(|(_, definition)| std::ptr::eq(*definition, schema))?;
+        match name.as_str() {
+            "Duration" => {
+                Some(("a duration such as `5s`", "write a number and a unit: `500ms`, `3s`, `5m`, `2h`, `7d`"))
+            }
+            "Condition" => {
+                Some(("a condition such as `\"> 80\"`", "write an operator and a number, quoted: `\"> 80\"`"))
+            }
+            "Id" => Some(("an id", "use lowercase letters, digits, `-` and `_`, e.g. `api-health`")),
+            _ => None,
+        }
+    }
+
     /// "`retries` expects a whole number, found `many`", with a hint to fix it.
     fn wrong_type(&mut self, node: &Node, types: &[&str], place: &Place) {
         let wanted: Vec<&str> = types.iter().copied().filter(|t| *t != "null").collect();
         let wanted = if wanted.is_empty() { types.to_vec() } else { wanted };
         let expects = wanted.iter().map(|t| type_words(t)).collect::<Vec<_>>().join(" or ");
+        let hint = self.type_hint(node, &wanted);
+        self.push_wrong_type(node, &expects, hint, place);
+    }
+
+    fn push_wrong_type(&mut self, node: &Node, expects: &str, hint: Option<String>, place: &Place) {
         let found = self.found(node);
         let mut d = if place.key.is_empty() {
             Diagnostic::error(node.span, format!("a playbook is a map, found {found}"))
                 .with_hint("start with `version: 1`, a `name`, and `checks` or `phases`")
         } else {
             let d = Diagnostic::error(node.span, format!("`{}` expects {expects}, found {found}", place.key));
-            match self.type_hint(node, &wanted) {
+            match hint {
                 Some(hint) => d.with_hint(hint),
                 None => d,
             }
@@ -353,6 +381,11 @@ impl<'s> Walker<'s> {
 /// Said when an unquoted `{{ … }}` made YAML read a map.
 pub const QUOTE_TEMPLATE_HINT: &str =
     "quote the value: write `\"{{ vars.x }}\"`; unquoted, YAML reads `{{ … }}` as a map";
+
+/// The branches that are not just `{"type": "null"}`.
+fn non_null<'j>(branches: &[&'j Json]) -> Vec<&'j Json> {
+    branches.iter().copied().filter(|b| types_of(b).is_none_or(|t| t != ["null"])).collect()
+}
 
 /// True when the schema says something itself (rather than only combining others).
 fn has_own_shape(schema: &Json) -> bool {
@@ -477,7 +510,7 @@ mod tests {
 
     #[test]
     fn every_mistake_is_found() {
-        let text = "version: 1\nname: a\nschedul: x\nschedule: {cron: x, misfire: once}\nchecks:\n  - id: a\n    retries: many\n    timout: 3s\n    http: {url: {a: b}, statsu: 1}\n";
+        let text = "version: 1\nname: a\nschedul: x\nschedule: {cron: x, misfire: once}\nchecks:\n  - id: a\n    retries: many\n    timout: 3s\n    http: {url: {a: b}, statsu: 1}\n    timeout: [5s]\n";
         assert_eq!(
             shape(text),
             vec![
@@ -487,6 +520,7 @@ mod tests {
                 "8:5 unknown key `timout` | did you mean `timeout`?",
                 "9:17 `url` expects a string, found a map | quote the value to make it text",
                 "9:25 unknown key `statsu` | expected one of `url`, `method`, `headers`, `body`, `tls_verify`, `follow_redirects`, `expect`",
+                "10:14 `timeout` expects a duration such as `5s`, found a list | write a number and a unit: `500ms`, `3s`, `5m`, `2h`, `7d`",
             ]
         );
     }
