@@ -62,12 +62,40 @@ pub fn render_bounded(
     let mut out = Bounded { text: String::new(), limit, overflowed: false };
     template.render_captured_to(context, &mut out).map(|_| ()).map_err(|e| {
         if out.overflowed {
-            Error::new(ErrorKind::InvalidOperation, format!("the output is larger than {} KiB", limit / 1024))
+            Error::new(
+                ErrorKind::InvalidOperation,
+                format!("it renders to more than {}, the limit for it", size_words(limit)),
+            )
+        } else if e.kind() == ErrorKind::OutOfFuel {
+            let steps = env.fuel().map(thousands).unwrap_or_else(|| "its budget of".into());
+            Error::new(ErrorKind::OutOfFuel, format!("it needs more than {steps} steps to render, the limit for it"))
         } else {
             e
         }
     })?;
     Ok(out.text)
+}
+
+/// `65536` → "64 KiB", `4096` → "4 KiB", `1048576` → "1 MiB".
+fn size_words(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1024 * 1024 && b.is_multiple_of(1024 * 1024) => format!("{} MiB", b / (1024 * 1024)),
+        b if b >= 1024 && b.is_multiple_of(1024) => format!("{} KiB", b / 1024),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// `100000` → "100,000".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A writer that refuses to grow past its limit.
@@ -129,7 +157,12 @@ mod tests {
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
         let huge = "{% set s = 'x' * 1000 %}{% for i in range(99999) %}{{ s }}{% endfor %}";
         let error = render_bounded(&env, None, huge, minijinja::context! {}, LOAD_OUTPUT_LIMIT).unwrap_err();
-        assert!(error.to_string().contains("fuel") || error.to_string().contains("larger than"), "{error}");
+        let said = error.detail().unwrap_or_default();
+        assert!(
+            said == "it needs more than 100,000 steps to render, the limit for it"
+                || said == "it renders to more than 64 KiB, the limit for it",
+            "{error}"
+        );
         assert_eq!(
             render_bounded(&env, None, "a{{ 1 + 1 }}", minijinja::context! {}, LOAD_OUTPUT_LIMIT).unwrap(),
             "a2"

@@ -1,8 +1,9 @@
 //! `runner validate [PATH...] [--format human|json] [--strict]`: every file, and in each
-//! file every diagnostic. Exit 0 when all are valid, 1 when some is invalid, 74 when a
-//! path cannot be read.
+//! file every diagnostic. Exit 0 when all are valid, 1 when some is invalid or a folder
+//! holds no playbook, 74 when a path cannot be read.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -68,6 +69,7 @@ pub fn run(args: &ValidateArgs) -> crate::error::Result<i32> {
     let (files, mut errors) = discover::playbook_files(&args.paths);
     let (reports, read_errors) = validate_files(&files, &LoadOptions::default());
     errors.extend(read_errors);
+    let empty = folders_without_playbooks(&args.paths, &files);
 
     let invalid = reports.iter().filter(|r| is_invalid(r, args.strict)).count();
     let stdout = std::io::stdout();
@@ -85,6 +87,9 @@ pub fn run(args: &ValidateArgs) -> crate::error::Result<i32> {
             for error in &errors {
                 let _ = writeln!(out, "{}: {error}", style.error("error"));
             }
+            for folder in &empty {
+                let _ = writeln!(out, "{}: {}", style.error("error"), no_playbook_message(folder));
+            }
             let errors_total: usize = reports.iter().map(|r| count(r, args.strict).0).sum();
             let warnings_total: usize = reports.iter().map(|r| count(r, args.strict).1).sum();
             let files_word = if reports.len() == 1 { "file" } else { "files" };
@@ -95,12 +100,16 @@ pub fn run(args: &ValidateArgs) -> crate::error::Result<i32> {
                 if errors_total == 1 { "" } else { "s" },
                 if warnings_total == 1 { "" } else { "s" },
             );
-            let summary = if invalid > 0 || !errors.is_empty() { style.error(&summary) } else { style.ok(&summary) };
+            let summary = if invalid > 0 || !errors.is_empty() || !empty.is_empty() {
+                style.error(&summary)
+            } else {
+                style.ok(&summary)
+            };
             let _ = writeln!(out, "{summary}");
         }
         ValidateFormat::Json => {
             let json = JsonOutput {
-                valid: invalid == 0 && errors.is_empty(),
+                valid: invalid == 0 && errors.is_empty() && empty.is_empty(),
                 files: reports
                     .iter()
                     .map(|r| JsonFile {
@@ -111,6 +120,7 @@ pub fn run(args: &ValidateArgs) -> crate::error::Result<i32> {
                     })
                     .collect(),
                 unreadable: errors.iter().map(|e| e.to_string()).collect(),
+                no_playbook: empty.iter().map(|folder| no_playbook_message(folder)).collect(),
             };
             let text = serde_json::to_string_pretty(&json).map_err(|e| Error::Internal(e.to_string()))?;
             let _ = writeln!(out, "{}", crate::secret::scrub(&text));
@@ -120,11 +130,23 @@ pub fn run(args: &ValidateArgs) -> crate::error::Result<i32> {
         exit::SOFTWARE
     } else if !errors.is_empty() {
         exit::IO
-    } else if invalid > 0 {
+    } else if invalid > 0 || !empty.is_empty() {
         exit::INVALID
     } else {
         exit::OK
     })
+}
+
+/// The folders among `paths` (the default folder when none is given) in which no
+/// playbook file was found: validating nothing must not pass as "all valid".
+fn folders_without_playbooks(paths: &[PathBuf], files: &[PathBuf]) -> Vec<PathBuf> {
+    let default = [PathBuf::from(discover::DEFAULT_DIR)];
+    let paths = if paths.is_empty() { &default[..] } else { paths };
+    paths.iter().filter(|path| path.is_dir() && !files.iter().any(|file| file.starts_with(path))).cloned().collect()
+}
+
+fn no_playbook_message(folder: &Path) -> String {
+    format!("no playbook found in {} (a playbook is a `.yaml` or `.yml` file)", folder.display())
 }
 
 fn is_invalid(report: &FileReport, strict: bool) -> bool {
@@ -153,6 +175,8 @@ struct JsonOutput {
     files: Vec<JsonFile>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     unreadable: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    no_playbook: Vec<String>,
 }
 
 #[derive(Serialize)]

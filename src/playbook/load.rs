@@ -2,10 +2,13 @@
 //! `{{ vars }}`, then validation — into a [`FileReport`] that holds the playbook (when it
 //! parsed) and every diagnostic.
 //!
-//! Loading never panics and never stops at the first semantic problem: a syntax or type
-//! error ends the parse of that file (serde cannot go on), everything else is collected.
-//! This module owns the order of those steps and the translation of serde-saphyr's errors
-//! into diagnostics; the rules themselves live in `validate`.
+//! Loading never panics and never stops at the first problem it can get past: a syntax
+//! error ends the parse of that file; an unknown key or a wrong type ends serde's typed
+//! parse, and then the file's YAML tree is walked against the schema (`shape`) so that
+//! every other such mistake is reported too; everything else is collected. The walk runs
+//! only for files that failed: the happy path parses once. This module owns the order of
+//! those steps and the translation of serde-saphyr's errors into diagnostics; the rules
+//! themselves live in `validate` and `shape`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,8 +19,9 @@ use serde_saphyr::Spanned;
 
 use super::diagnostic::Diagnostic;
 use super::interpolate::{EnvLookup, LoadContext, expand_env, process_env};
+use super::shape;
 use super::span::Span;
-use super::suggest::did_you_mean;
+use super::tree::Node;
 use super::types::Playbook;
 use super::validate;
 
@@ -200,15 +204,107 @@ pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> FileReport {
     diagnostics.extend(context.diagnostics);
     match parsed {
         Ok(playbook) => {
-            diagnostics.extend(validate::validate(&playbook, &base_dir(path)));
+            diagnostics.extend(validate::validate(&playbook, &base_dir(path), text));
             report.playbook = Some(playbook);
         }
-        Err(error) => diagnostics.push(serde_error(&error)),
+        Err(error) => diagnostics.extend(parse_failure(text, &error)),
     }
     diagnostics.sort_by_key(|d| (d.span.line, d.span.col));
     diagnostics.dedup();
     report.diagnostics = diagnostics;
     report
+}
+
+/// The diagnostics of a file whose typed parse failed: serde's error, and every other
+/// unknown key and wrong type, found by walking the file's YAML tree against the schema.
+/// Where both speak of the same place the walk's message is kept: it names the key.
+fn parse_failure(text: &str, error: &serde_saphyr::Error) -> Vec<Diagnostic> {
+    let mut first = serde_error(error);
+    if let Some((message, hint)) = unquoted_value(text, error, first.span) {
+        first = Diagnostic::error(first.span, message).with_hint(hint);
+    }
+    if !is_shape_error(error) {
+        return vec![first];
+    }
+    let mut options = parse_options();
+    // A duplicate key is serde's error already; the walk goes on past it.
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::FirstWins;
+    let Ok(tree) = serde_saphyr::from_str_with_options::<Node>(text, options) else {
+        return vec![first];
+    };
+    let mut found = shape::check(&tree, text);
+    if found.iter().any(|d| d.span == first.span) {
+        return found;
+    }
+    // The same missing key: serde's place (where the map ended) with the walk's path.
+    match found.iter_mut().find(|d| d.message == first.message) {
+        Some(same) => same.span = first.span,
+        None => found.push(first),
+    }
+    found
+}
+
+/// What YAML made of a value that was not quoted, when the error points at one: `{{ … }}`
+/// (read as a flow map), `> 80` (a folded block of text), `*/5 * * * *` (an alias),
+/// `@hourly` (a reserved character). As (message, hint). Never for a breached limit: an
+/// alias bomb is no quoting mistake.
+fn unquoted_value(text: &str, error: &serde_saphyr::Error, span: Span) -> Option<(&'static str, &'static str)> {
+    use serde_saphyr::Error as E;
+    let inner = error.without_snippet();
+    let unknown_anchor = matches!(inner, E::UnknownAnchor { .. });
+    let breached_limit = matches!(
+        inner,
+        E::Budget { .. }
+            | E::AliasReplayCounterOverflow { .. }
+            | E::AliasReplayLimitExceeded { .. }
+            | E::AliasExpansionLimitExceeded { .. }
+            | E::AliasReplayStackDepthExceeded { .. }
+    );
+    if breached_limit {
+        return None;
+    }
+    let line = text.lines().nth((span.line as usize).checked_sub(1)?)?;
+    let value: String = line.chars().skip(span.col.saturating_sub(1) as usize).collect();
+    let value = value.trim_start();
+    if unknown_anchor {
+        return value
+            .starts_with('*')
+            .then_some(("an unquoted `*` starts a YAML alias", "quote the value: write `\"*/5 * * * *\"`"));
+    }
+    if value.starts_with("{{") {
+        Some(("an unquoted `{{` starts a YAML map, not a template", shape::QUOTE_TEMPLATE_HINT))
+    } else if value.starts_with('>') {
+        Some(("an unquoted `>` starts a folded block of text, not a comparison", "quote the value: write `\"> 80\"`"))
+    } else if value.starts_with(['@', '`']) {
+        Some((
+            "YAML reserves `@` and `` ` `` at the start of an unquoted value",
+            "quote the value: write `\"@hourly\"`",
+        ))
+    } else {
+        None
+    }
+}
+
+/// True for the errors a tree walk can add to: a key or value of the wrong shape. Not
+/// for syntax errors (the tree would not parse either) nor for breached limits (reading
+/// the file again would only breach them again).
+fn is_shape_error(error: &serde_saphyr::Error) -> bool {
+    use serde_saphyr::Error as E;
+    match error.without_snippet() {
+        E::SerdeInvalidType { .. }
+        | E::SerdeInvalidValue { .. }
+        | E::SerdeInvalidLength { .. }
+        | E::SerdeUnknownVariant { .. }
+        | E::SerdeUnknownField { .. }
+        | E::SerdeMissingField { .. }
+        | E::DuplicateMappingKey { .. }
+        | E::Unexpected { .. }
+        | E::InvalidScalar { .. }
+        | E::InvalidBooleanStrict { .. }
+        | E::NullIntoString { .. } => true,
+        E::Message { msg, .. } => !msg.contains("recursion"),
+        _ => false,
+    }
 }
 
 /// True when the text holds no YAML content (empty, whitespace, comments, `---`).
@@ -336,33 +432,10 @@ fn serde_error(error: &serde_saphyr::Error) -> Diagnostic {
     let span = error.location().map(Span::from).unwrap_or(Span::new(1, 1, 0));
     let inner = error.without_snippet();
     match inner {
-        E::SerdeUnknownField { field, expected, .. } => {
-            let mut d = Diagnostic::error(span, format!("unknown key `{field}`"));
-            if let Some(best) = did_you_mean(field, expected.iter().copied()) {
-                d = d.with_hint(format!("did you mean `{best}`?"));
-            } else if crate::checks::Kind::ALL.iter().any(|k| k.name() == field) {
-                d = d.with_hint(format!("`{field}` is a check kind: it goes inside a check, next to its `id`"));
-            } else {
-                d = d.with_hint(format!("expected one of {}", list(expected)));
-            }
-            d
-        }
-        E::SerdeUnknownVariant { variant, expected, .. } => {
-            let mut d = Diagnostic::error(span, format!("unknown value `{variant}`"));
-            d = match did_you_mean(variant, expected.iter().copied()) {
-                Some(best) => d.with_hint(format!("did you mean `{best}`?")),
-                None => d.with_hint(format!("expected one of {}", list(expected))),
-            };
-            d
-        }
+        E::SerdeUnknownField { field, expected, .. } => super::shape::unknown_key(span, field, expected),
+        E::SerdeUnknownVariant { variant, expected, .. } => super::shape::unknown_value(span, variant, expected),
         E::SerdeMissingField { field, .. } => {
-            let hint = match *field {
-                "version" => "add `version: 1` at the top".to_string(),
-                "name" => "add `name: my-playbook` (a slug, unique in its folder)".to_string(),
-                "id" => "every item here needs an `id` (a slug)".to_string(),
-                other => format!("add `{other}:`"),
-            };
-            Diagnostic::error(span, format!("missing key `{field}`")).with_hint(hint)
+            Diagnostic::error(span, format!("missing key `{field}`")).with_hint(missing_key_hint(field))
         }
         E::DuplicateMappingKey { .. } => {
             let message = strip_location(&inner.to_string());
@@ -418,6 +491,16 @@ fn serde_error(error: &serde_saphyr::Error) -> Diagnostic {
     }
 }
 
+/// How to add a missing key.
+pub fn missing_key_hint(key: &str) -> String {
+    match key {
+        "version" => "add `version: 1` at the top".to_string(),
+        "name" => "add `name: my-playbook` (a slug, unique in its folder)".to_string(),
+        "id" => "every item here needs an `id` (a slug)".to_string(),
+        other => format!("add `{other}:`"),
+    }
+}
+
 /// Rewrites serde's terse type errors into sentences with a hint.
 fn humanize(text: &str) -> (String, Option<String>) {
     if let Some(rest) = text.strip_prefix("invalid ")
@@ -459,8 +542,4 @@ fn strip_location(text: &str) -> String {
         Some(index) => text[..index].to_string(),
         None => text.to_string(),
     }
-}
-
-fn list(items: &[&str]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
 }

@@ -46,6 +46,7 @@ pub struct Playbook {
     pub version: u32,
     /// The playbook's name: a slug, unique among the playbooks of a folder. `runner
     /// history NAME` and the store know it by this name.
+    #[serde(deserialize_with = "super::values::playbook_name")]
     pub name: Id,
     /// Free text, shown in reports and `runner list`.
     pub description: Option<Text>,

@@ -11,19 +11,25 @@ use std::time::Duration;
 
 use super::diagnostic::Diagnostic;
 use super::span::Span;
-use super::suggest::did_you_mean;
+use super::suggest::{did_you_mean, fixed_zone_note, timezone_hint};
 use super::types::*;
 use super::values::{Dur, Id, Located};
 use crate::checks::{Kind, KindRef};
 use crate::outcome::Status;
 use crate::schedule::cron;
 
+/// More attempts than this is a typo, not a plan (and `1 + u32::MAX` would wrap). The
+/// same for a check's `retries` and `defaults.retries`.
+const MAX_RETRIES: u32 = 100;
+const MAX_RETRIES_HINT: &str = "a check that needs that many attempts needs a longer `retry_delay` instead";
+
 /// How far ahead DST hazards are looked for.
 const DST_HORIZON: Duration = Duration::from_secs(366 * 86_400);
 
-/// All semantic findings for one playbook. `base_dir` is its folder.
-pub fn validate(playbook: &Playbook, base_dir: &Path) -> Vec<Diagnostic> {
-    let mut v = Validator { out: Vec::new(), playbook };
+/// All semantic findings for one playbook. `base_dir` is its folder; `source` its text
+/// (to point at top-level keys, which the model does not locate).
+pub fn validate(playbook: &Playbook, base_dir: &Path, source: &str) -> Vec<Diagnostic> {
+    let mut v = Validator { out: Vec::new(), playbook, source };
     v.top_level();
     let period = v.schedule();
     v.structure();
@@ -40,6 +46,15 @@ type Placed<'a> = (Option<(usize, &'a Phase)>, usize, &'a Check);
 struct Validator<'p> {
     out: Vec<Diagnostic>,
     playbook: &'p Playbook,
+    source: &'p str,
+}
+
+/// Where the top-level `key:` is written (block style, as playbooks are), or `None`.
+fn top_level_key(source: &str, key: &str) -> Option<Span> {
+    source.lines().enumerate().find_map(|(index, line)| {
+        let rest = line.strip_prefix(key).or_else(|| line.strip_prefix(&format!("\"{key}\"")))?;
+        rest.trim_start().starts_with(':').then(|| Span::new(index as u32 + 1, 1, (line.len() - rest.len()) as u32))
+    })
 }
 
 /// The logical path of a check: `checks[2] "api"` or `phases[1].checks[0] "smoke"`.
@@ -51,6 +66,32 @@ fn check_path(phase: Option<(usize, &Phase)>, index: usize, check: &Check) -> St
 }
 
 impl<'p> Validator<'p> {
+    /// The place of a top-level key, else the start of the file (never `name`: an error
+    /// about `version` or `checks` must not point at the name).
+    fn key_span(&self, keys: &[&str]) -> Span {
+        keys.iter().find_map(|key| top_level_key(self.source, key)).unwrap_or(Span::new(1, 1, 0))
+    }
+
+    /// Where `key:` is written in the block under the top-level `parent:`, else `parent`.
+    fn nested_key(&self, parent: &str, key: &str) -> Span {
+        let parent_span = self.key_span(&[parent]);
+        let block = self.source.lines().enumerate().skip(parent_span.line as usize);
+        let found = block.take_while(|(_, line)| line.is_empty() || line.starts_with([' ', '\t', '#'])).find_map(
+            |(index, line)| {
+                let indent = line.len() - line.trim_start().len();
+                top_level_key(line.trim_start(), key)
+                    .map(|_| Span::new(index as u32 + 1, indent as u32 + 1, key.len() as u32))
+            },
+        );
+        found.unwrap_or(parent_span)
+    }
+
+    /// Of two top-level keys, the one written later (the one that is too many).
+    fn later_key(&self, a: &str, b: &str) -> Span {
+        let (a, b) = (self.key_span(&[a]), self.key_span(&[b]));
+        if (b.line, b.col) > (a.line, a.col) { b } else { a }
+    }
+
     fn error(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
         self.out.push(Diagnostic::error(span, message));
         self.out.last_mut().expect("just pushed")
@@ -78,7 +119,7 @@ impl<'p> Validator<'p> {
     fn top_level(&mut self) {
         let p = self.playbook;
         if p.version != 1 {
-            let span = self.playbook.name.span();
+            let span = self.key_span(&["version"]);
             self.error(span, format!("unsupported playbook version {}", p.version)).hint =
                 Some("this runner reads `version: 1`".into());
         }
@@ -86,10 +127,15 @@ impl<'p> Validator<'p> {
         self.positive("retention", p.retention.as_ref(), None);
         if let Some(defaults) = &p.defaults {
             self.positive("defaults.timeout", defaults.timeout.as_ref(), None);
+            if let Some(retries) = defaults.retries.filter(|r| *r > MAX_RETRIES) {
+                let span = self.nested_key("defaults", "retries");
+                let d = self.error(span, format!("`defaults.retries: {retries}` is more than {MAX_RETRIES}"));
+                d.hint = Some(MAX_RETRIES_HINT.into());
+            }
         }
         for tag in p.tags.iter().flatten() {
             if tag.trim().is_empty() || tag.contains(',') {
-                let span = p.name.span();
+                let span = self.key_span(&["tags"]);
                 self.error(span, format!("tag `{tag}` cannot be empty or contain a comma"));
             }
         }
@@ -101,16 +147,16 @@ impl<'p> Validator<'p> {
         let zone = match &schedule.timezone {
             None => Some(jiff::tz::TimeZone::system()),
             Some(name) => match cron::timezone(Some(name.as_str())) {
-                Ok(zone) => Some(zone),
+                Ok(zone) => {
+                    if let Some(note) = fixed_zone_note(name.as_str()) {
+                        self.warning(name.span(), note.0).hint = Some(note.1);
+                    }
+                    Some(zone)
+                }
                 Err(message) => {
-                    let suggestion = suggest_zone(name.as_str());
-                    let d = self.error(name.span(), message);
-                    d.hint = Some(match suggestion {
-                        Some(best) => format!("did you mean `{best}`?"),
-                        None => {
-                            "use a name from the tz database, e.g. `UTC`, `Europe/Berlin`, `America/New_York`".into()
-                        }
-                    });
+                    let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+                    let hint = timezone_hint(name.as_str(), names.iter().map(String::as_str));
+                    self.error(name.span(), message).hint = Some(hint);
                     None
                 }
             },
@@ -195,11 +241,13 @@ impl<'p> Validator<'p> {
         let p = self.playbook;
         match (&p.checks, &p.phases) {
             (Some(_), Some(_)) => {
-                self.error(p.name.span(), "a playbook has `checks` or `phases`, not both").hint =
+                let span = self.later_key("checks", "phases");
+                self.error(span, "a playbook has `checks` or `phases`, not both").hint =
                     Some("move the top-level checks into a phase".into());
             }
             (None, None) => {
-                self.error(p.name.span(), "the playbook has no `checks` and no `phases`").hint =
+                let span = self.key_span(&["checks", "phases"]);
+                self.error(span, "the playbook has no `checks` and no `phases`").hint =
                     Some("add `checks:` with at least one check".into());
             }
             _ => {}
@@ -228,8 +276,6 @@ impl<'p> Validator<'p> {
     }
 
     fn checks(&mut self, period: Option<Duration>) {
-        /// More attempts than this is a typo, not a plan (and `1 + u32::MAX` would wrap).
-        const MAX_RETRIES: u32 = 100;
         let p = self.playbook;
         // Every check, with its phase index, in order.
         let mut all: Vec<Placed<'_>> = Vec::new();
@@ -268,7 +314,7 @@ impl<'p> Validator<'p> {
             }
             if let Some(retries) = check.retries.filter(|r| *r > MAX_RETRIES) {
                 let d = self.error(check.id.span(), format!("`retries: {retries}` is more than {MAX_RETRIES}"));
-                d.hint = Some("a check that needs that many attempts needs a longer `retry_delay` instead".into());
+                d.hint = Some(MAX_RETRIES_HINT.into());
                 d.path = Some(path.clone());
             }
             self.thresholds(check, &path);
@@ -572,6 +618,17 @@ impl<'p> Validator<'p> {
                 }
             }
             KindRef::System(system) => {
+                if let Some(disk) = &system.disk
+                    && disk.is_valid()
+                    && !disk.as_str().starts_with('/')
+                {
+                    let d = self.warning(
+                        disk.span(),
+                        format!("`disk: {disk}` is a relative path; it names a mount point or a path on it"),
+                    );
+                    d.hint = Some("write it from the root, e.g. `/` or `/var/lib`".into());
+                    d.path = Some(path.to_string());
+                }
                 if system.metrics.is_empty() {
                     err(
                         self,
@@ -836,12 +893,6 @@ pub fn split_host_port(address: &str) -> Option<(&str, u16)> {
     let port: u16 = port.parse().ok()?;
     let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
     (!host.is_empty()).then_some((host, port))
-}
-
-/// The closest IANA zone name to a misspelt one.
-fn suggest_zone(name: &str) -> Option<String> {
-    let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
-    did_you_mean(name, names.iter().map(String::as_str)).map(str::to_string)
 }
 
 /// `name` must be unique among the playbooks of a folder: one diagnostic per later

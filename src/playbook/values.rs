@@ -427,8 +427,9 @@ impl Serialize for Id {
     }
 }
 
-impl<'de> Deserialize<'de> for Id {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+impl Id {
+    /// Reads a slug; `what` names it in the error ("id", "playbook name").
+    fn deserialize_as<'de, D: Deserializer<'de>>(deserializer: D, what: &str) -> Result<Self, D::Error> {
         let (value, span) = scalar(deserializer)?;
         if !is_slug(&value) {
             let suggestion = slugify(&value);
@@ -437,10 +438,21 @@ impl<'de> Deserialize<'de> for Id {
             } else {
                 format!("use lowercase letters, digits, `-` and `_`, e.g. `{suggestion}`")
             };
-            problem::<D::Error>(span, format!("`{value}` is not a valid id"), Some(hint))?;
+            problem::<D::Error>(span, format!("`{value}` is not a valid {what}"), Some(hint))?;
         }
         Ok(Id { value, span })
     }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Id::deserialize_as(deserializer, "id")
+    }
+}
+
+/// The playbook's `name`: an [`Id`] whose errors say "playbook name".
+pub fn playbook_name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Id, D::Error> {
+    Id::deserialize_as(deserializer, "playbook name")
 }
 
 impl JsonSchema for Id {

@@ -36,7 +36,7 @@ fn validate_reports_every_file_and_every_error() {
     assert!(stdout.contains("p/1.yaml:6:20: error: `nowhere` is not `host:port`"), "{stdout}");
     assert!(stdout.contains("p/1.yaml:7:9: error: duplicate check id `a`"), "{stdout}");
     assert!(stdout.contains("p/1.yaml:8:13: error: `needs` names `zz`"), "{stdout}");
-    assert!(stdout.contains("p/2.yaml:5:14: error: expected a whole number"), "{stdout}");
+    assert!(stdout.contains("p/2.yaml:5:14: error: `retries` expects a whole number, found `many`"), "{stdout}");
     assert!(stdout.contains("3 files checked: 1 valid, 2 invalid (5 errors, 0 warnings)"), "{stdout}");
 }
 

@@ -87,3 +87,33 @@ fn a_billion_laughs_is_refused_fast() {
     assert!(output.elapsed < LIMIT, "took {:?}", output.elapsed);
     assert!(output.stdout.contains("aliases expand beyond 10000 nodes"), "{}", output.stdout);
 }
+
+#[test]
+fn a_folder_without_playbooks_is_not_all_valid() {
+    let test = Test::new().file("empty/README.md", "no playbooks here\n");
+    let output = test.args(["validate", "empty"]).expect_code(1);
+    assert_eq!(
+        output.stdout,
+        "error: no playbook found in empty (a playbook is a `.yaml` or `.yml` file)\n0 files checked: 0 valid, 0 invalid (0 errors, 0 warnings)\n"
+    );
+    let test = Test::new().file("empty/README.md", "no playbooks here\n");
+    let json = test.args(["validate", "--format", "json", "empty"]).expect_code(1);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["valid"], false);
+    assert_eq!(value["no_playbook"][0], "no playbook found in empty (a playbook is a `.yaml` or `.yml` file)");
+}
+
+#[test]
+fn a_relative_disk_path_is_a_warning() {
+    let playbook = "version: 1\nname: disk\nchecks:\n  - id: data\n    system: {metrics: [disk_used_percent], disk: data}\n  - id: root\n    system: {metrics: [disk_used_percent], disk: /}\n";
+    let output = Test::new().file("disk.yaml", playbook).args(["validate", "disk.yaml"]).expect_code(0);
+    insta::assert_snapshot!(output.stdout);
+    Test::new().file("disk.yaml", playbook).args(["validate", "--strict", "disk.yaml"]).expect_code(1);
+}
+
+#[test]
+fn a_fixed_offset_abbreviation_the_database_knows_is_a_warning() {
+    let playbook = "version: 1\nname: eastern\nschedule: {cron: \"0 9 * * *\", timezone: EST}\nchecks:\n  - id: a\n    manual: {instructions: x}\n";
+    let output = Test::new().file("est.yaml", playbook).args(["validate", "est.yaml"]).expect_code(0);
+    insta::assert_snapshot!(output.stdout);
+}
