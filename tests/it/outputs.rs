@@ -142,11 +142,23 @@ fn junit_validates_against_the_junit_4_schema_with_undoubled_names() {
     let out = suite.children().find(|n| n.has_tag_name("system-out")).expect("notes in system-out");
     assert!(out.text().unwrap().contains("note: --no-store"), "{text}");
 
-    // A run that selects nothing is still valid, with one empty suite.
-    let playbook = "version: 1\nname: none\nchecks:\n  - id: a\n    tags: [x]\n    command: {run: [\"true\"]}\n";
+    // A run that selects nothing is still valid, with one empty suite. (A tag that no check
+    // carries is a usage error, exit 64; one outside the selected phase selects nothing.)
+    let playbook = "version: 1\nname: none\nphases:\n  - id: one\n    checks:\n      - id: a\n        tags: [x]\n        command: {run: [\"true\"]}\n  - id: two\n    checks:\n      - id: b\n        command: {run: [\"true\"]}\n";
     let test = Test::new().file("p.yaml", playbook);
-    let output =
-        test.run_args(&["run", "--no-store", "--tags", "y", "--format", "junit", "--output", "j.xml", "p.yaml"]);
+    let output = test.run_args(&[
+        "run",
+        "--no-store",
+        "--phase",
+        "two",
+        "--tags",
+        "x",
+        "--format",
+        "junit",
+        "--output",
+        "j.xml",
+        "p.yaml",
+    ]);
     assert_eq!(output.code, 0, "{output:?}");
     assert_valid_junit(&test.path("j.xml"));
 }
