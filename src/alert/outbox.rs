@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::engine::context::HttpClients;
 use crate::playbook::{Channel, Loaded};
 use crate::store::Store;
-use crate::store::alerts::OutboxMessage;
+use crate::store::alerts::{NewMessage, OutboxMessage};
 
 /// The first retry waits this long (`RUNNER_OUTBOX_BACKOFF` overrides it), doubling per
 /// attempt up to [`MAX_BACKOFF`].
@@ -141,6 +141,50 @@ pub async fn deliver(
     messages: Vec<OutboxMessage>,
     budget: Duration,
 ) -> Vec<Delivery> {
+    deliver_and_record(Some(store), http, loaded, messages, budget).await
+}
+
+/// One attempt for each of a run's messages that the store could not queue (a full or
+/// read-only disk): sent directly, recorded nowhere. A delivery's `id` is its message's
+/// index in `messages`: the caller keeps which were delivered, so that queuing them later
+/// does not send them again.
+pub async fn deliver_unqueued(
+    http: &HttpClients,
+    loaded: &Arc<Loaded>,
+    messages: &[NewMessage],
+    budget: Duration,
+) -> Vec<Delivery> {
+    let now = crate::store::now_ms();
+    let unqueued = messages
+        .iter()
+        .zip(0..)
+        .map(|(m, index)| OutboxMessage {
+            id: index,
+            idempotency: m.idempotency.clone(),
+            playbook: m.playbook.clone(),
+            file: m.file.clone(),
+            channel: m.channel.clone(),
+            kind: m.kind.clone(),
+            summary: m.summary.clone(),
+            body: m.body.clone(),
+            created_ms: now,
+            due_ms: now,
+            attempts: 0,
+            last_error: None,
+            delivered_ms: None,
+            dropped: None,
+        })
+        .collect();
+    deliver_and_record(None, http, std::slice::from_ref(loaded), unqueued, budget).await
+}
+
+async fn deliver_and_record(
+    store: Option<&Arc<Store>>,
+    http: &HttpClients,
+    loaded: &[Arc<Loaded>],
+    messages: Vec<OutboxMessage>,
+    budget: Duration,
+) -> Vec<Delivery> {
     let deadline = tokio::time::Instant::now() + budget;
     let client = match http.get(true, false) {
         Ok(client) => client,
@@ -259,8 +303,8 @@ async fn attempt(
     }
 }
 
-async fn record(store: &Arc<Store>, message: &OutboxMessage, outcome: &Outcome) {
-    let store = store.clone();
+async fn record(store: Option<&Arc<Store>>, message: &OutboxMessage, outcome: &Outcome) {
+    let Some(store) = store.cloned() else { return };
     let id = message.id;
     let outcome = outcome.clone();
     let summary = message.summary.clone();

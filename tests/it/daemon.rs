@@ -13,14 +13,14 @@ use crate::support::http::{Reply, Server};
 use crate::support::{Test, runner_bin};
 
 /// A daemon process, stopped (SIGKILL) when dropped.
-struct Daemon {
+pub(crate) struct Daemon {
     child: Option<Child>,
     port: u16,
     state: PathBuf,
 }
 
 impl Daemon {
-    fn start(test: &Test, folder: &str, extra: &[&str]) -> Daemon {
+    pub(crate) fn start(test: &Test, folder: &str, extra: &[&str]) -> Daemon {
         let port = crate::support::redis::free_port();
         let state = test.path(".state");
         let mut command = Command::new(runner_bin());
@@ -50,7 +50,7 @@ impl Daemon {
         daemon
     }
 
-    fn get(&self, path: &str) -> Option<(u16, String)> {
+    pub(crate) fn get(&self, path: &str) -> Option<(u16, String)> {
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
         write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").ok()?;
@@ -60,7 +60,7 @@ impl Daemon {
         Some((code, text.split_once("\r\n\r\n")?.1.to_string()))
     }
 
-    fn signal(&self, signal: i32) {
+    pub(crate) fn signal(&self, signal: i32) {
         if let Some(child) = &self.child {
             // SAFETY: signalling our own child.
             unsafe { libc::kill(child.id() as i32, signal) };
@@ -68,21 +68,21 @@ impl Daemon {
     }
 
     /// SIGTERM, then the exit code.
-    fn stop(&mut self) -> Option<i32> {
+    pub(crate) fn stop(&mut self) -> Option<i32> {
         self.signal(libc::SIGTERM);
         let mut child = self.child.take()?;
         let status = child.wait().ok()?;
         status.code()
     }
 
-    fn kill9(&mut self) {
+    pub(crate) fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
 
-    fn query(&self, sql: &str) -> String {
+    pub(crate) fn query(&self, sql: &str) -> String {
         let output = Command::new("sqlite3").arg(self.state.join("runner.db")).arg(sql).output().unwrap();
         String::from_utf8_lossy(&output.stdout).trim().to_string()
     }
@@ -94,13 +94,13 @@ impl Drop for Daemon {
     }
 }
 
-fn every_second(name: &str, command: &str, extra: &str) -> String {
+pub(crate) fn every_second(name: &str, command: &str, extra: &str) -> String {
     format!(
         "version: 1\nname: {name}\nschedule: {{cron: \"* * * * * *\", timezone: UTC{extra}}}\nchecks:\n  - id: c\n    command: {{shell: '{command}'}}\n"
     )
 }
 
-fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+pub(crate) fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
     let started = Instant::now();
     while started.elapsed() < limit {
         if condition() {

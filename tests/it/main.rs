@@ -13,6 +13,7 @@ mod invalid;
 mod outputs;
 mod remediation;
 mod reports;
+mod resilience;
 mod run_checks;
 mod schema;
 mod secrets;

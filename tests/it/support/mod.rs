@@ -6,6 +6,7 @@
 
 pub mod http;
 pub mod redis;
+pub mod tmpfs;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
