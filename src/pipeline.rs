@@ -48,13 +48,7 @@ impl Services {
         let store = match (config.no_store, dry_run) {
             (true, _) => None,
             (false, true) => Store::open_read_only(&config.dir)?.map(Arc::new),
-            (false, false) => {
-                let (store, error) = Store::open_or_degraded(&config.dir);
-                if let Some(error) = error {
-                    tracing::error!(target: "runner::store", %error, "the store cannot be opened for writing; runs go on, kept in memory");
-                }
-                Some(Arc::new(store))
-            }
+            (false, false) => Some(Arc::new(Store::open_or_degraded(&config.dir))),
         };
         let state: Arc<dyn ProbeState> = match &store {
             None => Arc::new(MemoryState::default()),

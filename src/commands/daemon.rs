@@ -32,6 +32,9 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> crate::error::Result<i32> {
     }
     let state_dir = super::run::state_dir(cli.state.as_deref());
     let services = Services::open(&StateConfig { dir: state_dir.clone(), no_store: false }, false)?;
+    if let Some(reason) = services.store.as_ref().and_then(|s| s.degraded()) {
+        tracing::error!(target: "runner::daemon", %reason, "the store cannot be opened for writing: runs go on, kept in memory until it can");
+    }
     let grace =
         crate::duration::parse(&args.shutdown_grace).map_err(|e| Error::Usage(format!("--shutdown-grace: {e}")))?;
     let options =

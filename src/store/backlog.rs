@@ -148,3 +148,53 @@ fn write_waiting(store: &Store, waiting: &mut VecDeque<Unstored>) -> Result<usiz
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(n: usize) -> RunRecord {
+        serde_json::from_value(serde_json::json!({
+            "id": format!("run-{n}"), "playbook": "p", "file": "p.yaml", "origin": "daemon",
+            "started_at": jiff::Timestamp::from_second(1_700_000_000 + n as i64).unwrap().to_string(),
+            "finished_at": "2026-11-22T10:00:00Z", "duration_ms": 1, "status": "ok", "exit_code": 0,
+            "checks": [], "summary": crate::outcome::Summary::default(),
+        }))
+        .unwrap()
+    }
+
+    fn unstored(n: usize) -> Unstored {
+        Unstored { record: record(n), states: Vec::new(), messages: Vec::new(), sent: Vec::new() }
+    }
+
+    #[test]
+    fn beyond_its_capacity_the_oldest_run_is_dropped_and_counted() {
+        let backlog = Backlog::default();
+        for n in 0..=CAPACITY {
+            backlog.keep(unstored(n), "no space left on device");
+        }
+        let health = backlog.health();
+        assert_eq!((health.waiting, health.dropped), (CAPACITY, 1));
+        assert_eq!(health.write_failures, CAPACITY as u64 + 1);
+        assert_eq!(backlog.inner().waiting.front().unwrap().record.id, "run-1");
+    }
+
+    #[test]
+    fn waiting_runs_are_written_once_in_order_with_their_own_ids_and_times() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let backlog = Backlog::default();
+        for n in 0..3 {
+            backlog.keep(unstored(n), "read-only file system");
+        }
+        assert_eq!(backlog.flush(&store).unwrap(), 3);
+        assert_eq!(backlog.flush(&store).unwrap(), 0, "nothing is written twice");
+        assert_eq!(backlog.health().problem, None);
+        let rows = store.runs(Some("p"), 0, 10).unwrap();
+        let mut ids: Vec<&str> = rows.iter().map(|r| r.run_id.as_str()).collect();
+        ids.sort();
+        assert_eq!(ids, ["run-0", "run-1", "run-2"]);
+        let first = rows.iter().find(|r| r.run_id == "run-0").unwrap();
+        assert_eq!(first.started_at, record(0).started_at);
+    }
+}

@@ -132,13 +132,12 @@ impl Store {
 
     /// Opens the store for a run that must go on without it: when it cannot be opened
     /// for writing, a store that reads the file (or, failing that, an empty memory copy)
-    /// and refuses every write, with the reason. The error says why.
-    pub fn open_or_degraded(dir: &Path) -> (Store, Option<Error>) {
-        let error = match Store::open(dir) {
-            Ok(store) => return (store, None),
-            Err(error) => error,
+    /// and refuses every write; [`Store::degraded`] says why.
+    pub fn open_or_degraded(dir: &Path) -> Store {
+        let reason = match Store::open(dir) {
+            Ok(store) => return store,
+            Err(error) => error.store_reason(),
         };
-        let reason = error.store_reason();
         let connection = Store::read_only_connection(dir).unwrap_or_else(|| {
             let mut memory = Connection::open_in_memory().expect("SQLite opens a memory database");
             // An empty copy of the schema: reads find nothing, rather than no table.
@@ -147,7 +146,7 @@ impl Store {
         });
         // Writes fail with SQLITE_READONLY, which `with` reports as the reason above.
         let _ = connection.pragma_update(None, "query_only", true);
-        (Store::with_connection(dir, connection, Some(reason)), Some(error))
+        Store::with_connection(dir, connection, Some(reason))
     }
 
     /// The database file, opened read-only, when its schema is the current one.
