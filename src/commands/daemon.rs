@@ -34,6 +34,7 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> crate::error::Result<i32> {
     let services = Services::open(&StateConfig { dir: state_dir.clone(), no_store: false }, false)?;
     if let Some(reason) = services.store.as_ref().and_then(|s| s.degraded()) {
         tracing::error!(target: "runner::daemon", %reason, "the store cannot be opened for writing: runs go on, kept in memory until it can");
+        services.backlog.unwritable(&reason);
     }
     let grace =
         crate::duration::parse(&args.shutdown_grace).map_err(|e| Error::Usage(format!("--shutdown-grace: {e}")))?;

@@ -93,6 +93,12 @@ impl Backlog {
         self.inner().failed(reason);
     }
 
+    /// The store is known not to take writes (it opened degraded), before any write
+    /// failed: the problem is said, and [`Backlog::flush`] looks for its end.
+    pub fn unwritable(&self, reason: &str) {
+        self.inner().health.problem = Some(reason.to_string());
+    }
+
     pub fn health(&self) -> StoreHealth {
         let inner = self.inner();
         StoreHealth { waiting: inner.waiting.len(), ..inner.health.clone() }
