@@ -30,6 +30,20 @@ fn spawn(test: &Test, args: &[&str]) -> std::process::Child {
         .unwrap()
 }
 
+/// Waits until `/healthz` is 503 and says each of `words`; says what it answered when not.
+fn assert_unhealthy(daemon: &Daemon, words: &[&str]) {
+    let said = wait_until(Duration::from_secs(10), || {
+        daemon.get("/healthz").is_some_and(|(code, body)| code == 503 && words.iter().all(|w| body.contains(w)))
+    });
+    assert!(said, "not 503 with {words:?}: {:?}", daemon.get("/healthz"));
+}
+
+/// Waits until `/healthz` is 200 (the daemon looks again at least every 15 s).
+fn assert_healthy_again(daemon: &Daemon) {
+    let healthy = wait_until(Duration::from_secs(20), || daemon.get("/healthz").is_some_and(|(code, _)| code == 200));
+    assert!(healthy, "{:?}", daemon.get("/healthz"));
+}
+
 fn problems(receiver: &Server) -> usize {
     receiver.requests().iter().filter(|r| r.body.contains("\"kind\":\"problem\"")).count()
 }
@@ -106,13 +120,7 @@ fn a_daemon_on_a_full_disk_is_unhealthy_then_stores_its_runs_once_without_sendin
     let Some(disk) = Tmpfs::mount(&test.path(".state"), "1m") else { return };
     disk.fill();
     let mut daemon = Daemon::start(&test, "p", &[]);
-    assert!(
-        wait_until(Duration::from_secs(10), || daemon.get("/healthz").is_some_and(|(code, body)| code == 503
-            && body.contains("the store cannot be written: ")
-            && body.contains("no space left on device"))),
-        "{:?}",
-        daemon.get("/healthz")
-    );
+    assert_unhealthy(&daemon, &["the store cannot be written: ", "no space left on device"]);
     assert!(wait_until(Duration::from_secs(10), || problems(&receiver) == 1), "the problem is sent directly");
     std::thread::sleep(Duration::from_secs(2));
     let (_, metrics) = daemon.get("/metrics").unwrap();
@@ -124,22 +132,12 @@ fn a_daemon_on_a_full_disk_is_unhealthy_then_stores_its_runs_once_without_sendin
     assert!(failures >= 2, "{failures} failures");
     let freed = jiff::Timestamp::now().as_millisecond();
     disk.free();
-    assert!(
-        wait_until(Duration::from_secs(20), || daemon.get("/healthz").is_some_and(|(code, _)| code == 200)),
-        "{:?}",
-        daemon.get("/healthz")
-    );
+    assert_healthy_again(&daemon);
     // Full again, now with the store open: SQLite's own failure, in the OS's words.
     disk.fill();
-    assert!(
-        wait_until(Duration::from_secs(10), || daemon
-            .get("/healthz")
-            .is_some_and(|(code, body)| code == 503 && body.contains("no space left on device"))),
-        "{:?}",
-        daemon.get("/healthz")
-    );
+    assert_unhealthy(&daemon, &["no space left on device"]);
     disk.free();
-    assert!(wait_until(Duration::from_secs(20), || daemon.get("/healthz").is_some_and(|(code, _)| code == 200)));
+    assert_healthy_again(&daemon);
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(daemon.stop(), Some(0));
     // The runs of the blind spells are stored, with their own times, each once.
@@ -153,33 +151,40 @@ fn a_daemon_on_a_full_disk_is_unhealthy_then_stores_its_runs_once_without_sendin
 }
 
 #[test]
+fn a_daemon_on_a_read_only_disk_is_unhealthy_until_it_takes_writes_again() {
+    let test = Test::new().file("p/ro.yaml", &every_second("ro", "true", ""));
+    let Some(disk) = Tmpfs::mount(&test.path(".state"), "1m") else { return };
+    assert_eq!(test.run_args(&["run", "p/ro.yaml"]).code, 0);
+    disk.remount("ro");
+    let mut daemon = Daemon::start(&test, "p", &[]);
+    assert_unhealthy(&daemon, &["read-only file system"]);
+    std::thread::sleep(Duration::from_secs(2));
+    let writable = jiff::Timestamp::now().as_millisecond();
+    disk.remount("rw");
+    assert_healthy_again(&daemon);
+    assert_eq!(daemon.stop(), Some(0));
+    let kept: i64 = daemon
+        .query(&format!("SELECT count(*) FROM runs WHERE origin = 'daemon' AND started_ms < {writable}"))
+        .parse()
+        .unwrap();
+    assert!(kept >= 2, "{kept} runs of the read-only spell stored");
+}
+
+#[test]
 fn a_daemon_with_nothing_to_watch_is_unhealthy_and_says_why() {
     let test = Test::new().file("empty/README", "no playbooks here\n");
     let mut daemon = Daemon::start(&test, "empty", &[]);
-    let said = |daemon: &Daemon, reason: &str| {
-        wait_until(Duration::from_secs(5), || {
-            daemon.get("/healthz").is_some_and(|(code, body)| code == 503 && body.contains(reason))
-        })
-    };
-    assert!(
-        said(&daemon, "nothing to watch: no playbook file (*.yaml, *.yml) in empty"),
-        "{:?}",
-        daemon.get("/healthz")
-    );
+    assert_unhealthy(&daemon, &["nothing to watch: no playbook file (*.yaml, *.yml) in empty"]);
     // Something to watch arrives: healthy (files are looked for at least every 15 s).
     std::fs::write(test.path("empty/tick.yaml"), every_second("tick", "true", "")).unwrap();
-    assert!(
-        wait_until(Duration::from_secs(20), || daemon.get("/healthz").is_some_and(|(code, _)| code == 200)),
-        "{:?}",
-        daemon.get("/healthz")
-    );
+    assert_healthy_again(&daemon);
     assert_eq!(daemon.stop(), Some(0));
     let log = std::fs::read_to_string(test.path("daemon.log")).unwrap();
     assert!(log.contains("nothing to watch"), "{log}");
 
     let test = Test::new().file("bad/x.yaml", "version: 1\nname: x\nchecks: [{id: c, timout: 1s}]\n");
     let mut daemon = Daemon::start(&test, "bad", &[]);
-    assert!(said(&daemon, "nothing to watch: no valid playbook (1 invalid)"), "{:?}", daemon.get("/healthz"));
+    assert_unhealthy(&daemon, &["nothing to watch: no valid playbook (1 invalid)"]);
     assert_eq!(daemon.stop(), Some(0));
 }
 
