@@ -42,6 +42,11 @@ pub enum Error {
     #[error("cannot open the state store at {}: {message}", path.display())]
     Store { path: PathBuf, message: String },
 
+    /// A store that opened and then failed (a full or read-only disk): `reason` is in
+    /// the OS's words when the disk is the cause.
+    #[error("the state store at {} failed: {reason}", path.display())]
+    StoreFailed { path: PathBuf, reason: String },
+
     #[error("playbook `{name}` is already running (lock {} is held); nothing ran", lock.display())]
     Locked { name: String, lock: PathBuf },
 
@@ -52,11 +57,23 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Read { .. } | Error::Write { .. } | Error::Store { .. } => exit::IO,
+            Error::Read { .. } | Error::Write { .. } | Error::Store { .. } | Error::StoreFailed { .. } => exit::IO,
             Error::InvalidPlaybook { .. } | Error::InvalidInput(_) => exit::DATA,
             Error::Usage(_) => exit::USAGE,
             Error::Locked { .. } => exit::LOCKED,
             Error::Internal(_) => exit::SOFTWARE,
+        }
+    }
+}
+
+impl Error {
+    /// What went wrong with the store, without the "cannot open … at PATH" frame: the
+    /// sentence a run's note and the daemon's health give.
+    pub fn store_reason(&self) -> String {
+        match self {
+            Error::Store { message, .. } => message.clone(),
+            Error::StoreFailed { reason, .. } => reason.clone(),
+            other => other.to_string(),
         }
     }
 }

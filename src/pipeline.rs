@@ -3,7 +3,11 @@
 //! or differently between `runner run` and the daemon.
 //!
 //! Each stage after the engine is allowed to fail without losing the others: an
-//! unwritable report folder still leaves the run stored and alerted.
+//! unwritable report folder still leaves the run stored and alerted, and a store that
+//! cannot be written (a full or read-only disk) still leaves the run reported and its
+//! notifications sent, directly. Such a run waits in the [`Backlog`] (the daemon's
+//! memory; a `runner run` process ends with it) and is stored, once, when the store takes
+//! writes again; the run's note and the daemon's health say why.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +19,8 @@ use crate::error::Error;
 use crate::outcome::{RunRecord, StageResult, StageStatus};
 use crate::playbook::Loaded;
 use crate::store::Store;
+use crate::store::alerts::StateRow;
+use crate::store::backlog::{Backlog, Unstored};
 
 /// Where state lives for this process, if anywhere.
 pub struct StateConfig {
@@ -29,17 +35,20 @@ pub struct Services {
     pub store: Option<Arc<Store>>,
     pub engine: Arc<Engine>,
     pub state_dir: PathBuf,
+    /// Runs the store could not take yet, and the store's health.
+    pub backlog: Arc<Backlog>,
 }
 
 impl Services {
     /// Opens the store (unless `no_store`) and builds the engine. A dry run reads the
-    /// store and writes nothing to it.
+    /// store and writes nothing to it. A store that cannot be opened for writing is
+    /// opened degraded (see `Store::open_or_degraded`): the runs go on.
     pub fn open(config: &StateConfig, dry_run: bool) -> Result<Services, Error> {
         // A dry run reads the store if there is one, and never creates or changes it.
         let store = match (config.no_store, dry_run) {
             (true, _) => None,
             (false, true) => Store::open_read_only(&config.dir)?.map(Arc::new),
-            (false, false) => Some(Arc::new(Store::open(&config.dir)?)),
+            (false, false) => Some(Arc::new(Store::open_or_degraded(&config.dir))),
         };
         let state: Arc<dyn ProbeState> = match &store {
             None => Arc::new(MemoryState::default()),
@@ -57,7 +66,12 @@ impl Services {
         if !config.no_store {
             engine.lock_dir = Some(config.dir.clone());
         }
-        Ok(Services { store, engine: Arc::new(engine), state_dir: config.dir.clone() })
+        Ok(Services {
+            store,
+            engine: Arc::new(engine),
+            state_dir: config.dir.clone(),
+            backlog: Arc::new(Backlog::default()),
+        })
     }
 }
 
@@ -105,36 +119,24 @@ pub async fn run(loaded: Arc<Loaded>, services: &Services, options: RunOptions) 
 
     // Record and decide.
     let mut decisions = crate::alert::Decisions::default();
+    let mut unstored = None;
     match &services.store {
-        Some(store) => {
-            let store = store.clone();
-            let copy = record.clone();
-            let playbook = loaded.clone();
-            let committed = tokio::task::spawn_blocking(move || -> Result<crate::alert::Decisions, Error> {
-                let current = store.alert_states(copy.playbook.as_str())?;
-                let decisions = crate::alert::decide(&copy, &playbook, &current, partial, crate::store::now_ms());
-                if !dry_run {
-                    store.commit_run(&copy, &decisions.states, &decisions.messages)?;
-                    // `retention`: this playbook's runs older than that go.
-                    if let Some(retention) = playbook.playbook.retention {
-                        let cutoff = crate::store::now_ms() - retention.get().as_millis() as i64;
-                        store.prune(Some(copy.playbook.as_str()), cutoff)?;
-                    }
-                }
-                Ok(decisions)
-            })
-            .await;
-            match committed {
-                Ok(Ok(d)) => decisions = d,
-                Ok(Err(error)) => record.notes.push(format!("the run could not be stored: {error}")),
-                Err(error) => record.notes.push(format!("the run could not be stored: {error}")),
+        Some(store) => match record_and_decide(store, &services.backlog, &record, &loaded, partial, dry_run).await {
+            Recorded::Stored(d) => decisions = d,
+            Recorded::NotStored(d, reason) => {
+                record.notes.push(format!("the run could not be stored: {reason}"));
+                unstored = Some((d.states.clone(), reason));
+                decisions = d;
             }
-        }
+            Recorded::Failed(reason) => record.notes.push(format!("the run could not be stored: {reason}")),
+        },
         None if !dry_run => {
             record.notes.push("--no-store: no history or alert state is kept and no alert is sent".into())
         }
         None => {}
     }
+    // The record as the store keeps it: without the stages that follow.
+    let unstored = unstored.map(|(states, reason)| (record.clone(), states, reason));
 
     // Report.
     let ledger = services.store.as_ref().map(|s| s.as_ref() as &dyn crate::report::retention::Ledger);
@@ -143,18 +145,119 @@ pub async fn run(loaded: Arc<Loaded>, services: &Services, options: RunOptions) 
     }
 
     // Notify.
+    let mut sent = Vec::new();
     if loaded.playbook.notify.is_some() {
-        let stage = notify_stage(&record, &loaded, services, decisions, dry_run).await;
+        let deliveries = match (&unstored, &services.store) {
+            (Some(_), _) => deliver_directly(&loaded, services, &decisions, &mut sent).await,
+            (None, Some(store)) if !dry_run => deliver_queued(store, &record, &loaded, services).await,
+            (None, _) => Vec::new(),
+        };
+        let stage = notify_stage(&loaded, services, &decisions, deliveries, dry_run);
         record.stages.push(stage);
+    }
+    if let Some((stored_record, states, reason)) = unstored {
+        let messages = decisions.messages;
+        services.backlog.keep(Unstored { record: stored_record, states, messages, sent }, &reason);
     }
     record
 }
 
-async fn notify_stage(
+/// What became of a run's record and alert decisions.
+enum Recorded {
+    Stored(crate::alert::Decisions),
+    /// Decided, but the store refused the run: (decisions, the reason).
+    NotStored(crate::alert::Decisions, String),
+    /// Nothing could be decided (the alert state cannot be read).
+    Failed(String),
+}
+
+/// Decides the run's alerts on the stored alert state (with the backlog's laid over) and
+/// commits both, after the runs that wait in the backlog.
+async fn record_and_decide(
+    store: &Arc<Store>,
+    backlog: &Arc<Backlog>,
+    record: &RunRecord,
+    loaded: &Arc<Loaded>,
+    partial: bool,
+    dry_run: bool,
+) -> Recorded {
+    let store = store.clone();
+    let backlog = backlog.clone();
+    let copy = record.clone();
+    let playbook = loaded.clone();
+    let recorded = tokio::task::spawn_blocking(move || {
+        let current: Vec<StateRow> = match backlog.alert_states(&store, copy.playbook.as_str()) {
+            Ok(current) => current,
+            Err(error) => return Recorded::Failed(error.store_reason()),
+        };
+        let decisions = crate::alert::decide(&copy, &playbook, &current, partial, crate::store::now_ms());
+        if dry_run {
+            return Recorded::Stored(decisions);
+        }
+        let committed =
+            backlog.flush(&store).and_then(|_| store.commit_run(&copy, &decisions.states, &decisions.messages));
+        if let Err(error) = committed {
+            return Recorded::NotStored(decisions, error.store_reason());
+        }
+        // `retention`: this playbook's runs older than that go.
+        if let Some(retention) = playbook.playbook.retention {
+            let cutoff = crate::store::now_ms() - retention.get().as_millis() as i64;
+            if let Err(error) = store.prune(Some(copy.playbook.as_str()), cutoff) {
+                tracing::warn!(target: "runner::pipeline", %error, "cannot prune old runs");
+            }
+        }
+        Recorded::Stored(decisions)
+    })
+    .await;
+    recorded.unwrap_or_else(|error| Recorded::Failed(error.to_string()))
+}
+
+/// Delivers what is due in the outbox for this run's playbook (its new messages among them).
+async fn deliver_queued(
+    store: &Arc<Store>,
     record: &RunRecord,
     loaded: &Arc<Loaded>,
     services: &Services,
-    decisions: crate::alert::Decisions,
+) -> Vec<crate::alert::outbox::Delivery> {
+    let due = {
+        let store = store.clone();
+        let name = record.playbook.clone();
+        tokio::task::spawn_blocking(move || store.claim_due(&[name], crate::store::now_ms(), CLAIM_LEASE_MS)).await
+    };
+    let due = match due {
+        Ok(Ok(due)) => due,
+        _ => Vec::new(),
+    };
+    crate::alert::outbox::deliver(store, &services.engine.http, std::slice::from_ref(loaded), due, DELIVERY_BUDGET)
+        .await
+}
+
+/// The store could not queue the run's messages: one attempt each, now. `sent` gets the
+/// delivered ones (idempotency key, when), so that they are stored as delivered later.
+async fn deliver_directly(
+    loaded: &Arc<Loaded>,
+    services: &Services,
+    decisions: &crate::alert::Decisions,
+    sent: &mut Vec<(String, i64)>,
+) -> Vec<crate::alert::outbox::Delivery> {
+    let messages = &decisions.messages;
+    let deliveries =
+        crate::alert::outbox::deliver_unqueued(&services.engine.http, loaded, messages, DELIVERY_BUDGET).await;
+    for delivery in &deliveries {
+        if delivery.outcome == crate::alert::outbox::Outcome::Delivered
+            && let Some(message) = usize::try_from(delivery.id).ok().and_then(|i| messages.get(i))
+        {
+            sent.push((message.idempotency.clone(), crate::store::now_ms()));
+        }
+    }
+    deliveries
+}
+
+fn notify_stage(
+    loaded: &Arc<Loaded>,
+    services: &Services,
+    decisions: &crate::alert::Decisions,
+    deliveries: Vec<crate::alert::outbox::Delivery>,
     dry_run: bool,
 ) -> StageResult {
     use crate::alert::outbox::Outcome;
@@ -171,22 +274,10 @@ async fn notify_stage(
         }
         return StageResult { name: "notify".into(), status: StageStatus::Planned, lines };
     }
-    let Some(store) = &services.store else {
+    if services.store.is_none() {
         lines.push("--no-store: no alert state, nothing sent".into());
         return StageResult { name: "notify".into(), status: StageStatus::Off, lines };
-    };
-    let due = {
-        let store = store.clone();
-        let name = record.playbook.clone();
-        tokio::task::spawn_blocking(move || store.claim_due(&[name], crate::store::now_ms(), CLAIM_LEASE_MS)).await
-    };
-    let due = match due {
-        Ok(Ok(due)) => due,
-        _ => Vec::new(),
-    };
-    let deliveries =
-        crate::alert::outbox::deliver(store, &services.engine.http, std::slice::from_ref(loaded), due, DELIVERY_BUDGET)
-            .await;
+    }
     let mut failed = false;
     for delivery in &deliveries {
         let outcome = match &delivery.outcome {

@@ -23,7 +23,7 @@ use std::time::Duration;
 use crate::engine::context::HttpClients;
 use crate::playbook::{Channel, Loaded};
 use crate::store::Store;
-use crate::store::alerts::OutboxMessage;
+use crate::store::alerts::{NewMessage, OutboxMessage};
 
 /// The first retry waits this long (`RUNNER_OUTBOX_BACKOFF` overrides it), doubling per
 /// attempt up to [`MAX_BACKOFF`].
@@ -234,6 +234,50 @@ pub async fn deliver(
     messages: Vec<OutboxMessage>,
     budget: Duration,
 ) -> Vec<Delivery> {
+    deliver_and_record(Some(store), http, loaded, messages, budget).await
+}
+
+/// One attempt for each of a run's messages that the store could not queue (a full or
+/// read-only disk): sent directly, recorded nowhere. A delivery's `id` is its message's
+/// index in `messages`: the caller keeps which were delivered, so that queuing them later
+/// does not send them again.
+pub async fn deliver_unqueued(
+    http: &HttpClients,
+    loaded: &Arc<Loaded>,
+    messages: &[NewMessage],
+    budget: Duration,
+) -> Vec<Delivery> {
+    let now = crate::store::now_ms();
+    let unqueued = messages
+        .iter()
+        .zip(0..)
+        .map(|(m, index)| OutboxMessage {
+            id: index,
+            idempotency: m.idempotency.clone(),
+            playbook: m.playbook.clone(),
+            file: m.file.clone(),
+            channel: m.channel.clone(),
+            kind: m.kind.clone(),
+            summary: m.summary.clone(),
+            body: m.body.clone(),
+            created_ms: now,
+            due_ms: now,
+            attempts: 0,
+            last_error: None,
+            delivered_ms: None,
+            dropped: None,
+        })
+        .collect();
+    deliver_and_record(None, http, std::slice::from_ref(loaded), unqueued, budget).await
+}
+
+async fn deliver_and_record(
+    store: Option<&Arc<Store>>,
+    http: &HttpClients,
+    loaded: &[Arc<Loaded>],
+    messages: Vec<OutboxMessage>,
+    budget: Duration,
+) -> Vec<Delivery> {
     let deadline = tokio::time::Instant::now() + budget;
     let client = match http.get(true, false) {
         Ok(client) => client,
@@ -259,13 +303,13 @@ pub async fn deliver(
                     deliveries.push(Delivery::of(&message, outcome));
                 }
                 Ok(target) => {
-                    let (client, store, host) = (client.clone(), store.clone(), host.clone());
+                    let (client, store, host) = (client.clone(), store.cloned(), host.clone());
                     let in_flight = InFlight::enter();
                     tasks.0.spawn(async move {
                         let _in_flight = in_flight;
-                        let attempt_id = begin(&store, &message, &host).await;
+                        let attempt_id = begin(store.as_ref(), &message, &host).await;
                         let (outcome, status) = attempt(&client, &target, &message).await;
-                        record(&store, &message, attempt_id, status, &outcome, &host).await;
+                        record(store.as_ref(), &message, attempt_id, status, &outcome, &host).await;
                         Delivery::of(&message, outcome)
                     });
                 }
@@ -377,8 +421,8 @@ async fn attempt(client: &reqwest::Client, target: &Target, message: &OutboxMess
 
 /// Records that an attempt starts; `None` when the store cannot say so (the message is
 /// sent anyway: an alert matters more than its audit).
-async fn begin(store: &Arc<Store>, message: &OutboxMessage, host: &str) -> Option<i64> {
-    let (store, message, host) = (store.clone(), message.clone(), host.to_string());
+async fn begin(store: Option<&Arc<Store>>, message: &OutboxMessage, host: &str) -> Option<i64> {
+    let (store, message, host) = (store?.clone(), message.clone(), host.to_string());
     match tokio::task::spawn_blocking(move || store.begin_attempt(&message, &host)).await {
         Ok(Ok(id)) => Some(id),
         Ok(Err(error)) => {
@@ -390,7 +434,7 @@ async fn begin(store: &Arc<Store>, message: &OutboxMessage, host: &str) -> Optio
 }
 
 async fn record(
-    store: &Arc<Store>,
+    store: Option<&Arc<Store>>,
     message: &OutboxMessage,
     attempt: Option<i64>,
     http_status: Option<u16>,
@@ -409,7 +453,9 @@ async fn record(
             tracing::warn!(target: "runner::alert", message = %message.summary, %reason, "cannot deliver here; it stays queued")
         }
     }
-    let (store, id, outcome, host) = (store.clone(), message.id, outcome.clone(), host.to_string());
+    // A message sent directly (the store refused the run) is recorded by its caller.
+    let Some(store) = store.cloned() else { return };
+    let (id, outcome, host) = (message.id, outcome.clone(), host.to_string());
     let recorded =
         tokio::task::spawn_blocking(move || store.finish_attempt(id, attempt, http_status, &outcome, &host)).await;
     if let Ok(Err(error)) = recorded {
@@ -418,11 +464,11 @@ async fn record(
 }
 
 /// Gives claimed messages back, due as they were (not attempted by this process).
-async fn release(store: &Arc<Store>, ids: Vec<i64>) {
+async fn release(store: Option<&Arc<Store>>, ids: Vec<i64>) {
+    let Some(store) = store.cloned() else { return };
     if ids.is_empty() {
         return;
     }
-    let store = store.clone();
     if let Ok(Err(error)) = tokio::task::spawn_blocking(move || store.release(&ids)).await {
         tracing::error!(target: "runner::alert", %error, "cannot release claimed messages");
     }

@@ -20,8 +20,22 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> crate::error::Result<i32> {
         json,
         file: args.log_file.clone(),
     })?;
+    // A path that is not there at start is a mistake in the unit file, not a folder that
+    // fills later: exit 74 as `validate` does. (One that goes away later is reported.)
+    let default = [std::path::PathBuf::from(super::discover::DEFAULT_DIR)];
+    let paths = if args.paths.is_empty() { &default[..] } else { &args.paths[..] };
+    for path in paths {
+        if let Err(source) = std::fs::metadata(path) {
+            tracing::error!(target: "runner::daemon", path = %path.display(), error = %source, "cannot read a playbook path");
+            return Err(Error::Read { path: path.clone(), source });
+        }
+    }
     let state_dir = super::run::state_dir(cli.state.as_deref());
     let services = Services::open(&StateConfig { dir: state_dir.clone(), no_store: false }, false)?;
+    if let Some(reason) = services.store.as_ref().and_then(|s| s.degraded()) {
+        tracing::error!(target: "runner::daemon", %reason, "the store cannot be opened for writing: runs go on, kept in memory until it can");
+        services.backlog.unwritable(&reason);
+    }
     let grace =
         crate::duration::parse(&args.shutdown_grace).map_err(|e| Error::Usage(format!("--shutdown-grace: {e}")))?;
     let options =

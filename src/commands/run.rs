@@ -178,6 +178,10 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
             return Ok(code);
         }
     };
+    // The run stands; that it was not kept is said here too, not only in the output.
+    if let Some(reason) = services.backlog.health().problem {
+        eprintln!("runner: the run could not be stored: {reason}");
+    }
 
     let stdout_style = Style::for_stdout();
     let stdout = std::io::stdout();

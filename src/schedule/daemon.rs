@@ -10,6 +10,12 @@
 //! version), graceful shutdown (SIGTERM/SIGINT: stop scheduling, let runs finish within
 //! the grace, then end them and record them as interrupted), the liveness endpoints and
 //! systemd's watchdog.
+//!
+//! A daemon that cannot see is not healthy: nothing to watch (no readable path, no
+//! playbook file, none valid) and a store that refuses writes are said at start, at every
+//! reload and on `/healthz` (503). Runs the store refused wait in the pipeline's backlog,
+//! which every tick tries to write. At start, each playbook's last run, last success and
+//! checks are read back from the store, so `/status` and `/metrics` survive a restart.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -83,6 +89,9 @@ pub struct Daemon {
     last_mono: Instant,
     host: String,
     outbox_busy: Arc<std::sync::atomic::AtomicBool>,
+    backlog_busy: Arc<std::sync::atomic::AtomicBool>,
+    /// Why nothing is scheduled, when nothing is.
+    nothing_to_watch: Option<String>,
 }
 
 /// This host's name, for the jitter offset.
@@ -120,6 +129,8 @@ impl Daemon {
             last_mono: Instant::now(),
             host: hostname(),
             outbox_busy: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            backlog_busy: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            nothing_to_watch: None,
         }
     }
 
@@ -223,6 +234,7 @@ impl Daemon {
             self.record_misses(&name, &misses);
             self.persist_last_fire(&name);
         }
+        self.store_backlog();
         self.drain_outbox();
         let now = Timestamp::now();
         let nap = self.nap();
@@ -236,7 +248,11 @@ impl Daemon {
             })
             .collect();
         let invalid: Vec<InvalidView> = self.invalid.values().cloned().collect();
+        let nothing_to_watch = self.nothing_to_watch.clone();
+        let store = self.services.backlog.health();
         self.update_live(|l| {
+            l.nothing_to_watch = nothing_to_watch;
+            l.store = store;
             l.last_tick = Some(wall.to_string());
             l.last_tick_at = Some(wall);
             l.nap = nap.max(MAX_NAP);
@@ -265,6 +281,7 @@ impl Daemon {
             let rows: Vec<(i64, &str)> = misses.iter().map(|(f, r)| (f.as_millisecond(), r.name())).collect();
             if let Err(error) = store.record_misses(name, &rows) {
                 tracing::error!(target: "runner::daemon", %error, "cannot record missed fires");
+                self.services.backlog.failed(&error.store_reason());
             }
         }
     }
@@ -280,6 +297,7 @@ impl Daemon {
             && let Err(error) = store.set_last_fire(name, last.as_millisecond())
         {
             tracing::error!(target: "runner::daemon", %error, "cannot persist the last fire");
+            self.services.backlog.failed(&error.store_reason());
         }
     }
 
@@ -365,6 +383,30 @@ impl Daemon {
         }
     }
 
+    /// Writes the runs the store refused, in the background (one round at a time), once
+    /// it takes writes again.
+    fn store_backlog(&mut self) {
+        use std::sync::atomic::Ordering;
+        let Some(store) = self.services.store.clone() else { return };
+        let health = self.services.backlog.health();
+        if health.problem.is_none() && health.waiting == 0 {
+            return;
+        }
+        if self.backlog_busy.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let backlog = self.services.backlog.clone();
+        let busy = self.backlog_busy.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Ok(written) = backlog.flush(&store)
+                && written > 0
+            {
+                tracing::info!(target: "runner::daemon", runs = written, "stored the runs kept in memory");
+            }
+            busy.store(false, Ordering::SeqCst);
+        });
+    }
+
     /// Delivers every due notification in the store, whichever playbook or run queued
     /// it, in the background (one delivery round at a time). A message of a playbook this
     /// daemon does not schedule is delivered by loading its recorded file; what cannot be
@@ -419,9 +461,11 @@ impl Daemon {
     /// version; a removed file stops its playbook.
     fn reload(&mut self, all: bool) {
         let (found, errors) = crate::commands::discover::playbook_files(&self.options.paths);
-        for error in errors {
+        for error in &errors {
             tracing::error!(target: "runner::daemon", %error, "cannot read a playbook path");
         }
+        let unreadable: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let files_found = found.len();
         let present: BTreeSet<PathBuf> = found.iter().cloned().collect();
         // Removed files.
         let gone: Vec<PathBuf> = self.files.keys().filter(|p| !present.contains(*p)).cloned().collect();
@@ -441,6 +485,38 @@ impl Daemon {
             let previous_name = known.and_then(|(n, _)| n);
             self.load(&path, now_stamp, previous_name);
         }
+        self.look_for_something_to_watch(all, files_found, &unreadable);
+    }
+
+    /// Sets (and logs, at start, at every full reload and when it changes) why nothing is
+    /// scheduled.
+    fn look_for_something_to_watch(&mut self, all: bool, files_found: usize, unreadable: &[String]) {
+        let problem = if !self.entries.is_empty() {
+            None
+        } else if files_found == 0 && !unreadable.is_empty() {
+            Some(format!("no readable path ({})", unreadable.join("; ")))
+        } else if files_found == 0 {
+            let paths: Vec<String> = self.options.paths.iter().map(|p| p.display().to_string()).collect();
+            let paths =
+                if paths.is_empty() { crate::commands::discover::DEFAULT_DIR.to_string() } else { paths.join(", ") };
+            Some(format!("no playbook file (*.yaml, *.yml) in {paths}"))
+        } else if self.files.values().all(|(name, _)| name.is_none()) {
+            Some(format!("no valid playbook ({} invalid)", self.invalid.len()))
+        } else {
+            Some("no playbook has a schedule (or matches --tags)".to_string())
+        };
+        if problem != self.nothing_to_watch || (all && problem.is_some()) {
+            match &problem {
+                Some(reason) => {
+                    tracing::error!(target: "runner::daemon", %reason, "nothing to watch: the daemon is not healthy")
+                }
+                None if self.nothing_to_watch.is_some() => {
+                    tracing::info!(target: "runner::daemon", "playbooks to watch again")
+                }
+                None => {}
+            }
+        }
+        self.nothing_to_watch = problem;
     }
 
     fn load(&mut self, path: &Path, stamp: Stamp, previous_name: Option<String>) {
@@ -544,10 +620,58 @@ impl Daemon {
                     tracing::info!(target: "runner::daemon", playbook = %name, last_fire = %last, "resuming from the last fire handled");
                 }
                 let slot = Slot::new(schedule, last_fire);
+                let view = self.remembered(view, &loaded);
                 self.entries.insert(name.clone(), Entry { loaded, slot, period, view, persisted: last_fire });
                 tracing::info!(target: "runner::daemon", playbook = %name, "scheduled");
             }
         }
+    }
+
+    /// A newly scheduled playbook's view with what the store remembers of its last run.
+    /// The store keeps each check's status, message, timing and metrics; its name, kind,
+    /// runbook and tags come from the playbook as loaded now.
+    fn remembered(&self, mut view: PlaybookView, loaded: &Loaded) -> PlaybookView {
+        let Some(store) = &self.services.store else { return view };
+        let last = match store.last_run(&view.name) {
+            Ok(Some(last)) => last,
+            Ok(None) => return view,
+            Err(error) => {
+                tracing::warn!(target: "runner::daemon", playbook = %view.name, %error, "cannot read the last run back");
+                return view;
+            }
+        };
+        fn time(ms: i64) -> Option<String> {
+            Timestamp::from_millisecond(ms).ok().map(|t| t.to_string())
+        }
+        view.last_run = time(last.started_ms);
+        view.last_status = Some(last.status);
+        view.last_success = last.last_success_ms.and_then(time);
+        let defined = loaded.playbook.all_checks();
+        view.checks = last
+            .checks
+            .into_iter()
+            .filter_map(|stored| {
+                // A check removed from the playbook since has no series to keep.
+                let (phase, check) = defined.iter().find(|(_, c)| c.id.as_str() == stored.id)?;
+                Some(crate::outcome::CheckResult {
+                    name: check.display_name().to_string(),
+                    phase: phase.map(|p| p.id.to_string()),
+                    kind: check.kind_name().to_string(),
+                    status: crate::outcome::Status::from_name(&stored.status)?,
+                    message: stored.message,
+                    metrics: stored.metrics.into_iter().collect(),
+                    meta: Default::default(),
+                    details: Vec::new(),
+                    attempts: stored.attempts,
+                    duration_ms: stored.duration_ms,
+                    remediation: None,
+                    runbook: check.runbook.as_ref().map(|r| r.to_string()),
+                    tags: loaded.playbook.check_tags(check),
+                    id: stored.id,
+                })
+            })
+            .collect();
+        view
     }
 
     fn schedule_of(&self, loaded: &Loaded) -> Option<plan::Schedule> {

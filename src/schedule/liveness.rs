@@ -1,5 +1,6 @@
 //! What the daemon says about itself, over HTTP (`--listen`): `/healthz` (503 when the
-//! scheduling loop has not ticked recently or a playbook is overdue beyond its grace),
+//! scheduling loop has not ticked recently, a playbook is overdue beyond its grace, the
+//! store cannot be written, or there is nothing to watch),
 //! `/metrics` (Prometheus text) and `/status` (JSON). The loop updates a shared
 //! [`Liveness`] on every tick; the server only reads it.
 
@@ -66,6 +67,11 @@ pub struct Liveness {
     /// Queued notifications this daemon cannot deliver (their playbook file is gone or
     /// does not load here, or their webhook variable is unset here).
     pub undeliverable: Vec<crate::store::alerts::Undeliverable>,
+    /// Why no playbook is scheduled (no readable path, no playbook file, none valid).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nothing_to_watch: Option<String>,
+    /// Whether the store takes writes, and what waits for it.
+    pub store: crate::store::backlog::StoreHealth,
 }
 
 pub type Shared = Arc<Mutex<Liveness>>;
@@ -80,6 +86,17 @@ pub fn health(live: &Liveness, now: Timestamp) -> (u16, String) {
             problems.push(format!("the scheduling loop has not ticked for {}", ago(tick, now)));
         }
         _ => {}
+    }
+    if let Some(reason) = &live.nothing_to_watch {
+        problems.push(format!("nothing to watch: {reason}"));
+    }
+    if let Some(reason) = &live.store.problem {
+        problems.push(format!(
+            "the store cannot be written: {reason} ({} run{} kept in memory, {} dropped)",
+            live.store.waiting,
+            if live.store.waiting == 1 { "" } else { "s" },
+            live.store.dropped
+        ));
     }
     for playbook in &live.playbooks {
         let Some(next) = playbook.next_fire.as_ref().and_then(|n| n.parse::<Timestamp>().ok()) else { continue };
@@ -160,6 +177,13 @@ pub fn metrics(live: &Liveness) -> String {
             count as f64,
         );
     }
+    out.sample(
+        "runner_store_write_failures_total",
+        "Writes the state store refused (a full or read-only disk).",
+        "counter",
+        "",
+        live.store.write_failures as f64,
+    );
     let per_playbook: [Gauge; 3] = [
         ("runner_daemon_last_run_timestamp_seconds", "When the playbook last ran.", |p| seconds(&p.last_run)),
         ("runner_daemon_last_success_timestamp_seconds", "When the playbook last ran OK.", |p| {
@@ -303,5 +327,21 @@ mod tests {
         assert!(body.contains("`hb` is overdue"), "{body}");
         // Within grace is not overdue yet.
         assert_eq!(health(&live("2026-11-22T09:59:55Z", "2026-11-22T09:59:30Z"), now).0, 200);
+    }
+
+    #[test]
+    fn a_blind_daemon_is_unhealthy_and_says_why() {
+        let now: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
+        let mut blind = live("2026-11-22T09:59:50Z", "2026-11-22T10:04:00Z");
+        blind.store.problem = Some("no space left on device".into());
+        blind.store.waiting = 3;
+        let (code, body) = health(&blind, now);
+        assert_eq!(code, 503);
+        assert!(body.contains("the store cannot be written: no space left on device (3 runs kept in memory"), "{body}");
+        let mut idle = live("2026-11-22T09:59:50Z", "2026-11-22T10:04:00Z");
+        idle.nothing_to_watch = Some("no playbook file in p".into());
+        let (code, body) = health(&idle, now);
+        assert_eq!(code, 503);
+        assert!(body.contains("nothing to watch: no playbook file in p"), "{body}");
     }
 }

@@ -109,6 +109,32 @@ fn row_to_message(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
     })
 }
 
+/// Queues a message (once: the idempotency key is unique), or records it as delivered
+/// at `delivered` (sent before the store could take it).
+fn queue(
+    tx: &rusqlite::Transaction<'_>,
+    message: &NewMessage,
+    now: i64,
+    delivered: Option<i64>,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO outbox (idempotency, playbook, file, channel, kind, summary, body, created_ms, due_ms, attempts, delivered_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9 IS NOT NULL, ?9)",
+        params![
+            message.idempotency,
+            message.playbook,
+            message.file,
+            message.channel,
+            message.kind,
+            message.summary,
+            message.body,
+            delivered.unwrap_or(now),
+            delivered
+        ],
+    )?;
+    Ok(())
+}
+
 const MESSAGE_COLUMNS: &str = "id, idempotency, playbook, file, channel, kind, summary, body, created_ms, due_ms, attempts, last_error, delivered_ms, dropped";
 
 impl Store {
@@ -137,6 +163,18 @@ impl Store {
 
     /// Stores a run together with its alert decisions, in one transaction.
     pub fn commit_run(&self, record: &RunRecord, states: &[StateRow], messages: &[NewMessage]) -> Result<(), Error> {
+        self.commit_run_after_sending(record, states, messages, &[])
+    }
+
+    /// [`Store::commit_run`] for a run whose messages in `sent` (idempotency key, when)
+    /// were delivered before the store could take it: they are queued as delivered.
+    pub fn commit_run_after_sending(
+        &self,
+        record: &RunRecord,
+        states: &[StateRow],
+        messages: &[NewMessage],
+        sent: &[(String, i64)],
+    ) -> Result<(), Error> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             if !record.dry_run {
@@ -164,20 +202,8 @@ impl Store {
                 )?;
             }
             for message in messages {
-                tx.execute(
-                    "INSERT OR IGNORE INTO outbox (idempotency, playbook, file, channel, kind, summary, body, created_ms, due_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-                    params![
-                        message.idempotency,
-                        message.playbook,
-                        message.file,
-                        message.channel,
-                        message.kind,
-                        message.summary,
-                        message.body,
-                        now
-                    ],
-                )?;
+                let delivered = sent.iter().find(|(key, _)| *key == message.idempotency).map(|(_, at)| *at);
+                queue(&tx, message, now, delivered)?;
             }
             tx.commit()
         })
@@ -190,20 +216,7 @@ impl Store {
             let mut ids = Vec::new();
             let now = now_ms();
             for message in messages {
-                tx.execute(
-                    "INSERT OR IGNORE INTO outbox (idempotency, playbook, file, channel, kind, summary, body, created_ms, due_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-                    params![
-                        message.idempotency,
-                        message.playbook,
-                        message.file,
-                        message.channel,
-                        message.kind,
-                        message.summary,
-                        message.body,
-                        now
-                    ],
-                )?;
+                queue(&tx, message, now, None)?;
                 let id: i64 =
                     tx.query_row("SELECT id FROM outbox WHERE idempotency = ?1", [&message.idempotency], |r| r.get(0))?;
                 ids.push(id);

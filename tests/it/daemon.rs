@@ -66,7 +66,7 @@ impl Daemon {
         Some((code, text.split_once("\r\n\r\n")?.1.to_string()))
     }
 
-    fn signal(&self, signal: i32) {
+    pub(crate) fn signal(&self, signal: i32) {
         if let Some(child) = &self.child {
             // SAFETY: signalling our own child.
             unsafe { libc::kill(child.id() as i32, signal) };
@@ -81,14 +81,14 @@ impl Daemon {
         status.code()
     }
 
-    fn kill9(&mut self) {
+    pub(crate) fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
 
-    fn query(&self, sql: &str) -> String {
+    pub(crate) fn query(&self, sql: &str) -> String {
         let output = Command::new("sqlite3").arg(self.state.join("runner.db")).arg(sql).output().unwrap();
         String::from_utf8_lossy(&output.stdout).trim().to_string()
     }
@@ -100,7 +100,7 @@ impl Drop for Daemon {
     }
 }
 
-fn every_second(name: &str, command: &str, extra: &str) -> String {
+pub(crate) fn every_second(name: &str, command: &str, extra: &str) -> String {
     format!(
         "version: 1\nname: {name}\nschedule: {{cron: \"* * * * * *\", timezone: UTC{extra}}}\nchecks:\n  - id: c\n    command: {{shell: '{command}'}}\n"
     )

@@ -19,6 +19,7 @@ mod outputs;
 mod prometheus_server;
 mod remediation;
 mod reports;
+mod resilience;
 mod run_checks;
 mod schema;
 mod secrets;

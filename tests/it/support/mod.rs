@@ -7,6 +7,7 @@
 pub mod http;
 pub mod mount;
 pub mod redis;
+pub mod tmpfs;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
