@@ -115,7 +115,12 @@ fn record(i: usize, start_ms: i64, rng: &mut Lcg) -> RunRecord {
 
 fn main() {
     let smoke_dir;
-    let (dir, runs) = match std::env::args().skip(1).find(|a| !a.starts_with('-')) {
+    // The folder comes only from `--dir DIR` (benches/store.sh): under `cargo test
+    // --all-targets -- FILTER` this harness receives the test filter too, and a filter is
+    // never a folder to wipe.
+    let args: Vec<String> = std::env::args().collect();
+    let named = args.iter().position(|a| a == "--dir").and_then(|i| args.get(i + 1));
+    let (dir, runs) = match named {
         Some(dir) => (std::path::PathBuf::from(dir), RUNS),
         None => {
             smoke_dir = tempfile::tempdir().expect("temporary folder");

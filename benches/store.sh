@@ -13,7 +13,7 @@ echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') Ã
 echo
 cargo build --release --quiet
 echo "== ingest"
-cargo bench --quiet --bench store -- "$state/state"
+cargo bench --quiet --bench store -- --dir "$state/state"
 runner="$(pwd)/target/release/runner"
 export RUNNER_STATE="$state/state"
 

@@ -217,8 +217,9 @@ fn a_restarted_daemon_remembers_each_playbooks_last_run_and_its_series() {
     let (_, metrics) = daemon.get("/metrics").unwrap();
     for series in [
         "runner_daemon_last_success_timestamp_seconds{playbook=\"weekly\"}",
-        "runner_check_status{playbook=\"weekly\",check=\"c\",status=\"ok\"} 1",
-        "runner_check_metric{playbook=\"weekly\",check=\"c\",metric=\"exit_code\"} 0",
+        "runner_check_status{playbook=\"weekly\",phase=\"\",check=\"c\",status=\"ok\"} 1",
+        "runner_check_success{playbook=\"weekly\",phase=\"\",check=\"c\"} 1",
+        "runner_check_exit_code{playbook=\"weekly\",phase=\"\",check=\"c\"} 0",
     ] {
         assert!(metrics.contains(series), "{series} missing:\n{metrics}");
     }
