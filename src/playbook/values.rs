@@ -80,7 +80,7 @@ impl<T> Located<T> {
         Located { value, span }
     }
 
-    pub fn span(&self) -> Span {
+    pub(crate) fn span(&self) -> Span {
         self.span
     }
 }
@@ -171,37 +171,23 @@ impl Default for Expanded {
 }
 
 impl Text {
-    /// A text built in code (no location, not secret).
-    pub fn literal(value: impl Into<String>) -> Self {
-        Located::at(Expanded { value: value.into(), ..Expanded::default() }, Span::UNKNOWN)
-    }
-
     /// A text built by a deserializer that read the scalar itself.
-    pub fn written_at(value: String, span: Span, secret: bool) -> Self {
+    pub(crate) fn written_at(value: String, span: Span, secret: bool) -> Self {
         Located::at(Expanded { value, secret, valid: true }, span)
     }
 
     /// False when the value could not be expanded or rendered (already reported).
-    pub fn is_valid(&self) -> bool {
+    pub(crate) fn is_valid(&self) -> bool {
         self.value.valid
     }
 
     /// The value, for the code that uses it.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.value.value
     }
 
-    pub fn is_secret(&self) -> bool {
-        self.value.secret
-    }
-
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.value.value.is_empty()
-    }
-
-    /// The value as people may see it: `***` when secret, scrubbed otherwise.
-    pub fn shown(&self) -> Cow<'_, str> {
-        self.value.shown()
     }
 }
 
@@ -269,10 +255,7 @@ pub struct TemplateSource {
 }
 
 impl Template {
-    pub fn literal(source: impl Into<String>) -> Self {
-        Located::at(TemplateSource { source: source.into() }, Span::UNKNOWN)
-    }
-    pub fn source(&self) -> &str {
+    pub(crate) fn source(&self) -> &str {
         &self.value.source
     }
 }
@@ -311,16 +294,10 @@ pub type SecretText = Located<Masked>;
 pub struct Masked(Secret);
 
 impl SecretText {
-    pub fn literal(value: impl Into<String>) -> Self {
-        Located::at(Masked(Secret::new(value)), Span::UNKNOWN)
-    }
-    pub fn secret(&self) -> &Secret {
-        &self.value.0
-    }
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         self.value.0.expose()
     }
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.value.0.is_empty()
     }
 }
@@ -373,20 +350,17 @@ pub type Dur = Located<HumaneDuration>;
 pub struct HumaneDuration(Option<Duration>);
 
 impl Dur {
-    pub fn literal(value: Duration) -> Self {
-        Located::at(HumaneDuration(Some(value)), Span::UNKNOWN)
-    }
     /// The duration; zero when it did not parse.
-    pub fn get(&self) -> Duration {
+    pub(crate) fn get(&self) -> Duration {
         self.value.0.unwrap_or_default()
     }
-    pub fn is_valid(&self) -> bool {
+    pub(crate) fn is_valid(&self) -> bool {
         self.value.0.is_some()
     }
 
     /// Builds a duration from a scalar already read (for types that accept a duration or
     /// a word, like `since: new | 7d`). Problems go to the load context.
-    pub fn from_spanned(spanned: Spanned<String>) -> Dur {
+    pub(crate) fn from_spanned(spanned: Spanned<String>) -> Dur {
         let span = Span::from(spanned.referenced);
         let value = HumaneDuration::resolve::<de::value::Error>(spanned.value, span).unwrap_or_default();
         Located::at(value, span)
@@ -449,10 +423,7 @@ pub type Id = Located<Slug>;
 pub struct Slug(String);
 
 impl Id {
-    pub fn literal(value: impl Into<String>) -> Self {
-        Located::at(Slug(value.into()), Span::UNKNOWN)
-    }
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.value.0
     }
 }
@@ -519,7 +490,7 @@ impl Resolve for Slug {
 }
 
 /// The playbook's `name`: an [`Id`] whose errors say "playbook name".
-pub fn playbook_name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Id, D::Error> {
+pub(crate) fn playbook_name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Id, D::Error> {
     let (value, span) = scalar(deserializer)?;
     Ok(Located::at(Slug::checked(value, span, "playbook name")?, span))
 }
@@ -552,16 +523,11 @@ pub struct CompiledRegex {
 }
 
 impl Pattern {
-    /// Compiles a pattern written in code. Panics on a bad pattern: only for constants.
-    pub fn constant(source: &str) -> Self {
-        let regex = regex::Regex::new(source).expect("constant pattern compiles");
-        Located::at(CompiledRegex { source: source.to_string(), regex: Some(regex) }, Span::UNKNOWN)
-    }
     /// The compiled regex; `None` only for a pattern that failed to compile (reported).
-    pub fn regex(&self) -> Option<&regex::Regex> {
+    pub(crate) fn regex(&self) -> Option<&regex::Regex> {
         self.value.regex.as_ref()
     }
-    pub fn source(&self) -> &str {
+    pub(crate) fn source(&self) -> &str {
         &self.value.source
     }
 }
@@ -625,11 +591,8 @@ pub type Cond = Located<Threshold>;
 pub struct Threshold(Option<Condition>);
 
 impl Cond {
-    pub fn literal(condition: Condition) -> Self {
-        Located::at(Threshold(Some(condition)), Span::UNKNOWN)
-    }
     /// `None` only when the text did not parse (already reported).
-    pub fn condition(&self) -> Option<Condition> {
+    pub(crate) fn condition(&self) -> Option<Condition> {
         self.value.0
     }
 }
@@ -753,20 +716,13 @@ pub struct PathText {
 }
 
 impl PathText {
-    pub fn literal(path: impl Into<PathBuf>) -> Self {
-        let resolved = path.into();
-        PathText { written: Text::literal(resolved.display().to_string()), resolved }
-    }
     /// The path as written (for messages).
-    pub fn written(&self) -> &Text {
+    pub(crate) fn written(&self) -> &Text {
         &self.written
     }
     /// The path to open.
-    pub fn resolved(&self) -> &std::path::Path {
+    pub(crate) fn resolved(&self) -> &std::path::Path {
         &self.resolved
-    }
-    pub fn span(&self) -> Span {
-        self.written.span()
     }
 }
 
