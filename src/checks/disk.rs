@@ -73,7 +73,7 @@ fn statvfs(path: &Path) -> std::io::Result<libc::statvfs> {
     // SAFETY: statvfs is plain old data, fully written by a successful call.
     let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
     // SAFETY: c_path is a valid NUL-terminated string and stats a valid out pointer.
-    if unsafe { libc::statvfs(c_path.as_ptr(), &mut stats) } != 0 {
+    if unsafe { libc::statvfs(c_path.as_ptr(), &raw mut stats) } != 0 {
         return Err(std::io::Error::last_os_error());
     }
     Ok(stats)

@@ -261,7 +261,7 @@ pub fn parse_launchctl_list(text: &str) -> ServiceState {
     let last_exit: Option<i64> = get("LastExitStatus").and_then(|s| s.parse().ok());
     let (active, state) = match (pid, last_exit) {
         (Some(pid), _) => (true, format!("running (pid {pid})")),
-        (None, Some(0)) | (None, None) => (true, "loaded, not running, last exit 0".to_string()),
+        (None, Some(0) | None) => (true, "loaded, not running, last exit 0".to_string()),
         (None, Some(code)) => (false, format!("loaded, not running, last exit status {code}")),
     };
     ServiceState {

@@ -50,5 +50,5 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Error>) {
 }
 
 fn is_playbook_name(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml") | Some("yml"))
+    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
 }

@@ -28,12 +28,9 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
     let since =
         crate::duration::parse(&args.since).map_err(|e| Error::Usage(format!("--since {}: {e}", args.since)))?;
     let dir = super::run::state_dir(cli.state.as_deref());
-    let store = match Store::open_read_only(&dir)? {
-        Some(store) => store,
-        None => {
-            eprintln!("no history yet in {} (runs are recorded by `runner run` and the daemon)", dir.display());
-            return Ok(0);
-        }
+    let Some(store) = Store::open_read_only(&dir)? else {
+        eprintln!("no history yet in {} (runs are recorded by `runner run` and the daemon)", dir.display());
+        return Ok(0);
     };
     if args.metrics && args.format != HistoryFormat::Csv {
         return Err(Error::Usage(

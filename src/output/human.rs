@@ -54,7 +54,7 @@ impl Format for Human {
         let time_width = record.checks.iter().map(|c| elapsed(c.duration_ms).len()).max().unwrap_or(0);
         let line = |check: &CheckResult| -> String {
             let phase = match &check.phase {
-                Some(phase) => format!("{:<phase_width$}  ", phase),
+                Some(phase) => format!("{phase:<phase_width$}  "),
                 None if phase_width > 0 => format!("{:<phase_width$}  ", ""),
                 None => String::new(),
             };

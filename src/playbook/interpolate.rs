@@ -240,7 +240,7 @@ impl LoadContext {
             return span;
         };
         match line.chars().nth(span.col.saturating_sub(1) as usize) {
-            Some('"') | Some('\'') => span.shifted(1, span.len.saturating_sub(2)),
+            Some('"' | '\'') => span.shifted(1, span.len.saturating_sub(2)),
             _ => span,
         }
     }

@@ -196,7 +196,7 @@ impl<'de> Deserialize<'de> for Schedule {
             Form::Cron(raw) => {
                 let (value, secret) =
                     super::interpolate::LoadContext::with_active(|c| c.resolve(&raw, span)).unwrap_or((raw, false));
-                Schedule::from_cron(Text::located(value, span, secret))
+                Schedule::from_cron(Text::written_at(value, span, secret))
             }
             Form::Map(m) => Schedule {
                 cron: m.cron,
@@ -416,6 +416,14 @@ pub struct Action {
     pub cwd: Option<super::values::PathText>,
     /// Extra environment variables for `run`/`shell`.
     pub env: Option<IndexMap<String, Text>>,
+}
+
+/// An action is read as written; its place is for errors about the whole action.
+impl super::values::Resolve for Action {
+    type Written = Action;
+    fn resolve<E: serde::de::Error>(action: Action, _: Span) -> Result<Self, E> {
+        Ok(action)
+    }
 }
 
 impl Action {

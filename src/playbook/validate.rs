@@ -753,7 +753,7 @@ impl<'p> Validator<'p> {
     }
 
     fn action(&mut self, action: &Located<Action>, path: &str) {
-        let span = action.span;
+        let span = action.span();
         let kinds = action.kinds();
         match kinds.len() {
             1 => {}

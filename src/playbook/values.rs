@@ -1,14 +1,16 @@
 //! The value types of the playbook model: strings that expand themselves, durations,
 //! ids, regexes, threshold conditions, sizes and paths — each remembering its [`Span`].
 //!
-//! Each type deserializes from a YAML scalar through serde-saphyr's `Spanned`, resolves
-//! itself against the active [`LoadContext`] (env expansion, `{{ vars }}`, the playbook's
-//! folder), and reports problems there as diagnostics so that loading goes on and every
-//! error of a file is found in one pass. Outside a load (no context), problems are plain
-//! serde errors.
+//! One generic [`Located`] holds a value and where it was written; it owns what every
+//! located value shares (the span, comparing and hashing by value only, printing and the
+//! schema through the value). Each value type keeps its own reading in [`Resolve`]: it
+//! resolves itself against the active [`LoadContext`] (env expansion, `{{ vars }}`, the
+//! playbook's folder), and reports problems there as diagnostics so that loading goes on
+//! and every error of a file is found in one pass. Outside a load (no context), problems
+//! are plain serde errors.
 //!
-//! Each type also describes itself to the JSON Schema. This module must not hold rules
-//! that relate two fields; those belong to `validate`.
+//! Each value type also describes itself to the JSON Schema. This module must not hold
+//! rules that relate two fields; those belong to `validate`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -16,7 +18,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::de::{self, Deserializer, Error as _};
+use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
@@ -34,15 +36,17 @@ fn scalar<'de, D: Deserializer<'de>>(deserializer: D) -> Result<(String, Span), 
 
 /// Reports a problem with a value: into the load context when there is one (loading goes
 /// on), or as a serde error when there is none.
-fn problem<E: de::Error>(span: Span, message: String, hint: Option<String>) -> Result<(), E> {
-    let mut diagnostic = Diagnostic::error(span, message.clone());
-    if let Some(hint) = hint {
-        diagnostic = diagnostic.with_hint(hint);
-    }
+fn problem<E: de::Error>(span: Span, message: String, hint: &str) -> Result<(), E> {
+    let diagnostic = Diagnostic::error(span, message.clone()).with_hint(hint.to_string());
     match LoadContext::with_active(|context| context.push(diagnostic)) {
         Some(()) => Ok(()),
         None => Err(E::custom(message)),
     }
+}
+
+/// `${ENV}` expansion of a scalar, when a playbook is loading.
+fn expanded(raw: String, span: Span) -> String {
+    LoadContext::with_active(|context| context.expand(&raw, span).0).unwrap_or(raw)
 }
 
 fn string_schema(description: &str) -> Schema {
@@ -50,97 +54,181 @@ fn string_schema(description: &str) -> Schema {
 }
 
 // ---------------------------------------------------------------------------------------
+// Located
+
+/// A value from the playbook with the place it was written. Derefs to the value; compares
+/// and hashes by the value only (where it was written does not matter); prints, serializes
+/// and describes itself to the schema as the value does.
+#[derive(Clone, Copy, Default)]
+pub struct Located<T> {
+    value: T,
+    span: Span,
+}
+
+/// How a value is read: what is written in the YAML, and how that becomes the value once
+/// its place is known.
+pub trait Resolve: Sized {
+    /// What the YAML holds (a scalar string for most values).
+    type Written: DeserializeOwned;
+    /// Turns what was written at `span` into the value; problems go to [`problem`].
+    fn resolve<E: de::Error>(written: Self::Written, span: Span) -> Result<Self, E>;
+}
+
+impl<T> Located<T> {
+    /// A value built in code or by a deserializer that read the place itself.
+    fn at(value: T, span: Span) -> Self {
+        Located { value, span }
+    }
+
+    pub(crate) fn span(&self) -> Span {
+        self.span
+    }
+}
+
+impl<T> std::ops::Deref for Located<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: PartialEq> PartialEq for Located<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl<T: Eq> Eq for Located<T> {}
+
+impl<T: std::hash::Hash> std::hash::Hash for Located<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.value.hash(state);
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Located<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for Located<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+impl<T: Serialize> Serialize for Located<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(serializer)
+    }
+}
+
+impl<'de, T: Resolve> Deserialize<'de> for Located<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned = Spanned::<T::Written>::deserialize(deserializer)?;
+        let span = Span::from(spanned.referenced);
+        Ok(Located { value: T::resolve(spanned.value, span)?, span })
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Located<T> {
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Text
 
 /// A string from the playbook, after `${ENV}` expansion and `{{ vars }}` rendering.
 /// Secret when a secret-named variable went into it: then it prints as `***`.
+pub type Text = Located<Expanded>;
+
+/// The value of a [`Text`].
 #[derive(Clone, PartialEq, Eq)]
-pub struct Text {
+pub struct Expanded {
     value: String,
-    span: Span,
     secret: bool,
     /// False when expansion or rendering failed (already reported): rules on the value's
     /// form skip it rather than pile a follow-on error onto the real one.
     valid: bool,
 }
 
-impl Default for Text {
+impl Default for Expanded {
     fn default() -> Self {
-        Text::literal("")
+        Expanded { value: String::new(), secret: false, valid: true }
     }
 }
 
 impl Text {
-    /// A text built in code (no location, not secret).
-    pub fn literal(value: impl Into<String>) -> Self {
-        Text { value: value.into(), span: Span::UNKNOWN, secret: false, valid: true }
-    }
-
     /// A text built by a deserializer that read the scalar itself.
-    pub fn located(value: String, span: Span, secret: bool) -> Self {
-        Text { value, span, secret, valid: true }
+    pub(crate) fn written_at(value: String, span: Span, secret: bool) -> Self {
+        Located::at(Expanded { value, secret, valid: true }, span)
     }
 
     /// False when the value could not be expanded or rendered (already reported).
-    pub fn is_valid(&self) -> bool {
-        self.valid
+    pub(crate) fn is_valid(&self) -> bool {
+        self.value.valid
     }
 
     /// The value, for the code that uses it.
-    pub fn as_str(&self) -> &str {
-        &self.value
+    pub(crate) fn as_str(&self) -> &str {
+        &self.value.value
     }
 
-    pub fn span(&self) -> Span {
-        self.span
+    pub(crate) fn is_empty(&self) -> bool {
+        self.value.value.is_empty()
     }
+}
 
-    pub fn is_secret(&self) -> bool {
-        self.secret
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.value.is_empty()
-    }
-
-    /// The value as people may see it: `***` when secret, scrubbed otherwise.
-    pub fn shown(&self) -> Cow<'_, str> {
+impl Expanded {
+    fn shown(&self) -> Cow<'_, str> {
         if self.secret { Cow::Borrowed(MASK) } else { crate::secret::scrub(&self.value) }
     }
 }
 
-impl fmt::Debug for Text {
+impl fmt::Debug for Expanded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:?}", self.shown())
     }
 }
 
-impl fmt::Display for Text {
+impl fmt::Display for Expanded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.shown())
     }
 }
 
-impl Serialize for Text {
+impl Serialize for Expanded {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.shown())
     }
 }
 
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (raw, span) = scalar(deserializer)?;
+impl Resolve for Expanded {
+    type Written = String;
+    fn resolve<E: de::Error>(raw: String, span: Span) -> Result<Self, E> {
         let (value, secret, valid) = LoadContext::with_active(|context| {
             let before = context.failures();
             let (value, secret) = context.resolve(&raw, span);
             (value, secret, context.failures() == before)
         })
         .unwrap_or((raw, false, true));
-        Ok(Text { value, span, secret, valid })
+        Ok(Expanded { value, secret, valid })
     }
 }
 
-impl JsonSchema for Text {
+impl JsonSchema for Expanded {
     fn schema_name() -> Cow<'static, str> {
         "Text".into()
     }
@@ -158,34 +246,29 @@ impl JsonSchema for Text {
 /// A string rendered per run (report paths, notification bodies): `${ENV}` is expanded at
 /// load, `{{ … }}` is compiled at load (so syntax errors are found by `validate`) and
 /// rendered later with `run`, `playbook`, `checks` and `summary`.
+pub type Template = Located<TemplateSource>;
+
+/// The value of a [`Template`]: its source, compiled once at load to find errors.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Template {
+pub struct TemplateSource {
     source: String,
-    #[serde(skip)]
-    span: Span,
 }
 
 impl Template {
-    pub fn literal(source: impl Into<String>) -> Self {
-        Template { source: source.into(), span: Span::UNKNOWN }
-    }
-    pub fn source(&self) -> &str {
-        &self.source
-    }
-    pub fn span(&self) -> Span {
-        self.span
+    pub(crate) fn source(&self) -> &str {
+        &self.value.source
     }
 }
 
-impl<'de> Deserialize<'de> for Template {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (raw, span) = scalar(deserializer)?;
+impl Resolve for TemplateSource {
+    type Written = String;
+    fn resolve<E: de::Error>(raw: String, span: Span) -> Result<Self, E> {
         let source = LoadContext::with_active(|context| context.deferred_template(&raw, span)).unwrap_or(raw);
-        Ok(Template { source, span })
+        Ok(TemplateSource { source })
     }
 }
 
-impl JsonSchema for Template {
+impl JsonSchema for TemplateSource {
     fn schema_name() -> Cow<'static, str> {
         "Template".into()
     }
@@ -204,51 +287,42 @@ impl JsonSchema for Template {
 
 /// A secret from the playbook (`password`, `webhook_url`, …). Always prints as `***`;
 /// its value is registered with the scrubber. Empty means "off".
+pub type SecretText = Located<Masked>;
+
+/// The value of a [`SecretText`].
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct SecretText {
-    secret: Secret,
-    span: Span,
-}
+pub struct Masked(Secret);
 
 impl SecretText {
-    pub fn literal(value: impl Into<String>) -> Self {
-        SecretText { secret: Secret::new(value), span: Span::UNKNOWN }
+    pub(crate) fn expose(&self) -> &str {
+        self.value.0.expose()
     }
-    pub fn secret(&self) -> &Secret {
-        &self.secret
-    }
-    pub fn expose(&self) -> &str {
-        self.secret.expose()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.secret.is_empty()
-    }
-    pub fn span(&self) -> Span {
-        self.span
+    pub(crate) fn is_empty(&self) -> bool {
+        self.value.0.is_empty()
     }
 }
 
-impl fmt::Debug for SecretText {
+impl fmt::Debug for Masked {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(MASK)
     }
 }
 
-impl Serialize for SecretText {
+impl Serialize for Masked {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(MASK)
     }
 }
 
-impl<'de> Deserialize<'de> for SecretText {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (raw, span) = scalar(deserializer)?;
+impl Resolve for Masked {
+    type Written = String;
+    fn resolve<E: de::Error>(raw: String, span: Span) -> Result<Self, E> {
         let value = LoadContext::with_active(|context| context.resolve(&raw, span).0).unwrap_or(raw);
-        Ok(SecretText { secret: Secret::new(value), span })
+        Ok(Masked(Secret::new(value)))
     }
 }
 
-impl JsonSchema for SecretText {
+impl JsonSchema for Masked {
     fn schema_name() -> Cow<'static, str> {
         "SecretText".into()
     }
@@ -268,76 +342,62 @@ impl JsonSchema for SecretText {
 // Dur
 
 /// A humane duration: `500ms`, `3s`, `5m`, `2h`, `7d`, `1w`, or sums such as `1h30m`.
+pub type Dur = Located<HumaneDuration>;
+
+/// The value of a [`Dur`]: `None` when the text did not parse (already reported); rules
+/// that compare durations skip invalid ones instead of piling up follow-on errors.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
-pub struct Dur {
-    value: Duration,
-    span: Span,
-    /// False when the text did not parse (already reported); rules that compare durations
-    /// skip invalid ones instead of piling up follow-on errors.
-    valid: bool,
-}
+pub struct HumaneDuration(Option<Duration>);
 
 impl Dur {
-    pub fn literal(value: Duration) -> Self {
-        Dur { value, span: Span::UNKNOWN, valid: true }
+    /// The duration; zero when it did not parse.
+    pub(crate) fn get(&self) -> Duration {
+        self.value.0.unwrap_or_default()
     }
-    pub fn get(&self) -> Duration {
-        self.value
+    pub(crate) fn is_valid(&self) -> bool {
+        self.value.0.is_some()
     }
-    pub fn span(&self) -> Span {
-        self.span
-    }
-    pub fn is_valid(&self) -> bool {
-        self.valid
-    }
-}
 
-impl fmt::Debug for Dur {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::duration::format(self.value))
-    }
-}
-
-impl Serialize for Dur {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&crate::duration::format(self.value))
-    }
-}
-
-impl Dur {
     /// Builds a duration from a scalar already read (for types that accept a duration or
     /// a word, like `since: new | 7d`). Problems go to the load context.
-    pub fn from_spanned(spanned: Spanned<String>) -> Dur {
+    pub(crate) fn from_spanned(spanned: Spanned<String>) -> Dur {
         let span = Span::from(spanned.referenced);
-        Self::parse_at(spanned.value, span).unwrap_or(Dur { value: Duration::ZERO, span, valid: false })
+        let value = HumaneDuration::resolve::<de::value::Error>(spanned.value, span).unwrap_or_default();
+        Located::at(value, span)
     }
+}
 
-    fn parse_at(raw: String, span: Span) -> Result<Dur, String> {
-        let text = LoadContext::with_active(|context| context.expand(&raw, span).0).unwrap_or(raw);
+impl fmt::Debug for HumaneDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::duration::format(self.0.unwrap_or_default()))
+    }
+}
+
+impl Serialize for HumaneDuration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&crate::duration::format(self.0.unwrap_or_default()))
+    }
+}
+
+impl Resolve for HumaneDuration {
+    type Written = String;
+    fn resolve<E: de::Error>(raw: String, span: Span) -> Result<Self, E> {
+        let text = expanded(raw, span);
         match crate::duration::parse(&text) {
-            Ok(value) => Ok(Dur { value, span, valid: true }),
+            Ok(value) => Ok(HumaneDuration(Some(value))),
             Err(message) => {
-                let message = format!("`{text}` is not a duration: {message}");
-                problem::<serde::de::value::Error>(
+                problem::<E>(
                     span,
-                    message.clone(),
-                    Some("write a number and a unit: `500ms`, `3s`, `5m`, `2h`, `7d`".into()),
-                )
-                .map_err(|_| message)?;
-                Ok(Dur { value: Duration::ZERO, span, valid: false })
+                    format!("`{text}` is not a duration: {message}"),
+                    "write a number and a unit: `500ms`, `3s`, `5m`, `2h`, `7d`",
+                )?;
+                Ok(HumaneDuration(None))
             }
         }
     }
 }
 
-impl<'de> Deserialize<'de> for Dur {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (raw, span) = scalar(deserializer)?;
-        Dur::parse_at(raw, span).map_err(D::Error::custom)
-    }
-}
-
-impl JsonSchema for Dur {
+impl JsonSchema for HumaneDuration {
     fn schema_name() -> Cow<'static, str> {
         "Duration".into()
     }
@@ -356,41 +416,20 @@ impl JsonSchema for Dur {
 
 /// An identifier: a slug `[a-z0-9][a-z0-9_-]*` (check, phase and channel ids, playbook
 /// names).
-#[derive(Clone, Default)]
-pub struct Id {
-    value: String,
-    span: Span,
-}
+pub type Id = Located<Slug>;
 
-/// Ids are equal when their text is; where they were written does not matter.
-impl PartialEq for Id {
-    fn eq(&self, other: &Self) -> bool {
-        self.value == other.value
-    }
-}
-
-impl Eq for Id {}
-
-impl std::hash::Hash for Id {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.value.hash(state);
-    }
-}
+/// The value of an [`Id`].
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Slug(String);
 
 impl Id {
-    pub fn literal(value: impl Into<String>) -> Self {
-        Id { value: value.into(), span: Span::UNKNOWN }
-    }
-    pub fn as_str(&self) -> &str {
-        &self.value
-    }
-    pub fn span(&self) -> Span {
-        self.span
+    pub(crate) fn as_str(&self) -> &str {
+        &self.value.0
     }
 }
 
 /// True for `[a-z0-9][a-z0-9_-]*`.
-pub fn is_slug(s: &str) -> bool {
+fn is_slug(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
@@ -409,28 +448,27 @@ fn slugify(s: &str) -> String {
     out.trim_end_matches('-').to_string()
 }
 
-impl fmt::Debug for Id {
+impl fmt::Debug for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.value)
+        write!(f, "{:?}", self.0)
     }
 }
 
-impl fmt::Display for Id {
+impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.value)
+        f.write_str(&self.0)
     }
 }
 
-impl Serialize for Id {
+impl Serialize for Slug {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.value)
+        serializer.serialize_str(&self.0)
     }
 }
 
-impl Id {
-    /// Reads a slug; `what` names it in the error ("id", "playbook name").
-    fn deserialize_as<'de, D: Deserializer<'de>>(deserializer: D, what: &str) -> Result<Self, D::Error> {
-        let (value, span) = scalar(deserializer)?;
+impl Slug {
+    /// Checks a slug; `what` names it in the error ("id", "playbook name").
+    fn checked<E: de::Error>(value: String, span: Span, what: &str) -> Result<Self, E> {
         if !is_slug(&value) {
             let suggestion = slugify(&value);
             let hint = if suggestion.is_empty() {
@@ -438,24 +476,26 @@ impl Id {
             } else {
                 format!("use lowercase letters, digits, `-` and `_`, e.g. `{suggestion}`")
             };
-            problem::<D::Error>(span, format!("`{value}` is not a valid {what}"), Some(hint))?;
+            problem::<E>(span, format!("`{value}` is not a valid {what}"), &hint)?;
         }
-        Ok(Id { value, span })
+        Ok(Slug(value))
     }
 }
 
-impl<'de> Deserialize<'de> for Id {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Id::deserialize_as(deserializer, "id")
+impl Resolve for Slug {
+    type Written = String;
+    fn resolve<E: de::Error>(value: String, span: Span) -> Result<Self, E> {
+        Slug::checked(value, span, "id")
     }
 }
 
 /// The playbook's `name`: an [`Id`] whose errors say "playbook name".
-pub fn playbook_name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Id, D::Error> {
-    Id::deserialize_as(deserializer, "playbook name")
+pub(crate) fn playbook_name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Id, D::Error> {
+    let (value, span) = scalar(deserializer)?;
+    Ok(Located::at(Slug::checked(value, span, "playbook name")?, span))
 }
 
-impl JsonSchema for Id {
+impl JsonSchema for Slug {
     fn schema_name() -> Cow<'static, str> {
         "Id".into()
     }
@@ -472,71 +512,66 @@ impl JsonSchema for Id {
 // Pattern
 
 /// A regular expression (Rust `regex` syntax), compiled when the playbook loads.
+pub type Pattern = Located<CompiledRegex>;
+
+/// The value of a [`Pattern`]: its source and the regex, `None` only for a pattern that
+/// failed to compile (reported). Patterns are equal when their sources are.
 #[derive(Clone)]
-pub struct Pattern {
+pub struct CompiledRegex {
     source: String,
     regex: Option<regex::Regex>,
-    span: Span,
 }
 
 impl Pattern {
-    /// Compiles a pattern written in code. Panics on a bad pattern: only for constants.
-    pub fn constant(source: &str) -> Self {
-        let regex = regex::Regex::new(source).expect("constant pattern compiles");
-        Pattern { source: source.to_string(), regex: Some(regex), span: Span::UNKNOWN }
-    }
     /// The compiled regex; `None` only for a pattern that failed to compile (reported).
-    pub fn regex(&self) -> Option<&regex::Regex> {
-        self.regex.as_ref()
+    pub(crate) fn regex(&self) -> Option<&regex::Regex> {
+        self.value.regex.as_ref()
     }
-    pub fn source(&self) -> &str {
-        &self.source
-    }
-    pub fn span(&self) -> Span {
-        self.span
+    pub(crate) fn source(&self) -> &str {
+        &self.value.source
     }
 }
 
-impl fmt::Debug for Pattern {
+impl fmt::Debug for CompiledRegex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "/{}/", self.source)
     }
 }
 
-impl PartialEq for Pattern {
+impl PartialEq for CompiledRegex {
     fn eq(&self, other: &Self) -> bool {
         self.source == other.source
     }
 }
 
-impl Serialize for Pattern {
+impl Serialize for CompiledRegex {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.source)
     }
 }
 
-impl<'de> Deserialize<'de> for Pattern {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (raw, span) = scalar(deserializer)?;
-        let source = LoadContext::with_active(|context| context.expand(&raw, span).0).unwrap_or(raw);
+impl Resolve for CompiledRegex {
+    type Written = String;
+    fn resolve<E: de::Error>(raw: String, span: Span) -> Result<Self, E> {
+        let source = expanded(raw, span);
         let regex = match regex::RegexBuilder::new(&source).size_limit(1 << 20).build() {
             Ok(regex) => Some(regex),
             Err(error) => {
                 let detail = error.to_string();
                 let last = detail.lines().rev().find(|l| l.starts_with("error:")).unwrap_or(detail.as_str());
-                problem::<D::Error>(
+                problem::<E>(
                     span,
                     format!("invalid regex: {}", last.trim_start_matches("error: ")),
-                    Some("patterns use Rust regex syntax (https://docs.rs/regex); escape literal `(`, `[`, `.` with `\\`".into()),
+                    "patterns use Rust regex syntax (https://docs.rs/regex); escape literal `(`, `[`, `.` with `\\`",
                 )?;
                 None
             }
         };
-        Ok(Pattern { source, regex, span })
+        Ok(CompiledRegex { source, regex })
     }
 }
 
-impl JsonSchema for Pattern {
+impl JsonSchema for CompiledRegex {
     fn schema_name() -> Cow<'static, str> {
         "Regex".into()
     }
@@ -549,59 +584,53 @@ impl JsonSchema for Pattern {
 // Cond
 
 /// A threshold condition such as `"> 20"` or `"<= 0.5"`.
+pub type Cond = Located<Threshold>;
+
+/// The value of a [`Cond`]: `None` only when the text did not parse (already reported).
 #[derive(Clone, Copy, PartialEq)]
-pub struct Cond {
-    condition: Option<Condition>,
-    span: Span,
-}
+pub struct Threshold(Option<Condition>);
 
 impl Cond {
-    pub fn literal(condition: Condition) -> Self {
-        Cond { condition: Some(condition), span: Span::UNKNOWN }
-    }
     /// `None` only when the text did not parse (already reported).
-    pub fn condition(&self) -> Option<Condition> {
-        self.condition
-    }
-    pub fn span(&self) -> Span {
-        self.span
+    pub(crate) fn condition(&self) -> Option<Condition> {
+        self.value.0
     }
 }
 
-impl fmt::Debug for Cond {
+impl fmt::Debug for Threshold {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.condition {
+        match &self.0 {
             Some(c) => write!(f, "{c}"),
             None => f.write_str("<invalid>"),
         }
     }
 }
 
-impl Serialize for Cond {
+impl Serialize for Threshold {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&format!("{self:?}"))
     }
 }
 
-impl<'de> Deserialize<'de> for Cond {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (raw, span) = scalar(deserializer)?;
-        let text = LoadContext::with_active(|context| context.expand(&raw, span).0).unwrap_or(raw);
+impl Resolve for Threshold {
+    type Written = String;
+    fn resolve<E: de::Error>(raw: String, span: Span) -> Result<Self, E> {
+        let text = expanded(raw, span);
         match text.parse::<Condition>() {
-            Ok(condition) => Ok(Cond { condition: Some(condition), span }),
+            Ok(condition) => Ok(Threshold(Some(condition))),
             Err(message) => {
-                problem::<D::Error>(
+                problem::<E>(
                     span,
                     format!("`{text}` is not a threshold: {message}"),
-                    Some("write an operator and a number: `> 80`, `>= 0.5`, `< 10`, `== 1`, `!= 0`".into()),
+                    "write an operator and a number: `> 80`, `>= 0.5`, `< 10`, `== 1`, `!= 0`",
                 )?;
-                Ok(Cond { condition: None, span })
+                Ok(Threshold(None))
             }
         }
     }
 }
 
-impl JsonSchema for Cond {
+impl JsonSchema for Threshold {
     fn schema_name() -> Cow<'static, str> {
         "Condition".into()
     }
@@ -631,7 +660,7 @@ impl<'de> Deserialize<'de> for ByteSize {
                 problem::<D::Error>(
                     span,
                     format!("`{raw}` is not a size"),
-                    Some("write bytes (`1024`) or a number and a unit: `10KB`, `5MiB`, `1GB`".into()),
+                    "write bytes (`1024`) or a number and a unit: `10KB`, `5MiB`, `1GB`",
                 )?;
                 Ok(ByteSize(0))
             }
@@ -641,7 +670,7 @@ impl<'de> Deserialize<'de> for ByteSize {
 
 /// Parses `1024`, `10KB`, `10 KiB`, `1.5MB`, `2G`. Decimal units are powers of 1000,
 /// binary ones (`KiB`) powers of 1024.
-pub fn parse_byte_size(text: &str) -> Option<u64> {
+fn parse_byte_size(text: &str) -> Option<u64> {
     let text = text.trim();
     let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
@@ -687,20 +716,13 @@ pub struct PathText {
 }
 
 impl PathText {
-    pub fn literal(path: impl Into<PathBuf>) -> Self {
-        let resolved = path.into();
-        PathText { written: Text::literal(resolved.display().to_string()), resolved }
-    }
     /// The path as written (for messages).
-    pub fn written(&self) -> &Text {
+    pub(crate) fn written(&self) -> &Text {
         &self.written
     }
     /// The path to open.
-    pub fn resolved(&self) -> &std::path::Path {
+    pub(crate) fn resolved(&self) -> &std::path::Path {
         &self.resolved
-    }
-    pub fn span(&self) -> Span {
-        self.written.span()
     }
 }
 
@@ -734,57 +756,5 @@ impl JsonSchema for PathText {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         string_schema("A path; relative paths resolve against the playbook's folder.")
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Located
-
-/// A model item with the place it starts, for items that have no id to point at (an
-/// action). Derefs to the item; the schema is the item's.
-#[derive(Clone)]
-pub struct Located<T> {
-    pub value: T,
-    pub span: Span,
-}
-
-impl<T> std::ops::Deref for Located<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.value
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for Located<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.value.fmt(f)
-    }
-}
-
-impl<T: Serialize> Serialize for Located<T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.value.serialize(serializer)
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let spanned = Spanned::<T>::deserialize(deserializer)?;
-        Ok(Located { value: spanned.value, span: Span::from(spanned.referenced) })
-    }
-}
-
-impl<T: JsonSchema> JsonSchema for Located<T> {
-    fn schema_name() -> Cow<'static, str> {
-        T::schema_name()
-    }
-    fn schema_id() -> Cow<'static, str> {
-        T::schema_id()
-    }
-    fn inline_schema() -> bool {
-        T::inline_schema()
-    }
-    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        T::json_schema(generator)
     }
 }

@@ -263,13 +263,11 @@ pub async fn serve(listener: TcpListener, live: Shared) {
             let path = parts.next().unwrap_or("").split('?').next().unwrap_or("").to_string();
             let snapshot = live.lock().map(|l| l.clone()).unwrap_or_default();
             let (code, content_type, body) = match (method, path.as_str()) {
-                ("GET", "/healthz") | ("HEAD", "/healthz") => {
+                ("GET" | "HEAD", "/healthz") => {
                     let (code, body) = health(&snapshot, Timestamp::now());
                     (code, "text/plain; charset=utf-8", body)
                 }
-                ("GET", "/metrics") | ("HEAD", "/metrics") => {
-                    (200, "text/plain; version=0.0.4; charset=utf-8", metrics(&snapshot))
-                }
+                ("GET" | "HEAD", "/metrics") => (200, "text/plain; version=0.0.4; charset=utf-8", metrics(&snapshot)),
                 ("GET", "/status") => {
                     (200, "application/json", serde_json::to_string_pretty(&snapshot).unwrap_or_default() + "\n")
                 }

@@ -255,7 +255,7 @@ impl Store {
     }
 
     fn claim(&self, playbooks: Option<&[String]>, now: i64, lease_ms: i64) -> Result<Vec<OutboxMessage>, Error> {
-        let own = std::process::id() as i64;
+        let own = i64::from(std::process::id());
         let filters: Vec<Option<&str>> = match playbooks {
             Some(names) => names.iter().map(|n| Some(n.as_str())).collect(),
             None => vec![None],

@@ -584,7 +584,7 @@ fn disk_metrics_measure_the_tmpfs_or_bind_mount_that_holds_the_path() {
     }
     assert_matches_df(&tmpfs.point.join("deep/er"), 0.0);
     let (used, free, _, _) = disk_metrics(&tmpfs.point);
-    assert!(used >= 70.0 && free <= (1 << 20) as f64, "a 4 MiB tmpfs with 3 MiB written: {used} %, {free} B free");
+    assert!(used >= 70.0 && free <= f64::from(1 << 20), "a 4 MiB tmpfs with 3 MiB written: {used} %, {free} B free");
     // A bind mount of a folder of the tmpfs measures the tmpfs, wherever it is mounted.
     let bound = Mounted::bind(&tmpfs.point.join("deep"), &dir.path().join("bound"));
     let message = assert_matches_df(&bound.point.join("er"), 0.0);

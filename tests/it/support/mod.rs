@@ -1,14 +1,15 @@
-//! Test support: a CLI test builder in the spirit of just's `Test` (files in, args and
-//! environment, expected stdout/stderr/exit code out), and helpers that start real
-//! servers on 127.0.0.1.
+//! Test support: a CLI test builder in the spirit of just's `Test` (files in, args, stdin
+//! and environment; expected stdout, stderr and exit status out, shown as a diff when they
+//! differ), and helpers that start real servers on 127.0.0.1.
 
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test module uses a part of the support, none uses all of it")]
 
 pub mod http;
 pub mod mount;
 pub mod redis;
 pub mod tmpfs;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -39,11 +40,65 @@ pub struct Test {
     env: Vec<(String, String)>,
     cwd: Option<PathBuf>,
     stdin: Option<String>,
+    expected: Expected,
+}
+
+/// What a test expects of a run; `None` is "anything".
+#[derive(Clone, Default)]
+struct Expected {
+    stdout: Option<String>,
+    stderr: Option<String>,
+    status: Option<i32>,
+}
+
+impl Expected {
+    fn is_set(&self) -> bool {
+        self.stdout.is_some() || self.stderr.is_some() || self.status.is_some()
+    }
+
+    /// Panics with every difference at once: a diff per stream, the status, and the
+    /// streams in full when only the status is off.
+    fn assert_met_by(&self, output: &Output) {
+        let mut failures = Vec::new();
+        for (name, expected, actual) in
+            [("stdout", &self.stdout, &output.stdout), ("stderr", &self.stderr, &output.stderr)]
+        {
+            if let Some(expected) = expected.as_deref().filter(|expected| expected != actual) {
+                failures.push(format!("{name} differs (- expected, + actual):\n{}", diff(expected, actual)));
+            }
+        }
+        if let Some(status) = self.status.filter(|status| *status != output.code) {
+            failures.push(format!(
+                "exit status {} (expected {status})\n--- stdout\n{}\n--- stderr\n{}",
+                output.code, output.stdout, output.stderr
+            ));
+        }
+        if self.is_set() && output.stderr.contains("panicked") {
+            failures.push(format!("the binary panicked:\n{}", output.stderr));
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    }
+}
+
+/// A line diff of two texts, with a visible mark where a final newline is missing.
+fn diff(expected: &str, actual: &str) -> String {
+    similar::TextDiff::from_lines(expected, actual)
+        .unified_diff()
+        .context_radius(3)
+        .missing_newline_hint(true)
+        .to_string()
 }
 
 impl Test {
     pub fn new() -> Self {
-        Test { dir: tempfile::tempdir().expect("tempdir"), args: Vec::new(), env: Vec::new(), cwd: None, stdin: None }
+        Test {
+            dir: tempfile::tempdir().expect("tempdir"),
+            args: Vec::new(),
+            env: Vec::new(),
+            cwd: None,
+            stdin: None,
+            expected: Expected::default(),
+        }
     }
 
     /// Writes a file under the test folder (creating parent folders).
@@ -71,6 +126,30 @@ impl Test {
         self
     }
 
+    /// Feeds this text to the binary's standard input (otherwise it reads nothing).
+    pub fn stdin(mut self, text: &str) -> Self {
+        self.stdin = Some(text.into());
+        self
+    }
+
+    /// `run` asserts that standard output is exactly this.
+    pub fn expect_stdout(mut self, text: &str) -> Self {
+        self.expected.stdout = Some(text.into());
+        self
+    }
+
+    /// `run` asserts that standard error is exactly this.
+    pub fn expect_stderr(mut self, text: &str) -> Self {
+        self.expected.stderr = Some(text.into());
+        self
+    }
+
+    /// `run` asserts that the binary exits with this status.
+    pub fn expect_status(mut self, code: i32) -> Self {
+        self.expected.status = Some(code);
+        self
+    }
+
     /// Runs in this folder instead of the test folder.
     pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cwd = Some(dir.into());
@@ -86,8 +165,15 @@ impl Test {
     }
 
     /// Runs the binary with a clean environment (PATH and HOME only, state in the test
-    /// folder, no colour) plus the test's variables.
+    /// folder, no colour) plus the test's variables, and asserts what the test expects
+    /// (with none set, it asserts nothing).
     pub fn run(&self) -> Output {
+        let output = self.execute();
+        self.expected.assert_met_by(&output);
+        output
+    }
+
+    fn execute(&self) -> Output {
         let mut command = Command::new(runner_bin());
         command
             .args(&self.args)
@@ -105,7 +191,15 @@ impl Test {
             command.env(k, v);
         }
         let started = Instant::now();
-        let output = command.output().expect("runner runs");
+        let mut child = command.spawn().expect("runner starts");
+        if let Some(text) = &self.stdin {
+            // Written from a thread: a child that answers before reading all of its input
+            // must not block on a full stdout pipe while we block on its stdin.
+            let mut stdin = child.stdin.take().expect("piped stdin");
+            let text = text.clone();
+            std::thread::spawn(move || stdin.write_all(text.as_bytes()));
+        }
+        let output = child.wait_with_output().expect("runner runs");
         Output {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -123,6 +217,7 @@ impl Test {
             env: self.env.clone(),
             cwd: Some(self.cwd.clone().unwrap_or_else(|| self.dir.path().to_path_buf())),
             stdin: None,
+            expected: Expected::default(),
         };
         // Keep the original folder's state: HOME and RUNNER_STATE point into it (unless
         // the test set them).
@@ -168,5 +263,55 @@ impl Test {
         );
         assert!(!output.stderr.contains("panicked"), "panic:\n{}", output.stderr);
         output
+    }
+}
+
+/// The builder's own promises: a mismatch fails with a diff of it; and what it feeds
+/// to stdin does not reach the checks of a run.
+mod builder {
+    use super::Test;
+
+    const VALID: &str = "version: 1\nname: ok\nchecks:\n  - id: a\n    manual: {instructions: x}\n";
+
+    /// The message of the panic `run` raises.
+    fn failure_of(test: Test) -> String {
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test.run())).expect_err("run fails");
+        panic.downcast_ref::<String>().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_differing_stdout_fails_with_a_line_diff_of_it() {
+        let test = Test::new()
+            .file("p.yaml", VALID)
+            .args(["validate", "p.yaml"])
+            .expect_stdout("1 file checked: 9 valid, 0 invalid (0 errors, 0 warnings)\n")
+            .expect_status(0);
+        let message = failure_of(test);
+        assert!(message.starts_with("stdout differs (- expected, + actual):\n"), "{message}");
+        assert!(message.contains("\n-1 file checked: 9 valid,"), "{message}");
+        assert!(message.contains("\n+1 file checked: 1 valid,"), "{message}");
+        assert!(!message.contains("exit status"), "{message}");
+    }
+
+    #[test]
+    fn a_wrong_status_fails_with_both_streams() {
+        let test = Test::new().args(["validate", "--no-such-flag"]).expect_status(0);
+        let message = failure_of(test);
+        assert!(message.starts_with("exit status 64 (expected 0)\n--- stdout\n\n--- stderr\n"), "{message}");
+        assert!(message.contains("unexpected argument '--no-such-flag'"), "{message}");
+    }
+
+    /// Checks get no stdin: a `cat` check sees nothing of what runner was given, and
+    /// does not hang waiting for it.
+    #[test]
+    fn checks_do_not_read_the_stdin_runner_is_given() {
+        let playbook = "version: 1\nname: stdin\nchecks:\n  - id: reads\n    command:\n      shell: cat\n      expect:\n        stdout_contains: hello\n";
+        let output = Test::new()
+            .file("p.yaml", playbook)
+            .args(["run", "--no-store", "p.yaml"])
+            .stdin("hello\n")
+            .expect_status(2)
+            .run();
+        assert!(output.stdout.contains("stdout does not contain \"hello\""), "{}", output.stdout);
     }
 }
