@@ -654,7 +654,7 @@ impl Daemon {
                 // A check removed from the playbook since has no series to keep.
                 let (phase, check) = defined.iter().find(|(_, c)| c.id.as_str() == stored.id)?;
                 Some(crate::outcome::CheckResult {
-                    name: check.display_name().to_string(),
+                    name: check.display_name().clone(),
                     phase: phase.map(|p| p.id.to_string()),
                     kind: check.kind_name().to_string(),
                     status: crate::outcome::Status::from_name(&stored.status)?,
