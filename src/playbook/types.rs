@@ -320,16 +320,7 @@ pub struct Check {
 impl Check {
     /// The kinds this check declares (exactly one in a valid playbook).
     pub fn kinds(&self) -> Vec<KindRef<'_>> {
-        let mut kinds = Vec::with_capacity(1);
-        macro_rules! push {
-            ($($field:ident => $variant:ident),*) => {
-                $( if let Some(config) = &self.$field { kinds.push(KindRef::$variant(config)); } )*
-            };
-        }
-        push!(http => Http, tcp => Tcp, redis => Redis, sqlite => Sqlite, command => Command,
-              system => System, process => Process, service => Service, file => File,
-              log => Log, history => History, manual => Manual);
-        kinds
+        crate::checks::kinds_of(self)
     }
 
     /// The one kind of a valid check.
