@@ -6,6 +6,8 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::CheckKind;
+use super::rules::KindRules;
 use crate::playbook::IntList;
 use crate::playbook::values::{PathText, Pattern, Text};
 
@@ -76,6 +78,39 @@ pub fn metric_extractor(source: &str) -> Result<MetricExtractor, String> {
     match regex.captures_len() - 1 {
         1 => Ok(MetricExtractor::Regex(regex)),
         n => Err(format!("the regex has {n} capture groups; it needs exactly one (the number)")),
+    }
+}
+
+impl CheckKind for CommandCheck {
+    /// `exit_code`, `duration_ms` and the declared metrics; open for a Nagios plugin,
+    /// whose perfdata names its own.
+    fn metric_names(&self) -> Option<Vec<String>> {
+        if self.nagios == Some(true) {
+            return None;
+        }
+        let mut names = vec!["exit_code".to_string(), "duration_ms".to_string()];
+        names.extend(self.metrics.iter().flat_map(|m| m.keys().cloned()));
+        Some(names)
+    }
+
+    fn validate(&self, rules: &mut KindRules<'_>) {
+        let how = "`run: [prog, arg]` runs without a shell; `shell: \"…\"` runs `sh -c`";
+        rules.exactly_one_of("a command", ("run", self.run.is_some()), ("shell", self.shell.is_some()), how);
+        if let (Some(argv), None) = (&self.run, &self.shell)
+            && (argv.is_empty() || argv[0].is_empty())
+        {
+            let id = rules.check.id.span();
+            rules.error(id, "`run` is empty", "write the program and its arguments: `run: [df, -h]`");
+        }
+        for (name, source) in self.metrics.iter().flatten() {
+            if let Err(message) = metric_extractor(source.as_str()) {
+                rules.error(
+                    source.span(),
+                    format!("metric `{name}`: {message}"),
+                    "a metric is a regex with one capture group, e.g. `used=(\\d+)`, or a JSON path such as `$.stats.used`",
+                );
+            }
+        }
     }
 }
 

@@ -4,6 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::CheckKind;
+use super::rules::KindRules;
 use crate::playbook::values::{ByteSize, Dur, PathText, Text};
 
 /// Files to look at.
@@ -26,8 +28,29 @@ pub struct FileCheck {
     pub equals: Option<Text>,
 }
 
-impl FileCheck {
-    pub const METRICS: &'static [&'static str] = &["age_s", "size_bytes", "value", "count"];
+impl CheckKind for FileCheck {
+    const METRICS: &'static [&'static str] = &["age_s", "size_bytes", "value", "count"];
+
+    fn validate(&self, rules: &mut KindRules<'_>) {
+        rules.positive("max_age", self.max_age.as_ref());
+        if let (Some(min), Some(max)) = (self.min_size, self.max_size)
+            && min.0 > max.0
+        {
+            rules.error(rules.check.id.span(), "`min_size` is more than `max_size`", "min_size ≤ max_size");
+        }
+        if self.exists == Some(false)
+            && (self.max_age.is_some()
+                || self.min_size.is_some()
+                || self.max_size.is_some()
+                || self.contains.is_some()
+                || self.equals.is_some())
+        {
+            rules.warning(
+                rules.check.id.span(),
+                "`exists: false` with expectations on the content: they can never apply",
+            );
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,6 +4,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::CheckKind;
+use super::rules::KindRules;
+use crate::playbook::suggest::did_you_mean;
 use crate::playbook::values::{Dur, Text};
 
 /// A stored metric to aggregate.
@@ -38,8 +41,20 @@ pub enum Aggregate {
     SlopePerDay,
 }
 
-impl HistoryCheck {
-    pub const METRICS: &'static [&'static str] = &["value", "samples"];
+impl CheckKind for HistoryCheck {
+    const METRICS: &'static [&'static str] = &["value", "samples"];
+
+    fn validate(&self, rules: &mut KindRules<'_>) {
+        rules.positive("over", self.over.as_ref());
+        let same_playbook = self.playbook.as_ref().is_none_or(|p| p.as_str() == rules.playbook_name);
+        if same_playbook && !rules.check_ids.contains(&self.check.as_str()) {
+            let hint = match did_you_mean(self.check.as_str(), rules.check_ids.iter().copied()) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => "name a check of this playbook, or set `playbook:` to another playbook's name".into(),
+            };
+            rules.error(self.check.span(), format!("`{}` is not a check of this playbook", self.check), &hint);
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------

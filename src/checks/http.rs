@@ -5,6 +5,8 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::CheckKind;
+use super::rules::KindRules;
 use crate::playbook::IntList;
 use crate::playbook::values::{Pattern, Text};
 
@@ -43,8 +45,69 @@ pub struct HttpExpect {
     pub json: Option<IndexMap<String, serde_json::Value>>,
 }
 
-impl HttpCheck {
-    pub const METRICS: &'static [&'static str] = &["status_code", "latency_ms", "body_bytes", "cert_days_left"];
+/// One of the methods an HTTP check or a webhook may use, in any case.
+pub fn is_http_method(method: &str) -> bool {
+    matches!(method.to_ascii_uppercase().as_str(), "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS")
+}
+
+impl CheckKind for HttpCheck {
+    const METRICS: &'static [&'static str] = &["status_code", "latency_ms", "body_bytes", "cert_days_left"];
+
+    fn validate(&self, rules: &mut KindRules<'_>) {
+        let url = self.url.as_str();
+        if self.url.is_valid() && !(url.starts_with("http://") || url.starts_with("https://")) {
+            rules.error(
+                self.url.span(),
+                format!("`{}` is not an http(s) URL", self.url),
+                "write the full URL, e.g. `http://127.0.0.1:8080/health`",
+            );
+        }
+        if let Some(method) = &self.method
+            && !is_http_method(method.as_str())
+        {
+            rules.error(
+                method.span(),
+                format!("`{method}` is not an HTTP method"),
+                "use GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS",
+            );
+        }
+        for (name, value) in self.headers.iter().flatten() {
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                rules.error(
+                    value.span(),
+                    format!("`{name}` is not a valid HTTP header name"),
+                    "header names are letters, digits and `-` (e.g. `X-Api-Key`)",
+                );
+            } else if reqwest::header::HeaderValue::from_str(value.as_str()).is_err() {
+                // The value may be secret: say what is wrong, never what it is.
+                rules.error(
+                    value.span(),
+                    format!("the value of header `{name}` is not a valid HTTP header value"),
+                    "a header value is one line of visible ASCII (no newline or control characters)",
+                );
+            }
+        }
+        if let Some(expect) = &self.expect {
+            for code in expect.status.iter().flat_map(|s| s.0.iter()) {
+                if !(100..=599).contains(code) {
+                    rules.error(
+                        rules.check.id.span(),
+                        format!("`{code}` is not an HTTP status code"),
+                        "status codes are 100–599",
+                    );
+                }
+            }
+            for json_path in expect.json.iter().flat_map(|j| j.keys()) {
+                if let Err(message) = crate::jsonpath::JsonPath::parse(json_path) {
+                    rules.error(
+                        rules.check.id.span(),
+                        format!("invalid JSON path `{json_path}`: {message}"),
+                        "write e.g. `$.status` or `$.items[0].name`",
+                    );
+                }
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------

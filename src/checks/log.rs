@@ -6,6 +6,8 @@ use std::fmt;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::CheckKind;
+use super::rules::KindRules;
 use crate::playbook::values::{PathText, Pattern};
 
 /// Log files to scan.
@@ -24,8 +26,17 @@ pub struct LogCheck {
 }
 
 impl LogCheck {
-    pub const METRICS: &'static [&'static str] = &["matches", "lines"];
     pub const DEFAULT_PATTERN: &'static str = r"(?i)\b(error|fatal|panic)\b";
+}
+
+impl CheckKind for LogCheck {
+    const METRICS: &'static [&'static str] = &["matches", "lines"];
+
+    fn validate(&self, rules: &mut KindRules<'_>) {
+        if let Some(LogSince::Window(d)) = &self.since {
+            rules.positive("since", Some(d));
+        }
+    }
 }
 
 /// `new` or a duration.

@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::CheckKind;
+use super::rules::KindRules;
 use crate::playbook::values::Text;
 
 /// Something a person checks by hand.
@@ -13,9 +15,22 @@ pub struct ManualCheck {
     pub instructions: Text,
 }
 
+impl CheckKind for ManualCheck {
+    fn validate(&self, rules: &mut KindRules<'_>) {
+        let check = rules.check;
+        if check.thresholds.is_some() || check.remediate.is_some() || check.retries.is_some() {
+            rules.warning(
+                check.id.span(),
+                "a manual check has no metrics, retries or remediation; those keys do nothing",
+            );
+        }
+    }
+}
+
+use crate::engine::context::ProbeContext;
 use crate::outcome::{Observation, Status};
 
 /// A manual item is never run: it is a checklist entry, status MANUAL.
-pub fn probe(config: &ManualCheck) -> Observation {
+pub async fn probe(config: &ManualCheck, _ctx: &ProbeContext<'_>) -> Observation {
     Observation::with_status(Status::Manual, config.instructions.as_str().to_string())
 }

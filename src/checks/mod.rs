@@ -1,7 +1,11 @@
-//! The check kinds: one file per kind, holding its config (the schema) and its probe.
+//! The check kinds: one file per kind, holding its config (the schema), its validation
+//! rules and its probe.
 //!
-//! This module owns the list of kinds and the dispatch from a check's config to its
-//! probe. Each kind's file must not know about the others.
+//! This module owns the table of kinds ([`check_kinds!`] below): `Kind`, its list and
+//! names, `KindRef`, the metric names and the dispatch to each kind's rules and probe
+//! are all generated from it, so a new kind is one new file, one table row and one field
+//! on [`crate::playbook::Check`] (docs/adding-a-check-kind.md). Each kind's file must not
+//! know about the others.
 
 pub mod command;
 pub mod disk;
@@ -14,6 +18,7 @@ pub mod process;
 pub mod procfs;
 pub mod redis;
 pub mod restarts;
+pub mod rules;
 pub mod service;
 pub mod sqlite;
 pub mod system;
@@ -23,140 +28,107 @@ pub mod walk;
 
 use crate::engine::context::ProbeContext;
 use crate::outcome::Observation;
+use crate::playbook::Check;
+use rules::KindRules;
 
-/// Runs one attempt of a check's probe. Never fails: a failure is an [`Observation`].
-pub async fn probe(kind: KindRef<'_>, ctx: &ProbeContext<'_>) -> Observation {
-    match kind {
-        KindRef::Http(c) => http::probe(c, ctx).await,
-        KindRef::Tcp(c) => tcp::probe(c, ctx).await,
-        KindRef::Redis(c) => redis::probe(c, ctx).await,
-        KindRef::Sqlite(c) => sqlite::probe(c, ctx).await,
-        KindRef::Command(c) => command::probe(c, ctx).await,
-        KindRef::System(c) => system::probe(c, ctx).await,
-        KindRef::Process(c) => process::probe(c, ctx).await,
-        KindRef::Service(c) => service::probe(c, ctx).await,
-        KindRef::File(c) => file::probe(c, ctx).await,
-        KindRef::Log(c) => log::probe(c, ctx).await,
-        KindRef::History(c) => history::probe(c, ctx).await,
-        KindRef::Manual(c) => manual::probe(c),
-    }
-}
-
-/// The kinds of check, in the order of PLAYBOOK.md's table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
-    Http,
-    Tcp,
-    Redis,
-    Sqlite,
-    Command,
-    System,
-    Process,
-    Service,
-    File,
-    Log,
-    History,
-    Manual,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 12] = [
-        Kind::Http,
-        Kind::Tcp,
-        Kind::Redis,
-        Kind::Sqlite,
-        Kind::Command,
-        Kind::System,
-        Kind::Process,
-        Kind::Service,
-        Kind::File,
-        Kind::Log,
-        Kind::History,
-        Kind::Manual,
-    ];
-
-    /// The key that selects this kind in a check.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Http => "http",
-            Kind::Tcp => "tcp",
-            Kind::Redis => "redis",
-            Kind::Sqlite => "sqlite",
-            Kind::Command => "command",
-            Kind::System => "system",
-            Kind::Process => "process",
-            Kind::Service => "service",
-            Kind::File => "file",
-            Kind::Log => "log",
-            Kind::History => "history",
-            Kind::Manual => "manual",
-        }
-    }
-}
-
-/// A check's kind with its config.
-#[derive(Clone, Copy, Debug)]
-pub enum KindRef<'a> {
-    Http(&'a http::HttpCheck),
-    Tcp(&'a tcp::TcpCheck),
-    Redis(&'a redis::RedisCheck),
-    Sqlite(&'a sqlite::SqliteCheck),
-    Command(&'a command::CommandCheck),
-    System(&'a system::SystemCheck),
-    Process(&'a process::ProcessCheck),
-    Service(&'a service::ServiceCheck),
-    File(&'a file::FileCheck),
-    Log(&'a log::LogCheck),
-    History(&'a history::HistoryCheck),
-    Manual(&'a manual::ManualCheck),
-}
-
-impl KindRef<'_> {
-    pub fn kind(&self) -> Kind {
-        match self {
-            KindRef::Http(_) => Kind::Http,
-            KindRef::Tcp(_) => Kind::Tcp,
-            KindRef::Redis(_) => Kind::Redis,
-            KindRef::Sqlite(_) => Kind::Sqlite,
-            KindRef::Command(_) => Kind::Command,
-            KindRef::System(_) => Kind::System,
-            KindRef::Process(_) => Kind::Process,
-            KindRef::Service(_) => Kind::Service,
-            KindRef::File(_) => Kind::File,
-            KindRef::Log(_) => Kind::Log,
-            KindRef::History(_) => Kind::History,
-            KindRef::Manual(_) => Kind::Manual,
-        }
-    }
+/// What every kind's config offers besides its probe. The defaults fit a kind with a
+/// fixed set of metrics and no rules beyond its schema.
+pub trait CheckKind {
+    /// The metrics every check of this kind can produce.
+    const METRICS: &'static [&'static str] = &[];
 
     /// The metrics this check can produce, or `None` when the set is open (a command's
-    /// perfdata, a Redis INFO field).
-    pub fn metric_names(&self) -> Option<Vec<String>> {
-        let fixed = |names: &[&str]| Some(names.iter().map(|s| s.to_string()).collect());
-        match self {
-            KindRef::Http(_) => fixed(http::HttpCheck::METRICS),
-            KindRef::Tcp(_) => fixed(tcp::TcpCheck::METRICS),
-            KindRef::Redis(c) => {
-                let mut names = vec!["latency_ms".to_string()];
-                names.extend(c.info.iter().flatten().cloned());
-                Some(names)
-            }
-            KindRef::Sqlite(_) => fixed(sqlite::SqliteCheck::METRICS),
-            KindRef::Command(c) => {
-                if c.nagios == Some(true) {
-                    return None;
-                }
-                let mut names = vec!["exit_code".to_string(), "duration_ms".to_string()];
-                names.extend(c.metrics.iter().flat_map(|m| m.keys().cloned()));
-                Some(names)
-            }
-            KindRef::System(c) => Some(c.metrics.iter().map(|m| m.name().to_string()).collect()),
-            KindRef::Process(_) => fixed(process::ProcessCheck::METRICS),
-            KindRef::Service(_) => fixed(service::ServiceCheck::METRICS),
-            KindRef::File(_) => fixed(file::FileCheck::METRICS),
-            KindRef::Log(_) => fixed(log::LogCheck::METRICS),
-            KindRef::History(_) => fixed(history::HistoryCheck::METRICS),
-            KindRef::Manual(_) => Some(Vec::new()),
-        }
+    /// perfdata). Override when the config decides them (a Redis `info` list).
+    fn metric_names(&self) -> Option<Vec<String>> {
+        Some(Self::METRICS.iter().map(|name| name.to_string()).collect())
     }
+
+    /// The rules serde cannot see; each finding goes to `rules`.
+    fn validate(&self, rules: &mut KindRules<'_>) {
+        let _ = rules;
+    }
+}
+
+/// The table of kinds. A row is `Variant => field: Config`: `field` is the key that
+/// selects the kind in a check (its name), the module that holds it and the field of
+/// [`Check`]; `Config` is its config type in that module, which implements
+/// [`CheckKind`] and comes with `pub async fn probe(&Config, &ProbeContext) -> Observation`.
+macro_rules! check_kinds {
+    ($($variant:ident => $field:ident: $config:ident),* $(,)?) => {
+        /// The kinds of check, in the order of PLAYBOOK.md's table.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Kind {
+            $($variant,)*
+        }
+
+        impl Kind {
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant,)*];
+
+            /// The key that selects this kind in a check.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Kind::$variant => stringify!($field),)*
+                }
+            }
+        }
+
+        /// A check's kind with its config.
+        #[derive(Clone, Copy, Debug)]
+        pub enum KindRef<'a> {
+            $($variant(&'a $field::$config),)*
+        }
+
+        impl KindRef<'_> {
+            pub fn kind(&self) -> Kind {
+                match self {
+                    $(KindRef::$variant(_) => Kind::$variant,)*
+                }
+            }
+
+            /// The metrics this check can produce, or `None` when the set is open.
+            pub fn metric_names(&self) -> Option<Vec<String>> {
+                match self {
+                    $(KindRef::$variant(config) => config.metric_names(),)*
+                }
+            }
+
+            /// Runs this kind's own validation rules.
+            pub fn validate(&self, rules: &mut KindRules<'_>) {
+                match self {
+                    $(KindRef::$variant(config) => config.validate(rules),)*
+                }
+            }
+        }
+
+        /// The kinds a check declares (exactly one in a valid playbook), in table order.
+        pub fn kinds_of(check: &Check) -> Vec<KindRef<'_>> {
+            let mut kinds = Vec::with_capacity(1);
+            $(if let Some(config) = &check.$field {
+                kinds.push(KindRef::$variant(config));
+            })*
+            kinds
+        }
+
+        /// Runs one attempt of a check's probe. Never fails: a failure is an [`Observation`].
+        pub async fn probe(kind: KindRef<'_>, ctx: &ProbeContext<'_>) -> Observation {
+            match kind {
+                $(KindRef::$variant(config) => $field::probe(config, ctx).await,)*
+            }
+        }
+    };
+}
+
+check_kinds! {
+    Http => http: HttpCheck,
+    Tcp => tcp: TcpCheck,
+    Redis => redis: RedisCheck,
+    Sqlite => sqlite: SqliteCheck,
+    Command => command: CommandCheck,
+    System => system: SystemCheck,
+    Process => process: ProcessCheck,
+    Service => service: ServiceCheck,
+    File => file: FileCheck,
+    Log => log: LogCheck,
+    History => history: HistoryCheck,
+    Manual => manual: ManualCheck,
 }

@@ -4,6 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::CheckKind;
+use super::rules::KindRules;
 use crate::playbook::values::{Dur, Pattern, Text};
 
 /// Processes to find.
@@ -23,8 +25,20 @@ pub struct ProcessCheck {
     pub restarts_within: Option<Dur>,
 }
 
-impl ProcessCheck {
-    pub const METRICS: &'static [&'static str] = &["count", "rss_mb", "cpu_percent", "restarts"];
+impl CheckKind for ProcessCheck {
+    const METRICS: &'static [&'static str] = &["count", "rss_mb", "cpu_percent", "restarts"];
+
+    fn validate(&self, rules: &mut KindRules<'_>) {
+        let how = "`name` is the exact process name; `pattern` a regex on the command line";
+        let (name, pattern) = (("name", self.name.is_some()), ("pattern", self.pattern.is_some()));
+        rules.exactly_one_of("a process check", name, pattern, how);
+        if let (Some(min), Some(max)) = (self.min, self.max)
+            && min > max
+        {
+            rules.error(rules.check.id.span(), format!("`min` {min} is more than `max` {max}"), "min ≤ max");
+        }
+        rules.positive("restarts_within", self.restarts_within.as_ref());
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::CheckKind;
+use super::rules::KindRules;
 use crate::playbook::values::{SecretText, Text};
 
 /// A Redis server and what to ask it.
@@ -22,6 +24,34 @@ pub struct RedisCheck {
     pub expect: Option<Text>,
     /// INFO fields to report as metrics: `used_memory`, `connected_clients`, …
     pub info: Option<Vec<String>>,
+}
+
+impl CheckKind for RedisCheck {
+    /// `latency_ms` and the INFO fields the check reads.
+    fn metric_names(&self) -> Option<Vec<String>> {
+        let mut names = vec!["latency_ms".to_string()];
+        names.extend(self.info.iter().flatten().cloned());
+        Some(names)
+    }
+
+    fn validate(&self, rules: &mut KindRules<'_>) {
+        let url = self.url.as_str();
+        if self.url.is_valid()
+            && !(url.starts_with("redis://")
+                || url.starts_with("rediss://")
+                || url.starts_with("redis+unix://")
+                || url.starts_with("unix://"))
+        {
+            rules.error(
+                self.url.span(),
+                format!("`{}` is not a redis:// or rediss:// URL", self.url),
+                "write e.g. `redis://127.0.0.1:6379/0`",
+            );
+        }
+        if self.command.as_ref().is_some_and(Vec::is_empty) {
+            rules.error(self.url.span(), "`command` is empty", "write e.g. `[PING]` or `[GET, mykey]`");
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::CheckKind;
+use super::rules::KindRules;
 use crate::playbook::values::{Dur, Text};
 
 /// A managed service.
@@ -29,8 +31,15 @@ pub enum Manager {
     Auto,
 }
 
-impl ServiceCheck {
-    pub const METRICS: &'static [&'static str] = &["active", "restarts"];
+impl CheckKind for ServiceCheck {
+    const METRICS: &'static [&'static str] = &["active", "restarts"];
+
+    fn validate(&self, rules: &mut KindRules<'_>) {
+        if self.name.is_empty() {
+            rules.error(self.name.span(), "the service `name` is empty", "name the unit, launchd label or pm2 app");
+        }
+        rules.positive("restarts_within", self.restarts_within.as_ref());
+    }
 }
 
 // ---------------------------------------------------------------------------------------

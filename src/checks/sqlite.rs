@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::CheckKind;
 use crate::playbook::values::{PathText, Text};
 
 /// A SQLite database and a query.
@@ -30,8 +31,8 @@ pub struct SqliteExpect {
     pub min_rows: Option<u64>,
 }
 
-impl SqliteCheck {
-    pub const METRICS: &'static [&'static str] = &["latency_ms", "value", "rows"];
+impl CheckKind for SqliteCheck {
+    const METRICS: &'static [&'static str] = &["latency_ms", "value", "rows"];
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::CheckKind;
+use super::rules::KindRules;
 use crate::playbook::values::Text;
 
 /// Host metrics to read.
@@ -51,6 +53,33 @@ impl SystemMetric {
             SystemMetric::DiskFreeBytes => "disk_free_bytes",
             SystemMetric::InodesUsedPercent => "inodes_used_percent",
             SystemMetric::UptimeS => "uptime_s",
+        }
+    }
+}
+
+impl CheckKind for SystemCheck {
+    /// Exactly the metrics listed.
+    fn metric_names(&self) -> Option<Vec<String>> {
+        Some(self.metrics.iter().map(|m| m.name().to_string()).collect())
+    }
+
+    fn validate(&self, rules: &mut KindRules<'_>) {
+        if let Some(disk) = &self.disk
+            && disk.is_valid()
+            && !disk.as_str().starts_with('/')
+        {
+            let d = rules.warning(
+                disk.span(),
+                format!("`disk: {disk}` is a relative path; it names a mount point or a path on it"),
+            );
+            d.hint = Some("write it from the root, e.g. `/` or `/var/lib`".into());
+        }
+        if self.metrics.is_empty() {
+            rules.error(
+                rules.check.id.span(),
+                "`metrics` is empty",
+                "list what to read, e.g. `[swap_used_percent, load_1m]`",
+            );
         }
     }
 }

@@ -4,6 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::CheckKind;
+use super::rules::KindRules;
 use crate::playbook::values::Text;
 
 /// A TCP connection to `host:port`.
@@ -20,8 +22,18 @@ pub struct TcpCheck {
     pub server_name: Option<Text>,
 }
 
-impl TcpCheck {
-    pub const METRICS: &'static [&'static str] = &["latency_ms", "cert_days_left"];
+impl CheckKind for TcpCheck {
+    const METRICS: &'static [&'static str] = &["latency_ms", "cert_days_left"];
+
+    fn validate(&self, rules: &mut KindRules<'_>) {
+        if self.address.is_valid() && split_host_port(self.address.as_str()).is_none() {
+            rules.error(
+                self.address.span(),
+                format!("`{}` is not `host:port`", self.address),
+                "write e.g. `127.0.0.1:5432` or `[::1]:6379`",
+            );
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -34,7 +46,7 @@ use crate::outcome::{Observation, format_number};
 
 pub async fn probe(config: &TcpCheck, _ctx: &ProbeContext<'_>) -> Observation {
     let address = config.address.as_str();
-    let Some((host, port)) = crate::playbook::validate::split_host_port(address) else {
+    let Some((host, port)) = split_host_port(address) else {
         return Observation::unknown(format!("`{address}` is not host:port"));
     };
     let started = Instant::now();
@@ -113,4 +125,12 @@ fn describe_tls(text: &str) -> String {
     } else {
         format!("TLS handshake failed: {text}")
     }
+}
+
+/// `host:port` or `[v6]:port`.
+pub fn split_host_port(address: &str) -> Option<(&str, u16)> {
+    let (host, port) = address.rsplit_once(':')?;
+    let port: u16 = port.parse().ok()?;
+    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    (!host.is_empty()).then_some((host, port))
 }

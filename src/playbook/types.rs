@@ -257,8 +257,7 @@ pub enum Overlap {
 // ---------------------------------------------------------------------------------------
 // Checks
 
-/// A check: common keys plus exactly one kind (`http`, `tcp`, `redis`, `sqlite`,
-/// `command`, `system`, `process`, `service`, `file`, `log`, `history`, `manual`).
+/// A check: common keys plus exactly one kind, the key of its config (`http`, `tcp`, …).
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(transform = super::schema_rules::check)]
@@ -291,6 +290,8 @@ pub struct Check {
     /// What to do when it fails.
     pub remediate: Option<Remediate>,
 
+    // The kinds, one field each, in the order of the table in src/checks/mod.rs; the
+    // field's name is the kind's name there (tests/it/schema.rs checks both agree).
     /// An HTTP(S) request.
     pub http: Option<HttpCheck>,
     /// A TCP connection, optionally TLS.
@@ -320,16 +321,7 @@ pub struct Check {
 impl Check {
     /// The kinds this check declares (exactly one in a valid playbook).
     pub fn kinds(&self) -> Vec<KindRef<'_>> {
-        let mut kinds = Vec::with_capacity(1);
-        macro_rules! push {
-            ($($field:ident => $variant:ident),*) => {
-                $( if let Some(config) = &self.$field { kinds.push(KindRef::$variant(config)); } )*
-            };
-        }
-        push!(http => Http, tcp => Tcp, redis => Redis, sqlite => Sqlite, command => Command,
-              system => System, process => Process, service => Service, file => File,
-              log => Log, history => History, manual => Manual);
-        kinds
+        crate::checks::kinds_of(self)
     }
 
     /// The one kind of a valid check.

@@ -14,7 +14,9 @@ use super::span::Span;
 use super::suggest::{did_you_mean, fixed_zone_note, timezone_hint};
 use super::types::*;
 use super::values::{Dur, Id, Located};
-use crate::checks::{Kind, KindRef};
+use crate::checks::Kind;
+use crate::checks::http::is_http_method;
+use crate::checks::rules::KindRules;
 use crate::outcome::Status;
 use crate::schedule::cron;
 
@@ -104,15 +106,9 @@ impl<'p> Validator<'p> {
 
     /// A duration that must be more than zero.
     fn positive(&mut self, key: &str, duration: Option<&Dur>, path: Option<&str>) {
-        if let Some(d) = duration
-            && d.is_valid()
-            && d.get().is_zero()
-        {
-            let diagnostic = self.error(d.span(), format!("`{key}` must be more than zero"));
-            diagnostic.hint = Some(format!("give `{key}` a positive duration such as `5s`, or remove it"));
-            if let Some(path) = path {
-                diagnostic.path = Some(path.to_string());
-            }
+        if let Some(mut diagnostic) = zero_duration(key, duration) {
+            diagnostic.path = path.map(str::to_string);
+            self.out.push(diagnostic);
         }
     }
 
@@ -320,7 +316,8 @@ impl<'p> Validator<'p> {
             self.thresholds(check, &path);
             self.needs(check, &path, phase.map(|(i, _)| i).unwrap_or(0), &phase_of, &all_ids);
             if let Some(kind) = check.kind() {
-                self.kind_rules(kind, check, &path, &all_ids);
+                let playbook_name = self.playbook.name.as_str();
+                kind.validate(&mut KindRules::new(check, &path, playbook_name, &all_ids, &mut self.out));
             }
             if let Some(remediate) = &check.remediate {
                 self.remediate(remediate, check, &path);
@@ -486,246 +483,6 @@ impl<'p> Validator<'p> {
         }
     }
 
-    fn kind_rules(&mut self, kind: KindRef<'_>, check: &Check, path: &str, all_ids: &[&str]) {
-        let err = |v: &mut Self, span: Span, message: String, hint: &str| {
-            let d = v.error(if span.is_known() { span } else { check.id.span() }, message);
-            d.hint = Some(hint.to_string());
-            d.path = Some(path.to_string());
-        };
-        match kind {
-            KindRef::Http(http) => {
-                let url = http.url.as_str();
-                if http.url.is_valid() && !(url.starts_with("http://") || url.starts_with("https://")) {
-                    err(
-                        self,
-                        http.url.span(),
-                        format!("`{}` is not an http(s) URL", http.url),
-                        "write the full URL, e.g. `http://127.0.0.1:8080/health`",
-                    );
-                }
-                if let Some(method) = &http.method
-                    && !is_http_method(method.as_str())
-                {
-                    err(
-                        self,
-                        method.span(),
-                        format!("`{method}` is not an HTTP method"),
-                        "use GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS",
-                    );
-                }
-                for (name, value) in http.headers.iter().flatten() {
-                    if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                        err(
-                            self,
-                            value.span(),
-                            format!("`{name}` is not a valid HTTP header name"),
-                            "header names are letters, digits and `-` (e.g. `X-Api-Key`)",
-                        );
-                    } else if reqwest::header::HeaderValue::from_str(value.as_str()).is_err() {
-                        // The value may be secret: say what is wrong, never what it is.
-                        err(
-                            self,
-                            value.span(),
-                            format!("the value of header `{name}` is not a valid HTTP header value"),
-                            "a header value is one line of visible ASCII (no newline or control characters)",
-                        );
-                    }
-                }
-                if let Some(expect) = &http.expect {
-                    for code in expect.status.iter().flat_map(|s| s.0.iter()) {
-                        if !(100..=599).contains(code) {
-                            err(
-                                self,
-                                check.id.span(),
-                                format!("`{code}` is not an HTTP status code"),
-                                "status codes are 100–599",
-                            );
-                        }
-                    }
-                    for json_path in expect.json.iter().flat_map(|j| j.keys()) {
-                        if let Err(message) = crate::jsonpath::JsonPath::parse(json_path) {
-                            err(
-                                self,
-                                check.id.span(),
-                                format!("invalid JSON path `{json_path}`: {message}"),
-                                "write e.g. `$.status` or `$.items[0].name`",
-                            );
-                        }
-                    }
-                }
-            }
-            KindRef::Tcp(tcp) => {
-                if tcp.address.is_valid() && split_host_port(tcp.address.as_str()).is_none() {
-                    err(
-                        self,
-                        tcp.address.span(),
-                        format!("`{}` is not `host:port`", tcp.address),
-                        "write e.g. `127.0.0.1:5432` or `[::1]:6379`",
-                    );
-                }
-            }
-            KindRef::Redis(redis) => {
-                let url = redis.url.as_str();
-                if redis.url.is_valid()
-                    && !(url.starts_with("redis://")
-                        || url.starts_with("rediss://")
-                        || url.starts_with("redis+unix://")
-                        || url.starts_with("unix://"))
-                {
-                    err(
-                        self,
-                        redis.url.span(),
-                        format!("`{}` is not a redis:// or rediss:// URL", redis.url),
-                        "write e.g. `redis://127.0.0.1:6379/0`",
-                    );
-                }
-                if redis.command.as_ref().is_some_and(Vec::is_empty) {
-                    err(self, redis.url.span(), "`command` is empty".into(), "write e.g. `[PING]` or `[GET, mykey]`");
-                }
-            }
-            KindRef::Sqlite(_) => {}
-            KindRef::Command(command) => {
-                match (&command.run, &command.shell) {
-                    (Some(_), Some(_)) => err(
-                        self,
-                        check.id.span(),
-                        "a command has `run` or `shell`, not both".into(),
-                        "`run: [prog, arg]` runs without a shell; `shell: \"…\"` runs `sh -c`",
-                    ),
-                    (None, None) => err(
-                        self,
-                        check.id.span(),
-                        "a command needs `run` or `shell`".into(),
-                        "`run: [prog, arg]` runs without a shell; `shell: \"…\"` runs `sh -c`",
-                    ),
-                    (Some(argv), None) if argv.is_empty() || argv[0].is_empty() => err(
-                        self,
-                        check.id.span(),
-                        "`run` is empty".into(),
-                        "write the program and its arguments: `run: [df, -h]`",
-                    ),
-                    _ => {}
-                }
-                for (name, source) in command.metrics.iter().flatten() {
-                    if let Err(message) = crate::checks::command::metric_extractor(source.as_str()) {
-                        err(
-                            self,
-                            source.span(),
-                            format!("metric `{name}`: {message}"),
-                            "a metric is a regex with one capture group, e.g. `used=(\\d+)`, or a JSON path such as `$.stats.used`",
-                        );
-                    }
-                }
-            }
-            KindRef::System(system) => {
-                if let Some(disk) = &system.disk
-                    && disk.is_valid()
-                    && !disk.as_str().starts_with('/')
-                {
-                    let d = self.warning(
-                        disk.span(),
-                        format!("`disk: {disk}` is a relative path; it names a mount point or a path on it"),
-                    );
-                    d.hint = Some("write it from the root, e.g. `/` or `/var/lib`".into());
-                    d.path = Some(path.to_string());
-                }
-                if system.metrics.is_empty() {
-                    err(
-                        self,
-                        check.id.span(),
-                        "`metrics` is empty".into(),
-                        "list what to read, e.g. `[swap_used_percent, load_1m]`",
-                    );
-                }
-            }
-            KindRef::Process(process) => {
-                match (&process.name, &process.pattern) {
-                    (Some(_), Some(_)) => err(
-                        self,
-                        check.id.span(),
-                        "a process check has `name` or `pattern`, not both".into(),
-                        "`name` is the exact process name; `pattern` a regex on the command line",
-                    ),
-                    (None, None) => err(
-                        self,
-                        check.id.span(),
-                        "a process check needs `name` or `pattern`".into(),
-                        "`name` is the exact process name; `pattern` a regex on the command line",
-                    ),
-                    _ => {}
-                }
-                if let (Some(min), Some(max)) = (process.min, process.max)
-                    && min > max
-                {
-                    err(self, check.id.span(), format!("`min` {min} is more than `max` {max}"), "min ≤ max");
-                }
-                self.positive("restarts_within", process.restarts_within.as_ref(), Some(path));
-            }
-            KindRef::Service(service) => {
-                if service.name.is_empty() {
-                    err(
-                        self,
-                        service.name.span(),
-                        "the service `name` is empty".into(),
-                        "name the unit, launchd label or pm2 app",
-                    );
-                }
-                self.positive("restarts_within", service.restarts_within.as_ref(), Some(path));
-            }
-            KindRef::File(file) => {
-                self.positive("max_age", file.max_age.as_ref(), Some(path));
-                if let (Some(min), Some(max)) = (file.min_size, file.max_size)
-                    && min.0 > max.0
-                {
-                    err(self, check.id.span(), "`min_size` is more than `max_size`".into(), "min_size ≤ max_size");
-                }
-                if file.exists == Some(false)
-                    && (file.max_age.is_some()
-                        || file.min_size.is_some()
-                        || file.max_size.is_some()
-                        || file.contains.is_some()
-                        || file.equals.is_some())
-                {
-                    let d = self.warning(
-                        check.id.span(),
-                        "`exists: false` with expectations on the content: they can never apply".to_string(),
-                    );
-                    d.path = Some(path.to_string());
-                }
-            }
-            KindRef::Log(log) => {
-                if let Some(crate::checks::log::LogSince::Window(d)) = &log.since {
-                    self.positive("since", Some(d), Some(path));
-                }
-            }
-            KindRef::History(history) => {
-                self.positive("over", history.over.as_ref(), Some(path));
-                let same_playbook = history.playbook.as_ref().is_none_or(|p| p.as_str() == self.playbook.name.as_str());
-                if same_playbook && !all_ids.contains(&history.check.as_str()) {
-                    let hint = match did_you_mean(history.check.as_str(), all_ids.iter().copied()) {
-                        Some(best) => format!("did you mean `{best}`?"),
-                        None => "name a check of this playbook, or set `playbook:` to another playbook's name".into(),
-                    };
-                    err(
-                        self,
-                        history.check.span(),
-                        format!("`{}` is not a check of this playbook", history.check),
-                        &hint,
-                    );
-                }
-            }
-            KindRef::Manual(_) => {
-                if check.thresholds.is_some() || check.remediate.is_some() || check.retries.is_some() {
-                    let d = self.warning(
-                        check.id.span(),
-                        "a manual check has no metrics, retries or remediation; those keys do nothing".to_string(),
-                    );
-                    d.path = Some(path.to_string());
-                }
-            }
-        }
-    }
-
     fn remediate(&mut self, remediate: &Remediate, check: &Check, path: &str) {
         if remediate.actions.is_empty() {
             let d = self.error(check.id.span(), "`remediate` has no actions");
@@ -883,16 +640,11 @@ impl<'p> Validator<'p> {
     }
 }
 
-fn is_http_method(method: &str) -> bool {
-    matches!(method.to_ascii_uppercase().as_str(), "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS")
-}
-
-/// `host:port` or `[v6]:port`.
-pub fn split_host_port(address: &str) -> Option<(&str, u16)> {
-    let (host, port) = address.rsplit_once(':')?;
-    let port: u16 = port.parse().ok()?;
-    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
-    (!host.is_empty()).then_some((host, port))
+/// The error for a duration under `key` that is zero, or `None`.
+pub fn zero_duration(key: &str, duration: Option<&Dur>) -> Option<Diagnostic> {
+    let duration = duration.filter(|d| d.is_valid() && d.get().is_zero())?;
+    let diagnostic = Diagnostic::error(duration.span(), format!("`{key}` must be more than zero"));
+    Some(diagnostic.with_hint(format!("give `{key}` a positive duration such as `5s`, or remove it")))
 }
 
 /// `name` must be unique among the playbooks of a folder: one diagnostic per later

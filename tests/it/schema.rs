@@ -28,6 +28,31 @@ fn schema_file_is_up_to_date() {
     );
 }
 
+/// The table of kinds (src/checks/mod.rs) and the model agree: every field of a check
+/// whose type is a `…Check` config is a row of the table, under the same name, and
+/// every row has such a field. A field without its row would never run.
+#[test]
+fn every_kind_field_of_a_check_is_in_the_table_of_kinds() {
+    let output = Test::new().args(["schema"]).expect_code(0);
+    let schema: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    let properties = schema["definitions"]["Check"]["properties"].as_object().unwrap();
+    let mut fields: Vec<&str> = properties
+        .iter()
+        .filter(|(_, property)| {
+            property["anyOf"].as_array().into_iter().flatten().any(|branch| {
+                branch["$ref"].as_str().is_some_and(|target| {
+                    target.starts_with("#/definitions/") && target.ends_with("Check") && target != "#/definitions/Check"
+                })
+            })
+        })
+        .map(|(key, _)| key.as_str())
+        .collect();
+    let mut table: Vec<&str> = runner::checks::Kind::ALL.iter().map(|kind| kind.name()).collect();
+    fields.sort_unstable();
+    table.sort_unstable();
+    assert_eq!(fields, table);
+}
+
 #[test]
 fn every_shipped_playbook_declares_the_schema() {
     for dir in ["playbooks", "examples"] {
@@ -72,9 +97,7 @@ fn reference_covers_every_key_and_kind() {
     missing.sort();
     missing.dedup();
     assert!(missing.is_empty(), "docs/playbook-reference.md does not mention: {missing:?}");
-    for kind in [
-        "http", "tcp", "redis", "sqlite", "command", "system", "process", "service", "file", "log", "history", "manual",
-    ] {
+    for kind in runner::checks::Kind::ALL.iter().map(|kind| kind.name()) {
         assert!(reference.contains(&format!("### `{kind}`")), "no section for `{kind}`");
         let section = reference.split(&format!("### `{kind}`")).nth(1).unwrap();
         let section = section.split("\n### ").next().unwrap();
