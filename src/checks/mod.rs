@@ -21,8 +21,8 @@ pub mod tcp;
 pub mod tls;
 pub mod walk;
 
-use crate::engine::context::ProbeContext;
 use crate::outcome::Observation;
+use crate::probe::context::ProbeContext;
 
 /// Runs one attempt of a check's probe. Never fails: a failure is an [`Observation`].
 pub async fn probe(kind: KindRef<'_>, ctx: &ProbeContext<'_>) -> Observation {
