@@ -6,6 +6,10 @@
 //! (`checks`) into a `RunRecord` (`outcome`); the record goes to the `store`, `alert`,
 //! `report` and `output`; `schedule` drives the same pipeline from cron. `commands`
 //! holds one function per CLI subcommand; `cli` is the command surface only.
+//!
+//! Checks and outputs never import `engine`: what a probe is given (`probe`), how a
+//! command's process group lives and dies (`process_group`) and how a run is watched
+//! (`observer`) sit on their side, and the engine uses them (tests/it/layers.rs).
 
 pub mod alert;
 pub mod checks;
@@ -18,10 +22,13 @@ pub mod host;
 pub mod jsonpath;
 pub mod lock;
 pub mod logging;
+pub mod observer;
 pub mod outcome;
 pub mod output;
 pub mod pipeline;
 pub mod playbook;
+pub mod probe;
+pub mod process_group;
 pub mod report;
 pub mod schedule;
 pub mod secret;

@@ -13,11 +13,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::engine::context::Engine;
-use crate::engine::state::{MemoryState, ProbeState, ReadOnlyOverlay};
 use crate::engine::{self, RunOptions};
 use crate::error::Error;
 use crate::outcome::{RunRecord, StageResult, StageStatus};
 use crate::playbook::Loaded;
+use crate::probe::state::{MemoryState, ProbeState, ReadOnlyOverlay};
 use crate::store::Store;
 use crate::store::alerts::StateRow;
 use crate::store::backlog::{Backlog, Unstored};
@@ -57,10 +57,10 @@ impl Services {
         };
         let mut engine = Engine::new(state);
         if let Some(store) = &store {
-            engine.history = Some(store.clone());
+            engine.probes.history = Some(store.clone());
             engine.journal = Some(store.clone());
             if !dry_run {
-                engine.groups = Some(store.clone());
+                engine.probes.groups = Some(store.clone());
             }
         }
         if !config.no_store {
@@ -104,7 +104,7 @@ pub async fn run(loaded: Arc<Loaded>, services: &Services, options: RunOptions) 
         let scheduled = options.scheduled_for.map(|t| t.as_millisecond());
         let begun = tokio::task::spawn_blocking(move || -> Result<usize, Error> {
             let interrupted = store.mark_interrupted(&name)?;
-            crate::engine::process::reap_orphans(store.as_ref(), &name);
+            crate::process_group::reap_orphans(store.as_ref(), &name);
             store.begin_run(&run_id, &name, origin, scheduled)?;
             Ok(interrupted)
         })
@@ -228,8 +228,14 @@ async fn deliver_queued(
         Ok(Ok(due)) => due,
         _ => Vec::new(),
     };
-    crate::alert::outbox::deliver(store, &services.engine.http, std::slice::from_ref(loaded), due, DELIVERY_BUDGET)
-        .await
+    crate::alert::outbox::deliver(
+        store,
+        &services.engine.probes.http,
+        std::slice::from_ref(loaded),
+        due,
+        DELIVERY_BUDGET,
+    )
+    .await
 }
 
 /// The store could not queue the run's messages: one attempt each, now. `sent` gets the
@@ -242,7 +248,7 @@ async fn deliver_directly(
 ) -> Vec<crate::alert::outbox::Delivery> {
     let messages = &decisions.messages;
     let deliveries =
-        crate::alert::outbox::deliver_unqueued(&services.engine.http, loaded, messages, DELIVERY_BUDGET).await;
+        crate::alert::outbox::deliver_unqueued(&services.engine.probes.http, loaded, messages, DELIVERY_BUDGET).await;
     for delivery in &deliveries {
         if delivery.outcome == crate::alert::outbox::Outcome::Delivered
             && let Some(message) = usize::try_from(delivery.id).ok().and_then(|i| messages.get(i))

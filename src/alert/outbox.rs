@@ -20,8 +20,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::engine::context::HttpClients;
 use crate::playbook::{Channel, Loaded};
+use crate::probe::http_clients::HttpClients;
 use crate::store::Store;
 use crate::store::alerts::{NewMessage, OutboxMessage};
 

@@ -117,9 +117,9 @@ impl CheckKind for CommandCheck {
 // ---------------------------------------------------------------------------------------
 // Probe
 
-use crate::engine::context::ProbeContext;
-use crate::engine::process::{self, CommandSpec};
 use crate::outcome::{MetricMeta, Observation, Status, format_number};
+use crate::probe::context::ProbeContext;
+use crate::process_group::{self, CommandSpec};
 
 /// The command line of a check or action: argv or `sh -c`, its folder and extra env.
 pub fn spec(
@@ -152,8 +152,8 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
     };
     // The engine's own timeout is the backstop; giving the limit to the runner lets it
     // kill the process group itself and report the partial output.
-    let owner = ctx.engine.owner(ctx.playbook);
-    let finished = match process::run_owned(&spec, ctx.timeout, owner.as_ref()).await {
+    let owner = ctx.services.owner(ctx.playbook);
+    let finished = match process_group::run_owned(&spec, ctx.timeout, owner.as_ref()).await {
         Ok(finished) => finished,
         Err(error) => return Observation::fail(describe_spawn(&error, &spec)),
     };

@@ -61,8 +61,8 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use super::walk::Deadline;
-use crate::engine::context::ProbeContext;
 use crate::outcome::{Observation, format_number};
+use crate::probe::context::ProbeContext;
 
 /// How much content is read for `equals` and `value` (`contains` reads the whole file).
 pub const CONTENT_LIMIT: u64 = 1024 * 1024;

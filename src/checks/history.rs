@@ -60,8 +60,8 @@ impl CheckKind for HistoryCheck {
 // ---------------------------------------------------------------------------------------
 // Probe
 
-use crate::engine::context::ProbeContext;
 use crate::outcome::{Observation, format_number};
+use crate::probe::context::ProbeContext;
 
 /// Stored samples of a metric: (Unix seconds, value), oldest first.
 pub trait MetricHistory: Send + Sync {
@@ -69,7 +69,7 @@ pub trait MetricHistory: Send + Sync {
 }
 
 pub async fn probe(config: &HistoryCheck, ctx: &ProbeContext<'_>) -> Observation {
-    let Some(history) = ctx.engine.history.clone() else {
+    let Some(history) = ctx.services.history.clone() else {
         return Observation::unknown("no stored history (this run keeps no state: --no-store)");
     };
     let playbook = config.playbook.as_ref().map(|p| p.as_str().to_string()).unwrap_or_else(|| ctx.playbook.to_string());

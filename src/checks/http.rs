@@ -115,9 +115,9 @@ impl CheckKind for HttpCheck {
 
 use std::time::Instant;
 
-use crate::engine::context::ProbeContext;
 use crate::jsonpath::{JsonPath, matches_expected};
 use crate::outcome::{Observation, format_number};
+use crate::probe::context::ProbeContext;
 
 /// How much of a body is read for expectations; the rest is counted.
 const BODY_LIMIT: usize = 4 * 1024 * 1024;
@@ -133,7 +133,7 @@ fn is_sensitive_header(name: &str) -> bool {
 
 pub async fn probe(config: &HttpCheck, ctx: &ProbeContext<'_>) -> Observation {
     let verify = config.tls_verify.unwrap_or(true);
-    let client = match ctx.engine.http.get(verify, config.follow_redirects.unwrap_or(true)) {
+    let client = match ctx.services.http.get(verify, config.follow_redirects.unwrap_or(true)) {
         Ok(client) => client,
         Err(message) => return Observation::unknown(message),
     };

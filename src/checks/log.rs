@@ -92,9 +92,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use super::walk::Deadline;
-use crate::engine::context::ProbeContext;
-use crate::engine::state::ProbeState;
 use crate::outcome::Observation;
+use crate::probe::context::ProbeContext;
+use crate::probe::state::ProbeState;
 
 /// At most this much of a file is scanned per run (the newest part).
 const SCAN_LIMIT: u64 = 64 * 1024 * 1024;
@@ -160,14 +160,14 @@ impl Scan<'_> {
 
 pub async fn probe(config: &LogCheck, ctx: &ProbeContext<'_>) -> Observation {
     let config = config.clone();
-    let state = ctx.engine.state.clone();
+    let state = ctx.services.state.clone();
     let key_base = (ctx.playbook.to_string(), ctx.check.id.as_str().to_string());
     let thresholds_decide = ctx.wants("matches");
     // Dropping the probe (its timeout, a cancelled run) cancels the blocking walk too.
     let (deadline, _cancel_on_drop) = Deadline::for_probe(ctx.timeout);
     let result = tokio::task::spawn_blocking(move || {
         let key = |file: &Path| {
-            crate::engine::state::StateKey::new(&key_base.0, &key_base.1, &format!("log-offset:{}", file.display()))
+            crate::probe::state::StateKey::new(&key_base.0, &key_base.1, &format!("log-offset:{}", file.display()))
         };
         scan(&config, &*state, &key, thresholds_decide, &deadline)
     })
@@ -186,7 +186,7 @@ fn default_pattern() -> &'static regex::Regex {
 fn scan(
     config: &LogCheck,
     state: &dyn ProbeState,
-    key: &dyn Fn(&Path) -> crate::engine::state::StateKey,
+    key: &dyn Fn(&Path) -> crate::probe::state::StateKey,
     thresholds_decide: bool,
     deadline: &Deadline,
 ) -> Observation {
@@ -264,7 +264,7 @@ fn scan(
 fn scan_new(
     file: &Path,
     state: &dyn ProbeState,
-    key: &crate::engine::state::StateKey,
+    key: &crate::probe::state::StateKey,
     scan: &mut Scan<'_>,
 ) -> std::io::Result<()> {
     let meta = std::fs::metadata(file)?;

@@ -27,8 +27,8 @@ impl CheckKind for ManualCheck {
     }
 }
 
-use crate::engine::context::ProbeContext;
 use crate::outcome::{Observation, Status};
+use crate::probe::context::ProbeContext;
 
 /// A manual item is never run: it is a checklist entry, status MANUAL.
 pub async fn probe(config: &ManualCheck, _ctx: &ProbeContext<'_>) -> Observation {

@@ -26,9 +26,9 @@ pub mod tcp;
 pub mod tls;
 pub mod walk;
 
-use crate::engine::context::ProbeContext;
 use crate::outcome::Observation;
 use crate::playbook::Check;
+use crate::probe::context::ProbeContext;
 use rules::KindRules;
 
 /// What every kind's config offers besides its probe. The defaults fit a kind with a

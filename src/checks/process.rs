@@ -47,8 +47,8 @@ impl CheckKind for ProcessCheck {
 use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, UpdateKind};
 
 use super::restarts::{self, IdentitySample};
-use crate::engine::context::ProbeContext;
 use crate::outcome::{Observation, format_number};
+use crate::probe::context::ProbeContext;
 
 /// What was found: one entry per matching process.
 #[derive(Clone, Debug)]
@@ -60,7 +60,7 @@ struct Found {
 }
 
 pub async fn probe(config: &ProcessCheck, ctx: &ProbeContext<'_>) -> Observation {
-    let reader = ctx.engine.system.clone();
+    let reader = ctx.services.system.clone();
     let name = config.name.as_ref().map(|n| n.as_str().to_string());
     let pattern = config.pattern.as_ref().and_then(|p| p.regex().cloned());
     let want_cpu = ctx.wants("cpu_percent");
@@ -89,12 +89,12 @@ pub async fn probe(config: &ProcessCheck, ctx: &ProbeContext<'_>) -> Observation
         let within_s = within.get().as_secs() as i64;
         let key = ctx.state_key("process-samples");
         let history: Vec<IdentitySample> =
-            ctx.engine.state.load(&key).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+            ctx.services.state.load(&key).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
         let current = IdentitySample { at: now, ids: found.iter().map(|f| (f.pid, f.start)).collect() };
         let count = restarts::from_identities(&history, &current, within_s, &ctx.runner_restarts());
         let kept = restarts::keep(history, current, |s| s.at, now, within_s);
         if let Ok(text) = serde_json::to_string(&kept) {
-            ctx.engine.state.save(&key, &text);
+            ctx.services.state.save(&key, &text);
         }
         observation = observation.metric("restarts", f64::from(count.restarts));
         restart_note = restart_sentence(count, within.get());

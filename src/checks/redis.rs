@@ -61,8 +61,8 @@ use std::time::Instant;
 
 use redis::{ErrorKind, IntoConnectionInfo, Value};
 
-use crate::engine::context::ProbeContext;
 use crate::outcome::{Observation, format_number};
+use crate::probe::context::ProbeContext;
 
 pub async fn probe(config: &RedisCheck, ctx: &ProbeContext<'_>) -> Observation {
     let mut info = match config.url.as_str().into_connection_info() {

@@ -49,9 +49,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::restarts::{self, CounterSample, IdentitySample};
-use crate::engine::context::ProbeContext;
-use crate::engine::process::{self, CommandSpec};
 use crate::outcome::Observation;
+use crate::probe::context::ProbeContext;
+use crate::process_group::{self, CommandSpec};
 
 /// What a manager says about a service.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -145,12 +145,12 @@ pub async fn probe(config: &ServiceCheck, ctx: &ProbeContext<'_>) -> Observation
             Some(counter) => {
                 let key = ctx.state_key("service-counter");
                 let history: Vec<CounterSample> =
-                    ctx.engine.state.load(&key).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+                    ctx.services.state.load(&key).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
                 let current = CounterSample { at: now, counter, started: state.started };
                 let count = restarts::from_counter(&history, &current, within_s, &ctx.runner_restarts());
                 let kept = restarts::keep(history, current, |s| s.at, now, within_s);
                 if let Ok(text) = serde_json::to_string(&kept) {
-                    ctx.engine.state.save(&key, &text);
+                    ctx.services.state.save(&key, &text);
                 }
                 count
             }
@@ -158,7 +158,7 @@ pub async fn probe(config: &ServiceCheck, ctx: &ProbeContext<'_>) -> Observation
                 // No counter (launchd): watch the PID change.
                 let key = ctx.state_key("service-pids");
                 let history: Vec<IdentitySample> =
-                    ctx.engine.state.load(&key).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+                    ctx.services.state.load(&key).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
                 let current = IdentitySample {
                     at: now,
                     ids: state.pid.map(|p| vec![(p, state.started.unwrap_or(0))]).unwrap_or_default(),
@@ -166,7 +166,7 @@ pub async fn probe(config: &ServiceCheck, ctx: &ProbeContext<'_>) -> Observation
                 let count = restarts::from_identities(&history, &current, within_s, &ctx.runner_restarts());
                 let kept = restarts::keep(history, current, |s| s.at, now, within_s);
                 if let Ok(text) = serde_json::to_string(&kept) {
-                    ctx.engine.state.save(&key, &text);
+                    ctx.services.state.save(&key, &text);
                 }
                 count
             }
@@ -195,15 +195,16 @@ enum StateError {
     Fail(String),
 }
 
-async fn ask(program: &str, args: &[&str], limit: Duration) -> Result<process::Finished, StateError> {
+async fn ask(program: &str, args: &[&str], limit: Duration) -> Result<process_group::Finished, StateError> {
     let spec = CommandSpec {
         program: program.into(),
         args: args.iter().map(|a| a.to_string()).collect(),
         cwd: std::env::temp_dir(),
         env: Vec::new(),
     };
-    let finished =
-        process::run(&spec, limit).await.map_err(|e| StateError::Unknown(format!("cannot run {program}: {e}")))?;
+    let finished = process_group::run(&spec, limit)
+        .await
+        .map_err(|e| StateError::Unknown(format!("cannot run {program}: {e}")))?;
     if finished.timed_out {
         return Err(StateError::Fail(format!("`{}` timed out", spec.display())));
     }

@@ -42,8 +42,8 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{OpenFlags, types::ValueRef};
 
-use crate::engine::context::ProbeContext;
 use crate::outcome::{Observation, format_number};
+use crate::probe::context::ProbeContext;
 
 pub async fn probe(config: &SqliteCheck, ctx: &ProbeContext<'_>) -> Observation {
     let path = config.path.resolved().to_path_buf();

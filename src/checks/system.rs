@@ -93,8 +93,8 @@ use sysinfo::System;
 
 use super::disk::{self, DiskUsage};
 
-use crate::engine::context::ProbeContext;
 use crate::outcome::{Observation, format_number};
+use crate::probe::context::ProbeContext;
 
 /// One `sysinfo::System` per process, refreshed only for what a check asks. CPU usage
 /// needs two readings ~200 ms apart; a long-lived reader (the daemon) has the previous
@@ -146,7 +146,7 @@ pub(crate) fn percent(part: u64, total: u64) -> f64 {
 }
 
 pub async fn probe(config: &SystemCheck, ctx: &ProbeContext<'_>) -> Observation {
-    let reader = ctx.engine.system.clone();
+    let reader = ctx.services.system.clone();
     let metrics = config.metrics.clone();
     let disk = config.disk.as_ref().map(|d| d.as_str().to_string()).unwrap_or_else(|| "/".into());
     let result = tokio::task::spawn_blocking(move || read(&reader, &metrics, &disk)).await;

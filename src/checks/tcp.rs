@@ -41,8 +41,8 @@ impl CheckKind for TcpCheck {
 
 use std::time::Instant;
 
-use crate::engine::context::ProbeContext;
 use crate::outcome::{Observation, format_number};
+use crate::probe::context::ProbeContext;
 
 pub async fn probe(config: &TcpCheck, _ctx: &ProbeContext<'_>) -> Observation {
     let address = config.address.as_str();

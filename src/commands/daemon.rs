@@ -60,6 +60,6 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> crate::error::Result<i32> {
         Ok::<i32, Error>(code)
     });
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-    crate::engine::process::finish_pending_kills();
+    crate::process_group::finish_pending_kills();
     result
 }

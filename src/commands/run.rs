@@ -5,8 +5,9 @@ use std::io::Write;
 use std::sync::Arc;
 
 use crate::cli::{Cli, RunArgs, RunFormat};
-use crate::engine::{DEFAULT_CONCURRENCY, Observer, RunOptions, Selection};
+use crate::engine::{DEFAULT_CONCURRENCY, RunOptions, Selection};
 use crate::error::Error;
+use crate::observer::Observer;
 use crate::outcome::Origin;
 use crate::output;
 use crate::pipeline::{self, Services, StateConfig};
@@ -163,7 +164,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
     drop(progress);
     // Dropping the runtime cancels whatever still runs (and kills its process groups).
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-    crate::engine::process::finish_pending_kills();
+    crate::process_group::finish_pending_kills();
     let record = match record {
         Ok(record) => record,
         Err(code) => {

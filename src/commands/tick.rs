@@ -124,7 +124,7 @@ pub fn run(cli: &Cli, args: &TickArgs) -> crate::error::Result<i32> {
     });
     // Dropping the runtime cancels what still runs (and kills its process groups).
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-    crate::engine::process::finish_pending_kills();
+    crate::process_group::finish_pending_kills();
     Ok(interrupted.unwrap_or_else(|| trouble.exit_code()))
 }
 
@@ -257,6 +257,7 @@ async fn deliver_due(store: &Arc<Store>, services: &Services, playbooks: &[Arc<L
     if let Ok(Ok(due)) = claimed
         && !due.is_empty()
     {
-        crate::alert::outbox::deliver(store, &services.engine.http, playbooks, due, pipeline::DELIVERY_BUDGET).await;
+        crate::alert::outbox::deliver(store, &services.engine.probes.http, playbooks, due, pipeline::DELIVERY_BUDGET)
+            .await;
     }
 }

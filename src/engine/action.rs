@@ -2,7 +2,7 @@
 //! (non-zero exit, timeout, HTTP error) fails its phase, with its output in the result.
 //!
 //! Processes an action starts in the background on purpose survive its normal exit; only
-//! a timeout or a cancelled run kills its process group (see `process`). The group is
+//! a timeout or a cancelled run kills its process group (see `process_group`). The group is
 //! recorded while the action's command runs, so that a `kill -9` of runner mid-action
 //! leaves nothing that the next start does not end.
 
@@ -10,9 +10,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::context::Engine;
-use super::process;
 use crate::outcome::{ActionResult, ActionStatus};
 use crate::playbook::{Action, Playbook};
+use crate::process_group;
 use crate::secret::scrub_owned;
 
 /// Runs one action.
@@ -61,8 +61,8 @@ pub async fn run(action: &Action, playbook: &Playbook, base_dir: &Path, engine: 
     ) else {
         return finish(ActionStatus::Failed, None, "the action has nothing to do".into(), String::new());
     };
-    let owner = engine.owner(playbook.name.as_str());
-    match process::run_owned(&spec, timeout, owner.as_ref()).await {
+    let owner = engine.probes.owner(playbook.name.as_str());
+    match process_group::run_owned(&spec, timeout, owner.as_ref()).await {
         Err(error) => {
             finish(ActionStatus::Failed, None, format!("cannot start `{}`: {error}", spec.program), String::new())
         }
@@ -113,7 +113,7 @@ async fn run_http(
     timeout: std::time::Duration,
     engine: &Engine,
 ) -> Result<(u16, String), String> {
-    let client = engine.http.get(true, true)?;
+    let client = engine.probes.http.get(true, true)?;
     let method = http.method.as_ref().map(|m| m.as_str().to_ascii_uppercase()).unwrap_or_else(|| "POST".into());
     let method =
         reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| format!("`{method}` is not an HTTP method"))?;

@@ -7,9 +7,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::context::{Engine, ProbeContext};
+use super::context::Engine;
 use crate::outcome::{CheckResult, Observation, Status, Verdict, format_number};
 use crate::playbook::{Check, Loaded, Phase};
+use crate::probe::context::ProbeContext;
 use crate::secret::scrub_owned;
 use crate::style::printable;
 use crate::threshold;
@@ -41,7 +42,7 @@ impl CheckRun<'_> {
         loop {
             attempt += 1;
             let ctx = ProbeContext {
-                engine: self.engine,
+                services: &self.engine.probes,
                 playbook: playbook.name.as_str(),
                 check,
                 base_dir: &self.loaded.base_dir,

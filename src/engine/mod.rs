@@ -14,9 +14,7 @@ pub mod action;
 pub mod check;
 pub mod context;
 pub mod journal;
-pub mod process;
 pub mod remediation;
-pub mod state;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,6 +24,7 @@ use tokio::sync::{Semaphore, watch};
 
 use self::check::CheckRun;
 use self::context::Engine;
+use crate::observer::Observer;
 use crate::outcome::{
     ActionResult, ActionStatus, CheckResult, Origin, PhaseResult, RunRecord, Status, Summary, worst_of,
 };
@@ -71,14 +70,6 @@ impl Selection {
     fn runs_actions(&self) -> bool {
         self.checks.is_empty() && self.tags.is_empty()
     }
-}
-
-/// Something that watches a run as it happens (the live progress line).
-pub trait Observer: Send + Sync {
-    fn phase_started(&self, _index: usize, _total: usize, _phase: &Phase) {}
-    fn action_finished(&self, _result: &ActionResult) {}
-    fn check_started(&self, _id: &str) {}
-    fn check_finished(&self, _result: &CheckResult) {}
 }
 
 /// How to run.

@@ -57,8 +57,8 @@ pub async fn apply(run: &CheckRun<'_>, result: CheckResult, mode: Mode, run_id: 
     let Some(config) = &run.check.remediate else { return result };
     let playbook = run.loaded.playbook.name.as_str();
     let check = run.check.id.as_str();
-    let state = &run.engine.state;
-    let streak_key = crate::engine::state::StateKey::new(playbook, check, "remediate-streak");
+    let state = &run.engine.probes.state;
+    let streak_key = crate::probe::state::StateKey::new(playbook, check, "remediate-streak");
 
     if !result.status.counts() {
         return result;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::engine::Observer;
+use crate::observer::Observer;
 use crate::outcome::CheckResult;
 
 const DELAY: Duration = Duration::from_secs(1);

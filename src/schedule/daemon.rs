@@ -371,7 +371,7 @@ impl Daemon {
         names.extend(store.playbooks_with_groups().unwrap_or_default());
         for name in &names {
             if let Ok(_lock) = crate::lock::acquire(&self.options.state_dir, name) {
-                crate::engine::process::reap_orphans(store.as_ref(), name);
+                crate::process_group::reap_orphans(store.as_ref(), name);
                 match store.mark_interrupted(name) {
                     Ok(0) => {}
                     Ok(n) => {
@@ -432,7 +432,8 @@ impl Daemon {
             if let Ok(Ok(due)) = due
                 && !due.is_empty()
             {
-                crate::alert::outbox::deliver(&store, &engine.http, &loaded, due, pipeline::DELIVERY_BUDGET * 2).await;
+                crate::alert::outbox::deliver(&store, &engine.probes.http, &loaded, due, pipeline::DELIVERY_BUDGET * 2)
+                    .await;
             }
             let host = crate::host::id();
             let undeliverable = tokio::task::spawn_blocking(move || store.undeliverable(None)).await;

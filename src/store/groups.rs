@@ -1,13 +1,13 @@
 //! Process groups of running commands, recorded per host while their leader runs (see
-//! `engine::process`): what a run killed with `kill -9` leaves is found here at the next
+//! `process_group`): what a run killed with `kill -9` leaves is found here at the next
 //! start. A record names the run it belongs to (the playbook's run in progress, whose
 //! placeholder row `begin_run` wrote), for the audit.
 
 use rusqlite::params;
 
 use super::{Store, now_ms};
-use crate::engine::process::{GroupJournal, GroupRecord};
 use crate::error::Error;
+use crate::process_group::{GroupJournal, GroupRecord};
 
 impl Store {
     /// The playbooks with process groups recorded on this host.

@@ -1,10 +1,10 @@
 //! Probe state (log offsets, process and service samples) in the `probe_state` table:
-//! the store's side of `engine::state::ProbeState`.
+//! the store's side of `probe::state::ProbeState`.
 
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, now_ms};
-use crate::engine::state::{ProbeState, StateKey};
+use crate::probe::state::{ProbeState, StateKey};
 
 impl ProbeState for Store {
     fn load(&self, key: &StateKey) -> Option<String> {

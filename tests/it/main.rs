@@ -13,6 +13,7 @@ mod export;
 mod history;
 mod history_csv;
 mod invalid;
+mod layers;
 mod nagios;
 mod orphans;
 mod outputs;

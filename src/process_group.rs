@@ -15,8 +15,8 @@
 //! recorded at the next start belonged to an interrupted run, and [`reap_orphans`] ends
 //! it, after checking the leader's start time so that a recycled pid is never hit.
 //!
-//! This module owns process lifetime and capture. It does not decide what an exit code
-//! means.
+//! This module owns process lifetime and capture, for checks (`command`, `service`) and
+//! the engine's actions alike. It does not decide what an exit code means.
 
 use std::path::PathBuf;
 use std::process::Stdio;
