@@ -1,80 +1,44 @@
-//! A small JSON path: `$`, `.key`, `['key']` and `[index]` (negative counts from the end).
-//! Enough for health endpoints (`$.status`, `$.checks[0].state`) and command output,
-//! without a dependency.
+//! JSON paths (RFC 9535) into health endpoints' bodies and commands' output, and the loose
+//! comparison of what a path selects with what a playbook expects.
+//!
+//! Parsing and selecting are serde_json_path's, filters included
+//! (`$.checks[?@.name=='db'].status`). A path in the grammar runner accepted before RFC
+//! 9535 is rewritten first, so that it selects exactly what it did (see `legacy`). A path is expected to select one value:
+//! selecting none is "missing", selecting several is an error of its own, never a silent pick.
+
+mod legacy;
 
 use serde_json::Value;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Step {
-    Key(String),
-    Index(i64),
-}
 
 /// A parsed path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JsonPath {
-    steps: Vec<Step>,
+    query: serde_json_path::JsonPath,
 }
 
+/// Why a path does not parse: the RFC 9535 parser's message, with its position.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidJsonPath(#[from] serde_json_path::ParseError);
+
+/// A path selected several values where one was expected (e.g. a filter matching two entries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("selects {0} values, not one")]
+pub struct SeveralValues(pub usize);
+
 impl JsonPath {
-    pub fn parse(text: &str) -> Result<JsonPath, String> {
-        let rest = text.trim().strip_prefix('$').ok_or("it must start with `$`")?;
-        let chars: Vec<char> = rest.chars().collect();
-        let mut steps = Vec::new();
-        let mut i = 0;
-        while i < chars.len() {
-            match chars[i] {
-                '.' => {
-                    let start = i + 1;
-                    let mut end = start;
-                    while end < chars.len() && chars[end] != '.' && chars[end] != '[' {
-                        end += 1;
-                    }
-                    if end == start {
-                        return Err(format!("a key is missing after `.` at position {}", i + 2));
-                    }
-                    steps.push(Step::Key(chars[start..end].iter().collect()));
-                    i = end;
-                }
-                '[' => {
-                    let close =
-                        chars[i..].iter().position(|&c| c == ']').map(|p| p + i).ok_or("a `[` is not closed")?;
-                    let inner: String = chars[i + 1..close].iter().collect();
-                    let inner = inner.trim();
-                    if let Some(quoted) = inner
-                        .strip_prefix('\'')
-                        .and_then(|s| s.strip_suffix('\''))
-                        .or_else(|| inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')))
-                    {
-                        steps.push(Step::Key(quoted.to_string()));
-                    } else {
-                        let index: i64 =
-                            inner.parse().map_err(|_| format!("`[{inner}]` is neither an index nor a quoted key"))?;
-                        steps.push(Step::Index(index));
-                    }
-                    i = close + 1;
-                }
-                other => return Err(format!("unexpected `{other}`; use `.key` or `[index]`")),
-            }
-        }
-        Ok(JsonPath { steps })
+    pub fn parse(text: &str) -> Result<JsonPath, InvalidJsonPath> {
+        let text = text.trim();
+        let query = match legacy::to_rfc9535(text) {
+            Some(rewritten) => serde_json_path::JsonPath::parse(&rewritten)?,
+            None => serde_json_path::JsonPath::parse(text)?,
+        };
+        Ok(JsonPath { query })
     }
 
-    /// The value at this path, if any.
-    pub fn find<'v>(&self, root: &'v Value) -> Option<&'v Value> {
-        let mut current = root;
-        for step in &self.steps {
-            current = match (step, current) {
-                (Step::Key(key), Value::Object(map)) => map.get(key)?,
-                (Step::Index(index), Value::Array(items)) => {
-                    let len = items.len() as i64;
-                    let at = if *index < 0 { len + index } else { *index };
-                    items.get(usize::try_from(at).ok()?)?
-                }
-                _ => return None,
-            };
-        }
-        Some(current)
+    /// The one value at this path, `None` when it selects nothing.
+    pub fn find<'v>(&self, root: &'v Value) -> Result<Option<&'v Value>, SeveralValues> {
+        self.query.query(root).at_most_one().map_err(|several| SeveralValues(several.0))
     }
 }
 
@@ -113,15 +77,67 @@ mod tests {
     #[test]
     fn parses_and_finds() {
         let doc = json!({"status": "UP", "checks": [{"name": "db", "ok": true}], "a.b": 3});
-        assert_eq!(JsonPath::parse("$.status").unwrap().find(&doc), Some(&json!("UP")));
-        assert_eq!(JsonPath::parse("$.checks[0].name").unwrap().find(&doc), Some(&json!("db")));
-        assert_eq!(JsonPath::parse("$.checks[-1].ok").unwrap().find(&doc), Some(&json!(true)));
-        assert_eq!(JsonPath::parse("$['a.b']").unwrap().find(&doc), Some(&json!(3)));
-        assert_eq!(JsonPath::parse("$").unwrap().find(&doc), Some(&doc));
-        assert_eq!(JsonPath::parse("$.missing").unwrap().find(&doc), None);
+        assert_eq!(JsonPath::parse("$.status").unwrap().find(&doc), Ok(Some(&json!("UP"))));
+        assert_eq!(JsonPath::parse("$.checks[0].name").unwrap().find(&doc), Ok(Some(&json!("db"))));
+        assert_eq!(JsonPath::parse("$.checks[-1].ok").unwrap().find(&doc), Ok(Some(&json!(true))));
+        assert_eq!(JsonPath::parse("$['a.b']").unwrap().find(&doc), Ok(Some(&json!(3))));
+        assert_eq!(JsonPath::parse("$").unwrap().find(&doc), Ok(Some(&doc)));
+        assert_eq!(JsonPath::parse("$.missing").unwrap().find(&doc), Ok(None));
         assert!(JsonPath::parse("status").is_err());
         assert!(JsonPath::parse("$.").is_err());
         assert!(JsonPath::parse("$[x]").is_err());
+    }
+
+    /// Every form the pre-RFC parser accepted still selects what it selected then.
+    #[test]
+    fn the_old_forms_select_what_they_did() {
+        let doc = json!({
+            "foo-bar": 1, "0": 2, "@timestamp": 3, "it's": 4, "a\\b": 5, "sp ace": 6,
+            "items": [10, 20, 30], "*": 7
+        });
+        let cases = [
+            ("$.foo-bar", json!(1)),
+            ("$.0", json!(2)),
+            ("$.@timestamp", json!(3)),
+            ("$['it's']", json!(4)),
+            ("$[\"it's\"]", json!(4)),
+            ("$['a\\b']", json!(5)),
+            ("$.sp ace", json!(6)),
+            ("$[ 'sp ace' ]", json!(6)),
+            ("  $.items[1]  ", json!(20)),
+            ("$.items[+1]", json!(20)),
+            ("$.items[01]", json!(20)),
+            ("$.items[ -1 ]", json!(30)),
+            ("$['items'][0]", json!(10)),
+            ("$.*", json!(7)),
+        ];
+        for (text, expected) in cases {
+            let path = JsonPath::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(path.find(&doc), Ok(Some(&expected)), "{text}");
+        }
+        assert_eq!(JsonPath::parse("$.items[99999999999999999]").unwrap().find(&doc), Ok(None));
+    }
+
+    #[test]
+    fn filters_select_one_entry_and_several_is_an_error() {
+        let doc = json!({"checks": [
+            {"name": "db", "status": "ok"}, {"name": "cache", "status": "down"}, {"name": "queue", "status": "ok"}
+        ]});
+        let db = JsonPath::parse("$.checks[?(@.name=='db')].status").unwrap();
+        assert_eq!(db.find(&doc), Ok(Some(&json!("ok"))));
+        let cache = JsonPath::parse("$.checks[?@.name == \"cache\"].status").unwrap();
+        assert_eq!(cache.find(&doc), Ok(Some(&json!("down"))));
+        let none = JsonPath::parse("$.checks[?@.name=='nope'].status").unwrap();
+        assert_eq!(none.find(&doc), Ok(None));
+        let ok = JsonPath::parse("$.checks[?@.status=='ok'].name").unwrap();
+        assert_eq!(ok.find(&doc), Err(SeveralValues(2)));
+        assert_eq!(JsonPath::parse("$.checks[*]").unwrap().find(&doc), Err(SeveralValues(3)));
+    }
+
+    #[test]
+    fn an_invalid_path_says_where() {
+        let error = JsonPath::parse("$.checks[?@.name=='db'").unwrap_err().to_string();
+        assert!(error.contains("position"), "{error}");
     }
 
     #[test]
