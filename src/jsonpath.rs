@@ -8,6 +8,8 @@
 
 mod legacy;
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 /// A parsed path.
@@ -16,10 +18,28 @@ pub struct JsonPath {
     query: serde_json_path::JsonPath,
 }
 
-/// Why a path does not parse: the RFC 9535 parser's message, with its position.
+/// Why a path does not parse.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct InvalidJsonPath(#[from] serde_json_path::ParseError);
+pub enum InvalidJsonPath {
+    #[error("it must start with `$`")]
+    NoRoot,
+    /// The RFC 9535 parser's own message, when it has one.
+    #[error("{0}")]
+    Syntax(serde_json_path::ParseError),
+    /// The parser's message is only "parser error": the text where it stopped says more.
+    #[error("`{rest}` is not understood (at position {position})")]
+    NotUnderstood { rest: String, position: usize },
+}
+
+impl InvalidJsonPath {
+    fn from_parser(text: &str, error: serde_json_path::ParseError) -> InvalidJsonPath {
+        if error.message() != "parser error" {
+            return InvalidJsonPath::Syntax(error);
+        }
+        let rest = text.chars().skip(error.position()).collect();
+        InvalidJsonPath::NotUnderstood { rest, position: error.position() }
+    }
+}
 
 /// A path selected several values where one was expected (e.g. a filter matching two entries).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -29,10 +49,12 @@ pub struct SeveralValues(pub usize);
 impl JsonPath {
     pub fn parse(text: &str) -> Result<JsonPath, InvalidJsonPath> {
         let text = text.trim();
-        let query = match legacy::to_rfc9535(text) {
-            Some(rewritten) => serde_json_path::JsonPath::parse(&rewritten)?,
-            None => serde_json_path::JsonPath::parse(text)?,
-        };
+        if !text.starts_with('$') {
+            return Err(InvalidJsonPath::NoRoot);
+        }
+        let rfc_text = legacy::to_rfc9535(text).map_or(Cow::Borrowed(text), Cow::Owned);
+        let query =
+            serde_json_path::JsonPath::parse(&rfc_text).map_err(|e| InvalidJsonPath::from_parser(&rfc_text, e))?;
         Ok(JsonPath { query })
     }
 
@@ -137,7 +159,9 @@ mod tests {
     #[test]
     fn an_invalid_path_says_where() {
         let error = JsonPath::parse("$.checks[?@.name=='db'").unwrap_err().to_string();
-        assert!(error.contains("position"), "{error}");
+        assert_eq!(error, "at position 22, in long-hand segment, expected closing ']'");
+        assert_eq!(JsonPath::parse("$.disk[").unwrap_err().to_string(), "`[` is not understood (at position 6)");
+        assert_eq!(JsonPath::parse("status").unwrap_err().to_string(), "it must start with `$`");
     }
 
     #[test]

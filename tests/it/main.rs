@@ -16,6 +16,7 @@ mod invalid;
 mod nagios;
 mod orphans;
 mod outputs;
+mod outside_input;
 mod prometheus_server;
 mod remediation;
 mod reports;
