@@ -23,6 +23,10 @@ pub struct JsonPath {
 pub enum InvalidJsonPath {
     #[error("it must start with `$`")]
     NoRoot,
+    #[error("it nests brackets and parentheses deeper than {MAX_NESTING}")]
+    TooDeep,
+    #[error("it nests filters deeper than {MAX_FILTER_NESTING}")]
+    TooManyFilters,
     /// The RFC 9535 parser's own message, when it has one.
     #[error("{0}")]
     Syntax(serde_json_path::ParseError),
@@ -53,6 +57,13 @@ impl JsonPath {
             return Err(InvalidJsonPath::NoRoot);
         }
         let rfc_text = legacy::to_rfc9535(text).map_or(Cow::Borrowed(text), Cow::Owned);
+        let nesting = Nesting::of(&rfc_text);
+        if nesting.deepest > MAX_NESTING {
+            return Err(InvalidJsonPath::TooDeep);
+        }
+        if nesting.deepest_filters > MAX_FILTER_NESTING {
+            return Err(InvalidJsonPath::TooManyFilters);
+        }
         let query =
             serde_json_path::JsonPath::parse(&rfc_text).map_err(|e| InvalidJsonPath::from_parser(&rfc_text, e))?;
         Ok(JsonPath { query })
@@ -61,6 +72,64 @@ impl JsonPath {
     /// The one value at this path, `None` when it selects nothing.
     pub fn find<'v>(&self, root: &'v Value) -> Result<Option<&'v Value>, SeveralValues> {
         self.query.query(root).at_most_one().map_err(|several| SeveralValues(several.0))
+    }
+}
+
+/// How deep a path may nest `[…]` and `(…)`. The parser descends recursively, and a
+/// playbook's path (or a fuzzer's) of a thousand `(` would overflow the stack, which
+/// aborts the process: a path that deep is refused before it reaches the parser.
+const MAX_NESTING: usize = 32;
+
+/// How deep filters may nest (`[?@.a[?@.b]]` is two). The parser's time doubles with every
+/// level (9 levels: 20 ms; 31: hours), and a health check needs one, rarely two.
+const MAX_FILTER_NESTING: usize = 4;
+
+/// How deeply a path nests brackets and parentheses, and filters among them.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Nesting {
+    deepest: usize,
+    deepest_filters: usize,
+}
+
+impl Nesting {
+    /// Counts outside quoted names; a filter is a `[` whose first visible character is `?`.
+    fn of(text: &str) -> Nesting {
+        let mut nesting = Nesting::default();
+        let mut open_is_filter: Vec<bool> = Vec::new();
+        let mut open_filters = 0;
+        let (mut quote, mut previous) = (None, None);
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                (Some(_), '\\') => {
+                    chars.next();
+                }
+                (Some(open), c) if c == open => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '[' | '(') => {
+                    open_is_filter.push(false);
+                    nesting.deepest = nesting.deepest.max(open_is_filter.len());
+                }
+                (None, ']' | ')') => {
+                    if open_is_filter.pop() == Some(true) {
+                        open_filters -= 1;
+                    }
+                }
+                (None, '?') if previous == Some('[') => {
+                    if let Some(is_filter) = open_is_filter.last_mut().filter(|is| !**is) {
+                        *is_filter = true;
+                        open_filters += 1;
+                        nesting.deepest_filters = nesting.deepest_filters.max(open_filters);
+                    }
+                }
+                (None, _) => {}
+            }
+            if !c.is_whitespace() {
+                previous = Some(c);
+            }
+        }
+        nesting
     }
 }
 
@@ -162,6 +231,20 @@ mod tests {
         assert_eq!(error, "at position 22, in long-hand segment, expected closing ']'");
         assert_eq!(JsonPath::parse("$.disk[").unwrap_err().to_string(), "`[` is not understood (at position 6)");
         assert_eq!(JsonPath::parse("status").unwrap_err().to_string(), "it must start with `$`");
+    }
+
+    #[test]
+    fn a_path_nested_too_deep_is_refused_before_the_parser_overflows_or_stalls() {
+        let nested = |depth: usize| format!("$[?{}@.a{}]", "(".repeat(depth), ")".repeat(depth));
+        assert!(JsonPath::parse(&nested(MAX_NESTING - 1)).is_ok());
+        let error = JsonPath::parse(&nested(100_000)).unwrap_err().to_string();
+        assert_eq!(error, "it nests brackets and parentheses deeper than 32");
+        let filters = |depth: usize| format!("$[?{}@.a{}]", "@[ ?".repeat(depth), "]".repeat(depth));
+        assert!(JsonPath::parse(&filters(MAX_FILTER_NESTING - 1)).is_ok());
+        let error = JsonPath::parse(&filters(MAX_FILTER_NESTING)).unwrap_err().to_string();
+        assert_eq!(error, "it nests filters deeper than 4");
+        assert!(matches!(JsonPath::parse(&filters(100_000)), Err(InvalidJsonPath::TooDeep)));
+        assert!(JsonPath::parse(&format!("$['{}']", "(".repeat(1000))).is_ok(), "quoted names do not nest");
     }
 
     #[test]
