@@ -3,8 +3,9 @@
 //!
 //! Parsing and selecting are serde_json_path's, filters included
 //! (`$.checks[?@.name=='db'].status`). A path in the grammar runner accepted before RFC
-//! 9535 is rewritten first, so that it selects exactly what it did (see `legacy`). A path is expected to select one value:
-//! selecting none is "missing", selecting several is an error of its own, never a silent pick.
+//! 9535 is rewritten first, so that it selects exactly what it did (see `legacy`). A path
+//! is expected to select one value: selecting none is "missing", selecting several is an
+//! error of its own, never a silent pick.
 //! Ours, where the library has no answer: the old grammar's rewrite, and a bound on how
 //! deeply a path nests, checked before the (recursive, backtracking) parser sees it.
 
