@@ -188,8 +188,9 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
     for (name, source) in config.metrics.iter().flatten() {
         match metric_extractor(source.as_str()) {
             Ok(extractor) => match extract(&extractor, &stdout) {
-                Some(value) => base = base.metric(name.clone(), value),
-                None => metric_problems.push(name.clone()),
+                Ok(Some(value)) => base = base.metric(name.clone(), value),
+                Ok(None) => metric_problems.push(name.clone()),
+                Err(several) => metric_problems.push(format!("{name} (its JSON path {several})")),
             },
             Err(message) => metric_problems.push(format!("{name} ({message})")),
         }
@@ -271,12 +272,18 @@ fn describe_spawn(error: &std::io::Error, spec: &CommandSpec) -> String {
     }
 }
 
-fn extract(extractor: &MetricExtractor, stdout: &str) -> Option<f64> {
+/// The metric's number, `None` when the output does not hold one; an error when a JSON
+/// path selects several values and so names no single number.
+fn extract(extractor: &MetricExtractor, stdout: &str) -> Result<Option<f64>, crate::jsonpath::SeveralValues> {
     match extractor {
-        MetricExtractor::Regex(regex) => regex.captures(stdout)?.get(1)?.as_str().trim().parse().ok(),
+        MetricExtractor::Regex(regex) => {
+            Ok(regex.captures(stdout).and_then(|c| c.get(1)?.as_str().trim().parse().ok()))
+        }
         MetricExtractor::Json(path) => {
-            let document: serde_json::Value = serde_json::from_str(stdout).ok()?;
-            crate::jsonpath::as_number(path.find(&document)?)
+            let Ok(document) = serde_json::from_str::<serde_json::Value>(stdout) else {
+                return Ok(None);
+            };
+            Ok(path.find(&document)?.and_then(crate::jsonpath::as_number))
         }
     }
 }

@@ -161,13 +161,11 @@ pub async fn probe(config: &HttpCheck, ctx: &ProbeContext<'_>) -> Observation {
     let status = response.status();
     let mut observation =
         Observation::pass("").metric("status_code", f64::from(status.as_u16())).metric("latency_ms", round(latency_ms));
-    if let Some(days) = response
-        .extensions()
-        .get::<reqwest::tls::TlsInfo>()
-        .and_then(|info| info.peer_certificate())
-        .and_then(|der| super::tls::days_left(der, jiff::Timestamp::now()))
-    {
-        observation = observation.metric("cert_days_left", days); // unrounded: outputs turn it into the expiry time
+    let certificate = response.extensions().get::<reqwest::tls::TlsInfo>().and_then(|info| info.peer_certificate());
+    match certificate.map(|der| super::tls::days_left(der, jiff::Timestamp::now())) {
+        Some(Ok(days)) => observation = observation.metric("cert_days_left", days), // unrounded: outputs turn it into the expiry time
+        Some(Err(unreadable)) => observation = observation.detail(unreadable.to_string()),
+        None => {}
     }
 
     // The body: kept up to BODY_LIMIT for expectations, counted to the end.
@@ -234,11 +232,12 @@ pub async fn probe(config: &HttpCheck, ctx: &ProbeContext<'_>) -> Observation {
                         continue;
                     };
                     match parsed.find(&document) {
-                        None => failures.push(format!("{path} is missing")),
-                        Some(actual) if !matches_expected(expected, actual) => {
+                        Err(several) => failures.push(format!("{path} {several}")),
+                        Ok(None) => failures.push(format!("{path} is missing")),
+                        Ok(Some(actual)) if !matches_expected(expected, actual) => {
                             failures.push(format!("{path} is {actual}, expected {expected}"))
                         }
-                        Some(_) => {}
+                        Ok(Some(_)) => {}
                     }
                 }
             }

@@ -71,18 +71,21 @@ pub async fn probe(config: &TcpCheck, _ctx: &ProbeContext<'_>) -> Observation {
         Ok(tls) => {
             let handshake_ms = started.elapsed().as_secs_f64() * 1000.0;
             let (_, session) = tls.get_ref();
-            let days = session
+            let expiry = session
                 .peer_certificates()
                 .and_then(|certs| certs.first())
-                .and_then(|cert| super::tls::days_left(cert.as_ref(), jiff::Timestamp::now()));
+                .map(|cert| super::tls::days_left(cert.as_ref(), jiff::Timestamp::now()));
+            let days = expiry.as_ref().and_then(|read| read.as_ref().ok().copied());
             let mut observation = Observation::pass(format!(
                 "TLS handshake with {address} in {}ms{}",
                 format_number(round(handshake_ms)),
                 days.map(|d| format!(", certificate expires in {} days", d.floor())).unwrap_or_default()
             ))
             .metric("latency_ms", round(handshake_ms));
-            if let Some(days) = days {
-                observation = observation.metric("cert_days_left", days); // unrounded: outputs turn it into the expiry time
+            match expiry {
+                Some(Ok(days)) => observation = observation.metric("cert_days_left", days), // unrounded: outputs turn it into the expiry time
+                Some(Err(unreadable)) => observation = observation.detail(unreadable.to_string()),
+                None => {}
             }
             observation
         }

@@ -2,8 +2,8 @@
 //! configurations (verifying with the system's roots, or not verifying at all), and the
 //! days left on a certificate.
 //!
-//! The certificate's `notAfter` is read with a minimal DER walk (Certificate → TBS →
-//! validity) rather than a full X.509 parser: it is the one field runner needs.
+//! The certificate's `notAfter` is read by x509-parser: the bytes come from whatever server
+//! a check talks to, so they are parsed by a maintained X.509 library, not by hand.
 
 use std::sync::{Arc, Once, OnceLock};
 
@@ -144,86 +144,27 @@ impl ServerCertVerifier for AcceptAnything {
     }
 }
 
+/// Why a certificate's expiry could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("the certificate's expiry cannot be read: {0}")]
+pub struct UnreadableCertificate(String);
+
 /// Days (fractional) until the certificate's `notAfter`, negative when expired.
-pub fn days_left(der: &[u8], now: jiff::Timestamp) -> Option<f64> {
+pub fn days_left(der: &[u8], now: jiff::Timestamp) -> Result<f64, UnreadableCertificate> {
     let not_after = not_after(der)?;
-    Some((not_after.as_second() - now.as_second()) as f64 / 86_400.0)
+    Ok((not_after.as_second() - now.as_second()) as f64 / 86_400.0)
 }
 
-/// Reads `tbsCertificate.validity.notAfter` from a DER certificate.
-pub fn not_after(der: &[u8]) -> Option<jiff::Timestamp> {
-    let (certificate, _) = read_tlv(der, 0x30)?;
-    let (tbs, _) = read_tlv(certificate, 0x30)?;
-    let mut rest = tbs;
-    // [0] EXPLICIT version, optional.
-    if rest.first() == Some(&0xa0) {
-        rest = skip_tlv(rest)?;
-    }
-    rest = skip_tlv(rest)?; // serialNumber
-    rest = skip_tlv(rest)?; // signature algorithm
-    rest = skip_tlv(rest)?; // issuer
-    let (validity, _) = read_tlv(rest, 0x30)?;
-    let after_not_before = skip_tlv(validity)?;
-    let tag = *after_not_before.first()?;
-    let (time, _) = read_tlv(after_not_before, tag)?;
-    let text = std::str::from_utf8(time).ok()?;
-    parse_asn1_time(tag, text)
-}
-
-/// UTCTime (`YYMMDDHHMMSSZ`, tag 0x17) or GeneralizedTime (`YYYYMMDDHHMMSSZ`, 0x18).
-fn parse_asn1_time(tag: u8, text: &str) -> Option<jiff::Timestamp> {
-    let text = text.strip_suffix('Z')?;
-    let full = match tag {
-        0x17 => {
-            let yy: i32 = text.get(0..2)?.parse().ok()?;
-            let century = if yy >= 50 { "19" } else { "20" };
-            format!("{century}{text}")
-        }
-        0x18 => text.to_string(),
-        _ => return None,
-    };
-    let date =
-        jiff::civil::date(full.get(0..4)?.parse().ok()?, full.get(4..6)?.parse().ok()?, full.get(6..8)?.parse().ok()?);
-    let time = jiff::civil::time(
-        full.get(8..10)?.parse().ok()?,
-        full.get(10..12)?.parse().ok()?,
-        full.get(12..14).and_then(|s| s.parse().ok()).unwrap_or(0),
-        0,
-    );
-    date.to_datetime(time).to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
-}
-
-/// Reads one TLV with the expected tag; returns (contents, rest).
-fn read_tlv(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-    if *input.first()? != tag {
-        return None;
-    }
-    let (len, header) = read_len(&input[1..])?;
-    let start = 1 + header;
-    let end = start.checked_add(len)?;
-    Some((input.get(start..end)?, input.get(end..)?))
-}
-
-fn skip_tlv(input: &[u8]) -> Option<&[u8]> {
-    let tag = *input.first()?;
-    read_tlv(input, tag).map(|(_, rest)| rest)
-}
-
-/// A DER length: (value, bytes used).
-fn read_len(input: &[u8]) -> Option<(usize, usize)> {
-    let first = *input.first()?;
-    if first & 0x80 == 0 {
-        return Some((first as usize, 1));
-    }
-    let count = (first & 0x7f) as usize;
-    if count == 0 || count > 4 {
-        return None;
-    }
-    let mut len = 0usize;
-    for i in 0..count {
-        len = (len << 8) | *input.get(1 + i)? as usize;
-    }
-    Some((len, 1 + count))
+/// Reads `tbsCertificate.validity.notAfter` from a DER certificate. Extensions are not
+/// parsed in depth: only the validity is needed.
+pub fn not_after(der: &[u8]) -> Result<jiff::Timestamp, UnreadableCertificate> {
+    use x509_parser::nom::Parser;
+    let (_, certificate) = x509_parser::certificate::X509CertificateParser::new()
+        .with_deep_parse_extensions(false)
+        .parse(der)
+        .map_err(|error| UnreadableCertificate(error.to_string()))?;
+    let seconds = certificate.validity().not_after.timestamp();
+    jiff::Timestamp::from_second(seconds).map_err(|error| UnreadableCertificate(error.to_string()))
 }
 
 #[cfg(test)]
@@ -240,6 +181,20 @@ mod tests {
         assert_eq!(ts.to_string(), "2031-05-17T00:00:00Z");
         let days = days_left(cert.der(), "2031-05-07T00:00:00Z".parse().unwrap()).unwrap();
         assert!((days - 10.0).abs() < 1e-9);
-        assert_eq!(not_after(b"garbage"), None);
+    }
+
+    #[test]
+    fn garbage_and_truncated_certificates_are_errors_not_panics() {
+        let error = not_after(b"garbage").unwrap_err().to_string();
+        assert!(error.starts_with("the certificate's expiry cannot be read"), "{error}");
+        let params = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap();
+        let cert = params.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap();
+        let der = cert.der();
+        for cut in [1, 10, der.len() / 2, der.len() - 1] {
+            assert!(not_after(&der[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut flipped = der.to_vec();
+        flipped[1] ^= 0xff;
+        assert!(not_after(&flipped).is_err());
     }
 }

@@ -17,6 +17,7 @@ mod layers;
 mod nagios;
 mod orphans;
 mod outputs;
+mod outside_input;
 mod prometheus_server;
 mod remediation;
 mod reports;

@@ -112,6 +112,19 @@ impl Server {
         Server::build(Arc::new(handler), Some(Arc::new(config)))
     }
 
+    /// The same over TLS, presenting `certificate` as it is (any bytes, even ones that are
+    /// no certificate at all), with handshakes signed by a fresh key.
+    pub fn tls_presenting(certificate: &[u8], handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let key_der = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
+        let signing_key = rustls::crypto::ring::sign::any_supported_type(&key_der).unwrap();
+        let chain = vec![rustls::pki_types::CertificateDer::from(certificate.to_vec())];
+        let presented = PresentAsIs(Arc::new(rustls::sign::CertifiedKey::new(chain, signing_key)));
+        let config = rustls::ServerConfig::builder().with_no_client_auth().with_cert_resolver(Arc::new(presented));
+        Server::build(Arc::new(handler), Some(Arc::new(config)))
+    }
+
     fn build(handler: Handler, tls: Option<Arc<rustls::ServerConfig>>) -> Server {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
@@ -266,5 +279,16 @@ fn reason(status: u16) -> &'static str {
         500 => "Internal Server Error",
         503 => "Service Unavailable",
         _ => "Status",
+    }
+}
+
+/// Presents one chain without checking that it is a certificate for the key, as
+/// `with_single_cert` would: a server sending garbage is what the test needs.
+#[derive(Debug)]
+struct PresentAsIs(Arc<rustls::sign::CertifiedKey>);
+
+impl rustls::server::ResolvesServerCert for PresentAsIs {
+    fn resolve(&self, _: rustls::server::ClientHello<'_>) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(self.0.clone())
     }
 }
