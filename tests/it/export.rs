@@ -41,6 +41,16 @@ fn run_linked(binary: &Path, dir: &Path, args: &[&str]) -> Output {
     }
 }
 
+/// Starts `runner tick p` on `state` in the background (its log piped).
+fn spawn_tick(test: &Test, state: &Path) -> Child {
+    Command::new(runner_bin())
+        .current_dir(test.root())
+        .args(["--state", state.to_str().unwrap(), "tick", "p"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 // ---------------------------------------------------------------------------------------
 // runner tick
 
@@ -72,6 +82,7 @@ fn a_tick_while_the_playbook_still_runs_records_an_overlap_miss_and_exits_quietl
     assert_eq!(test.run_args(&["--state", state.to_str().unwrap(), "tick", "p"]).code, 0);
     sqlite(&state, "UPDATE schedule_state SET last_fire_ms = (last_fire_ms / 60000 - 1) * 60000");
     // The previous minute's tick (or a manual run) holds the playbook's lock.
+    std::fs::create_dir_all(state.join("locks")).unwrap();
     let lock = std::fs::File::create(state.join("locks/every.lock")).unwrap();
     lock.try_lock().unwrap();
     let tick = test.run_args(&["--state", state.to_str().unwrap(), "tick", "p"]);
@@ -87,17 +98,11 @@ fn with_overlap_queue_one_tick_waits_for_the_running_one_and_a_second_is_a_miss(
     let playbook = every_minute("queued", "UTC").replace("timezone: UTC", "timezone: UTC, overlap: queue");
     let test = Test::new().file("p/queued.yaml", &playbook);
     let state = test.path("state");
-    let tick = |test: &Test| {
-        Command::new(runner_bin())
-            .current_dir(test.root())
-            .args(["--state", state.to_str().unwrap(), "tick", "p"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let tick = |test: &Test| spawn_tick(test, &state);
     let back_one_minute = "UPDATE schedule_state SET last_fire_ms = (last_fire_ms / 60000 - 1) * 60000";
     assert!(tick(&test).wait().unwrap().success());
     sqlite(&state, back_one_minute);
+    std::fs::create_dir_all(state.join("locks")).unwrap();
     let lock = std::fs::File::create(state.join("locks/queued.lock")).unwrap();
     lock.try_lock().unwrap();
     let waiting = tick(&test);
@@ -145,6 +150,40 @@ fn sigterm_ends_a_tick_with_the_process_groups_of_its_runs() {
     assert_eq!(ended.status.code(), Some(143), "{}", String::from_utf8_lossy(&ended.stderr));
     std::thread::sleep(Duration::from_millis(200));
     assert!(!sleeping(), "the run's process outlived the tick");
+}
+
+#[test]
+fn a_tick_with_nothing_due_touches_no_lock_so_a_manual_run_then_is_never_refused() {
+    let test = Test::new().file("p/every.yaml", &every_minute("every", "UTC"));
+    let state = test.path("state");
+    for _ in 0..2 {
+        let tick = test.run_args(&["--state", state.to_str().unwrap(), "tick", "p"]);
+        assert_eq!(tick.code, 0, "{}", tick.stderr);
+    }
+    // Neither the first tick nor the one with nothing due took the lock (taking it
+    // creates the file and writes the taker's pid).
+    assert!(!state.join("locks/every.lock").exists(), "a tick that runs nothing took the run lock");
+    assert_eq!(sqlite(&state, "SELECT count(*) FROM misses"), "0");
+}
+
+#[test]
+fn two_ticks_at_the_same_minute_run_the_due_fire_exactly_once_and_miss_nothing() {
+    let test = Test::new().file("p/every.yaml", &every_minute("every", "UTC"));
+    let state = test.path("state");
+    assert_eq!(test.run_args(&["--state", state.to_str().unwrap(), "tick", "p"]).code, 0);
+    let tick = || spawn_tick(&test, &state);
+    let rounds = 8;
+    for _ in 0..rounds {
+        sqlite(&state, "UPDATE schedule_state SET last_fire_ms = (last_fire_ms / 60000 - 1) * 60000");
+        let (first, second) = (tick(), tick());
+        for ended in [first.wait_with_output().unwrap(), second.wait_with_output().unwrap()] {
+            assert!(ended.status.success(), "{}", String::from_utf8_lossy(&ended.stderr));
+        }
+    }
+    // Deciding takes no lock: the tick that lost the compare-and-set never made the
+    // winner see a run in progress.
+    assert_eq!(sqlite(&state, "SELECT count(*) FROM misses"), "0");
+    assert_eq!(sqlite(&state, "SELECT count(*) FROM runs"), rounds.to_string());
 }
 
 #[test]
