@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 use crate::support::{Output, Test, runner_bin};
 
+/// A valid playbook with a schedule every export can write.
+const DAILY: &str = "version: 1\nname: daily\nschedule: \"0 2 * * *\"\nchecks: [{id: a, manual: {instructions: x}}]\n";
+
 /// A playbook fired every minute whose check fails (CRITICAL).
 fn every_minute(name: &str, zone: &str) -> String {
     format!(
@@ -397,6 +400,18 @@ fn the_systemd_unit_for_a_folder_named_with_percent_verifies_and_means_that_path
     assert!(exposure <= 4.5, "exposure {exposure}\n{report}");
 }
 
+#[test]
+fn the_systemd_export_refuses_a_runner_binary_path_that_systemd_cannot_run() {
+    let test = Test::new().file("p/daily.yaml", DAILY);
+    for folder in ["b_dol$X", "b_dq\"X", "b_sq'X", "b_bs\\X"] {
+        let binary = runner_in(&test.path(folder));
+        let unit = run_linked(&binary, test.root(), &["export", "systemd", "p"]);
+        assert_eq!(unit.code, 65, "{folder}: {}\n{}", unit.stderr, unit.stdout);
+        assert!(unit.stdout.is_empty(), "{folder}: {}", unit.stdout);
+        assert!(unit.stderr.contains("systemd does not accept"), "{folder}: {}", unit.stderr);
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // launchd
 
@@ -447,4 +462,37 @@ print(json.dumps(p))
     assert!(plist["ExitTimeOut"].as_i64().unwrap() > 30, "ExitTimeOut must outlast the shutdown grace");
     // The same state folder as a manual `runner run --state …`.
     assert_eq!(plist["EnvironmentVariables"]["RUNNER_STATE"], state.display().to_string());
+}
+
+#[test]
+fn the_launchd_export_refuses_a_control_character_that_xml_cannot_carry() {
+    let test = Test::new().file("p/daily.yaml", DAILY).file("ctl\u{1}p/daily.yaml", DAILY);
+    let state = test.path("ctl\u{1}x");
+    for args in
+        [vec!["--state", state.to_str().unwrap(), "export", "launchd", "p"], vec!["export", "launchd", "ctl\u{1}p"]]
+    {
+        let plist = test.run_args(&args);
+        assert_eq!(plist.code, 65, "{args:?}: {}\n{}", plist.stderr, plist.stdout);
+        assert!(plist.stdout.is_empty(), "{}", plist.stdout);
+        assert!(plist.stderr.contains("control characters"), "{}", plist.stderr);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// every export
+
+#[test]
+fn every_export_of_an_invalid_playbook_is_refused_with_its_diagnostics() {
+    // A seconds schedule (crontab's own refusal needs a valid playbook) and a check with
+    // no kind.
+    let test = Test::new()
+        .file("p/daily.yaml", DAILY)
+        .file("p/broken.yaml", "version: 1\nname: broken\nschedule: \"*/10 * * * * *\"\nchecks: [{id: a}]\n");
+    for target in ["crontab", "systemd", "launchd"] {
+        let export = test.run_args(&["export", target, "p"]);
+        assert_eq!(export.code, 65, "{target}: {}\n{}", export.stderr, export.stdout);
+        assert!(export.stdout.is_empty(), "{target}: {}", export.stdout);
+        assert!(export.stderr.contains("broken.yaml"), "{target}: {}", export.stderr);
+        assert!(export.stderr.contains("error"), "{target}: the diagnostics\n{}", export.stderr);
+    }
 }

@@ -13,7 +13,7 @@ use crate::error::Error;
 
 /// The crontab: a comment per playbook (its schedule and zone) and the tick line.
 pub fn crontab(export: &Export) -> crate::error::Result<String> {
-    let (playbooks, invalid) = export.playbooks()?;
+    let playbooks = export.playbooks()?;
     let mut notes = Vec::new();
     for loaded in &playbooks {
         let name = loaded.playbook.name.as_str();
@@ -32,9 +32,6 @@ pub fn crontab(export: &Export) -> crate::error::Result<String> {
         }
         let zone = schedule.timezone.as_ref().map(|t| t.as_str()).unwrap_or("the machine's zone");
         notes.push(format!("#   {name}: {cron} ({zone})"));
-    }
-    for path in invalid {
-        notes.push(format!("#   {}: invalid; tick reports it until it is fixed (`runner validate`)", path.display()));
     }
     let state = export.state.clone().unwrap_or_else(|| super::absolute(&super::super::run::state_dir(None)));
     let state_word = shell_word(&state.display().to_string());
