@@ -246,6 +246,47 @@ fn the_crontab_export_refuses_a_seconds_schedule_and_points_at_the_daemon() {
     );
 }
 
+#[test]
+fn a_crontab_too_long_for_one_cron_line_is_split_into_lines_crontab_installs() {
+    let folder = "f".repeat(160);
+    let mut test = Test::new();
+    let mut files = Vec::new();
+    for n in 0..12 {
+        let file = format!("{folder}/every-{n}.yaml");
+        test = test.file(&file, &every_minute(&format!("every-{n}"), "UTC"));
+        files.push(file);
+    }
+    let mut args = vec!["export", "crontab"];
+    args.extend(files.iter().map(String::as_str));
+    let exported = test.run_args(&args);
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    let lines: Vec<&str> = exported.stdout.lines().filter(|l| l.starts_with("* * * * * ")).collect();
+    assert!(lines.len() > 1, "{}", exported.stdout);
+    for file in &files {
+        let named = lines.iter().filter(|l| l.contains(&format!("/{file}'"))).count();
+        assert_eq!(named, 1, "{file} on exactly one line\n{}", exported.stdout);
+    }
+    std::fs::write(test.path("crontab"), &exported.stdout).unwrap();
+    let serial = std::fs::File::create(std::env::temp_dir().join("runner-nobody-crontab-test.lock")).unwrap();
+    serial.lock().unwrap();
+    let installed = output(Command::new("crontab").args(["-u", "nobody"]).arg(test.path("crontab")));
+    let _ = output(Command::new("crontab").args(["-u", "nobody", "-r"]));
+    assert!(installed.status.success(), "{}\n{}", String::from_utf8_lossy(&installed.stderr), exported.stdout);
+    // The folder passed as one word: one line.
+    let by_folder = test.run_args(&["export", "crontab", &folder]);
+    assert_eq!(by_folder.stdout.lines().filter(|l| l.starts_with("* * * * * ")).count(), 1, "{}", by_folder.stdout);
+}
+
+#[test]
+fn a_crontab_path_too_long_for_any_cron_line_is_refused_with_a_sentence() {
+    let test = Test::new().file("p/daily.yaml", DAILY);
+    let state = test.path(&["s".repeat(200), "t".repeat(200)].join("/"));
+    let exported = test.run_args(&["--state", state.to_str().unwrap(), "export", "crontab", "p"]);
+    assert_eq!(exported.code, 65, "{}", exported.stdout);
+    assert!(exported.stdout.is_empty(), "{}", exported.stdout);
+    assert!(exported.stderr.contains("cron takes at most 998"), "{}", exported.stderr);
+}
+
 /// Serialises the real-cron test across processes (other checkouts run it on this
 /// machine too), and puts root's crontab back as it was, whatever happens.
 struct RootCrontab {
