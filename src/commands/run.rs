@@ -20,17 +20,18 @@ use crate::style::Style;
 pub fn load_for_run(path: &std::path::Path) -> Result<Loaded, Error> {
     let report =
         load_file(path, &LoadOptions::default()).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
-    match report.into_loaded(false) {
-        Ok(loaded) => Ok(loaded),
-        Err(report) => {
-            let style = Style::for_stderr();
-            let errors: Vec<&Diagnostic> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
-            for diagnostic in &errors {
-                eprint!("{}", crate::secret::scrub(&diagnostic.render(&report.display_path(), &report.source, style)));
-            }
-            Err(Error::InvalidPlaybook { path: path.to_path_buf(), errors: errors.len() })
-        }
+    report.into_loaded(false).map_err(|report| refuse_invalid(path, &report))
+}
+
+/// Prints an invalid playbook's errors to stderr (secrets scrubbed) and returns the
+/// error that says so (65).
+pub fn refuse_invalid(path: &std::path::Path, report: &crate::playbook::load::FileReport) -> Error {
+    let style = Style::for_stderr();
+    let errors: Vec<&Diagnostic> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+    for diagnostic in &errors {
+        eprint!("{}", crate::secret::scrub(&diagnostic.render(&report.display_path(), &report.source, style)));
     }
+    Error::InvalidPlaybook { path: path.to_path_buf(), errors: errors.len() }
 }
 
 /// `--check`, `--phase` and `--tags` name ids and tags of this playbook: a typo must not

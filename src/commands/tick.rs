@@ -8,6 +8,8 @@
 //! - the first tick of a playbook records "now" and runs nothing from before it was
 //!   installed (as the daemon does with a playbook it has never seen);
 //! - the last fire moves by compare-and-set, so two ticks never handle the same fire;
+//! - deciding takes no lock; only a tick with a run to make takes the playbook's lock,
+//!   after winning the compare-and-set, so a tick with nothing due touches no lock;
 //! - the playbook's lock is the daemon's and `runner run`'s: a run still in progress (the
 //!   previous minute's tick, a manual run) is `overlap`'s case — `skip` records a miss,
 //!   `queue` lets one tick wait for the lock;
@@ -160,8 +162,12 @@ fn load_all(paths: &[std::path::PathBuf], trouble: &mut Trouble) -> Vec<Arc<Load
     playbooks
 }
 
-/// One playbook's tick: take its lock (or see who has it), ask the planner, persist the
-/// last fire and the misses. Returns the run to make, if any.
+/// One playbook's tick: ask the planner, claim the fires by compare-and-set on the last
+/// fire, and only then, when a run is due, take its lock (or see who has it). Deciding
+/// holds no lock: a lock taken just to decide would look like a run in progress to a
+/// concurrent tick (a false `overlap` miss, and a fire that nobody runs) and to a manual
+/// `runner run` ("already running"). Persists the last fire and the misses; returns the
+/// run to make, if any.
 fn decide(
     loaded: &Arc<Loaded>,
     services: &Services,
@@ -171,13 +177,8 @@ fn decide(
 ) -> Result<Option<Due>, Error> {
     let name = loaded.playbook.name.as_str();
     let Some(schedule) = plan::schedule_of(loaded, host) else { return Ok(None) };
-    let mut lock = match crate::lock::acquire(&services.state_dir, name) {
-        Ok(lock) => Some(lock),
-        Err(Error::Locked { .. }) => None,
-        Err(error) => return Err(error),
-    };
     let last_fire = store.last_fire(name)?.and_then(|ms| Timestamp::from_millisecond(ms).ok());
-    let plan = crate::schedule::tick::decide(schedule, last_fire, lock.is_none(), now);
+    let mut plan = crate::schedule::tick::decide(schedule.clone(), last_fire, false, now);
     let Some(new_last) = plan.last_fire.filter(|new| Some(*new) != last_fire) else { return Ok(None) };
     if !store.advance_last_fire(name, last_fire.map(|t| t.as_millisecond()), new_last.as_millisecond())? {
         tracing::debug!(target: "runner::tick", playbook = name, "another tick handled these fires");
@@ -186,9 +187,18 @@ fn decide(
     if last_fire.is_none() {
         tracing::info!(target: "runner::tick", playbook = name, from = %new_last, "first tick: fires count from now");
     }
-    if lock.is_some() {
-        // Placeholders left `running` by a tick that was killed.
-        store.mark_interrupted(name)?;
+    let mut lock = None;
+    if plan.decisions.iter().any(|d| matches!(d, Decision::Run { .. })) {
+        match crate::lock::acquire(&services.state_dir, name) {
+            Ok(held) => {
+                // Placeholders left `running` by a tick that was killed.
+                store.mark_interrupted(name)?;
+                lock = Some(held);
+            }
+            // A run really is in progress: the same fires, decided by `overlap`.
+            Err(Error::Locked { .. }) => plan = crate::schedule::tick::decide(schedule, last_fire, true, now),
+            Err(error) => return Err(error),
+        }
     }
     let mut misses = Vec::new();
     let mut due = None;

@@ -205,6 +205,12 @@ pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> FileReport {
     match parsed {
         Ok(playbook) => {
             diagnostics.extend(validate::validate(&playbook, &base_dir(path), text));
+            // A value already said to be wrong is not also said to be loose.
+            let loose: Vec<Diagnostic> = loose_forms(text)
+                .into_iter()
+                .filter(|w| !diagnostics.iter().any(|d| d.is_error() && d.span == w.span))
+                .collect();
+            diagnostics.extend(loose);
             report.playbook = Some(playbook);
         }
         Err(error) => diagnostics.extend(parse_failure(text, &error)),
@@ -213,6 +219,17 @@ pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> FileReport {
     diagnostics.dedup();
     report.diagnostics = diagnostics;
     report
+}
+
+/// Warnings for the loose YAML forms of a valid file that the JSON Schema rejects
+/// ([`shape::loose_forms`]): `validate` and the schema then agree, `--strict` refusing them.
+fn loose_forms(text: &str) -> Vec<Diagnostic> {
+    let mut options = parse_options();
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::FirstWins;
+    match serde_saphyr::from_str_with_options::<Node>(text, options) {
+        Ok(tree) => shape::loose_forms(&tree, text),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// The diagnostics of a file whose typed parse failed: serde's error, and every other

@@ -27,8 +27,20 @@ const MAX_REF_HOPS: usize = 32;
 /// Every shape mistake in `tree`, in file order. `source` is the file's text (to quote a
 /// value as it was written).
 pub fn check(tree: &Node, source: &str) -> Vec<Diagnostic> {
+    walk_all(tree, source, false)
+}
+
+/// Warnings for the loose forms runner reads but the JSON Schema rejects (an editor
+/// underlines them): a bare number or `true` where a string goes (`name: 123`), a quoted
+/// number where a number goes (`version: "1"`), a word where a boolean goes
+/// (`nagios: yes`). For a tree that has no shape mistakes.
+pub fn loose_forms(tree: &Node, source: &str) -> Vec<Diagnostic> {
+    walk_all(tree, source, true)
+}
+
+fn walk_all(tree: &Node, source: &str, loose_forms: bool) -> Vec<Diagnostic> {
     let root = schema();
-    let mut walker = Walker { root, source, out: Vec::new() };
+    let mut walker = Walker { root, source, out: Vec::new(), loose_forms };
     walker.walk(tree, root, &Place::root());
     walker.out.sort_by_key(|d| (d.span.line, d.span.col));
     walker.out
@@ -123,6 +135,8 @@ struct Walker<'s> {
     root: &'s Json,
     source: &'s str,
     out: Vec<Diagnostic>,
+    /// Say the values admitted only by serde's leniency (as warnings).
+    loose_forms: bool,
 }
 
 impl<'s> Walker<'s> {
@@ -160,6 +174,12 @@ impl<'s> Walker<'s> {
             }
             return;
         }
+        if self.loose_forms
+            && let Some(types) = types_of(schema)
+            && !types.iter().any(|t| admits_as_written(t, &node.value, self.written(node).as_deref()))
+        {
+            self.push_loose_form(node, &types, place);
+        }
         if let Some(allowed) = enum_values(schema) {
             self.check_enum(node, &allowed, place);
             return;
@@ -167,8 +187,14 @@ impl<'s> Walker<'s> {
         match &node.value {
             Value::Map(entries) => self.walk_map(node, entries, schema, place),
             Value::Seq(items) => {
-                if let Some(item_schema) = schema.get("items") {
-                    for (index, item) in items.iter().enumerate() {
+                for (index, item) in items.iter().enumerate() {
+                    // `items` is one schema for every item, or (a tuple) one per place, the
+                    // rest taking `additionalItems`.
+                    let item_schema = match schema.get("items") {
+                        Some(Json::Array(places)) => places.get(index).or_else(|| schema.get("additionalItems")),
+                        other => other,
+                    };
+                    if let Some(item_schema) = item_schema {
                         let id = item.get("id").and_then(|id| self.scalar_text(id));
                         self.walk(item, item_schema, &place.item(index, id));
                     }
@@ -315,6 +341,23 @@ impl<'s> Walker<'s> {
         self.out.push(d);
     }
 
+    /// "`name` is a string in the JSON Schema, found `123`", with how to write it.
+    fn push_loose_form(&mut self, node: &Node, types: &[&str], place: &Place) {
+        let wanted: Vec<&str> = types.iter().copied().filter(|t| *t != "null").collect();
+        let expects = wanted.iter().map(|t| type_words(t)).collect::<Vec<_>>().join(" or ");
+        let hint = match wanted.first().copied() {
+            Some("string") => "quote it: runner reads it as text, but editors and the JSON Schema want a string",
+            Some("boolean") => "write `true` or `false` without quotes",
+            _ => "write the number without quotes",
+        };
+        let message = format!("`{}` expects {expects}, found {}", place.key, self.found(node));
+        let mut d = Diagnostic::warning(node.span, message).with_hint(hint);
+        if !place.path.is_empty() {
+            d = d.with_path(place.path.clone());
+        }
+        self.out.push(d);
+    }
+
     /// The found value in words: `many` quoted as written, or "a map", "a list", "nothing".
     fn found(&self, node: &Node) -> String {
         match &node.value {
@@ -439,6 +482,24 @@ fn admits(t: &str, schema: &Json, value: &Value) -> bool {
         ("boolean", Value::Str(s)) => {
             ["true", "false", "yes", "no", "on", "off", "y", "n"].iter().any(|b| s.trim().eq_ignore_ascii_case(b))
         }
+        _ => false,
+    }
+}
+
+/// Whether the value is the JSON type `t` as written (`written`: its text in the file), as
+/// the JSON Schema reads it: no number or boolean for a string, no quoted number, and for
+/// a boolean only YAML 1.2's `true`/`false` (editors read `yes` as a string).
+fn admits_as_written(t: &str, value: &Value, written: Option<&str>) -> bool {
+    match (t, value) {
+        ("boolean", Value::Bool(_)) => {
+            written.is_none_or(|w| ["true", "false"].contains(&w.to_ascii_lowercase().as_str()))
+        }
+        ("string", Value::Bool(_)) => {
+            written.is_some_and(|w| !["true", "false"].contains(&w.to_ascii_lowercase().as_str()))
+        }
+        ("string", Value::Str(_)) | ("integer", Value::Int(_)) => true,
+        ("number", Value::Int(_) | Value::Float(_)) => true,
+        ("null", Value::Null) | ("object", Value::Map(_)) | ("array", Value::Seq(_)) => true,
         _ => false,
     }
 }

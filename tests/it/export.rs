@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 use crate::support::{Output, Test, runner_bin};
 
+/// A valid playbook with a schedule every export can write.
+const DAILY: &str = "version: 1\nname: daily\nschedule: \"0 2 * * *\"\nchecks: [{id: a, manual: {instructions: x}}]\n";
+
 /// A playbook fired every minute whose check fails (CRITICAL).
 fn every_minute(name: &str, zone: &str) -> String {
     format!(
@@ -39,6 +42,16 @@ fn run_linked(binary: &Path, dir: &Path, args: &[&str]) -> Output {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         elapsed: started.elapsed(),
     }
+}
+
+/// Starts `runner tick p` on `state` in the background (its log piped).
+fn spawn_tick(test: &Test, state: &Path) -> Child {
+    Command::new(runner_bin())
+        .current_dir(test.root())
+        .args(["--state", state.to_str().unwrap(), "tick", "p"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -72,6 +85,7 @@ fn a_tick_while_the_playbook_still_runs_records_an_overlap_miss_and_exits_quietl
     assert_eq!(test.run_args(&["--state", state.to_str().unwrap(), "tick", "p"]).code, 0);
     sqlite(&state, "UPDATE schedule_state SET last_fire_ms = (last_fire_ms / 60000 - 1) * 60000");
     // The previous minute's tick (or a manual run) holds the playbook's lock.
+    std::fs::create_dir_all(state.join("locks")).unwrap();
     let lock = std::fs::File::create(state.join("locks/every.lock")).unwrap();
     lock.try_lock().unwrap();
     let tick = test.run_args(&["--state", state.to_str().unwrap(), "tick", "p"]);
@@ -87,17 +101,11 @@ fn with_overlap_queue_one_tick_waits_for_the_running_one_and_a_second_is_a_miss(
     let playbook = every_minute("queued", "UTC").replace("timezone: UTC", "timezone: UTC, overlap: queue");
     let test = Test::new().file("p/queued.yaml", &playbook);
     let state = test.path("state");
-    let tick = |test: &Test| {
-        Command::new(runner_bin())
-            .current_dir(test.root())
-            .args(["--state", state.to_str().unwrap(), "tick", "p"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let tick = |test: &Test| spawn_tick(test, &state);
     let back_one_minute = "UPDATE schedule_state SET last_fire_ms = (last_fire_ms / 60000 - 1) * 60000";
     assert!(tick(&test).wait().unwrap().success());
     sqlite(&state, back_one_minute);
+    std::fs::create_dir_all(state.join("locks")).unwrap();
     let lock = std::fs::File::create(state.join("locks/queued.lock")).unwrap();
     lock.try_lock().unwrap();
     let waiting = tick(&test);
@@ -145,6 +153,40 @@ fn sigterm_ends_a_tick_with_the_process_groups_of_its_runs() {
     assert_eq!(ended.status.code(), Some(143), "{}", String::from_utf8_lossy(&ended.stderr));
     std::thread::sleep(Duration::from_millis(200));
     assert!(!sleeping(), "the run's process outlived the tick");
+}
+
+#[test]
+fn a_tick_with_nothing_due_touches_no_lock_so_a_manual_run_then_is_never_refused() {
+    let test = Test::new().file("p/every.yaml", &every_minute("every", "UTC"));
+    let state = test.path("state");
+    for _ in 0..2 {
+        let tick = test.run_args(&["--state", state.to_str().unwrap(), "tick", "p"]);
+        assert_eq!(tick.code, 0, "{}", tick.stderr);
+    }
+    // Neither the first tick nor the one with nothing due took the lock (taking it
+    // creates the file and writes the taker's pid).
+    assert!(!state.join("locks/every.lock").exists(), "a tick that runs nothing took the run lock");
+    assert_eq!(sqlite(&state, "SELECT count(*) FROM misses"), "0");
+}
+
+#[test]
+fn two_ticks_at_the_same_minute_run_the_due_fire_exactly_once_and_miss_nothing() {
+    let test = Test::new().file("p/every.yaml", &every_minute("every", "UTC"));
+    let state = test.path("state");
+    assert_eq!(test.run_args(&["--state", state.to_str().unwrap(), "tick", "p"]).code, 0);
+    let tick = || spawn_tick(&test, &state);
+    let rounds = 8;
+    for _ in 0..rounds {
+        sqlite(&state, "UPDATE schedule_state SET last_fire_ms = (last_fire_ms / 60000 - 1) * 60000");
+        let (first, second) = (tick(), tick());
+        for ended in [first.wait_with_output().unwrap(), second.wait_with_output().unwrap()] {
+            assert!(ended.status.success(), "{}", String::from_utf8_lossy(&ended.stderr));
+        }
+    }
+    // Deciding takes no lock: the tick that lost the compare-and-set never made the
+    // winner see a run in progress.
+    assert_eq!(sqlite(&state, "SELECT count(*) FROM misses"), "0");
+    assert_eq!(sqlite(&state, "SELECT count(*) FROM runs"), rounds.to_string());
 }
 
 #[test]
@@ -202,6 +244,47 @@ fn the_crontab_export_refuses_a_seconds_schedule_and_points_at_the_daemon() {
         "{}",
         crontab.stderr
     );
+}
+
+#[test]
+fn a_crontab_too_long_for_one_cron_line_is_split_into_lines_crontab_installs() {
+    let folder = "f".repeat(160);
+    let mut test = Test::new();
+    let mut files = Vec::new();
+    for n in 0..12 {
+        let file = format!("{folder}/every-{n}.yaml");
+        test = test.file(&file, &every_minute(&format!("every-{n}"), "UTC"));
+        files.push(file);
+    }
+    let mut args = vec!["export", "crontab"];
+    args.extend(files.iter().map(String::as_str));
+    let exported = test.run_args(&args);
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    let lines: Vec<&str> = exported.stdout.lines().filter(|l| l.starts_with("* * * * * ")).collect();
+    assert!(lines.len() > 1, "{}", exported.stdout);
+    for file in &files {
+        let named = lines.iter().filter(|l| l.contains(&format!("/{file}'"))).count();
+        assert_eq!(named, 1, "{file} on exactly one line\n{}", exported.stdout);
+    }
+    std::fs::write(test.path("crontab"), &exported.stdout).unwrap();
+    let serial = std::fs::File::create(std::env::temp_dir().join("runner-nobody-crontab-test.lock")).unwrap();
+    serial.lock().unwrap();
+    let installed = output(Command::new("crontab").args(["-u", "nobody"]).arg(test.path("crontab")));
+    let _ = output(Command::new("crontab").args(["-u", "nobody", "-r"]));
+    assert!(installed.status.success(), "{}\n{}", String::from_utf8_lossy(&installed.stderr), exported.stdout);
+    // The folder passed as one word: one line.
+    let by_folder = test.run_args(&["export", "crontab", &folder]);
+    assert_eq!(by_folder.stdout.lines().filter(|l| l.starts_with("* * * * * ")).count(), 1, "{}", by_folder.stdout);
+}
+
+#[test]
+fn a_crontab_path_too_long_for_any_cron_line_is_refused_with_a_sentence() {
+    let test = Test::new().file("p/daily.yaml", DAILY);
+    let state = test.path(&["s".repeat(200), "t".repeat(200)].join("/"));
+    let exported = test.run_args(&["--state", state.to_str().unwrap(), "export", "crontab", "p"]);
+    assert_eq!(exported.code, 65, "{}", exported.stdout);
+    assert!(exported.stdout.is_empty(), "{}", exported.stdout);
+    assert!(exported.stderr.contains("cron takes at most 998"), "{}", exported.stderr);
 }
 
 /// Serialises the real-cron test across processes (other checkouts run it on this
@@ -359,6 +442,18 @@ fn the_systemd_unit_for_a_folder_named_with_percent_verifies_and_means_that_path
     assert!(exposure <= 4.5, "exposure {exposure}\n{report}");
 }
 
+#[test]
+fn the_systemd_export_refuses_a_runner_binary_path_that_systemd_cannot_run() {
+    let test = Test::new().file("p/daily.yaml", DAILY);
+    for folder in ["b_dol$X", "b_dq\"X", "b_sq'X", "b_bs\\X"] {
+        let binary = runner_in(&test.path(folder));
+        let unit = run_linked(&binary, test.root(), &["export", "systemd", "p"]);
+        assert_eq!(unit.code, 65, "{folder}: {}\n{}", unit.stderr, unit.stdout);
+        assert!(unit.stdout.is_empty(), "{folder}: {}", unit.stdout);
+        assert!(unit.stderr.contains("systemd does not accept"), "{folder}: {}", unit.stderr);
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // launchd
 
@@ -409,4 +504,37 @@ print(json.dumps(p))
     assert!(plist["ExitTimeOut"].as_i64().unwrap() > 30, "ExitTimeOut must outlast the shutdown grace");
     // The same state folder as a manual `runner run --state …`.
     assert_eq!(plist["EnvironmentVariables"]["RUNNER_STATE"], state.display().to_string());
+}
+
+#[test]
+fn the_launchd_export_refuses_a_control_character_that_xml_cannot_carry() {
+    let test = Test::new().file("p/daily.yaml", DAILY).file("ctl\u{1}p/daily.yaml", DAILY);
+    let state = test.path("ctl\u{1}x");
+    for args in
+        [vec!["--state", state.to_str().unwrap(), "export", "launchd", "p"], vec!["export", "launchd", "ctl\u{1}p"]]
+    {
+        let plist = test.run_args(&args);
+        assert_eq!(plist.code, 65, "{args:?}: {}\n{}", plist.stderr, plist.stdout);
+        assert!(plist.stdout.is_empty(), "{}", plist.stdout);
+        assert!(plist.stderr.contains("control characters"), "{}", plist.stderr);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// every export
+
+#[test]
+fn every_export_of_an_invalid_playbook_is_refused_with_its_diagnostics() {
+    // A seconds schedule (crontab's own refusal needs a valid playbook) and a check with
+    // no kind.
+    let test = Test::new()
+        .file("p/daily.yaml", DAILY)
+        .file("p/broken.yaml", "version: 1\nname: broken\nschedule: \"*/10 * * * * *\"\nchecks: [{id: a}]\n");
+    for target in ["crontab", "systemd", "launchd"] {
+        let export = test.run_args(&["export", target, "p"]);
+        assert_eq!(export.code, 65, "{target}: {}\n{}", export.stderr, export.stdout);
+        assert!(export.stdout.is_empty(), "{target}: {}", export.stdout);
+        assert!(export.stderr.contains("broken.yaml"), "{target}: {}", export.stderr);
+        assert!(export.stderr.contains("error"), "{target}: the diagnostics\n{}", export.stderr);
+    }
 }

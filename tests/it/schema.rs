@@ -393,13 +393,57 @@ fn check_jsonschema_rejects_the_structural_mistakes_validate_rejects() {
     assert!(accepted.is_empty(), "check-jsonschema accepts what validate rejects: {accepted:#?}");
 }
 
+/// The loose YAML forms runner reads but the schema rejects (an editor underlines them):
+/// `validate` accepts each with a warning that names the key, `--strict` refuses it, and
+/// check-jsonschema rejects it; the same playbook written strictly has no warning.
+#[test]
+fn validate_warns_on_the_loose_forms_the_schema_rejects() {
+    let check = "manual: {instructions: x}";
+    let cases = [
+        (
+            "version-quoted",
+            "version: \"1\"\nname: case\nchecks: [{id: a, manual: {instructions: x}}]\n".into(),
+            "version",
+        ),
+        ("name-number", "version: 1\nname: 123\nchecks: [{id: a, manual: {instructions: x}}]\n".into(), "name"),
+        ("id-number", "version: 1\nname: case\nchecks: [{id: 7, manual: {instructions: x}}]\n".into(), "id"),
+        ("run-number", one_check("command: {run: [echo, 5]}"), "run[1]"),
+        ("nagios-yes", one_check("command: {run: [echo], nagios: yes}"), "nagios"),
+        ("nagios-quoted-yes", one_check("command: {run: [echo], nagios: \"yes\"}"), "nagios"),
+        ("nagios-quoted-true", one_check("command: {run: [echo], nagios: \"true\"}"), "nagios"),
+        ("tag-bool", one_check(&format!("{check}\ntags: [web, true]")), "tags[1]"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_cases(dir.path(), &cases.iter().map(|(name, yaml, _)| (*name, yaml.clone())).collect::<Vec<_>>());
+    for ((name, _, key), file) in cases.iter().zip(&files) {
+        let path = file.to_str().unwrap();
+        let plain = Test::new().args(["validate", path]).run();
+        assert_eq!(plain.code, 0, "{name}: {}", plain.stdout);
+        assert!(plain.stdout.contains(&format!("warning: `{key}` expects")), "{name}: {}", plain.stdout);
+        assert_eq!(Test::new().args(["validate", "--strict", path]).run().code, 1, "{name}: --strict accepts it");
+    }
+    let errors = check_jsonschema(&files);
+    let accepted: Vec<&PathBuf> = files.iter().filter(|file| !errors.contains_key(*file)).collect();
+    assert!(accepted.is_empty(), "check-jsonschema accepts a loose form: {accepted:#?}");
+    let strict = write_cases(
+        dir.path(),
+        &[("strict", one_check("command: {run: [echo, \"5\", \"yes\"], nagios: true}\ntags: [web, \"true\"]"))],
+    );
+    let written_strictly = Test::new().args(["validate", "--strict", strict[0].to_str().unwrap()]).run();
+    assert_eq!(written_strictly.code, 0, "{}", written_strictly.stdout);
+    assert!(!written_strictly.stdout.contains("warning:"), "{}", written_strictly.stdout);
+    assert!(check_jsonschema(&strict).is_empty());
+}
+
 /// Where the schema and `validate` differ on purpose, the reference says so.
 #[test]
 fn reference_says_where_the_schema_and_validate_differ() {
     let reference = std::fs::read_to_string(repo().join("docs/playbook-reference.md")).unwrap();
     let section = reference.split("### The JSON Schema and `validate`").nth(1).expect("the section");
     let section = section.split("\n#").next().unwrap();
-    for topic in ["cron", "cross-references", "`needs`", "format: regex", "templates", "`${VAR}`"] {
+    for topic in
+        ["cron", "cross-references", "`needs`", "format: regex", "templates", "`${VAR}`", "`version: 1.0`", "--strict"]
+    {
         assert!(section.contains(topic), "the section does not say how `{topic}` differs");
     }
 }

@@ -13,14 +13,20 @@ fn xml(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// A LaunchAgent running the daemon, restarted when it fails.
-pub fn launchd(export: &Export) -> String {
+/// A LaunchAgent running the daemon, restarted when it fails. A path with a control
+/// character is refused: XML 1.0 has no way to write one.
+pub fn launchd(export: &Export) -> crate::error::Result<String> {
+    export.playbooks()?;
     let mut arguments = vec![export.runner.display().to_string()];
     arguments.extend(export.daemon_arguments());
-    let arguments: String = arguments.iter().map(|a| format!("\t\t<string>{}</string>\n", xml(a))).collect();
     let state = export.state.clone().unwrap_or_else(|| super::absolute(&super::super::run::state_dir(None)));
-    let state = xml(&state.display().to_string());
-    format!(
+    let state = state.display().to_string();
+    for text in arguments.iter().chain([&state]) {
+        super::refuse_control_characters(text, "a plist")?;
+    }
+    let arguments: String = arguments.iter().map(|a| format!("\t\t<string>{}</string>\n", xml(a))).collect();
+    let state = xml(&state);
+    Ok(format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <!-- runner daemon: every playbook on its schedule. Save as
@@ -61,5 +67,5 @@ pub fn launchd(export: &Export) -> String {
 </plist>
 "#,
         exit_timeout = super::STOP_TIMEOUT.as_secs(),
-    )
+    ))
 }

@@ -52,24 +52,45 @@ impl Export {
         arguments
     }
 
-    /// The valid playbooks under the paths, and the files that are not (with why).
-    fn playbooks(&self) -> crate::error::Result<(Vec<Loaded>, Vec<PathBuf>)> {
+    /// The playbooks under the paths, all valid: an export of an invalid playbook would
+    /// install something that fails at every fire (or, with the crontab, bypass the
+    /// refusals that need a valid schedule), so, as `runner run`, an invalid file prints
+    /// its diagnostics and is refused (65).
+    fn playbooks(&self) -> crate::error::Result<Vec<Loaded>> {
         let (files, errors) = discover::playbook_files(&self.paths);
         if let Some(error) = errors.into_iter().next() {
             return Err(error);
         }
-        let (reports, _) = super::validate::validate_files(&files, &LoadOptions::default());
+        let (reports, errors) = super::validate::validate_files(&files, &LoadOptions::default());
+        if let Some(error) = errors.into_iter().next() {
+            return Err(error);
+        }
         let mut valid = Vec::new();
-        let mut invalid = Vec::new();
+        let mut refused = None;
         for report in reports {
             let path = report.path.clone();
             match report.into_loaded(false) {
                 Ok(loaded) => valid.push(loaded),
-                Err(_) => invalid.push(absolute(&path)),
+                Err(report) => {
+                    // Every invalid file's diagnostics are printed; the first one names the error.
+                    let error = super::run::refuse_invalid(&path, &report);
+                    if refused.is_none() {
+                        refused = Some(error);
+                    }
+                }
             }
         }
-        Ok((valid, invalid))
+        refused.map_or(Ok(valid), Err)
     }
+}
+
+/// `text` (a path, or an argument naming one) without control characters: neither a
+/// unit file nor XML 1.0 can carry them, and an escape would name another path.
+fn refuse_control_characters(text: &str, file: &str) -> Result<(), Error> {
+    if text.chars().any(|c| c.is_control()) {
+        return Err(Error::InvalidInput(format!("{text:?}: a path with control characters cannot go in {file}")));
+    }
+    Ok(())
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -96,7 +117,7 @@ pub fn run(cli: &Cli, args: &ExportArgs) -> crate::error::Result<i32> {
     };
     let text = match args.target {
         ExportTarget::Systemd => systemd(&export)?,
-        ExportTarget::Launchd => launchd(&export),
+        ExportTarget::Launchd => launchd(&export)?,
         ExportTarget::Crontab => crontab(&export)?,
     };
     super::print_stdout(&text)?;
