@@ -67,7 +67,8 @@ pub fn validate_files(files: &[std::path::PathBuf], options: &LoadOptions) -> (V
 
 pub fn run(args: &ValidateArgs) -> crate::error::Result<i32> {
     let (files, mut errors) = discover::playbook_files(&args.paths);
-    let (reports, read_errors) = validate_files(&files, &LoadOptions::default());
+    let options = LoadOptions { loose_forms: args.strict, ..LoadOptions::default() };
+    let (reports, read_errors) = validate_files(&files, &options);
     errors.extend(read_errors);
     let empty = folders_without_playbooks(&args.paths, &files);
 

@@ -37,11 +37,15 @@ pub const MAX_ALIAS_NODES: usize = 10_000;
 pub struct LoadOptions {
     /// Where `${VAR}` values come from.
     pub env: EnvLookup,
+    /// Also warn about the loose YAML forms the JSON Schema rejects (`name: 123`): a second
+    /// walk of the whole file, so only `validate --strict` asks for it; `runner run`, the
+    /// daemon and a plain `validate` keep their one parse.
+    pub loose_forms: bool,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { env: process_env() }
+        LoadOptions { env: process_env(), loose_forms: false }
     }
 }
 
@@ -205,12 +209,14 @@ pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> FileReport {
     match parsed {
         Ok(playbook) => {
             diagnostics.extend(validate::validate(&playbook, &base_dir(path), text));
-            // A value already said to be wrong is not also said to be loose.
-            let loose: Vec<Diagnostic> = loose_forms(text)
-                .into_iter()
-                .filter(|w| !diagnostics.iter().any(|d| d.is_error() && d.span == w.span))
-                .collect();
-            diagnostics.extend(loose);
+            if options.loose_forms {
+                // A value already said to be wrong is not also said to be loose.
+                let loose: Vec<Diagnostic> = loose_forms(text)
+                    .into_iter()
+                    .filter(|w| !diagnostics.iter().any(|d| d.is_error() && d.span == w.span))
+                    .collect();
+                diagnostics.extend(loose);
+            }
             report.playbook = Some(playbook);
         }
         Err(error) => diagnostics.extend(parse_failure(text, &error)),
