@@ -178,6 +178,9 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
             } else {
                 perf.label
             };
+            if let Some(note) = perf.meta.unit.as_deref().and_then(|unit| unit_note(&name, unit)) {
+                base = base.detail(note);
+            }
             base.metrics.insert(name.clone(), perf.value);
             if perf.meta != MetricMeta::default() {
                 base.meta.insert(name, perf.meta);
@@ -236,6 +239,24 @@ fn describe_spawn(error: &std::io::Error, spec: &CommandSpec) -> String {
     }
 }
 
+/// What becomes of a plugin's unit that the Nagios guidelines do not list (`Gb`, `ns`,
+/// `rpm`): converted to its base unit, or dropped when runner does not know it.
+fn unit_note(label: &str, unit: &str) -> Option<String> {
+    use crate::output::units::{NAGIOS_UNITS, base_unit};
+    if NAGIOS_UNITS.contains(&unit) {
+        return None;
+    }
+    Some(match base_unit(unit) {
+        Some(base) => format!(
+            "perfdata `{label}` is in `{unit}`, not a Nagios guideline unit: the outputs convert it to {} (Prometheus: `{}`)",
+            base.nagios, base.suffix
+        ),
+        None => format!(
+            "perfdata `{label}` is in `{unit}`, a unit runner does not know: the outputs show the number without it"
+        ),
+    })
+}
+
 fn extract(extractor: &MetricExtractor, stdout: &str) -> Option<f64> {
     match extractor {
         MetricExtractor::Regex(regex) => regex.captures(stdout)?.get(1)?.as_str().trim().parse().ok(),
@@ -261,9 +282,6 @@ pub struct PerfItem {
     /// The unit and the plugin's own ranges, as it printed them.
     pub meta: MetricMeta,
 }
-
-/// The units of measure of the plugin guidelines; anything else is not kept as a unit.
-pub const NAGIOS_UNITS: &[&str] = &["s", "ms", "us", "%", "B", "KB", "MB", "GB", "TB", "c"];
 
 /// Parses plugin output (Nagios plugin API): `TEXT | perfdata` on the first line, then
 /// optional long text whose lines after a `|` carry more perfdata.
@@ -347,7 +365,7 @@ pub fn parse_perfdata(text: &str) -> Vec<PerfItem> {
         let mut range = || fields.next().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
         let (warn, crit) = (range(), range());
         let (min, max) = (range().and_then(|m| m.parse().ok()), range().and_then(|m| m.parse().ok()));
-        let unit = NAGIOS_UNITS.contains(&unit).then(|| unit.to_string());
+        let unit = (!unit.is_empty()).then(|| unit.to_string());
         if let Ok(value) = number.parse::<f64>()
             && !label.is_empty()
         {
@@ -384,7 +402,8 @@ mod tests {
                 max: Some(10.0)
             }
         );
-        assert_eq!(parse_perfdata("rpm=300rpm").remove(0).meta.unit, None);
+        assert_eq!(parse_perfdata("rpm=300rpm").remove(0).meta.unit.as_deref(), Some("rpm"));
+        assert_eq!(parse_perfdata("k=11Gb").remove(0).meta.unit.as_deref(), Some("Gb"));
         assert_eq!(parse_nagios("PING OK").perfdata, vec![]);
     }
 }

@@ -15,6 +15,7 @@
 use indexmap::IndexMap;
 
 use super::Format;
+use super::units::{BaseUnit, Scale, base_unit, without_abbreviations};
 use crate::outcome::{CheckResult, RunRecord, Status, exact_number};
 
 pub struct Prometheus;
@@ -81,7 +82,7 @@ impl Exposition {
     pub fn render(&self) -> String {
         let mut out = String::new();
         for (name, family) in &self.families {
-            out.push_str(&format!("# HELP {name} {}\n# TYPE {name} {}\n", family.help, family.kind));
+            out.push_str(&format!("# HELP {name} {}\n# TYPE {name} {}\n", help_text(&family.help), family.kind));
             for (labels, value) in &family.samples {
                 let labels = if labels.is_empty() { String::new() } else { format!("{{{labels}}}") };
                 out.push_str(&format!("{name}{labels} {}\n", number(*value)));
@@ -102,14 +103,20 @@ pub fn build_info(out: &mut Exposition) {
     );
 }
 
-/// How one measured metric reads in Prometheus: its family, help and type, and the
-/// factor and divisor that bring its value to the family's base unit.
+/// How one measured metric reads in Prometheus: its family (`base` then the unit's
+/// `suffix`), help and type, and the scale that brings its value to the base unit.
 struct Mapping {
-    family: String,
+    base: String,
+    suffix: &'static str,
     help: String,
     kind: &'static str,
-    factor: f64,
-    divisor: f64,
+    scale: Scale,
+}
+
+impl Mapping {
+    fn family(&self) -> String {
+        format!("{}{}", self.base, self.suffix)
+    }
 }
 
 /// The metrics the check kinds produce (PLAYBOOK.md); others were named by a playbook or
@@ -161,60 +168,47 @@ const KIND_RENAMES: &[(&str, &str, &str)] = &[
 /// gauge named so gets `_value` after it.
 const RESERVED_SUFFIXES: &[&str] = &["_count", "_sum", "_bucket", "_total", "_created", "_info"];
 
-/// A unit (a name suffix or a plugin's unit of measure) → base-unit suffix, factor, divisor,
-/// type.
-fn base_unit(unit: &str) -> Option<(&'static str, f64, f64, &'static str)> {
-    const KIB: f64 = 1024.0;
-    Some(match unit {
-        "s" | "seconds" => ("_seconds", 1.0, 1.0, "gauge"),
-        "ms" => ("_seconds", 1.0, 1e3, "gauge"),
-        "us" => ("_seconds", 1.0, 1e6, "gauge"),
-        "%" | "percent" => ("_ratio", 1.0, 100.0, "gauge"),
-        "B" | "bytes" => ("_bytes", 1.0, 1.0, "gauge"),
-        "KB" | "kb" => ("_bytes", KIB, 1.0, "gauge"),
-        "MB" | "mb" => ("_bytes", KIB * KIB, 1.0, "gauge"),
-        "GB" => ("_bytes", KIB * KIB * KIB, 1.0, "gauge"),
-        "TB" => ("_bytes", KIB * KIB * KIB * KIB, 1.0, "gauge"),
-        "c" => ("_total", 1.0, 1.0, "counter"),
-        _ => return None,
-    })
-}
-
 fn mapping(kind: &str, metric: &str, unit: Option<&str>) -> Mapping {
     let kind_metric = KIND_METRICS.contains(&metric);
     let prefix = if kind_metric { "runner_check_" } else { "runner_metric_" };
     let renamed = KIND_RENAMES.iter().find(|(k, from, _)| *k == kind && *from == metric).map(|(_, _, to)| *to);
     let name = renamed.unwrap_or(metric);
-    // The unit: the plugin's, else the name's suffix (`latency_ms`, `age_s`, `cpu_percent`);
-    // a unit suffix leaves the name either way (a plugin's `wait_ms=3ms` is not `…_ms_seconds`).
+    // The unit: the plugin's, else the name's suffix (`latency_ms`, `age_s`, `uptime_h`);
+    // a unit suffix leaves the name either way (a plugin's `wait_ms=3ms` is not `…_ms_seconds`),
+    // and a name that is only a unit (`ms`) measures a `value`.
     let (stem, suffix) = match name.rsplit_once('_') {
         Some((stem, suffix)) if base_unit(suffix).is_some() => (stem, Some(suffix)),
+        None if base_unit(name).is_some() => ("value", Some(name)),
         _ => (name, None),
     };
-    let unit = unit.or(suffix);
-    let stem = metric_name(stem);
-    match unit.and_then(base_unit) {
-        Some((suffix, factor, divisor, kind)) => {
+    let stem = without_abbreviations(&metric_name(stem));
+    match unit.or(suffix).and_then(base_unit) {
+        Some(BaseUnit { suffix, scale, counter, .. }) => {
             let stem = stem.strip_suffix(suffix).unwrap_or(&stem);
             Mapping {
-                family: format!("{prefix}{stem}{suffix}"),
+                base: format!("{prefix}{stem}"),
+                suffix,
                 help: format!("The checks' `{metric}` in base units."),
-                kind,
-                factor,
-                divisor,
+                kind: if counter { "counter" } else { "gauge" },
+                scale,
             }
         }
         None => {
             let reserved = RESERVED_SUFFIXES.iter().any(|suffix| format!("_{stem}").ends_with(suffix));
             Mapping {
-                family: format!("{prefix}{stem}{}", if reserved { "_value" } else { "" }),
+                base: format!("{prefix}{stem}"),
+                suffix: if reserved { "_value" } else { "" },
                 help: format!("The checks' `{metric}`."),
                 kind: "gauge",
-                factor: 1.0,
-                divisor: 1.0,
+                scale: Scale::Times(1.0),
             }
         }
     }
+}
+
+/// A HELP text as the exposition format wants it: backslash and line break escaped.
+fn help_text(help: &str) -> String {
+    help.replace('\\', "\\\\").replace('\n', "\\n")
 }
 
 /// A state set: one series per status, 1 for the current one, so alert rules match on
@@ -256,6 +250,7 @@ pub fn check_samples(out: &mut Exposition, playbook: &str, check: &CheckResult, 
         check.duration_ms as f64 / 1000.0,
     );
     out.sample("runner_check_attempts", "Attempts the check took.", "gauge", labels, f64::from(check.attempts));
+    let mut taken: IndexMap<String, &str> = IndexMap::new();
     for (name, value) in &check.metrics {
         if name == "cert_days_left" {
             out.sample(
@@ -268,8 +263,18 @@ pub fn check_samples(out: &mut Exposition, playbook: &str, check: &CheckResult, 
             continue;
         }
         let unit = check.meta.get(name).and_then(|m| m.unit.as_deref());
-        let Mapping { family, help, kind, factor, divisor } = mapping(&check.kind, name, unit);
-        out.sample(&family, &help, kind, labels, value * factor / divisor);
+        let mapping = mapping(&check.kind, name, unit);
+        let (family, help) = match taken.get(&mapping.family()) {
+            None => (mapping.family(), mapping.help.clone()),
+            Some(first) => {
+                let numbered = (2..).map(|n| format!("{}_{n}{}", mapping.base, mapping.suffix));
+                let family = numbered.into_iter().find(|f| !taken.contains_key(f)).unwrap_or_default();
+                let help = format!("{} Numbered: the check's `{first}` has the name without the number.", mapping.help);
+                (family, help)
+            }
+        };
+        taken.insert(family.clone(), name);
+        out.sample(&family, &help, mapping.kind, labels, mapping.scale.apply(*value));
     }
 }
 
@@ -324,7 +329,7 @@ mod tests {
     fn family(metric: &str, unit: Option<&str>) -> (String, f64) {
         let kind = if metric == "duration_ms" { "command" } else { "http" };
         let m = mapping(kind, metric, unit);
-        (m.family, 381.0 * m.factor / m.divisor)
+        (m.family(), m.scale.apply(381.0))
     }
 
     #[test]
@@ -343,13 +348,32 @@ mod tests {
         assert_eq!(family("/boot", Some("MB")).0, "runner_metric__boot_bytes");
         assert_eq!(family("wait_ms", Some("ms")), ("runner_metric_wait_seconds".into(), 0.381));
         assert_eq!(mapping("command", "sent", Some("c")).kind, "counter");
-        assert_eq!(mapping("process", "count", None).family, "runner_check_processes");
-        assert_eq!(mapping("file", "count", None).family, "runner_check_files");
-        assert_eq!(mapping("command", "count", None).family, "runner_check_count_value");
-        assert_eq!(mapping("command", "jobs_total", None).family, "runner_metric_jobs_total_value");
+        assert_eq!(mapping("process", "count", None).family(), "runner_check_processes");
+        assert_eq!(mapping("file", "count", None).family(), "runner_check_files");
+        assert_eq!(mapping("command", "count", None).family(), "runner_check_count_value");
+        assert_eq!(mapping("command", "jobs_total", None).family(), "runner_metric_jobs_total_value");
         assert_eq!(family("sent", Some("c")).0, "runner_metric_sent_total");
         // A playbook's own `success` cannot take the check family's name.
         assert_eq!(family("success", None).0, "runner_metric_success");
+    }
+
+    #[test]
+    fn abbreviated_units_become_base_units_or_leave_the_name() {
+        assert_eq!(family("uptime_h", None), ("runner_metric_uptime_seconds".into(), 381.0 * 3600.0));
+        assert_eq!(family("age_d", None), ("runner_metric_age_seconds".into(), 381.0 * 86_400.0));
+        assert_eq!(family("time_sec", None), ("runner_metric_time_seconds".into(), 381.0));
+        assert_eq!(family("a|b", None).0, "runner_metric_ab");
+        assert_eq!(family("it's", Some("B")).0, "runner_metric_its_bytes");
+        assert_eq!(family("k", Some("Gb")), ("runner_metric_k_bytes".into(), 381.0 * 1024.0 * 1024.0 * 1024.0));
+        assert_eq!(family("m", Some("ns")), ("runner_metric_mvalue_seconds".into(), 0.000000381));
+        assert_eq!(family("ms", None), ("runner_metric_value_seconds".into(), 0.381));
+    }
+
+    #[test]
+    fn help_text_escapes_backslash_and_line_break() {
+        let mut out = Exposition::default();
+        out.sample("a", "The checks' `c:\\ U`\nsplit.", "gauge", "", 1.0);
+        assert_eq!(out.render(), "# HELP a The checks' `c:\\\\ U`\\nsplit.\n# TYPE a gauge\na 1\n");
     }
 
     #[test]

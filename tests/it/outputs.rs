@@ -363,3 +363,102 @@ fn prometheus_says_when_a_certificate_expires_to_the_second() {
     let seen: f64 = line[prefix.len()..].parse().unwrap();
     assert!((seen - expiry).abs() < 5.0, "expiry {seen}, certificate says {expiry}: {line}");
 }
+
+/// `promtool check metrics` (syntax and lint) on a file, with its complaint on failure.
+fn promtool_accepts(path: &std::path::Path) {
+    let check = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::fs::File::open(path).unwrap())
+        .output()
+        .expect("promtool is installed");
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        check.status.success(),
+        "promtool: {}{}\n{text}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn hostile_metric_names_and_units_pass_promtool_and_keep_every_value() {
+    let plugin = r#"printf '%s\n' "OK | 'c:\\ Used Space'=50.00Gb;80.00;90.00;0.00;100.00 a|b=1 it's=2B x-y=1 x_y=2 x.y=3 k=11Gb l=12kB m=13ns n=14MiB r=300rpm""#;
+    let playbook = r#"version: 1
+name: hostile
+checks:
+  - id: plugin
+    command: {run: [sh, plugin.sh], nagios: true}
+  - id: declared
+    command:
+      shell: "echo 'lag1 5 lag2 7 up 2 age 3 ts 4 d 0.7 ms 0.018'"
+      metrics:
+        lag_ms: 'lag1 (\S+)'
+        lag_s: 'lag2 (\S+)'
+        uptime_h: 'up (\S+)'
+        age_d: 'age (\S+)'
+        time_sec: 'ts (\S+)'
+        d_percent: 'd (\S+)'
+        a_ms: 'ms (\S+)'
+"#;
+    let test = Test::new().file("p.yaml", playbook).file("plugin.sh", plugin);
+    let output = test.run_args(&["run", "--no-store", "--format", "prometheus", "--output", "m.prom", "p.yaml"]);
+    assert_eq!(output.code, 0, "{output:?}");
+    promtool_accepts(&test.path("m.prom"));
+    let text = std::fs::read_to_string(test.path("m.prom")).unwrap();
+    assert!(
+        text.contains("# HELP runner_metric_c___Used_Space_bytes The checks' `c:\\\\ Used Space` in base units.\n"),
+        "{text}"
+    );
+    let sample = |check: &str, family: &str, value: &str| {
+        let line = format!("\n{family}{{playbook=\"hostile\",phase=\"\",check=\"{check}\"}} {value}\n");
+        assert!(text.contains(&line), "{line} missing:\n{text}");
+    };
+    for (family, value) in [
+        ("runner_metric_c___Used_Space_bytes", "53687091200"),
+        ("runner_metric_ab", "1"),
+        ("runner_metric_its_bytes", "2"),
+        ("runner_metric_x_y", "1"),
+        ("runner_metric_x_y_2", "2"),
+        ("runner_metric_x_y_3", "3"),
+        ("runner_metric_k_bytes", "11811160064"),
+        ("runner_metric_l_bytes", "12288"),
+        ("runner_metric_mvalue_seconds", "0.000000013"),
+        ("runner_metric_n_bytes", "14680064"),
+        ("runner_metric_r", "300"),
+    ] {
+        sample("plugin", family, value);
+    }
+    for (family, value) in [
+        ("runner_metric_lag_seconds", "0.005"),
+        ("runner_metric_lag_2_seconds", "7"),
+        ("runner_metric_uptime_seconds", "7200"),
+        ("runner_metric_age_seconds", "259200"),
+        ("runner_metric_time_seconds", "4"),
+        ("runner_metric_dvalue_ratio", "0.007"),
+        ("runner_metric_a_seconds", "0.000018"),
+    ] {
+        sample("declared", family, value);
+    }
+    assert!(text.contains("Numbered: the check's `lag_ms` has the name without the number."), "{text}");
+
+    // Nagios keeps guideline units, converts the others with their ranges, and says so.
+    let output = test.run_args(&["run", "--no-store", "--format", "nagios", "p.yaml"]);
+    let first = output.stdout.lines().next().unwrap_or_default().to_string();
+    for item in [
+        " 'plugin.c:\\ Used Space'=53687091200B;85899345920;96636764160;0;107374182400 ",
+        " plugin.k=11811160064B ",
+        " plugin.l=12288B ",
+        " plugin.m=0.000000013s ",
+        " plugin.n=14680064B ",
+        " plugin.r=300 ",
+        " 'plugin.it''s'=2B ",
+    ] {
+        assert!(first.contains(item), "{item} missing:\n{first}");
+    }
+    let output = test.run_args(&["run", "--no-store", "--format", "json", "p.yaml"]);
+    assert!(
+        output.stdout.contains("perfdata `k` is in `Gb`, not a Nagios guideline unit: the outputs convert it to B"),
+        "{}",
+        output.stdout
+    );
+}
