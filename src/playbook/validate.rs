@@ -607,6 +607,9 @@ impl<'p> Validator<'p> {
                     _ => {}
                 }
                 for (name, source) in command.metrics.iter().flatten() {
+                    if let Some(problem) = declared_metric_name_problem(name) {
+                        err(self, source.span(), problem, "name it with letters, digits and `_`, e.g. `queue_depth`");
+                    }
                     if let Err(message) = crate::checks::command::metric_extractor(source.as_str()) {
                         err(
                             self,
@@ -924,4 +927,19 @@ pub fn names_unique_across(reports: &[super::FileReport]) -> Vec<(usize, Diagnos
         }
     }
     out
+}
+
+/// What is wrong with the name of a command check's declared metric, if anything: runner's
+/// own metrics of command checks (a declared one would overwrite them) and control
+/// characters (they would break every output that names the metric).
+fn declared_metric_name_problem(name: &str) -> Option<String> {
+    if ["exit_code", "duration_ms"].contains(&name) {
+        return Some(format!("`{name}` is runner's own metric for command checks; choose another name"));
+    }
+    name.chars().find(|c| c.is_control()).map(|c| {
+        format!(
+            "metric name {name:?} has a control character ({}); names are printed in every output",
+            c.escape_default()
+        )
+    })
 }

@@ -462,3 +462,20 @@ checks:
         output.stdout
     );
 }
+
+#[test]
+fn declared_metric_names_that_would_break_outputs_or_overwrite_runners_own_are_refused() {
+    let playbook = "version: 1\nname: v\nchecks:\n  - id: c\n    command:\n      shell: \"echo x\"\n      metrics:\n        \"a\\nb\": \"v (\\\\S+)\"\n        exit_code: \"x (\\\\S+)\"\n        \"ok\\tname\": \"v (\\\\S+)\"\n        duration_ms: \"x (\\\\S+)\"\n";
+    let test = Test::new().file("v.yaml", playbook);
+    let output = test.run_args(&["validate", "v.yaml"]);
+    assert_ne!(output.code, 0, "{output:?}");
+    let all = format!("{}{}", output.stdout, output.stderr);
+    for error in [
+        "metric name \"a\\nb\" has a control character (\\n)",
+        "metric name \"ok\\tname\" has a control character (\\t)",
+        "`exit_code` is runner's own metric for command checks; choose another name",
+        "`duration_ms` is runner's own metric for command checks; choose another name",
+    ] {
+        assert!(all.contains(error), "{error} missing:\n{all}");
+    }
+}
