@@ -479,3 +479,23 @@ fn declared_metric_names_that_would_break_outputs_or_overwrite_runners_own_are_r
         assert!(all.contains(error), "{error} missing:\n{all}");
     }
 }
+
+#[test]
+fn check_messages_keep_small_numbers_and_large_integers_are_numbers() {
+    let playbook = r#"version: 1
+name: small
+checks:
+  - id: c
+    command:
+      shell: "echo 'md 0.000381 f 123456789012345678901234567890'"
+      metrics: {md_ms: 'md (\S+)', bigint: 'f (\S+)'}
+    thresholds:
+      md_ms: {warn: "> 0.0001"}
+"#;
+    let test = Test::new().file("p.yaml", playbook);
+    let output = test.run_args(&["run", "--no-store", "--format", "json", "p.yaml"]);
+    assert_eq!(output.code, 1, "{output:?}");
+    assert!(output.stdout.contains("md_ms = 0.000381 (warn > 0.0001)"), "{}", output.stdout);
+    assert!(output.stdout.contains("\"bigint\": 1.2345678901234568e+29"), "{}", output.stdout);
+    assert!(!output.stdout.contains("not found in the output"), "{}", output.stdout);
+}
