@@ -499,3 +499,34 @@ checks:
     assert!(output.stdout.contains("\"bigint\": 1.2345678901234568e+29"), "{}", output.stdout);
     assert!(!output.stdout.contains("not found in the output"), "{}", output.stdout);
 }
+
+#[test]
+fn output_write_failures_are_said_and_never_create_folders() {
+    let test =
+        Test::new().file("p.yaml", "version: 1\nname: full\nchecks:\n  - id: a\n    command: {run: [\"true\"]}\n");
+    // stdout on a full device: said on stderr; the code stays the run's.
+    let full = std::fs::File::create("/dev/full").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_runner"))
+        .args(["run", "--no-store", "--format", "prometheus", "p.yaml"])
+        .current_dir(test.path(""))
+        .env("RUNNER_STATE", test.path(".state"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot write the output to stdout: No space left on device"), "{stderr}");
+
+    // --output that cannot be written under --format nagios: the status line, with the
+    // failure as a note, and the run's code.
+    let output = test.run_args(&["run", "--no-store", "--format", "nagios", "--output", "/dev/full", "p.yaml"]);
+    assert_eq!(output.code, 0, "{output:?}");
+    assert!(output.stdout.starts_with("RUNNER OK - full: 1 of 1 checks ok"), "{}", output.stdout);
+    assert!(output.stdout.contains("; note: cannot write /dev/full: No space left on device"), "{}", output.stdout);
+
+    // A missing folder is an error, not created.
+    let output = test.run_args(&["run", "--no-store", "--format", "json", "--output", "no/such/dir/x.json", "p.yaml"]);
+    assert_eq!(output.code, 74, "{output:?}");
+    assert!(output.stderr.contains("the folder no/such/dir does not exist"), "{}", output.stderr);
+    assert!(!test.path("no").exists(), "the folders were created");
+}
