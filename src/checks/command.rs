@@ -186,6 +186,7 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
                 base.meta.insert(name, perf.meta);
             }
         }
+        let base = with_shared_name_notes(base);
         let status = Status::from_nagios_code(code);
         let message = if plugin.text.is_empty() { format!("exit {code}") } else { plugin.text };
         let mut observation = Observation::with_status(status, message);
@@ -195,6 +196,7 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
         return observation;
     }
 
+    let mut base = with_shared_name_notes(base);
     let expect = config.expect.as_ref();
     let exit_ok = match expect.and_then(|e| e.exit.as_ref()) {
         Some(codes) => codes.contains(i64::from(code)),
@@ -226,6 +228,13 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
         failed.details = base.details;
         failed
     }
+}
+
+/// Adds to the details the metrics whose Prometheus names meet (all are kept, numbered).
+fn with_shared_name_notes(mut observation: Observation) -> Observation {
+    let notes = crate::output::prometheus::shared_name_notes("command", &observation.metrics, &observation.meta);
+    observation.details.extend(notes);
+    observation
 }
 
 fn describe_spawn(error: &std::io::Error, spec: &CommandSpec) -> String {

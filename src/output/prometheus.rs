@@ -16,7 +16,7 @@ use indexmap::IndexMap;
 
 use super::Format;
 use super::units::{BaseUnit, Scale, base_unit, without_abbreviations};
-use crate::outcome::{CheckResult, RunRecord, Status, exact_number};
+use crate::outcome::{CheckResult, MetricMeta, RunRecord, Status, exact_number};
 
 pub struct Prometheus;
 
@@ -250,32 +250,79 @@ pub fn check_samples(out: &mut Exposition, playbook: &str, check: &CheckResult, 
         check.duration_ms as f64 / 1000.0,
     );
     out.sample("runner_check_attempts", "Attempts the check took.", "gauge", labels, f64::from(check.attempts));
-    let mut taken: IndexMap<String, &str> = IndexMap::new();
-    for (name, value) in &check.metrics {
-        if name == "cert_days_left" {
-            out.sample(
-                "runner_check_cert_expiry_timestamp_seconds",
-                "When the certificate the check saw expires (Unix time).",
-                "gauge",
-                labels,
-                measured_at + value * 86_400.0,
-            );
-            continue;
-        }
-        let unit = check.meta.get(name).and_then(|m| m.unit.as_deref());
-        let mapping = mapping(&check.kind, name, unit);
-        let (family, help) = match taken.get(&mapping.family()) {
-            None => (mapping.family(), mapping.help.clone()),
+    if let Some(days) = check.metrics.get("cert_days_left") {
+        out.sample(
+            "runner_check_cert_expiry_timestamp_seconds",
+            "When the certificate the check saw expires (Unix time).",
+            "gauge",
+            labels,
+            measured_at + days * 86_400.0,
+        );
+    }
+    for named in named_metrics(&check.kind, &check.metrics, &check.meta) {
+        let help = match named.first {
+            None => named.mapping.help.clone(),
             Some(first) => {
-                let numbered = (2..).map(|n| format!("{}_{n}{}", mapping.base, mapping.suffix));
-                let family = numbered.into_iter().find(|f| !taken.contains_key(f)).unwrap_or_default();
-                let help = format!("{} Numbered: the check's `{first}` has the name without the number.", mapping.help);
-                (family, help)
+                format!("{} Numbered: the check's `{first}` has the name without the number.", named.mapping.help)
             }
         };
-        taken.insert(family.clone(), name);
-        out.sample(&family, &help, mapping.kind, labels, mapping.scale.apply(*value));
+        let value = named.mapping.scale.apply(check.metrics[named.metric]);
+        out.sample(&named.family, &help, named.mapping.kind, labels, value);
     }
+}
+
+/// One measured metric of a check with the family it is rendered in.
+struct NamedMetric<'a> {
+    metric: &'a str,
+    mapping: Mapping,
+    family: String,
+    /// The check's metric that kept the plain name, when this one met it and was numbered.
+    first: Option<&'a str>,
+}
+
+/// The families of one check's measured metrics, in order. Metrics whose names meet
+/// (`lag_ms` and `lag_s`, a plugin's `x-y` and `x_y`) all stay: the first keeps the name,
+/// the next get `_2`, `_3`… before the unit.
+fn named_metrics<'a>(
+    kind: &str,
+    metrics: &'a IndexMap<String, f64>,
+    meta: &'a IndexMap<String, MetricMeta>,
+) -> Vec<NamedMetric<'a>> {
+    let mut taken: IndexMap<String, &str> = IndexMap::new();
+    let mut named = Vec::new();
+    for metric in metrics.keys().filter(|name| *name != "cert_days_left") {
+        let mapping = mapping(kind, metric, meta.get(metric).and_then(|m| m.unit.as_deref()));
+        let first = taken.get(&mapping.family()).copied();
+        let family = match first {
+            None => mapping.family(),
+            Some(_) => (2..)
+                .map(|n| format!("{}_{n}{}", mapping.base, mapping.suffix))
+                .find(|family| !taken.contains_key(family))
+                .unwrap_or_default(),
+        };
+        taken.insert(family.clone(), metric);
+        named.push(NamedMetric { metric, mapping, family, first });
+    }
+    named
+}
+
+/// For a check's details: the metrics whose Prometheus names met, and the names they got.
+pub fn shared_name_notes(
+    kind: &str,
+    metrics: &IndexMap<String, f64>,
+    meta: &IndexMap<String, MetricMeta>,
+) -> Vec<String> {
+    named_metrics(kind, metrics, meta)
+        .into_iter()
+        .filter_map(|named| {
+            named.first.map(|first| {
+                format!(
+                    "metrics `{first}` and `{}` meet in one Prometheus name: `{}` is `{}`",
+                    named.metric, named.metric, named.family
+                )
+            })
+        })
+        .collect()
 }
 
 /// Unix seconds of an RFC 3339 time, with milliseconds.

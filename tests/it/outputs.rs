@@ -461,6 +461,14 @@ checks:
         "{}",
         output.stdout
     );
+    // The check's details say which metrics met in one name, and what they became.
+    for note in [
+        "metrics `x-y` and `x_y` meet in one Prometheus name: `x_y` is `runner_metric_x_y_2`",
+        "metrics `x-y` and `x.y` meet in one Prometheus name: `x.y` is `runner_metric_x_y_3`",
+        "metrics `lag_ms` and `lag_s` meet in one Prometheus name: `lag_s` is `runner_metric_lag_2_seconds`",
+    ] {
+        assert!(output.stdout.contains(note), "{note} missing:\n{}", output.stdout);
+    }
 }
 
 #[test]
