@@ -78,7 +78,7 @@ pub struct RunArgs {
     #[arg(value_name = "PLAYBOOK")]
     pub playbook: PathBuf,
     /// What goes to stdout.
-    #[arg(long, value_enum, default_value_t = RunFormat::Human)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = RunFormat::Human)]
     pub format: RunFormat,
     /// Write the --format output to FILE; the human view still goes to the terminal.
     #[arg(long, value_name = "FILE")]

@@ -135,14 +135,21 @@ pub fn worst_of(statuses: impl IntoIterator<Item = Status>) -> Status {
     statuses.into_iter().fold(Status::Ok, Status::worst)
 }
 
-/// Formats a metric value without noise: `3`, `0.25`, `1234.5`.
+/// Formats a metric value for a message, without noise and never rounded to 0: `3`, `0.25`,
+/// `1234.5`, `0.000381`.
 pub fn format_number(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{}", value as i64)
-    } else {
-        let text = format!("{value:.3}");
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
+        return format!("{}", value as i64);
     }
+    // Three decimals for numbers from 1 up; three significant digits below 1, so a small
+    // non-zero value (0.000381) never reads as 0.
+    let decimals = if value.abs() >= 1.0 || !value.is_finite() {
+        3
+    } else {
+        (2 - value.abs().log10().floor() as i64).clamp(3, 340) as usize
+    };
+    let text = format!("{value:.decimals$}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Formats a metric value with every digit it has (`0.000381`, `1234.5678`), never in
@@ -466,6 +473,11 @@ mod tests {
         assert_eq!(format_number(3.0), "3");
         assert_eq!(format_number(0.25), "0.25");
         assert_eq!(format_number(12.3456), "12.346");
+        assert_eq!(format_number(0.000381), "0.000381");
+        assert_eq!(format_number(0.0001), "0.0001");
+        assert_eq!(format_number(0.00012345), "0.000123");
+        assert_eq!(format_number(-0.5), "-0.5");
+        assert_eq!(format_number(1e-20), "0.00000000000000000001");
         assert_eq!(exact_number(0.000381), "0.000381");
         assert_eq!(exact_number(-0.0), "0");
         assert_eq!(exact_number(1e21), "1000000000000000000000");

@@ -37,6 +37,18 @@ pub fn write_atomically(path: &Path, text: &str) -> crate::error::Result<()> {
     })
 }
 
+/// `--output FILE`: written as [`write_atomically`] does, but only into a folder that
+/// exists, so a mistyped path is an error instead of a new tree of folders.
+pub fn write_output(path: &Path, text: &str) -> crate::error::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        let missing = format!("the folder {} does not exist", parent.display());
+        return Err(Error::Write { path: path.to_path_buf(), source: std::io::Error::other(missing) });
+    }
+    write_atomically(path, text)
+}
+
 /// The path to write: a symlink's target (a dangling link's target is created), or the
 /// path itself.
 fn through_symlink(path: &Path) -> std::io::Result<PathBuf> {

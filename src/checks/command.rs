@@ -103,6 +103,9 @@ impl CheckKind for CommandCheck {
             rules.error(id, "`run` is empty", "write the program and its arguments: `run: [df, -h]`");
         }
         for (name, source) in self.metrics.iter().flatten() {
+            if let Some(problem) = declared_metric_name_problem(name) {
+                rules.error(source.span(), problem, "name it with letters, digits and `_`, e.g. `queue_depth`");
+            }
             if let Err(message) = metric_extractor(source.as_str()) {
                 rules.error(
                     source.span(),
@@ -112,6 +115,21 @@ impl CheckKind for CommandCheck {
             }
         }
     }
+}
+
+/// What is wrong with the name of a command check's declared metric, if anything: runner's
+/// own metrics of command checks (a declared one would overwrite them) and control
+/// characters (they would break every output that names the metric).
+fn declared_metric_name_problem(name: &str) -> Option<String> {
+    if ["exit_code", "duration_ms"].contains(&name) {
+        return Some(format!("`{name}` is runner's own metric for command checks; choose another name"));
+    }
+    name.chars().find(|c| c.is_control()).map(|c| {
+        format!(
+            "metric name {name:?} has a control character ({}); names are printed in every output",
+            c.escape_default()
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -214,11 +232,15 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
             } else {
                 perf.label
             };
+            if let Some(note) = perf.meta.unit.as_deref().and_then(|unit| unit_note(&name, unit)) {
+                base = base.detail(note);
+            }
             base.metrics.insert(name.clone(), perf.value);
             if perf.meta != MetricMeta::default() {
                 base.meta.insert(name, perf.meta);
             }
         }
+        let base = with_shared_name_notes(base);
         let status = Status::from_nagios_code(code);
         let message = if plugin.text.is_empty() { format!("exit {code}") } else { plugin.text };
         let mut observation = Observation::with_status(status, message);
@@ -228,6 +250,7 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
         return observation;
     }
 
+    let mut base = with_shared_name_notes(base);
     let expect = config.expect.as_ref();
     let exit_ok = match expect.and_then(|e| e.exit.as_ref()) {
         Some(codes) => codes.contains(i64::from(code)),
@@ -261,6 +284,13 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
     }
 }
 
+/// Adds to the details the metrics whose Prometheus names meet (all are kept, numbered).
+fn with_shared_name_notes(mut observation: Observation) -> Observation {
+    let notes = crate::output::prometheus::shared_name_notes("command", &observation.metrics, &observation.meta);
+    observation.details.extend(notes);
+    observation
+}
+
 fn describe_spawn(error: &std::io::Error, spec: &CommandSpec) -> String {
     match error.kind() {
         std::io::ErrorKind::NotFound if !spec.cwd.exists() => {
@@ -270,6 +300,24 @@ fn describe_spawn(error: &std::io::Error, spec: &CommandSpec) -> String {
         std::io::ErrorKind::PermissionDenied => format!("permission denied: {}", spec.program),
         _ => format!("cannot start {}: {error}", spec.program),
     }
+}
+
+/// What becomes of a plugin's unit that the Nagios guidelines do not list (`Gb`, `ns`,
+/// `rpm`): converted to its base unit, or dropped when runner does not know it.
+fn unit_note(label: &str, unit: &str) -> Option<String> {
+    use crate::output::units::{NAGIOS_UNITS, base_unit};
+    if NAGIOS_UNITS.contains(&unit) {
+        return None;
+    }
+    Some(match base_unit(unit) {
+        Some(base) => format!(
+            "perfdata `{label}` is in `{unit}`, not a Nagios guideline unit: the outputs convert it to {} (Prometheus: `{}`)",
+            base.nagios, base.suffix
+        ),
+        None => format!(
+            "perfdata `{label}` is in `{unit}`, a unit runner does not know: the outputs show the number without it"
+        ),
+    })
 }
 
 /// The metric's number, `None` when the output does not hold one; an error when a JSON
@@ -303,9 +351,6 @@ pub struct PerfItem {
     /// The unit and the plugin's own ranges, as it printed them.
     pub meta: MetricMeta,
 }
-
-/// The units of measure of the plugin guidelines; anything else is not kept as a unit.
-pub const NAGIOS_UNITS: &[&str] = &["s", "ms", "us", "%", "B", "KB", "MB", "GB", "TB", "c"];
 
 /// Parses plugin output (Nagios plugin API): `TEXT | perfdata` on the first line, then
 /// optional long text whose lines after a `|` carry more perfdata.
@@ -389,7 +434,7 @@ pub fn parse_perfdata(text: &str) -> Vec<PerfItem> {
         let mut range = || fields.next().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
         let (warn, crit) = (range(), range());
         let (min, max) = (range().and_then(|m| m.parse().ok()), range().and_then(|m| m.parse().ok()));
-        let unit = NAGIOS_UNITS.contains(&unit).then(|| unit.to_string());
+        let unit = (!unit.is_empty()).then(|| unit.to_string());
         if let Ok(value) = number.parse::<f64>()
             && !label.is_empty()
         {
@@ -426,7 +471,8 @@ mod tests {
                 max: Some(10.0)
             }
         );
-        assert_eq!(parse_perfdata("rpm=300rpm").remove(0).meta.unit, None);
+        assert_eq!(parse_perfdata("rpm=300rpm").remove(0).meta.unit.as_deref(), Some("rpm"));
+        assert_eq!(parse_perfdata("k=11Gb").remove(0).meta.unit.as_deref(), Some("Gb"));
         assert_eq!(parse_nagios("PING OK").perfdata, vec![]);
     }
 }

@@ -13,6 +13,10 @@ use crate::outcome::exact_number;
 use crate::store::{MetricTrend, RunRow, Store};
 use crate::style::Style;
 
+/// The CSV headers of the runs and of the metric trends.
+const RUNS_HEADER: &str = "run_id,playbook,started_at,duration_ms,status,origin,interrupted,stands_for";
+const TRENDS_HEADER: &str = "playbook,check,metric,samples,min,avg,max,last";
+
 /// How many runs are listed at most.
 const RUN_LIMIT: i64 = 10_000;
 
@@ -30,6 +34,10 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
     let dir = super::run::state_dir(cli.state.as_deref());
     let Some(store) = Store::open_read_only(&dir)? else {
         eprintln!("no history yet in {} (runs are recorded by `runner run` and the daemon)", dir.display());
+        // A CSV reader still gets its table, empty.
+        if args.format == HistoryFormat::Csv && !args.remediations {
+            println!("{}", if args.metrics { TRENDS_HEADER } else { RUNS_HEADER });
+        }
         return Ok(0);
     };
     if args.metrics && args.format != HistoryFormat::Csv {
@@ -42,8 +50,11 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
     if args.remediations {
         return super::remediations::print(&store, name, args.check.as_deref(), since_ms, args.format);
     }
-    let runs = store.runs(name, since_ms, RUN_LIMIT)?;
-    let counts = store.run_counts(name, since_ms)?;
+    if let Some(check) = args.check.as_deref() {
+        known_check(&store, name, check)?;
+    }
+    let runs = store.runs(name, args.check.as_deref(), since_ms, RUN_LIMIT)?;
+    let counts = store.run_counts(name, args.check.as_deref(), since_ms)?;
     let trends = store.trends(name, args.check.as_deref(), since_ms)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -54,7 +65,7 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
                 writeln!(out, "{}", serde_json::to_string_pretty(&output).map_err(|e| Error::Internal(e.to_string()))?);
         }
         HistoryFormat::Csv if args.metrics => {
-            let _ = writeln!(out, "playbook,check,metric,samples,min,avg,max,last");
+            let _ = writeln!(out, "{TRENDS_HEADER}");
             for t in &trends {
                 let _ = writeln!(
                     out,
@@ -71,7 +82,7 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
             }
         }
         HistoryFormat::Csv => {
-            let _ = writeln!(out, "run_id,playbook,started_at,duration_ms,status,origin,interrupted,stands_for");
+            let _ = writeln!(out, "{RUNS_HEADER}");
             for r in &runs {
                 let _ = writeln!(
                     out,
@@ -148,11 +159,26 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
     Ok(0)
 }
 
+/// `--check ID` must name a check the store knows (of the playbook, if one is named): a
+/// typo is a usage error with the closest id, not an empty or unfiltered table.
+fn known_check(store: &Store, playbook: Option<&str>, check: &str) -> crate::error::Result<()> {
+    let ids = store.check_ids(playbook)?;
+    if ids.iter().any(|id| id == check) {
+        return Ok(());
+    }
+    let scope = playbook.map(|p| format!("of `{p}`")).unwrap_or_else(|| "of any playbook".into());
+    let hint = crate::playbook::suggest::did_you_mean(check, ids.iter().map(String::as_str))
+        .map(|id| format!("; did you mean `{id}`?"))
+        .unwrap_or_default();
+    Err(Error::Usage(format!("--check {check}: no stored results {scope} have that check{hint}")))
+}
+
 /// A CSV text field (RFC 4180): quoted when it holds a comma, a quote or a line break. A
-/// field a spreadsheet would read as a formula (`=`, `+`, `-`, `@` first) gets a leading `'`,
-/// so that opening the file never evaluates text that came from a check.
+/// field a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, TAB or CR first, as
+/// OWASP lists them) gets a leading `'`, so that opening the file never evaluates text that
+/// came from a check.
 pub fn csv(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_string() };
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() };
     if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
 }
 
@@ -167,5 +193,7 @@ mod tests {
         assert_eq!(csv("say \"hi\"\r\n"), "\"say \"\"hi\"\"\r\n\"");
         assert_eq!(csv("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv("-1+2"), "'-1+2");
+        assert_eq!(csv("\t=1+1"), "'\t=1+1");
+        assert_eq!(csv("\r=2"), "\"'\r=2\"");
     }
 }

@@ -185,17 +185,26 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
         eprintln!("runner: the run could not be stored: {reason}");
     }
 
+    let mut record = record;
     let stdout_style = Style::for_stdout();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    if let Some(path) = &args.output {
-        let text = output::render(args.format, Style::plain(), &record);
-        crate::write::write_atomically(path, &text)?;
-        let _ = out.write_all(output::render(RunFormat::Human, stdout_style, &record).as_bytes());
-    } else {
-        let _ = out.write_all(output::render(args.format, stdout_style, &record).as_bytes());
+    let shown = match &args.output {
+        Some(path) => match crate::write::write_output(path, &output::render(args.format, Style::plain(), &record)) {
+            Ok(()) => output::render(RunFormat::Human, stdout_style, &record),
+            // Under --format nagios every exit is a plugin's: the reader gets the run's status
+            // line, with the failure as a note, and the run's code.
+            Err(error) if args.format == RunFormat::Nagios => {
+                eprintln!("runner: {error}");
+                record.notes.push(error.to_string());
+                output::render(RunFormat::Nagios, stdout_style, &record)
+            }
+            Err(error) => return Err(error),
+        },
+        None => output::render(args.format, stdout_style, &record),
+    };
+    let mut out = std::io::stdout().lock();
+    if let Err(error) = out.write_all(shown.as_bytes()).and_then(|()| out.flush()) {
+        eprintln!("runner: cannot write the output to stdout: {error}");
     }
-    let _ = out.flush();
     Ok(record.exit_code)
 }
 

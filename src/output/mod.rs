@@ -11,6 +11,7 @@ pub mod plugin_exit;
 pub mod progress;
 pub mod prometheus;
 pub mod tap;
+pub mod units;
 
 use crate::cli::RunFormat;
 use crate::outcome::RunRecord;

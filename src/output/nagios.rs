@@ -10,6 +10,7 @@
 //! playbook's thresholds as Nagios ranges (a plugin's own ranges when the playbook has none).
 
 use super::Format;
+use super::units::{Scale, base_unit, nagios_value};
 use crate::outcome::{CheckResult, MetricMeta, RunRecord, Status, exact_number};
 
 pub struct Nagios;
@@ -38,13 +39,35 @@ fn unit_from_name(metric: &str) -> Option<&'static str> {
         .map(|(_, unit)| unit)
 }
 
-/// One perfdata item, trailing empty fields dropped.
+/// A Nagios range (`[@][start:][end]`, `~` for minus infinity) with its numbers scaled;
+/// `None` when a part is not a number.
+fn scaled_range(range: &str, scale: Scale) -> Option<String> {
+    let (at, body) = range.strip_prefix('@').map_or(("", range), |rest| ("@", rest));
+    let parts: Option<Vec<String>> = body
+        .split(':')
+        .map(|part| match part {
+            "" | "~" => Some(part.to_string()),
+            number => number.parse().ok().map(|n| exact_number(scale.apply(n))),
+        })
+        .collect();
+    parts.map(|parts| format!("{at}{}", parts.join(":")))
+}
+
+/// One perfdata item, trailing empty fields dropped. A unit outside the guidelines is
+/// converted to its guideline base unit, ranges and bounds with it (the check's details say so).
 fn perf_item(check: &CheckResult, name: &str, value: f64) -> String {
     let meta = check.meta.get(name).cloned().unwrap_or_default();
-    let unit = meta.unit.clone().or_else(|| unit_from_name(name).map(str::to_string)).unwrap_or_default();
+    let plugin_unit = meta.unit.clone().or_else(|| unit_from_name(name).map(str::to_string)).unwrap_or_default();
+    let (value, unit, converted) = nagios_value(value, &plugin_unit);
+    let scale = match base_unit(&plugin_unit) {
+        Some(base) if converted => base.scale,
+        _ => Scale::Times(1.0),
+    };
     let value = if value.is_finite() { exact_number(value) } else { "U".to_string() };
     let MetricMeta { warn, crit, min, max, .. } = meta;
-    let (min, max) = match (unit.as_str(), min, max) {
+    let (warn, crit) = (warn.and_then(|r| scaled_range(&r, scale)), crit.and_then(|r| scaled_range(&r, scale)));
+    let (min, max) = (min.map(|n| scale.apply(n)), max.map(|n| scale.apply(n)));
+    let (min, max) = match (unit, min, max) {
         ("%", None, None) => (Some(0.0), Some(100.0)),
         _ => (min, max),
     };

@@ -15,7 +15,8 @@
 use indexmap::IndexMap;
 
 use super::Format;
-use crate::outcome::{CheckResult, RunRecord, Status, exact_number};
+use super::units::{BaseUnit, Scale, base_unit, without_abbreviations};
+use crate::outcome::{CheckResult, MetricMeta, RunRecord, Status, exact_number};
 
 pub struct Prometheus;
 
@@ -81,7 +82,7 @@ impl Exposition {
     pub fn render(&self) -> String {
         let mut out = String::new();
         for (name, family) in &self.families {
-            out.push_str(&format!("# HELP {name} {}\n# TYPE {name} {}\n", family.help, family.kind));
+            out.push_str(&format!("# HELP {name} {}\n# TYPE {name} {}\n", help_text(&family.help), family.kind));
             for (labels, value) in &family.samples {
                 let labels = if labels.is_empty() { String::new() } else { format!("{{{labels}}}") };
                 out.push_str(&format!("{name}{labels} {}\n", number(*value)));
@@ -102,14 +103,20 @@ pub fn build_info(out: &mut Exposition) {
     );
 }
 
-/// How one measured metric reads in Prometheus: its family, help and type, and the
-/// factor and divisor that bring its value to the family's base unit.
+/// How one measured metric reads in Prometheus: its family (`base` then the unit's
+/// `suffix`), help and type, and the scale that brings its value to the base unit.
 struct Mapping {
-    family: String,
+    base: String,
+    suffix: &'static str,
     help: String,
     kind: &'static str,
-    factor: f64,
-    divisor: f64,
+    scale: Scale,
+}
+
+impl Mapping {
+    fn family(&self) -> String {
+        format!("{}{}", self.base, self.suffix)
+    }
 }
 
 /// The metrics the check kinds produce (PLAYBOOK.md); others were named by a playbook or
@@ -161,60 +168,47 @@ const KIND_RENAMES: &[(&str, &str, &str)] = &[
 /// gauge named so gets `_value` after it.
 const RESERVED_SUFFIXES: &[&str] = &["_count", "_sum", "_bucket", "_total", "_created", "_info"];
 
-/// A unit (a name suffix or a plugin's unit of measure) → base-unit suffix, factor, divisor,
-/// type.
-fn base_unit(unit: &str) -> Option<(&'static str, f64, f64, &'static str)> {
-    const KIB: f64 = 1024.0;
-    Some(match unit {
-        "s" | "seconds" => ("_seconds", 1.0, 1.0, "gauge"),
-        "ms" => ("_seconds", 1.0, 1e3, "gauge"),
-        "us" => ("_seconds", 1.0, 1e6, "gauge"),
-        "%" | "percent" => ("_ratio", 1.0, 100.0, "gauge"),
-        "B" | "bytes" => ("_bytes", 1.0, 1.0, "gauge"),
-        "KB" | "kb" => ("_bytes", KIB, 1.0, "gauge"),
-        "MB" | "mb" => ("_bytes", KIB * KIB, 1.0, "gauge"),
-        "GB" => ("_bytes", KIB * KIB * KIB, 1.0, "gauge"),
-        "TB" => ("_bytes", KIB * KIB * KIB * KIB, 1.0, "gauge"),
-        "c" => ("_total", 1.0, 1.0, "counter"),
-        _ => return None,
-    })
-}
-
 fn mapping(kind: &str, metric: &str, unit: Option<&str>) -> Mapping {
     let kind_metric = KIND_METRICS.contains(&metric);
     let prefix = if kind_metric { "runner_check_" } else { "runner_metric_" };
     let renamed = KIND_RENAMES.iter().find(|(k, from, _)| *k == kind && *from == metric).map(|(_, _, to)| *to);
     let name = renamed.unwrap_or(metric);
-    // The unit: the plugin's, else the name's suffix (`latency_ms`, `age_s`, `cpu_percent`);
-    // a unit suffix leaves the name either way (a plugin's `wait_ms=3ms` is not `…_ms_seconds`).
+    // The unit: the plugin's, else the name's suffix (`latency_ms`, `age_s`, `uptime_h`);
+    // a unit suffix leaves the name either way (a plugin's `wait_ms=3ms` is not `…_ms_seconds`),
+    // and a name that is only a unit (`ms`) measures a `value`.
     let (stem, suffix) = match name.rsplit_once('_') {
         Some((stem, suffix)) if base_unit(suffix).is_some() => (stem, Some(suffix)),
+        None if base_unit(name).is_some() => ("value", Some(name)),
         _ => (name, None),
     };
-    let unit = unit.or(suffix);
-    let stem = metric_name(stem);
-    match unit.and_then(base_unit) {
-        Some((suffix, factor, divisor, kind)) => {
+    let stem = without_abbreviations(&metric_name(stem));
+    match unit.or(suffix).and_then(base_unit) {
+        Some(BaseUnit { suffix, scale, counter, .. }) => {
             let stem = stem.strip_suffix(suffix).unwrap_or(&stem);
             Mapping {
-                family: format!("{prefix}{stem}{suffix}"),
+                base: format!("{prefix}{stem}"),
+                suffix,
                 help: format!("The checks' `{metric}` in base units."),
-                kind,
-                factor,
-                divisor,
+                kind: if counter { "counter" } else { "gauge" },
+                scale,
             }
         }
         None => {
             let reserved = RESERVED_SUFFIXES.iter().any(|suffix| format!("_{stem}").ends_with(suffix));
             Mapping {
-                family: format!("{prefix}{stem}{}", if reserved { "_value" } else { "" }),
+                base: format!("{prefix}{stem}"),
+                suffix: if reserved { "_value" } else { "" },
                 help: format!("The checks' `{metric}`."),
                 kind: "gauge",
-                factor: 1.0,
-                divisor: 1.0,
+                scale: Scale::Times(1.0),
             }
         }
     }
+}
+
+/// A HELP text as the exposition format wants it: backslash and line break escaped.
+fn help_text(help: &str) -> String {
+    help.replace('\\', "\\\\").replace('\n', "\\n")
 }
 
 /// A state set: one series per status, 1 for the current one, so alert rules match on
@@ -256,21 +250,79 @@ pub fn check_samples(out: &mut Exposition, playbook: &str, check: &CheckResult, 
         check.duration_ms as f64 / 1000.0,
     );
     out.sample("runner_check_attempts", "Attempts the check took.", "gauge", labels, f64::from(check.attempts));
-    for (name, value) in &check.metrics {
-        if name == "cert_days_left" {
-            out.sample(
-                "runner_check_cert_expiry_timestamp_seconds",
-                "When the certificate the check saw expires (Unix time).",
-                "gauge",
-                labels,
-                measured_at + value * 86_400.0,
-            );
-            continue;
-        }
-        let unit = check.meta.get(name).and_then(|m| m.unit.as_deref());
-        let Mapping { family, help, kind, factor, divisor } = mapping(&check.kind, name, unit);
-        out.sample(&family, &help, kind, labels, value * factor / divisor);
+    if let Some(days) = check.metrics.get("cert_days_left") {
+        out.sample(
+            "runner_check_cert_expiry_timestamp_seconds",
+            "When the certificate the check saw expires (Unix time).",
+            "gauge",
+            labels,
+            measured_at + days * 86_400.0,
+        );
     }
+    for named in named_metrics(&check.kind, &check.metrics, &check.meta) {
+        let help = match named.first {
+            None => named.mapping.help.clone(),
+            Some(first) => {
+                format!("{} Numbered: the check's `{first}` has the name without the number.", named.mapping.help)
+            }
+        };
+        let value = named.mapping.scale.apply(check.metrics[named.metric]);
+        out.sample(&named.family, &help, named.mapping.kind, labels, value);
+    }
+}
+
+/// One measured metric of a check with the family it is rendered in.
+struct NamedMetric<'a> {
+    metric: &'a str,
+    mapping: Mapping,
+    family: String,
+    /// The check's metric that kept the plain name, when this one met it and was numbered.
+    first: Option<&'a str>,
+}
+
+/// The families of one check's measured metrics, in order. Metrics whose names meet
+/// (`lag_ms` and `lag_s`, a plugin's `x-y` and `x_y`) all stay: the first keeps the name,
+/// the next get `_2`, `_3`… before the unit.
+fn named_metrics<'a>(
+    kind: &str,
+    metrics: &'a IndexMap<String, f64>,
+    meta: &'a IndexMap<String, MetricMeta>,
+) -> Vec<NamedMetric<'a>> {
+    let mut taken: IndexMap<String, &str> = IndexMap::new();
+    let mut named = Vec::new();
+    for metric in metrics.keys().filter(|name| *name != "cert_days_left") {
+        let mapping = mapping(kind, metric, meta.get(metric).and_then(|m| m.unit.as_deref()));
+        let first = taken.get(&mapping.family()).copied();
+        let family = match first {
+            None => mapping.family(),
+            Some(_) => (2..)
+                .map(|n| format!("{}_{n}{}", mapping.base, mapping.suffix))
+                .find(|family| !taken.contains_key(family))
+                .unwrap_or_default(),
+        };
+        taken.insert(family.clone(), metric);
+        named.push(NamedMetric { metric, mapping, family, first });
+    }
+    named
+}
+
+/// For a check's details: the metrics whose Prometheus names met, and the names they got.
+pub fn shared_name_notes(
+    kind: &str,
+    metrics: &IndexMap<String, f64>,
+    meta: &IndexMap<String, MetricMeta>,
+) -> Vec<String> {
+    named_metrics(kind, metrics, meta)
+        .into_iter()
+        .filter_map(|named| {
+            named.first.map(|first| {
+                format!(
+                    "metrics `{first}` and `{}` meet in one Prometheus name: `{}` is `{}`",
+                    named.metric, named.metric, named.family
+                )
+            })
+        })
+        .collect()
 }
 
 /// Unix seconds of an RFC 3339 time, with milliseconds.
@@ -324,7 +376,7 @@ mod tests {
     fn family(metric: &str, unit: Option<&str>) -> (String, f64) {
         let kind = if metric == "duration_ms" { "command" } else { "http" };
         let m = mapping(kind, metric, unit);
-        (m.family, 381.0 * m.factor / m.divisor)
+        (m.family(), m.scale.apply(381.0))
     }
 
     #[test]
@@ -343,13 +395,32 @@ mod tests {
         assert_eq!(family("/boot", Some("MB")).0, "runner_metric__boot_bytes");
         assert_eq!(family("wait_ms", Some("ms")), ("runner_metric_wait_seconds".into(), 0.381));
         assert_eq!(mapping("command", "sent", Some("c")).kind, "counter");
-        assert_eq!(mapping("process", "count", None).family, "runner_check_processes");
-        assert_eq!(mapping("file", "count", None).family, "runner_check_files");
-        assert_eq!(mapping("command", "count", None).family, "runner_check_count_value");
-        assert_eq!(mapping("command", "jobs_total", None).family, "runner_metric_jobs_total_value");
+        assert_eq!(mapping("process", "count", None).family(), "runner_check_processes");
+        assert_eq!(mapping("file", "count", None).family(), "runner_check_files");
+        assert_eq!(mapping("command", "count", None).family(), "runner_check_count_value");
+        assert_eq!(mapping("command", "jobs_total", None).family(), "runner_metric_jobs_total_value");
         assert_eq!(family("sent", Some("c")).0, "runner_metric_sent_total");
         // A playbook's own `success` cannot take the check family's name.
         assert_eq!(family("success", None).0, "runner_metric_success");
+    }
+
+    #[test]
+    fn abbreviated_units_become_base_units_or_leave_the_name() {
+        assert_eq!(family("uptime_h", None), ("runner_metric_uptime_seconds".into(), 381.0 * 3600.0));
+        assert_eq!(family("age_d", None), ("runner_metric_age_seconds".into(), 381.0 * 86_400.0));
+        assert_eq!(family("time_sec", None), ("runner_metric_time_seconds".into(), 381.0));
+        assert_eq!(family("a|b", None).0, "runner_metric_ab");
+        assert_eq!(family("it's", Some("B")).0, "runner_metric_its_bytes");
+        assert_eq!(family("k", Some("Gb")), ("runner_metric_k_bytes".into(), 381.0 * 1024.0 * 1024.0 * 1024.0));
+        assert_eq!(family("m", Some("ns")), ("runner_metric_mvalue_seconds".into(), 0.000000381));
+        assert_eq!(family("ms", None), ("runner_metric_value_seconds".into(), 0.381));
+    }
+
+    #[test]
+    fn help_text_escapes_backslash_and_line_break() {
+        let mut out = Exposition::default();
+        out.sample("a", "The checks' `c:\\ U`\nsplit.", "gauge", "", 1.0);
+        assert_eq!(out.render(), "# HELP a The checks' `c:\\\\ U`\\nsplit.\n# TYPE a gauge\na 1\n");
     }
 
     #[test]

@@ -196,7 +196,7 @@ mod tests {
         assert_eq!(backlog.flush(&store).unwrap(), 3);
         assert_eq!(backlog.flush(&store).unwrap(), 0, "nothing is written twice");
         assert_eq!(backlog.health().problem, None);
-        let rows = store.runs(Some("p"), 0, 10).unwrap();
+        let rows = store.runs(Some("p"), None, 0, 10).unwrap();
         let mut ids: Vec<&str> = rows.iter().map(|r| r.run_id.as_str()).collect();
         ids.sort();
         assert_eq!(ids, ["run-0", "run-1", "run-2"]);

@@ -54,17 +54,41 @@ pub struct MetricTrend {
     pub last: f64,
 }
 
+/// SQL condition on a run `r`: parameter 4 is NULL, or the run has a result of the check it
+/// names.
+const HAS_CHECK: &str = "(?4 IS NULL OR EXISTS (SELECT 1 FROM results x JOIN checks k ON k.id = x.check_ref
+                          WHERE x.run = r.id AND k.check_id = ?4))";
+
 impl Store {
-    /// Runs since `since_ms`, newest first, of one playbook or all.
-    pub fn runs(&self, playbook: Option<&str>, since_ms: i64, limit: i64) -> Result<Vec<RunRow>, Error> {
+    /// The ids of the checks stored for one playbook or all, sorted.
+    pub fn check_ids(&self, playbook: Option<&str>) -> Result<Vec<String>, Error> {
         self.with(|c| {
             let mut statement = c.prepare_cached(
+                "SELECT DISTINCT k.check_id FROM checks k JOIN playbooks p ON p.id = k.playbook_id
+                 WHERE ?1 IS NULL OR p.name = ?1 ORDER BY 1",
+            )?;
+            let rows = statement.query_map(params![playbook], |r| r.get(0))?;
+            rows.collect()
+        })
+    }
+
+    /// Runs since `since_ms`, newest first, of one playbook or all; with `check`, only the
+    /// runs that have a result of that check.
+    pub fn runs(
+        &self,
+        playbook: Option<&str>,
+        check: Option<&str>,
+        since_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<RunRow>, Error> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(&format!(
                 "SELECT r.run_id, p.name, r.started_ms, r.duration_ms, r.status, r.origin, r.interrupted, r.stands_for
                  FROM runs r JOIN playbooks p ON p.id = r.playbook_id
-                 WHERE r.started_ms >= ?1 AND (?2 IS NULL OR p.name = ?2)
-                 ORDER BY r.started_ms DESC LIMIT ?3",
-            )?;
-            let rows = statement.query_map(params![since_ms, playbook, limit], |r| {
+                 WHERE r.started_ms >= ?1 AND (?2 IS NULL OR p.name = ?2) AND {HAS_CHECK}
+                 ORDER BY r.started_ms DESC LIMIT ?3"
+            ))?;
+            let rows = statement.query_map(params![since_ms, playbook, limit, check], |r| {
                 let started: i64 = r.get(2)?;
                 Ok(RunRow {
                     run_id: r.get(0)?,
@@ -81,14 +105,22 @@ impl Store {
         })
     }
 
-    /// How many runs, per status, since `since_ms`.
-    pub fn run_counts(&self, playbook: Option<&str>, since_ms: i64) -> Result<Vec<(String, i64)>, Error> {
+    /// How many runs, per status, since `since_ms`; with `check`, of the runs that have a
+    /// result of that check.
+    pub fn run_counts(
+        &self,
+        playbook: Option<&str>,
+        check: Option<&str>,
+        since_ms: i64,
+    ) -> Result<Vec<(String, i64)>, Error> {
         self.with(|c| {
-            let mut statement = c.prepare_cached(
+            let mut statement = c.prepare_cached(&format!(
                 "SELECT r.status, count(*) FROM runs r JOIN playbooks p ON p.id = r.playbook_id
-                 WHERE r.started_ms >= ?1 AND (?2 IS NULL OR p.name = ?2) GROUP BY r.status ORDER BY r.status",
-            )?;
-            let rows = statement.query_map(params![since_ms, playbook], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                 WHERE r.started_ms >= ?1 AND (?2 IS NULL OR p.name = ?2) AND {HAS_CHECK}
+                 GROUP BY r.status ORDER BY r.status"
+            ))?;
+            let rows =
+                statement.query_map(params![since_ms, playbook, None::<i64>, check], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect()
         })
     }

@@ -66,3 +66,42 @@ checks:
     // --metrics picks a CSV table; elsewhere it is a usage error, not silently ignored.
     assert_eq!(test.run_args(&["history", "sheet", "--metrics"]).code, 64);
 }
+
+#[test]
+fn history_check_filter_refuses_unknown_checks_and_filters_runs() {
+    let test = Test::new()
+        .file("a.yaml", "version: 1\nname: csvpb\nchecks:\n  - id: alpha\n    command: {run: [\"true\"]}\n")
+        .file("b.yaml", "version: 1\nname: csvpb\nchecks:\n  - id: beta\n    command: {run: [\"true\"]}\n");
+    // With no store at all, CSV is still a table: its header.
+    let empty = test.run_args(&["history", "csvpb", "--format", "csv"]);
+    assert_eq!(empty.code, 0, "{empty:?}");
+    assert_eq!(empty.stdout, "run_id,playbook,started_at,duration_ms,status,origin,interrupted,stands_for\n");
+    let empty = test.run_args(&["history", "--format", "csv", "--metrics"]);
+    assert_eq!(empty.stdout, "playbook,check,metric,samples,min,avg,max,last\n");
+
+    assert_eq!(test.run_args(&["run", "a.yaml"]).code, 0);
+    assert_eq!(test.run_args(&["run", "b.yaml"]).code, 0);
+    assert_eq!(test.run_args(&["run", "b.yaml"]).code, 0);
+    let unknown = test.run_args(&["history", "csvpb", "--check", "alpah", "--format", "csv"]);
+    assert_eq!(unknown.code, 64, "{unknown:?}");
+    assert!(unknown.stderr.contains("did you mean `alpha`?"), "{}", unknown.stderr);
+    assert!(unknown.stdout.is_empty(), "{}", unknown.stdout);
+    assert_eq!(test.run_args(&["history", "csvpb", "--check", "nosuch", "--format", "csv"]).code, 64);
+
+    let rows =
+        |check: &str| read_csv(&test.run_args(&["history", "csvpb", "--check", check, "--format", "csv"]).stdout);
+    assert_eq!(rows("alpha").len(), 2, "one run has alpha: {:?}", rows("alpha"));
+    assert_eq!(rows("beta").len(), 3, "two runs have beta: {:?}", rows("beta"));
+}
+
+#[test]
+fn csv_fields_starting_with_tab_or_carriage_return_are_not_formulas() {
+    let playbook = "version: 1\nname: tabs\nchecks:\n  - id: probe\n    command:\n      run: [\"printf\", \"OK | '\\t=1+1'=1 '\\r=2'=2\\n\"]\n      nagios: true\n";
+    let test = Test::new().file("p.yaml", playbook);
+    assert_eq!(test.run_args(&["run", "p.yaml"]).code, 0);
+    let metrics = test.run_args(&["history", "tabs", "--format", "csv", "--metrics"]);
+    let rows = read_csv(&metrics.stdout);
+    let names: Vec<&str> = rows[1..].iter().map(|r| r[2].as_str()).collect();
+    assert!(names.contains(&"'\t=1+1"), "{names:?}");
+    assert!(names.contains(&"'\r=2"), "{names:?}");
+}

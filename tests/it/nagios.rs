@@ -165,3 +165,22 @@ fn every_error_exit_is_one_unknown_line_with_code_3() {
     assert_eq!(test.run_args(&["run", "p.yaml"]).code, 75);
     assert_eq!(test.run_args(&["run", "--bogus", "p.yaml"]).code, 64);
 }
+
+#[test]
+fn the_format_is_read_without_case_and_a_missing_argument_is_named() {
+    let test =
+        Test::new().file("p.yaml", "version: 1\nname: cased\nchecks:\n  - id: a\n    command: {run: [\"true\"]}\n");
+    assert_unknown(
+        &test.run_args(&["run", "--format", "nagios"]),
+        "the following required arguments were not provided: <PLAYBOOK>",
+    );
+    for spelling in ["NAGIOS", "Nagios"] {
+        let output = test.run_args(&["run", "--no-store", "--format", spelling, "p.yaml"]);
+        assert_eq!(output.code, 0, "{output:?}");
+        assert!(output.stdout.starts_with("RUNNER OK - cased: 1 of 1 checks ok"), "{output:?}");
+        assert_unknown(
+            &test.run_args(&["run", "--bogus", &format!("--format={spelling}"), "p.yaml"]),
+            "unexpected argument '--bogus' found",
+        );
+    }
+}

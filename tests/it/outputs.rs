@@ -363,3 +363,178 @@ fn prometheus_says_when_a_certificate_expires_to_the_second() {
     let seen: f64 = line[prefix.len()..].parse().unwrap();
     assert!((seen - expiry).abs() < 5.0, "expiry {seen}, certificate says {expiry}: {line}");
 }
+
+/// `promtool check metrics` (syntax and lint) on a file, with its complaint on failure.
+fn promtool_accepts(path: &std::path::Path) {
+    let check = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::fs::File::open(path).unwrap())
+        .output()
+        .expect("promtool is installed");
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        check.status.success(),
+        "promtool: {}{}\n{text}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn hostile_metric_names_and_units_pass_promtool_and_keep_every_value() {
+    let plugin = r#"printf '%s\n' "OK | 'c:\\ Used Space'=50.00Gb;80.00;90.00;0.00;100.00 a|b=1 it's=2B x-y=1 x_y=2 x.y=3 k=11Gb l=12kB m=13ns n=14MiB r=300rpm""#;
+    let playbook = r#"version: 1
+name: hostile
+checks:
+  - id: plugin
+    command: {run: [sh, plugin.sh], nagios: true}
+  - id: declared
+    command:
+      shell: "echo 'lag1 5 lag2 7 up 2 age 3 ts 4 d 0.7 ms 0.018'"
+      metrics:
+        lag_ms: 'lag1 (\S+)'
+        lag_s: 'lag2 (\S+)'
+        uptime_h: 'up (\S+)'
+        age_d: 'age (\S+)'
+        time_sec: 'ts (\S+)'
+        d_percent: 'd (\S+)'
+        a_ms: 'ms (\S+)'
+"#;
+    let test = Test::new().file("p.yaml", playbook).file("plugin.sh", plugin);
+    let output = test.run_args(&["run", "--no-store", "--format", "prometheus", "--output", "m.prom", "p.yaml"]);
+    assert_eq!(output.code, 0, "{output:?}");
+    promtool_accepts(&test.path("m.prom"));
+    let text = std::fs::read_to_string(test.path("m.prom")).unwrap();
+    assert!(
+        text.contains("# HELP runner_metric_c___Used_Space_bytes The checks' `c:\\\\ Used Space` in base units.\n"),
+        "{text}"
+    );
+    let sample = |check: &str, family: &str, value: &str| {
+        let line = format!("\n{family}{{playbook=\"hostile\",phase=\"\",check=\"{check}\"}} {value}\n");
+        assert!(text.contains(&line), "{line} missing:\n{text}");
+    };
+    for (family, value) in [
+        ("runner_metric_c___Used_Space_bytes", "53687091200"),
+        ("runner_metric_ab", "1"),
+        ("runner_metric_its_bytes", "2"),
+        ("runner_metric_x_y", "1"),
+        ("runner_metric_x_y_2", "2"),
+        ("runner_metric_x_y_3", "3"),
+        ("runner_metric_k_bytes", "11811160064"),
+        ("runner_metric_l_bytes", "12288"),
+        ("runner_metric_mvalue_seconds", "0.000000013"),
+        ("runner_metric_n_bytes", "14680064"),
+        ("runner_metric_r", "300"),
+    ] {
+        sample("plugin", family, value);
+    }
+    for (family, value) in [
+        ("runner_metric_lag_seconds", "0.005"),
+        ("runner_metric_lag_2_seconds", "7"),
+        ("runner_metric_uptime_seconds", "7200"),
+        ("runner_metric_age_seconds", "259200"),
+        ("runner_metric_time_seconds", "4"),
+        ("runner_metric_dvalue_ratio", "0.007"),
+        ("runner_metric_a_seconds", "0.000018"),
+    ] {
+        sample("declared", family, value);
+    }
+    assert!(text.contains("Numbered: the check's `lag_ms` has the name without the number."), "{text}");
+
+    // Nagios keeps guideline units, converts the others with their ranges, and says so.
+    let output = test.run_args(&["run", "--no-store", "--format", "nagios", "p.yaml"]);
+    let first = output.stdout.lines().next().unwrap_or_default().to_string();
+    for item in [
+        " 'plugin.c:\\ Used Space'=53687091200B;85899345920;96636764160;0;107374182400 ",
+        " plugin.k=11811160064B ",
+        " plugin.l=12288B ",
+        " plugin.m=0.000000013s ",
+        " plugin.n=14680064B ",
+        " plugin.r=300 ",
+        " 'plugin.it''s'=2B ",
+    ] {
+        assert!(first.contains(item), "{item} missing:\n{first}");
+    }
+    let output = test.run_args(&["run", "--no-store", "--format", "json", "p.yaml"]);
+    assert!(
+        output.stdout.contains("perfdata `k` is in `Gb`, not a Nagios guideline unit: the outputs convert it to B"),
+        "{}",
+        output.stdout
+    );
+    // The check's details say which metrics met in one name, and what they became.
+    for note in [
+        "metrics `x-y` and `x_y` meet in one Prometheus name: `x_y` is `runner_metric_x_y_2`",
+        "metrics `x-y` and `x.y` meet in one Prometheus name: `x.y` is `runner_metric_x_y_3`",
+        "metrics `lag_ms` and `lag_s` meet in one Prometheus name: `lag_s` is `runner_metric_lag_2_seconds`",
+    ] {
+        assert!(output.stdout.contains(note), "{note} missing:\n{}", output.stdout);
+    }
+}
+
+#[test]
+fn declared_metric_names_that_would_break_outputs_or_overwrite_runners_own_are_refused() {
+    let playbook = "version: 1\nname: v\nchecks:\n  - id: c\n    command:\n      shell: \"echo x\"\n      metrics:\n        \"a\\nb\": \"v (\\\\S+)\"\n        exit_code: \"x (\\\\S+)\"\n        \"ok\\tname\": \"v (\\\\S+)\"\n        duration_ms: \"x (\\\\S+)\"\n";
+    let test = Test::new().file("v.yaml", playbook);
+    let output = test.run_args(&["validate", "v.yaml"]);
+    assert_ne!(output.code, 0, "{output:?}");
+    let all = format!("{}{}", output.stdout, output.stderr);
+    for error in [
+        "metric name \"a\\nb\" has a control character (\\n)",
+        "metric name \"ok\\tname\" has a control character (\\t)",
+        "`exit_code` is runner's own metric for command checks; choose another name",
+        "`duration_ms` is runner's own metric for command checks; choose another name",
+    ] {
+        assert!(all.contains(error), "{error} missing:\n{all}");
+    }
+}
+
+#[test]
+fn check_messages_keep_small_numbers_and_large_integers_are_numbers() {
+    let playbook = r#"version: 1
+name: small
+checks:
+  - id: c
+    command:
+      shell: "echo 'md 0.000381 f 123456789012345678901234567890'"
+      metrics: {md_ms: 'md (\S+)', bigint: 'f (\S+)'}
+    thresholds:
+      md_ms: {warn: "> 0.0001"}
+"#;
+    let test = Test::new().file("p.yaml", playbook);
+    let output = test.run_args(&["run", "--no-store", "--format", "json", "p.yaml"]);
+    assert_eq!(output.code, 1, "{output:?}");
+    assert!(output.stdout.contains("md_ms = 0.000381 (warn > 0.0001)"), "{}", output.stdout);
+    assert!(output.stdout.contains("\"bigint\": 1.2345678901234568e+29"), "{}", output.stdout);
+    assert!(!output.stdout.contains("not found in the output"), "{}", output.stdout);
+}
+
+#[test]
+fn output_write_failures_are_said_and_never_create_folders() {
+    let test =
+        Test::new().file("p.yaml", "version: 1\nname: full\nchecks:\n  - id: a\n    command: {run: [\"true\"]}\n");
+    // stdout on a full device: said on stderr; the code stays the run's.
+    let full = std::fs::File::create("/dev/full").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_runner"))
+        .args(["run", "--no-store", "--format", "prometheus", "p.yaml"])
+        .current_dir(test.path(""))
+        .env("RUNNER_STATE", test.path(".state"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot write the output to stdout: No space left on device"), "{stderr}");
+
+    // --output that cannot be written under --format nagios: the status line, with the
+    // failure as a note, and the run's code.
+    let output = test.run_args(&["run", "--no-store", "--format", "nagios", "--output", "/dev/full", "p.yaml"]);
+    assert_eq!(output.code, 0, "{output:?}");
+    assert!(output.stdout.starts_with("RUNNER OK - full: 1 of 1 checks ok"), "{}", output.stdout);
+    assert!(output.stdout.contains("; note: cannot write /dev/full: No space left on device"), "{}", output.stdout);
+
+    // A missing folder is an error, not created.
+    let output = test.run_args(&["run", "--no-store", "--format", "json", "--output", "no/such/dir/x.json", "p.yaml"]);
+    assert_eq!(output.code, 74, "{output:?}");
+    assert!(output.stderr.contains("the folder no/such/dir does not exist"), "{}", output.stderr);
+    assert!(!test.path("no").exists(), "the folders were created");
+}
