@@ -444,13 +444,13 @@ async fn record(
     match outcome {
         Outcome::Delivered => {}
         Outcome::Retry { error, .. } => {
-            tracing::warn!(target: "runner::alert", message = %message.summary, %error, "delivery failed; will retry")
+            tracing::warn!(target: "runner::alert", summary = %message.summary, %error, "delivery failed; will retry")
         }
         Outcome::Dropped { reason } => {
-            tracing::warn!(target: "runner::alert", message = %message.summary, %reason, "notification dropped")
+            tracing::warn!(target: "runner::alert", summary = %message.summary, %reason, "notification dropped")
         }
         Outcome::Undeliverable { reason } => {
-            tracing::warn!(target: "runner::alert", message = %message.summary, %reason, "cannot deliver here; it stays queued")
+            tracing::warn!(target: "runner::alert", summary = %message.summary, %reason, "cannot deliver here; it stays queued")
         }
     }
     // A message sent directly (the store refused the run) is recorded by its caller.
