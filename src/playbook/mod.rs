@@ -4,6 +4,7 @@
 pub mod diagnostic;
 pub mod interpolate;
 pub mod load;
+mod requote;
 pub mod schema_rules;
 pub mod shape;
 pub mod span;

@@ -167,8 +167,8 @@ impl<'s> Walker<'s> {
         match &node.value {
             Value::Map(entries) => self.walk_map(node, entries, schema, place),
             Value::Seq(items) => {
-                if let Some(item_schema) = schema.get("items") {
-                    for (index, item) in items.iter().enumerate() {
+                for (index, item) in items.iter().enumerate() {
+                    if let Some(item_schema) = item_schema(schema, index) {
                         let id = item.get("id").and_then(|id| self.scalar_text(id));
                         self.walk(item, item_schema, &place.item(index, id));
                     }
@@ -381,6 +381,15 @@ impl<'s> Walker<'s> {
 /// Said when an unquoted `{{ … }}` made YAML read a map.
 pub const QUOTE_TEMPLATE_HINT: &str =
     "quote the value: write `\"{{ vars.x }}\"`; unquoted, YAML reads `{{ … }}` as a map";
+
+/// The schema of a list's item `index`: `items`, or for a list whose first items have
+/// their own schema (`run: [program, args…]`), that one, then `additionalItems`.
+fn item_schema(schema: &Json, index: usize) -> Option<&Json> {
+    match schema.get("items")? {
+        Json::Array(leading) => leading.get(index).or_else(|| schema.get("additionalItems")),
+        every => Some(every),
+    }
+}
 
 /// The branches that are not just `{"type": "null"}`.
 fn non_null<'j>(branches: &[&'j Json]) -> Vec<&'j Json> {
