@@ -5,6 +5,7 @@ pub mod diagnostic;
 pub mod interpolate;
 pub mod load;
 mod requote;
+mod schedule_values;
 pub mod schema_rules;
 pub mod shape;
 pub mod span;

@@ -30,8 +30,30 @@ pub fn check(tree: &Node, source: &str) -> Vec<Diagnostic> {
     let root = schema();
     let mut walker = Walker { root, source, out: Vec::new() };
     walker.walk(tree, root, &Place::root());
+    walker.out.extend(schedule_values(tree));
     walker.out.sort_by_key(|d| (d.span.line, d.span.col));
     walker.out
+}
+
+/// The value rules of the schedule's `cron` and `timezone`, where they are written as
+/// strings: they need no parsed playbook, so one round of fixes suffices.
+fn schedule_values(tree: &Node) -> Vec<Diagnostic> {
+    let Some(schedule) = tree.get("schedule") else { return Vec::new() };
+    let (cron, timezone) = match &schedule.value {
+        Value::Str(_) => (Some(schedule), None),
+        _ => (schedule.get("cron"), schedule.get("timezone")),
+    };
+    let mut found = Vec::new();
+    if let Some(Node { span, value: Value::Str(text) }) = cron {
+        found.extend(super::schedule_values::cron(text, *span).err());
+    }
+    if let Some(Node { span, value: Value::Str(name) }) = timezone {
+        match super::schedule_values::timezone(name, *span) {
+            Ok((_, note)) => found.extend(note),
+            Err(error) => found.push(error),
+        }
+    }
+    found
 }
 
 /// The playbook schema, generated once per process (only files that failed to parse need it).
@@ -524,6 +546,7 @@ mod tests {
             shape(text),
             vec![
                 "3:1 unknown key `schedul` | did you mean `schedule`?",
+                "4:18 invalid cron `x`: it has 1 field; cron takes 5 (minute hour day month weekday) or 6 (with leading seconds) | cron is `minute hour day-of-month month day-of-week`, e.g. `*/5 * * * *` or `0 2 * * *`; a 6th leading field is seconds; or @hourly, @daily, @weekly, @monthly",
                 "4:30 unknown value `once` | expected one of `skip`, `run_once`",
                 "7:14 `retries` expects a whole number, found `many` | write a number without quotes or units, e.g. `3`",
                 "8:5 unknown key `timout` | did you mean `timeout`?",
