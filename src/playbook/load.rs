@@ -225,9 +225,9 @@ pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> FileReport {
 /// of the source, so that the walk still sees the rest of the file.
 fn parse_failure(text: &str, error: &serde_saphyr::Error) -> Vec<Diagnostic> {
     let mut first = serde_error(error);
-    let unquoted = unquoted_value(text, error, first.span);
-    if let Some((message, hint)) = unquoted {
-        first = Diagnostic::error(first.span, message).with_hint(hint);
+    let unquoted = unquoted_value_near(text, error, first.span);
+    if let Some((message, hint, span)) = unquoted {
+        first = Diagnostic::error(span, message).with_hint(hint);
     }
     if !is_shape_error(error) && unquoted.is_none() {
         return vec![first];
@@ -277,14 +277,32 @@ fn walk_requoted(text: &str) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
             }
             Err(error) => error,
         };
-        let span = serde_error(&error).span;
-        let Some((message, hint)) = unquoted_value(&copy.text, &error, span) else { return Err(quoting) };
+        let Some((message, hint, span)) = unquoted_value_near(&copy.text, &error, serde_error(&error).span) else {
+            return Err(quoting);
+        };
         let original = copy.original(span);
         if quoting.len() >= MAX_REQUOTES || !copy.quote_at(span) {
             return Err(quoting);
         }
         quoting.push(Diagnostic::error(original, message).with_hint(hint));
     }
+}
+
+/// [`unquoted_value`] where the error points, else at the start of the value the error is
+/// in (YAML may notice `url: {{ vars.u }}/health` only after the `}}`), with where it is.
+fn unquoted_value_near(
+    text: &str,
+    error: &serde_saphyr::Error,
+    span: Span,
+) -> Option<(&'static str, &'static str, Span)> {
+    if let Some((message, hint)) = unquoted_value(text, error, span) {
+        return Some((message, hint, span));
+    }
+    let line = text.lines().nth((span.line as usize).checked_sub(1)?)?;
+    let before: Vec<char> = line.chars().take(span.col.saturating_sub(1) as usize).collect();
+    let value_start = (1..before.len()).rev().find(|&i| before[i] == ' ' && matches!(before[i - 1], ':' | '-'))? + 2;
+    let start = Span::new(span.line, value_start as u32, 0);
+    unquoted_value(text, error, start).map(|(message, hint)| (message, hint, start))
 }
 
 /// What YAML made of a value that was not quoted, when the error points at one: `{{ … }}`

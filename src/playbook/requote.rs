@@ -72,14 +72,15 @@ impl Requoted {
     }
 }
 
-/// Where the plain value starting at `start` ends: after the `}}` of a template; in a flow
-/// collection (`{…}`, `[…]`) at its next `,`, `]` or `}`; else at a comment or the line's
-/// end. Trailing blanks are not part of it.
+/// Where the plain value starting at `start` ends: in a flow collection (`{…}`, `[…]`) at
+/// its next `,`, `]` or `}` (past a leading `{{ … }}`, whose braces are the value's);
+/// else at a comment or the line's end. Trailing blanks are not part of it.
 fn value_end(chars: &[char], start: usize) -> usize {
+    let mut end = start;
     if chars[start..].starts_with(&['{', '{']) {
         let closing = (start + 2..chars.len().saturating_sub(1)).find(|&i| chars[i] == '}' && chars[i + 1] == '}');
         if let Some(closing) = closing {
-            return closing + 2;
+            end = closing + 2;
         }
     }
     let depth: i32 = chars[..start]
@@ -90,7 +91,6 @@ fn value_end(chars: &[char], start: usize) -> usize {
             _ => 0,
         })
         .sum();
-    let mut end = start;
     while end < chars.len() {
         let c = chars[end];
         let ends_flow_item = depth > 0 && matches!(c, ',' | ']' | '}');
@@ -123,10 +123,11 @@ mod tests {
 
     #[test]
     fn quotes_a_template_whole_and_a_block_value_to_its_comment() {
-        let mut copy = Requoted::new("run: [echo, {{ vars.x }}]\nwhen: > 80 # high\n");
+        let mut copy = Requoted::new("run: [echo, {{ vars.x }}]\nwhen: > 80 # high\nurl: {{ vars.u }}/health\n");
         assert!(copy.quote_at(Span::new(1, 13, 0)));
         assert!(copy.quote_at(Span::new(2, 7, 0)));
-        assert_eq!(copy.text, "run: [echo, '{{ vars.x }}']\nwhen: '> 80' # high\n");
+        assert!(copy.quote_at(Span::new(3, 6, 0)));
+        assert_eq!(copy.text, "run: [echo, '{{ vars.x }}']\nwhen: '> 80' # high\nurl: '{{ vars.u }}/health'\n");
         assert!(!copy.quote_at(Span::new(2, 7, 0)), "a quoted value is not quoted again");
     }
 }
