@@ -433,6 +433,19 @@ async fn begin(store: Option<&Arc<Store>>, message: &OutboxMessage, host: &str) 
     }
 }
 
+/// Whether `reason` is new for this message: the daemon tries every due message on each
+/// tick and after each run, and a message stuck for one reason is said to be once, until
+/// the reason changes. `None` forgets the message (it was delivered, retried, dropped).
+fn newly_undeliverable(message_id: i64, reason: Option<&str>) -> bool {
+    static SAID: std::sync::Mutex<Option<HashMap<i64, String>>> = std::sync::Mutex::new(None);
+    let mut said = SAID.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let said = said.get_or_insert_with(HashMap::new);
+    match reason {
+        Some(reason) => said.insert(message_id, reason.to_string()).as_deref() != Some(reason),
+        None => said.remove(&message_id).is_some(),
+    }
+}
+
 async fn record(
     store: Option<&Arc<Store>>,
     message: &OutboxMessage,
@@ -444,14 +457,19 @@ async fn record(
     match outcome {
         Outcome::Delivered => {}
         Outcome::Retry { error, .. } => {
-            tracing::warn!(target: "runner::alert", message = %message.summary, %error, "delivery failed; will retry")
+            tracing::warn!(target: "runner::alert", summary = %message.summary, %error, "delivery failed; will retry")
         }
         Outcome::Dropped { reason } => {
-            tracing::warn!(target: "runner::alert", message = %message.summary, %reason, "notification dropped")
+            tracing::warn!(target: "runner::alert", summary = %message.summary, %reason, "notification dropped")
         }
         Outcome::Undeliverable { reason } => {
-            tracing::warn!(target: "runner::alert", message = %message.summary, %reason, "cannot deliver here; it stays queued")
+            if newly_undeliverable(message.id, Some(reason)) {
+                tracing::warn!(target: "runner::alert", summary = %message.summary, %reason, "cannot deliver here; it stays queued")
+            }
         }
+    }
+    if !matches!(outcome, Outcome::Undeliverable { .. }) {
+        newly_undeliverable(message.id, None);
     }
     // A message sent directly (the store refused the run) is recorded by its caller.
     let Some(store) = store.cloned() else { return };
@@ -477,6 +495,17 @@ async fn release(store: Option<&Arc<Store>>, ids: Vec<i64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_undeliverable_message_is_said_once_per_reason() {
+        // An id no other test uses: the record is process-wide.
+        let id = -4242;
+        assert!(newly_undeliverable(id, Some("HOOK_URL is not set")));
+        assert!(!newly_undeliverable(id, Some("HOOK_URL is not set")), "the next tick says nothing");
+        assert!(newly_undeliverable(id, Some("its file is gone")), "a new reason is said");
+        newly_undeliverable(id, None);
+        assert!(newly_undeliverable(id, Some("its file is gone")), "stuck again after a retry: said again");
+    }
 
     #[test]
     fn retry_after_seconds_and_dates() {

@@ -61,6 +61,8 @@ impl CheckKind for HttpCheck {
                 format!("`{}` is not an http(s) URL", self.url),
                 "write the full URL, e.g. `http://127.0.0.1:8080/health`",
             );
+        } else {
+            super::url_syntax::check_parses(&self.url, "an `Authorization` header", rules);
         }
         if let Some(method) = &self.method
             && !is_http_method(method.as_str())

@@ -24,6 +24,7 @@ pub mod sqlite;
 pub mod system;
 pub mod tcp;
 pub mod tls;
+mod url_syntax;
 pub mod walk;
 
 use crate::outcome::Observation;

@@ -47,6 +47,8 @@ impl CheckKind for RedisCheck {
                 format!("`{}` is not a redis:// or rediss:// URL", self.url),
                 "write e.g. `redis://127.0.0.1:6379/0`",
             );
+        } else {
+            super::url_syntax::check_parses(&self.url, "`password:`", rules);
         }
         if self.command.as_ref().is_some_and(Vec::is_empty) {
             rules.error(self.url.span(), "`command` is empty", "write e.g. `[PING]` or `[GET, mykey]`");

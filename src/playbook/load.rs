@@ -3,9 +3,11 @@
 //! parsed) and every diagnostic.
 //!
 //! Loading never panics and never stops at the first problem it can get past: a syntax
-//! error ends the parse of that file; an unknown key or a wrong type ends serde's typed
-//! parse, and then the file's YAML tree is walked against the schema (`shape`) so that
-//! every other such mistake is reported too; everything else is collected. The walk runs
+//! error ends the parse of that file, unless it is a value YAML cannot read unquoted
+//! (`> 80`, `@daily`), which is quoted in a copy (`requote`) to read on; an unknown key or
+//! a wrong type ends serde's typed parse, and then the file's YAML tree is walked against
+//! the schema (`shape`) so that every other such mistake is reported too; everything else
+//! is collected. The walk runs
 //! only for files that failed: the happy path parses once. This module owns the order of
 //! those steps and the translation of serde-saphyr's errors into diagnostics; the rules
 //! themselves live in `validate` and `shape`.
@@ -19,6 +21,7 @@ use serde_saphyr::Spanned;
 
 use super::diagnostic::Diagnostic;
 use super::interpolate::{EnvLookup, LoadContext, expand_env, process_env};
+use super::requote::Requoted;
 use super::shape;
 use super::span::Span;
 use super::tree::Node;
@@ -241,21 +244,26 @@ fn loose_forms(text: &str) -> Vec<Diagnostic> {
 /// The diagnostics of a file whose typed parse failed: serde's error, and every other
 /// unknown key and wrong type, found by walking the file's YAML tree against the schema.
 /// Where both speak of the same place the walk's message is kept: it names the key.
+/// A value YAML cannot read unquoted (`> 80`, `{{ x }}`) is reported and quoted in a copy
+/// of the source, so that the walk still sees the rest of the file.
 fn parse_failure(text: &str, error: &serde_saphyr::Error) -> Vec<Diagnostic> {
     let mut first = serde_error(error);
-    if let Some((message, hint)) = unquoted_value(text, error, first.span) {
-        first = Diagnostic::error(first.span, message).with_hint(hint);
+    let unquoted = unquoted_value_near(text, error, first.span);
+    if let Some((message, hint, span)) = unquoted {
+        first = Diagnostic::error(span, message).with_hint(hint);
     }
-    if !is_shape_error(error) {
+    if !is_shape_error(error) && unquoted.is_none() {
         return vec![first];
     }
-    let mut options = parse_options();
-    // A duplicate key is serde's error already; the walk goes on past it.
-    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::FirstWins;
-    let Ok(tree) = serde_saphyr::from_str_with_options::<Node>(text, options) else {
-        return vec![first];
+    let mut found = match walk_requoted(text) {
+        Ok(found) => found,
+        Err(mut quoting) => {
+            quoting.push(first);
+            quoting.sort_by_key(|d| (d.span.line, d.span.col));
+            quoting.dedup_by_key(|d| d.span);
+            return quoting;
+        }
     };
-    let mut found = shape::check(&tree, text);
     if found.iter().any(|d| d.span == first.span) {
         return found;
     }
@@ -265,6 +273,59 @@ fn parse_failure(text: &str, error: &serde_saphyr::Error) -> Vec<Diagnostic> {
         None => found.push(first),
     }
     found
+}
+
+/// At most this many unquoted values are quoted to read past them.
+const MAX_REQUOTES: usize = 50;
+
+/// Reads the file's YAML tree, quoting each unquoted value that stops the parse, and
+/// walks it against the schema: the unquoted values' diagnostics and the walk's, at their
+/// places in `text`. `Err` with the unquoted values found when the tree cannot be read
+/// for another reason.
+fn walk_requoted(text: &str) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    let mut copy = Requoted::new(text);
+    let mut quoting = Vec::new();
+    loop {
+        let mut options = parse_options();
+        // A duplicate key is serde's error already; the walk goes on past it.
+        options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::FirstWins;
+        let error = match serde_saphyr::from_str_with_options::<Node>(&copy.text, options) {
+            Ok(tree) => {
+                let mut found = shape::check(&tree, &copy.text);
+                for diagnostic in &mut found {
+                    diagnostic.span = copy.original(diagnostic.span);
+                }
+                found.extend(quoting);
+                return Ok(found);
+            }
+            Err(error) => error,
+        };
+        let Some((message, hint, span)) = unquoted_value_near(&copy.text, &error, serde_error(&error).span) else {
+            return Err(quoting);
+        };
+        let original = copy.original(span);
+        if quoting.len() >= MAX_REQUOTES || !copy.quote_at(span) {
+            return Err(quoting);
+        }
+        quoting.push(Diagnostic::error(original, message).with_hint(hint));
+    }
+}
+
+/// [`unquoted_value`] where the error points, else at the start of the value the error is
+/// in (YAML may notice `url: {{ vars.u }}/health` only after the `}}`), with where it is.
+fn unquoted_value_near(
+    text: &str,
+    error: &serde_saphyr::Error,
+    span: Span,
+) -> Option<(&'static str, &'static str, Span)> {
+    if let Some((message, hint)) = unquoted_value(text, error, span) {
+        return Some((message, hint, span));
+    }
+    let line = text.lines().nth((span.line as usize).checked_sub(1)?)?;
+    let before: Vec<char> = line.chars().take(span.col.saturating_sub(1) as usize).collect();
+    let value_start = (1..before.len()).rev().find(|&i| before[i] == ' ' && matches!(before[i - 1], ':' | '-'))? + 2;
+    let start = Span::new(span.line, value_start as u32, 0);
+    unquoted_value(text, error, start).map(|(message, hint)| (message, hint, start))
 }
 
 /// What YAML made of a value that was not quoted, when the error points at one: `{{ … }}`

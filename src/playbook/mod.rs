@@ -4,6 +4,8 @@
 pub mod diagnostic;
 pub mod interpolate;
 pub mod load;
+mod requote;
+mod schedule_values;
 pub mod schema_rules;
 pub mod shape;
 pub mod span;

@@ -42,8 +42,33 @@ fn walk_all(tree: &Node, source: &str, loose_forms: bool) -> Vec<Diagnostic> {
     let root = schema();
     let mut walker = Walker { root, source, out: Vec::new(), loose_forms };
     walker.walk(tree, root, &Place::root());
+    if !loose_forms {
+        // A valid file's schedule values were checked by `validate` already.
+        walker.out.extend(schedule_values(tree));
+    }
     walker.out.sort_by_key(|d| (d.span.line, d.span.col));
     walker.out
+}
+
+/// The value rules of the schedule's `cron` and `timezone`, where they are written as
+/// strings: they need no parsed playbook, so one round of fixes suffices.
+fn schedule_values(tree: &Node) -> Vec<Diagnostic> {
+    let Some(schedule) = tree.get("schedule") else { return Vec::new() };
+    let (cron, timezone) = match &schedule.value {
+        Value::Str(_) => (Some(schedule), None),
+        _ => (schedule.get("cron"), schedule.get("timezone")),
+    };
+    let mut found = Vec::new();
+    if let Some(Node { span, value: Value::Str(text) }) = cron {
+        found.extend(super::schedule_values::cron(text, *span).err());
+    }
+    if let Some(Node { span, value: Value::Str(name) }) = timezone {
+        match super::schedule_values::timezone(name, *span) {
+            Ok((_, note)) => found.extend(note),
+            Err(error) => found.push(error),
+        }
+    }
+    found
 }
 
 /// The playbook schema, generated once per process (only files that failed to parse need it).
@@ -188,13 +213,7 @@ impl<'s> Walker<'s> {
             Value::Map(entries) => self.walk_map(node, entries, schema, place),
             Value::Seq(items) => {
                 for (index, item) in items.iter().enumerate() {
-                    // `items` is one schema for every item, or (a tuple) one per place, the
-                    // rest taking `additionalItems`.
-                    let item_schema = match schema.get("items") {
-                        Some(Json::Array(places)) => places.get(index).or_else(|| schema.get("additionalItems")),
-                        other => other,
-                    };
-                    if let Some(item_schema) = item_schema {
+                    if let Some(item_schema) = item_schema(schema, index) {
                         let id = item.get("id").and_then(|id| self.scalar_text(id));
                         self.walk(item, item_schema, &place.item(index, id));
                     }
@@ -425,6 +444,15 @@ impl<'s> Walker<'s> {
 pub const QUOTE_TEMPLATE_HINT: &str =
     "quote the value: write `\"{{ vars.x }}\"`; unquoted, YAML reads `{{ … }}` as a map";
 
+/// The schema of a list's item `index`: `items`, or for a list whose first items have
+/// their own schema (`run: [program, args…]`), that one, then `additionalItems`.
+fn item_schema(schema: &Json, index: usize) -> Option<&Json> {
+    match schema.get("items")? {
+        Json::Array(leading) => leading.get(index).or_else(|| schema.get("additionalItems")),
+        every => Some(every),
+    }
+}
+
 /// The branches that are not just `{"type": "null"}`.
 fn non_null<'j>(branches: &[&'j Json]) -> Vec<&'j Json> {
     branches.iter().copied().filter(|b| types_of(b).is_none_or(|t| t != ["null"])).collect()
@@ -576,6 +604,7 @@ mod tests {
             shape(text),
             vec![
                 "3:1 unknown key `schedul` | did you mean `schedule`?",
+                "4:18 invalid cron `x`: it has 1 field; cron takes 5 (minute hour day month weekday) or 6 (with leading seconds) | cron is `minute hour day-of-month month day-of-week`, e.g. `*/5 * * * *` or `0 2 * * *`; a 6th leading field is seconds; or @hourly, @daily, @weekly, @monthly",
                 "4:30 unknown value `once` | expected one of `skip`, `run_once`",
                 "7:14 `retries` expects a whole number, found `many` | write a number without quotes or units, e.g. `3`",
                 "8:5 unknown key `timout` | did you mean `timeout`?",

@@ -10,8 +10,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::diagnostic::Diagnostic;
+use super::schedule_values;
 use super::span::Span;
-use super::suggest::{did_you_mean, fixed_zone_note, timezone_hint};
+use super::suggest::did_you_mean;
 use super::types::*;
 use super::values::{Dur, Id, Located};
 use crate::checks::Kind;
@@ -142,29 +143,21 @@ impl<'p> Validator<'p> {
         let schedule = self.playbook.schedule.as_ref()?;
         let zone = match &schedule.timezone {
             None => Some(jiff::tz::TimeZone::system()),
-            Some(name) => match cron::timezone(Some(name.as_str())) {
-                Ok(zone) => {
-                    if let Some(note) = fixed_zone_note(name.as_str()) {
-                        self.warning(name.span(), note.0).hint = Some(note.1);
-                    }
+            Some(name) => match schedule_values::timezone(name.as_str(), name.span()) {
+                Ok((zone, note)) => {
+                    self.out.extend(note);
                     Some(zone)
                 }
-                Err(message) => {
-                    let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
-                    let hint = timezone_hint(name.as_str(), names.iter().map(String::as_str));
-                    self.error(name.span(), message).hint = Some(hint);
+                Err(diagnostic) => {
+                    self.out.push(diagnostic);
                     None
                 }
             },
         };
-        let parsed = match cron::parse(schedule.cron.as_str()) {
+        let parsed = match schedule_values::cron(schedule.cron.as_str(), schedule.cron.span()) {
             Ok(parsed) => parsed,
-            Err(message) => {
-                let text = schedule.cron.as_str().to_string();
-                self.error(schedule.cron.span(), format!("invalid cron `{text}`: {message}")).hint = Some(
-                    "cron is `minute hour day-of-month month day-of-week`, e.g. `*/5 * * * *` or `0 2 * * *`; a 6th leading field is seconds; or @hourly, @daily, @weekly, @monthly"
-                        .into(),
-                );
+            Err(diagnostic) => {
+                self.out.push(diagnostic);
                 return None;
             }
         };

@@ -287,17 +287,19 @@ impl Store {
                     }
                 }
             }
-            for message in &claimed {
-                tx.execute(
-                    "UPDATE outbox SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
-                    params![message.id, own, now + lease_ms],
-                )?;
-                // An attempt still open on a message free to claim lost its deliverer.
-                tx.execute(
+            for message in &mut claimed {
+                // An attempt still open on a message free to claim lost its deliverer; it
+                // was an attempt all the same (the request may have gone out): it counts.
+                let abandoned = tx.execute(
                     "UPDATE delivery_attempts SET outcome = 'abandoned',
                        error = 'the deliverer stopped before the attempt ended (killed or crashed)'
                      WHERE message_id = ?1 AND outcome IS NULL",
                     [message.id],
+                )? as i64;
+                message.attempts += abandoned;
+                tx.execute(
+                    "UPDATE outbox SET claimed_by = ?2, claimed_until = ?3, attempts = ?4 WHERE id = ?1",
+                    params![message.id, own, now + lease_ms, message.attempts],
                 )?;
             }
             tx.commit()?;

@@ -94,6 +94,21 @@ pub(crate) fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::OpenOptions::new().create(true).truncate(false).write(true).mode(FILE_MODE).open(path)
 }
 
+/// Takes group and others' access away from an existing database file (a copy or an
+/// older runner may have left it 0644), saying so: the contract is 0600. A file that does
+/// not exist (no -wal yet) is fine.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(path) else { return Ok(()) };
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 == 0 {
+        return Ok(());
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(FILE_MODE))?;
+    tracing::warn!(target: "runner::store", "the database file {} was open to others (mode {mode:o}); it is now 0600", path.display());
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating when needed) the store in `dir`, and brings its schema up to date.
     pub fn open(dir: &Path) -> Result<Store, Error> {
@@ -110,6 +125,9 @@ impl Store {
         let path = dir.join(DB_FILE);
         // SQLite would create the file with the umask's mode; its -wal and -shm copy it.
         open_private(&path).map_err(io_fail)?;
+        for file in [DB_FILE, "runner.db-wal", "runner.db-shm"] {
+            make_private(&dir.join(file)).map_err(io_fail)?;
+        }
         let mut connection = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
         let sqlite_fail = |e: rusqlite::Error, connection: &Connection| fail(failure::describe(&e, connection, dir));
         connection.busy_timeout(Duration::from_secs(10)).map_err(|e| fail(e.to_string()))?;

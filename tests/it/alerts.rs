@@ -190,6 +190,7 @@ fn killed_between_deciding_and_delivering_delivers_on_the_next_run() {
     assert_eq!(requests[0].header("Idempotency-Key"), requests[1].header("Idempotency-Key"));
     assert_eq!(kinds(&server), ["problem", "problem"]);
     assert_eq!(crate::delivery::attempts(&test), "1|abandoned|\n2|delivered|200");
+    assert_eq!(test.sql("SELECT attempts FROM outbox"), "2", "the abandoned attempt counts");
 }
 
 #[test]

@@ -108,6 +108,15 @@ fn queued_by_a_manual_run(server: &Server) -> Test {
     test
 }
 
+/// A daemon whose environment lacks the webhook variable, once it names the queued
+/// message as undeliverable on /healthz.
+fn a_daemon_that_cannot_deliver_it(test: &Test) -> Daemon {
+    let daemon = Daemon::start(test, "daemon", &[]);
+    let named = || daemon.get("/healthz").is_some_and(|(code, body)| code == 503 && body.contains("manual/hook"));
+    assert!(wait_until(Duration::from_secs(10), named), "{:?}", daemon.get("/healthz"));
+    daemon
+}
+
 #[test]
 fn the_daemon_delivers_what_a_manual_run_of_another_playbook_queued() {
     let (server, open) = gated_receiver(Duration::ZERO);
@@ -136,10 +145,7 @@ fn a_message_the_daemon_cannot_deliver_stays_queued_and_is_named_on_healthz_and_
     let (server, open) = gated_receiver(Duration::ZERO);
     let test = queued_by_a_manual_run(&server);
     *open.lock().unwrap() = true;
-    // The daemon's environment lacks the webhook variable.
-    let mut daemon = Daemon::start(&test, "daemon", &[]);
-    let named = || daemon.get("/healthz").is_some_and(|(code, body)| code == 503 && body.contains("manual/hook"));
-    assert!(wait_until(Duration::from_secs(10), named), "{:?}", daemon.get("/healthz"));
+    let mut daemon = a_daemon_that_cannot_deliver_it(&test);
     let (_, body) = daemon.get("/healthz").unwrap();
     assert!(body.contains("notification manual/hook cannot be delivered here"), "{body}");
     assert!(body.contains("HOOK_URL"), "the reason names the variable: {body}");
@@ -169,6 +175,23 @@ fn a_message_the_daemon_cannot_deliver_stays_queued_and_is_named_on_healthz_and_
     daemon.stop();
     let alerts = test.run_args(&["alerts"]);
     assert!(!alerts.stdout.contains("undeliverable"), "{}", alerts.stdout);
+}
+
+#[test]
+fn an_undeliverable_message_is_logged_once_with_its_summary_under_its_own_key() {
+    let (server, _closed) = gated_receiver(Duration::ZERO);
+    let test = queued_by_a_manual_run(&server);
+    let mut daemon = a_daemon_that_cannot_deliver_it(&test);
+    // A few more ticks try it again, for the same reason.
+    std::thread::sleep(Duration::from_secs(3));
+    daemon.stop();
+    let log = std::fs::read_to_string(test.path("daemon.log")).unwrap();
+    let said: Vec<&str> = log.lines().filter(|line| line.contains("cannot deliver here")).collect();
+    assert_eq!(said.len(), 1, "said once while the reason stays the same:\n{log}");
+    assert_eq!(said[0].matches("\"message\":").count(), 1, "one `message` key: {}", said[0]);
+    let line: serde_json::Value = serde_json::from_str(said[0]).unwrap();
+    let summary = line["fields"]["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("PROBLEM CRITICAL manual/down"), "{line}");
 }
 
 #[test]

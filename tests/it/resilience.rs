@@ -243,3 +243,19 @@ fn the_state_folder_is_private_and_an_open_one_is_named() {
     let db_mode = std::fs::metadata(open.join("runner.db")).unwrap().permissions().mode() & 0o777;
     assert_eq!(db_mode, 0o600);
 }
+
+#[test]
+fn a_database_file_open_to_others_is_made_private_and_named_once() {
+    let test =
+        Test::new().file("p.yaml", "version: 1\nname: shared\nchecks:\n  - id: ok\n    command: {shell: \"true\"}\n");
+    assert_eq!(test.run_args(&["run", "p.yaml"]).code, 0);
+    let db = test.path(".state/runner.db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = test.run_args(&["run", "p.yaml"]);
+    assert_eq!(run.code, 0);
+    let warning = format!("the database file {} was open to others (mode 644); it is now 0600", db.display());
+    assert_eq!(run.stderr.matches(&warning).count(), 1, "{}", run.stderr);
+    assert_eq!(std::fs::metadata(&db).unwrap().permissions().mode() & 0o777, 0o600);
+    let again = test.run_args(&["run", "p.yaml"]);
+    assert!(!again.stderr.contains("open to others"), "{}", again.stderr);
+}

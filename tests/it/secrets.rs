@@ -286,3 +286,23 @@ checks:
         output.stdout
     );
 }
+
+#[test]
+fn a_password_with_reserved_characters_in_a_url_is_refused_by_validate_without_printing_it() {
+    let playbook = "version: 1\nname: u\nchecks:\n  - id: web\n    http: {url: \"http://admin:${URL_PASSWORD}@127.0.0.1:1/x\"}\n  - id: cache\n    redis: {url: \"redis://:${URL_PASSWORD}@127.0.0.1:6379/0\"}\n";
+    let test = Test::new().file("p.yaml", playbook).env("URL_PASSWORD", "p@ss:w/rd%").args(["validate", "p.yaml"]);
+    let output = test.expect_code(1);
+    let said = "the URL does not parse (invalid port number): a password with reserved characters (@ : / % # ?) must be percent-encoded in a URL, or given in";
+    assert!(
+        output.stdout.contains(&format!("p.yaml:5:17: error: {said} an `Authorization` header")),
+        "{}",
+        output.stdout
+    );
+    assert!(output.stdout.contains(&format!("p.yaml:7:18: error: {said} `password:`")), "{}", output.stdout);
+    assert!(!output.stdout.contains("p@ss") && !output.stderr.contains("p@ss"), "{}{}", output.stdout, output.stderr);
+    // Percent-encoded, the same password is fine.
+    let encoded =
+        Test::new().file("p.yaml", playbook).env("URL_PASSWORD", "p%40ss%3Aw%2Frd%25").args(["validate", "p.yaml"]);
+    let output = encoded.run();
+    assert_eq!(output.code, 0, "{}", output.stdout);
+}
