@@ -31,7 +31,7 @@ use super::sd_notify::Notifier;
 use crate::engine::RunOptions;
 use crate::error::Error;
 use crate::outcome::{Origin, RunRecord, Status};
-use crate::pipeline::{self, Services};
+use crate::pipeline::{self, DrainScope, LockPolicy, Services, Turn};
 use crate::playbook::Loaded;
 use crate::playbook::load::{LoadOptions, load_file};
 
@@ -45,7 +45,6 @@ const JUMP: Duration = Duration::from_secs(2);
 pub struct DaemonOptions {
     pub paths: Vec<PathBuf>,
     pub tags: Vec<String>,
-    pub state_dir: PathBuf,
     /// Running runs get this long to finish after SIGTERM.
     pub shutdown_grace: Duration,
 }
@@ -54,7 +53,6 @@ pub struct DaemonOptions {
 struct Entry {
     loaded: Arc<Loaded>,
     slot: Slot,
-    period: Option<Duration>,
     view: PlaybookView,
     /// The last fire persisted, to write `schedule_state` only when it moves.
     persisted: Option<Timestamp>,
@@ -306,15 +304,13 @@ impl Daemon {
         let Some(entry) = self.entries.get(name) else { return };
         let loaded = entry.loaded.clone();
         let services = self.services.clone();
-        let state_dir = self.options.state_dir.clone();
-        let period = entry.period;
         let name = name.to_string();
         let lateness = Timestamp::now().as_millisecond() - fire.as_millisecond();
         tracing::info!(target: "runner::daemon", playbook = %name, %fire, stands_for, late_ms = lateness, "run");
         self.running.spawn(async move {
             // The same lock as `runner run`: a manual run in progress wins.
-            let lock = match crate::lock::acquire(&state_dir, &name) {
-                Ok(lock) => lock,
+            let turn = match Turn::take(&services, &name, LockPolicy::FailIfHeld) {
+                Ok(turn) => turn,
                 Err(Error::Locked { .. }) => return Done { name, record: None, fire, locked: true },
                 Err(error) => {
                     tracing::error!(target: "runner::daemon", %error, "cannot take the playbook's lock");
@@ -323,13 +319,12 @@ impl Daemon {
             };
             let options = RunOptions {
                 origin: Origin::Daemon,
-                period,
                 scheduled_for: Some(fire),
                 stands_for: Some(stands_for),
                 ..RunOptions::default()
             };
-            let record = pipeline::run(loaded, &services, options).await;
-            drop(lock);
+            let record = turn.run(loaded, options).await;
+            drop(turn);
             Done { name, record: Some(record), fire, locked: false }
         });
     }
@@ -370,9 +365,8 @@ impl Daemon {
         let mut names: BTreeSet<String> = self.entries.keys().cloned().collect();
         names.extend(store.playbooks_with_groups().unwrap_or_default());
         for name in &names {
-            if let Ok(_lock) = crate::lock::acquire(&self.options.state_dir, name) {
-                crate::engine::process::reap_orphans(store.as_ref(), name);
-                match store.mark_interrupted(name) {
+            if let Ok(turn) = Turn::take(&self.services, name, LockPolicy::FailIfHeld) {
+                match turn.recover_after_crash() {
                     Ok(0) => {}
                     Ok(n) => {
                         tracing::warn!(target: "runner::daemon", playbook = %name, runs = n, "recorded runs interrupted by an earlier crash")
@@ -418,22 +412,11 @@ impl Daemon {
             return;
         }
         let loaded: Vec<Arc<Loaded>> = self.entries.values().map(|e| e.loaded.clone()).collect();
-        let engine = self.services.engine.clone();
         let busy = self.outbox_busy.clone();
         let live = self.live.clone();
+        let services = self.services.clone();
         tokio::spawn(async move {
-            let due = {
-                let store = store.clone();
-                tokio::task::spawn_blocking(move || {
-                    store.claim_every_due(crate::store::now_ms(), pipeline::CLAIM_LEASE_MS)
-                })
-                .await
-            };
-            if let Ok(Ok(due)) = due
-                && !due.is_empty()
-            {
-                crate::alert::outbox::deliver(&store, &engine.http, &loaded, due, pipeline::DELIVERY_BUDGET * 2).await;
-            }
+            pipeline::drain_outbox(&services, &loaded, DrainScope::Everything, pipeline::DELIVERY_BUDGET * 2).await;
             let host = crate::host::id();
             let undeliverable = tokio::task::spawn_blocking(move || store.undeliverable(None)).await;
             if let (Ok(Ok(all)), Ok(mut live)) = (undeliverable, live.lock()) {
@@ -460,7 +443,7 @@ impl Daemon {
     /// `all`). A valid file is (re)scheduled; an invalid edit keeps the last good
     /// version; a removed file stops its playbook.
     fn reload(&mut self, all: bool) {
-        let (found, errors) = crate::commands::discover::playbook_files(&self.options.paths);
+        let (found, errors) = crate::playbook::discover::playbook_files(&self.options.paths);
         for error in &errors {
             tracing::error!(target: "runner::daemon", %error, "cannot read a playbook path");
         }
@@ -498,7 +481,7 @@ impl Daemon {
         } else if files_found == 0 {
             let paths: Vec<String> = self.options.paths.iter().map(|p| p.display().to_string()).collect();
             let paths =
-                if paths.is_empty() { crate::commands::discover::DEFAULT_DIR.to_string() } else { paths.join(", ") };
+                if paths.is_empty() { crate::playbook::discover::DEFAULT_DIR.to_string() } else { paths.join(", ") };
             Some(format!("no playbook file (*.yaml, *.yml) in {paths}"))
         } else if self.files.values().all(|(name, _)| name.is_none()) {
             Some(format!("no valid playbook ({} invalid)", self.invalid.len()))
@@ -586,7 +569,6 @@ impl Daemon {
             self.entries.remove(&name);
             return;
         };
-        let period = crate::commands::run::schedule_period(&loaded);
         let loaded = Arc::new(loaded);
         let view = PlaybookView {
             name: name.clone(),
@@ -601,7 +583,6 @@ impl Daemon {
                 // A changed playbook keeps its place in time.
                 entry.slot.schedule = schedule;
                 entry.loaded = loaded;
-                entry.period = period;
                 entry.view.reload_problem = None;
                 entry.view.schedule = view.schedule;
                 entry.view.timezone = view.timezone;
@@ -621,7 +602,7 @@ impl Daemon {
                 }
                 let slot = Slot::new(schedule, last_fire);
                 let view = self.remembered(view, &loaded);
-                self.entries.insert(name.clone(), Entry { loaded, slot, period, view, persisted: last_fire });
+                self.entries.insert(name.clone(), Entry { loaded, slot, view, persisted: last_fire });
                 tracing::info!(target: "runner::daemon", playbook = %name, "scheduled");
             }
         }
@@ -700,12 +681,12 @@ impl Daemon {
         }
         self.finish_delivery_round().await;
         // What was ended is recorded as interrupted; each playbook's last fire is kept.
-        if let Some(store) = self.services.store.clone() {
+        if self.services.store.is_some() {
             let names: Vec<String> = self.entries.keys().cloned().collect();
             for name in names {
                 self.persist_last_fire(&name);
-                if let Ok(_lock) = crate::lock::acquire(&self.options.state_dir, &name) {
-                    let _ = store.mark_interrupted(&name);
+                if let Ok(turn) = Turn::take(&self.services, &name, LockPolicy::FailIfHeld) {
+                    let _ = turn.record_interrupted();
                 }
             }
         }
