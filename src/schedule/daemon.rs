@@ -6,8 +6,9 @@
 //! tick is how suspends and clock steps are noticed and counted. Every fire ends as a
 //! run (through the same pipeline as `runner run`) or as a recorded miss with its reason.
 //!
-//! Also here: reloading (SIGHUP, or a changed file; an invalid edit keeps the last good
-//! version), graceful shutdown (SIGTERM/SIGINT: stop scheduling, let runs finish within
+//! Also here: reloading (SIGHUP, or a changed file seen by the
+//! [`catalogue`](super::catalogue); an invalid edit keeps the last good version),
+//! graceful shutdown (SIGTERM/SIGINT: stop scheduling, let runs finish within
 //! the grace, then end them and record them as interrupted), the liveness endpoints and
 //! systemd's watchdog.
 //!
@@ -18,13 +19,14 @@
 //! checks are read back from the store, so `/status` and `/metrics` survive a restart.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use tokio::task::JoinSet;
 
+use super::catalogue::{Catalogue, Change};
 use super::liveness::{self, InvalidView, Liveness, PlaybookView};
 use super::plan::{self, Decision, MissReason, Slot};
 use super::sd_notify::Notifier;
@@ -33,7 +35,6 @@ use crate::error::Error;
 use crate::outcome::{Origin, RunRecord, Status};
 use crate::pipeline::{self, DrainScope, LockPolicy, Services, Turn};
 use crate::playbook::Loaded;
-use crate::playbook::load::{LoadOptions, load_file};
 
 /// The longest the loop sleeps before looking at the clock again.
 pub const MAX_NAP: Duration = Duration::from_secs(15);
@@ -66,20 +67,11 @@ struct Done {
     locked: bool,
 }
 
-/// A file seen on disk.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    modified: Option<SystemTime>,
-    len: u64,
-}
-
 pub struct Daemon {
     options: DaemonOptions,
     services: Services,
     entries: BTreeMap<String, Entry>,
-    /// Which playbook each file holds (valid ones), and every file's stamp.
-    files: BTreeMap<PathBuf, (Option<String>, Stamp)>,
-    invalid: BTreeMap<PathBuf, InvalidView>,
+    catalogue: Catalogue,
     running: JoinSet<Done>,
     live: liveness::Shared,
     notifier: Notifier,
@@ -102,11 +94,6 @@ pub fn hostname() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
-fn stamp(path: &Path) -> Option<Stamp> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some(Stamp { modified: meta.modified().ok(), len: meta.len() })
-}
-
 impl Daemon {
     pub fn new(options: DaemonOptions, services: Services) -> Daemon {
         let live = Arc::new(Mutex::new(Liveness {
@@ -115,11 +102,10 @@ impl Daemon {
             ..Liveness::default()
         }));
         Daemon {
+            catalogue: Catalogue::new(options.paths.clone()),
             options,
             services,
             entries: BTreeMap::new(),
-            files: BTreeMap::new(),
-            invalid: BTreeMap::new(),
             running: JoinSet::new(),
             live,
             notifier: Notifier::from_env(),
@@ -150,7 +136,7 @@ impl Daemon {
         self.catch_up_interrupted().await;
         self.tick().await;
         self.notifier.send("READY=1");
-        tracing::info!(target: "runner::daemon", scheduled = self.entries.len(), invalid = self.invalid.len(), "daemon started");
+        tracing::info!(target: "runner::daemon", scheduled = self.entries.len(), invalid = self.catalogue.invalid().count(), "daemon started");
         loop {
             let nap = self.nap();
             tokio::select! {
@@ -245,7 +231,7 @@ impl Daemon {
                 e.view.clone()
             })
             .collect();
-        let invalid: Vec<InvalidView> = self.invalid.values().cloned().collect();
+        let invalid: Vec<InvalidView> = self.catalogue.invalid().cloned().collect();
         let nothing_to_watch = self.nothing_to_watch.clone();
         let store = self.services.backlog.health();
         self.update_live(|l| {
@@ -439,36 +425,26 @@ impl Daemon {
         }
     }
 
-    /// Looks at the playbook files: new, changed and removed ones (every file when
-    /// `all`). A valid file is (re)scheduled; an invalid edit keeps the last good
-    /// version; a removed file stops its playbook.
+    /// Looks at the playbook files (every file when `all`): a valid new or changed one
+    /// is (re)scheduled; an invalid edit keeps the last good version; a removed file
+    /// stops its playbook.
     fn reload(&mut self, all: bool) {
-        let (found, errors) = crate::playbook::discover::playbook_files(&self.options.paths);
-        for error in &errors {
-            tracing::error!(target: "runner::daemon", %error, "cannot read a playbook path");
-        }
-        let unreadable: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        let files_found = found.len();
-        let present: BTreeSet<PathBuf> = found.iter().cloned().collect();
-        // Removed files.
-        let gone: Vec<PathBuf> = self.files.keys().filter(|p| !present.contains(*p)).cloned().collect();
-        for path in gone {
-            if let Some((Some(name), _)) = self.files.remove(&path) {
-                tracing::info!(target: "runner::daemon", playbook = %name, file = %path.display(), "playbook removed: no longer scheduled");
-                self.entries.remove(&name);
+        let entries = &self.entries;
+        let look = self.catalogue.look(all, |name| entries.contains_key(name));
+        for change in look.changes {
+            match change {
+                Change::Valid { loaded, previous_name } => self.schedule(loaded, previous_name),
+                Change::InvalidEdit { name, problem } => {
+                    if let Some(entry) = self.entries.get_mut(&name) {
+                        entry.view.reload_problem = Some(problem);
+                    }
+                }
+                Change::Removed { name } => {
+                    self.entries.remove(&name);
+                }
             }
-            self.invalid.remove(&path);
         }
-        for path in found {
-            let Some(now_stamp) = stamp(&path) else { continue };
-            let known = self.files.get(&path).cloned();
-            if !all && known.as_ref().is_some_and(|(_, s)| *s == now_stamp) {
-                continue;
-            }
-            let previous_name = known.and_then(|(n, _)| n);
-            self.load(&path, now_stamp, previous_name);
-        }
-        self.look_for_something_to_watch(all, files_found, &unreadable);
+        self.look_for_something_to_watch(all, look.files_found, &look.unreadable);
     }
 
     /// Sets (and logs, at start, at every full reload and when it changes) why nothing is
@@ -479,12 +455,12 @@ impl Daemon {
         } else if files_found == 0 && !unreadable.is_empty() {
             Some(format!("no readable path ({})", unreadable.join("; ")))
         } else if files_found == 0 {
-            let paths: Vec<String> = self.options.paths.iter().map(|p| p.display().to_string()).collect();
+            let paths: Vec<String> = self.catalogue.paths().iter().map(|p| p.display().to_string()).collect();
             let paths =
                 if paths.is_empty() { crate::playbook::discover::DEFAULT_DIR.to_string() } else { paths.join(", ") };
             Some(format!("no playbook file (*.yaml, *.yml) in {paths}"))
-        } else if self.files.values().all(|(name, _)| name.is_none()) {
-            Some(format!("no valid playbook ({} invalid)", self.invalid.len()))
+        } else if self.catalogue.none_valid() {
+            Some(format!("no valid playbook ({} invalid)", self.catalogue.invalid().count()))
         } else {
             Some("no playbook has a schedule (or matches --tags)".to_string())
         };
@@ -502,63 +478,13 @@ impl Daemon {
         self.nothing_to_watch = problem;
     }
 
-    fn load(&mut self, path: &Path, stamp: Stamp, previous_name: Option<String>) {
-        let report = match load_file(path, &LoadOptions::default()) {
-            Ok(report) => report,
-            Err(error) => {
-                tracing::error!(target: "runner::daemon", file = %path.display(), %error, "cannot read playbook");
-                return;
-            }
-        };
-        let shown = report.display_path();
-        let loaded = match report.into_loaded(false) {
-            Ok(loaded) => loaded,
-            Err(report) => {
-                let errors: Vec<String> = report
-                    .diagnostics
-                    .iter()
-                    .filter(|d| d.is_error())
-                    .map(|d| format!("{}:{}:{}: {}", shown, d.span.line, d.span.col, d.message))
-                    .collect();
-                for error in &errors {
-                    tracing::error!(target: "runner::daemon", diagnostic = %error, "invalid playbook");
-                }
-                self.files.insert(path.to_path_buf(), (previous_name.clone(), stamp));
-                match previous_name.and_then(|n| self.entries.get_mut(&n)) {
-                    // An invalid edit: the last good version goes on.
-                    Some(entry) => {
-                        entry.view.reload_problem = Some(format!(
-                            "{} error(s); first: {}",
-                            errors.len(),
-                            errors.first().cloned().unwrap_or_default()
-                        ));
-                        tracing::warn!(target: "runner::daemon", file = %shown, "invalid edit: the last good version keeps running");
-                    }
-                    None => {
-                        self.invalid.insert(path.to_path_buf(), InvalidView { file: shown, errors });
-                    }
-                }
-                return;
-            }
-        };
-        self.invalid.remove(path);
+    /// Schedules a new or changed valid playbook (unless `--tags` or its lack of a
+    /// schedule leave it out).
+    fn schedule(&mut self, loaded: Arc<Loaded>, previous_name: Option<String>) {
         let name = loaded.playbook.name.to_string();
-        if let Some(other) = self
-            .files
-            .iter()
-            .find(|(p, (n, _))| p.as_path() != path && n.as_deref() == Some(name.as_str()))
-            .map(|(p, _)| p.clone())
-        {
-            let message = format!("playbook name `{name}` is already used by {}", other.display());
-            tracing::error!(target: "runner::daemon", file = %shown, "{message}");
-            self.invalid.insert(path.to_path_buf(), InvalidView { file: shown, errors: vec![message] });
-            self.files.insert(path.to_path_buf(), (None, stamp));
-            return;
-        }
         if let Some(old) = previous_name.filter(|old| *old != name) {
             self.entries.remove(&old);
         }
-        self.files.insert(path.to_path_buf(), (Some(name.clone()), stamp));
         let tags = loaded.playbook.tags.clone().unwrap_or_default();
         if !self.options.tags.is_empty() && !self.options.tags.iter().any(|t| tags.contains(t)) {
             self.entries.remove(&name);
@@ -569,7 +495,6 @@ impl Daemon {
             self.entries.remove(&name);
             return;
         };
-        let loaded = Arc::new(loaded);
         let view = PlaybookView {
             name: name.clone(),
             file: loaded.path.display().to_string(),
