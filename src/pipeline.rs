@@ -1,6 +1,11 @@
-//! The one pipeline every run goes through, by hand or from the daemon: take the lock,
-//! run the engine, then record, report and alert. Nothing after the engine is done twice
-//! or differently between `runner run` and the daemon.
+//! The one pipeline every run goes through, by hand, from `runner tick` or from the
+//! daemon: take the playbook's lock (as the caller's [`LockPolicy`] says), know the
+//! schedule's period, run the engine, then record, report, alert and drain the outbox.
+//! Nothing of that path is done twice or differently between `runner run`, `runner
+//! tick` and the daemon: they are thin callers of [`Turn`] and [`drain_outbox`].
+//!
+//! It must not touch the command line (`commands`, `cli`) nor decide when a playbook is
+//! due (`schedule`): callers bring the fire; the pipeline makes the run.
 //!
 //! Each stage after the engine is allowed to fail without losing the others: an
 //! unwritable report folder still leaves the run stored and alerted, and a store that
@@ -15,6 +20,7 @@ use std::sync::Arc;
 use crate::engine::context::Engine;
 use crate::engine::{self, RunOptions};
 use crate::error::Error;
+use crate::lock::RunLock;
 use crate::outcome::{RunRecord, StageResult, StageStatus};
 use crate::playbook::Loaded;
 use crate::probe::state::{MemoryState, ProbeState, ReadOnlyOverlay};
@@ -75,6 +81,146 @@ impl Services {
     }
 }
 
+/// What a caller does when another process runs the same playbook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockPolicy {
+    /// The run in progress wins: `Err(Locked)` (`runner run` exits 75; the daemon and
+    /// tick record the fire as missed).
+    FailIfHeld,
+    /// As `FailIfHeld`, but a lock that cannot be taken at all (`--no-store` on a
+    /// read-only machine: no state folder to lock in) lets the run go on unlocked.
+    FailIfHeldElseUnlocked,
+    /// Nothing will be changed (a dry run): no lock is taken nor waited for.
+    Unlocked,
+}
+
+/// A playbook's turn to run: its lock, held until the turn is dropped. Every run goes
+/// through [`Turn::run`]; a run ended from outside (a signal) is recorded by
+/// [`Turn::record_interrupted`] while the turn is still held.
+pub struct Turn {
+    services: Services,
+    playbook: String,
+    _lock: Option<RunLock>,
+}
+
+impl Turn {
+    /// Takes the turn of `playbook` now, as `policy` says.
+    pub fn take(services: &Services, playbook: &str, policy: LockPolicy) -> Result<Turn, Error> {
+        let taken = match policy {
+            LockPolicy::Unlocked => None,
+            LockPolicy::FailIfHeld | LockPolicy::FailIfHeldElseUnlocked => {
+                Some(crate::lock::acquire(&services.state_dir, playbook))
+            }
+        };
+        let lock = match (policy, taken) {
+            (_, None) => None,
+            (_, Some(Ok(lock))) => Some(lock),
+            (_, Some(Err(error @ Error::Locked { .. }))) => return Err(error),
+            (LockPolicy::FailIfHeldElseUnlocked, Some(Err(_))) => None,
+            (_, Some(Err(error))) => return Err(error),
+        };
+        Ok(Turn { services: services.clone(), playbook: playbook.to_string(), _lock: lock })
+    }
+
+    /// Runs the playbook through the whole pipeline (see [`run`]), with the schedule's
+    /// period bounding the default run timeout.
+    pub async fn run(&self, loaded: Arc<Loaded>, options: RunOptions) -> RunRecord {
+        debug_assert_eq!(loaded.playbook.name.as_str(), self.playbook, "a turn runs its own playbook");
+        let options = RunOptions { period: schedule_period(&loaded), ..options };
+        run(loaded, &self.services, options).await
+    }
+
+    /// Records the runs of this playbook left `running` (a run just ended from outside,
+    /// or a process that died) as interrupted; how many.
+    pub fn record_interrupted(&self) -> Result<usize, Error> {
+        match &self.services.store {
+            Some(store) => store.mark_interrupted(&self.playbook),
+            None => Ok(0),
+        }
+    }
+
+    /// What a process that died left behind: its process groups are ended and its runs
+    /// recorded as interrupted; how many runs.
+    pub fn recover_after_crash(&self) -> Result<usize, Error> {
+        if let Some(store) = &self.services.store {
+            crate::process_group::reap_orphans(store.as_ref(), &self.playbook);
+        }
+        self.record_interrupted()
+    }
+}
+
+/// The one place in line behind a playbook's run in progress (`overlap: queue` across
+/// processes): held until [`QueuePlace::wait`] turns it into the run's [`Turn`].
+pub struct QueuePlace {
+    services: Services,
+    playbook: String,
+    place: RunLock,
+}
+
+impl QueuePlace {
+    /// Takes the playbook's queue place, or `Err(Locked)` when another process has it.
+    pub fn take(services: &Services, playbook: &str) -> Result<QueuePlace, Error> {
+        let place = crate::lock::acquire_queue_place(&services.state_dir, playbook)?;
+        Ok(QueuePlace { services: services.clone(), playbook: playbook.to_string(), place })
+    }
+
+    /// Waits for the run in progress to end (it is bounded by its playbook's timeout),
+    /// then gives the place up for the turn.
+    pub async fn wait(self) -> Result<Turn, Error> {
+        let state_dir = self.services.state_dir.clone();
+        let wanted = self.playbook.clone();
+        let lock = tokio::task::spawn_blocking(move || crate::lock::wait(&state_dir, &wanted))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??;
+        drop(self.place);
+        Ok(Turn { services: self.services, playbook: self.playbook, _lock: Some(lock) })
+    }
+}
+
+/// The schedule's period, which caps the default run timeout.
+fn schedule_period(loaded: &Loaded) -> Option<std::time::Duration> {
+    let schedule = loaded.playbook.schedule.as_ref()?;
+    let cron = crate::schedule::cron::parse(schedule.cron.as_str()).ok()?;
+    let zone = crate::schedule::cron::timezone(schedule.timezone.as_ref().map(|t| t.as_str())).ok()?;
+    crate::schedule::cron::period(&cron, &zone, jiff::Timestamp::now())
+}
+
+/// Which outbox messages a drain delivers.
+pub enum DrainScope {
+    /// Those of these playbooks (`runner tick`'s).
+    Playbooks(Vec<String>),
+    /// Every due message, whichever playbook or run queued it (the daemon).
+    Everything,
+}
+
+/// Delivers the notifications still due in the store (earlier failures whose retry time
+/// came), within `budget`. `playbooks` are those loaded here; a message of another
+/// playbook is delivered by loading its recorded file.
+pub async fn drain_outbox(
+    services: &Services,
+    playbooks: &[Arc<Loaded>],
+    scope: DrainScope,
+    budget: std::time::Duration,
+) {
+    let Some(store) = services.store.clone() else { return };
+    let claimed = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || {
+            let now = crate::store::now_ms();
+            match scope {
+                DrainScope::Playbooks(names) => store.claim_due(&names, now, CLAIM_LEASE_MS),
+                DrainScope::Everything => store.claim_every_due(now, CLAIM_LEASE_MS),
+            }
+        })
+        .await
+    };
+    if let Ok(Ok(due)) = claimed
+        && !due.is_empty()
+    {
+        crate::alert::outbox::deliver(&store, &services.engine.probes.http, playbooks, due, budget).await;
+    }
+}
+
 /// How long `runner run` spends delivering notifications before it exits; what is not
 /// delivered by then stays queued for the next run or the daemon.
 pub const DELIVERY_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
@@ -82,12 +228,12 @@ pub const DELIVERY_BUDGET: std::time::Duration = std::time::Duration::from_secs(
 /// How long a claimed message is reserved for the deliverer that claimed it.
 pub const CLAIM_LEASE_MS: i64 = 60_000;
 
-/// Runs a playbook through the whole pipeline. The lock must already be held.
+/// Runs a playbook through the whole pipeline; its [`Turn`] is held.
 ///
 /// Order matters: the run and its alert decisions are committed first (one
 /// transaction), then the report is written, then notifications are delivered. A failure
 /// of a later stage never loses an earlier one.
-pub async fn run(loaded: Arc<Loaded>, services: &Services, options: RunOptions) -> RunRecord {
+async fn run(loaded: Arc<Loaded>, services: &Services, options: RunOptions) -> RunRecord {
     let dry_run = options.dry_run;
     let partial = !options.selection.is_everything();
     let mut options = options;

@@ -22,7 +22,7 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> crate::error::Result<i32> {
     })?;
     // A path that is not there at start is a mistake in the unit file, not a folder that
     // fills later: exit 74 as `validate` does. (One that goes away later is reported.)
-    let default = [std::path::PathBuf::from(super::discover::DEFAULT_DIR)];
+    let default = [std::path::PathBuf::from(crate::playbook::discover::DEFAULT_DIR)];
     let paths = if args.paths.is_empty() { &default[..] } else { &args.paths[..] };
     for path in paths {
         if let Err(source) = std::fs::metadata(path) {
@@ -31,15 +31,14 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> crate::error::Result<i32> {
         }
     }
     let state_dir = super::run::state_dir(cli.state.as_deref());
-    let services = Services::open(&StateConfig { dir: state_dir.clone(), no_store: false }, false)?;
+    let services = Services::open(&StateConfig { dir: state_dir, no_store: false }, false)?;
     if let Some(reason) = services.store.as_ref().and_then(|s| s.degraded()) {
         tracing::error!(target: "runner::daemon", %reason, "the store cannot be opened for writing: runs go on, kept in memory until it can");
         services.backlog.unwritable(&reason);
     }
     let grace =
         crate::duration::parse(&args.shutdown_grace).map_err(|e| Error::Usage(format!("--shutdown-grace: {e}")))?;
-    let options =
-        DaemonOptions { paths: args.paths.clone(), tags: args.tags.clone(), state_dir, shutdown_grace: grace };
+    let options = DaemonOptions { paths: args.paths.clone(), tags: args.tags.clone(), shutdown_grace: grace };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::Internal(e.to_string()))?;
     let result = runtime.block_on(async move {

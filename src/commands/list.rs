@@ -3,9 +3,9 @@
 
 use std::io::Write;
 
-use super::discover;
 use crate::cli::ListArgs;
 use crate::error::exit;
+use crate::playbook::discover;
 use crate::playbook::load::LoadOptions;
 use crate::schedule::cron;
 use crate::style::Style;

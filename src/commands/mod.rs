@@ -3,7 +3,6 @@
 
 pub mod alerts;
 pub mod daemon;
-pub mod discover;
 pub mod export;
 pub mod history;
 pub mod list;

@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::observer::Observer;
 use crate::outcome::Origin;
 use crate::output;
-use crate::pipeline::{self, Services, StateConfig};
+use crate::pipeline::{LockPolicy, Services, StateConfig, Turn};
 use crate::playbook::load::{LoadOptions, load_file};
 use crate::playbook::{Diagnostic, Loaded};
 use crate::style::Style;
@@ -106,20 +106,18 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
     check_selection(&loaded, args)?;
     let state = StateConfig { dir: state_dir(cli.state.as_deref()), no_store: args.no_store };
 
+    let services = Services::open(&state, args.dry_run)?;
     // One run of a playbook at a time, by hand or from the daemon. Without a state folder
     // (--no-store on a read-only machine) there is nothing to lock.
     // A dry run changes nothing, so it neither takes nor waits for the lock.
-    let _lock = if args.dry_run {
-        None
+    let policy = if args.dry_run {
+        LockPolicy::Unlocked
+    } else if args.no_store {
+        LockPolicy::FailIfHeldElseUnlocked
     } else {
-        match crate::lock::acquire(&state.dir, loaded.playbook.name.as_str()) {
-            Ok(lock) => Some(lock),
-            Err(error @ Error::Locked { .. }) => return Err(error),
-            Err(_) if args.no_store => None,
-            Err(error) => return Err(error),
-        }
+        LockPolicy::FailIfHeld
     };
-    let services = Services::open(&state, args.dry_run)?;
+    let turn = Turn::take(&services, loaded.playbook.name.as_str(), policy)?;
 
     let human_to_terminal = args.format == RunFormat::Human || args.output.is_some();
     let total = count_selected(&loaded, args);
@@ -130,7 +128,6 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
         no_remediate: args.no_remediate,
         concurrency: args.concurrency.map(|n| n as usize).unwrap_or(DEFAULT_CONCURRENCY),
         origin: Origin::Manual,
-        period: schedule_period(&loaded),
         observer: progress.clone().map(|p| p as Arc<dyn Observer>),
         ..RunOptions::default()
     };
@@ -149,7 +146,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
             }
         };
         tokio::select! {
-            record = pipeline::run(loaded.clone(), &services, options) => Ok(record),
+            record = turn.run(loaded.clone(), options) => Ok(record),
             _ = tokio::signal::ctrl_c() => Err(130),
             _ = terminate => Err(143),
         }
@@ -170,9 +167,9 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
         Ok(record) => record,
         Err(code) => {
             // Recorded now, not at the next start: `history` never shows it running.
-            // (The lock is still held: no other run of this playbook is live.)
-            if let Some(store) = services.store.as_ref().filter(|_| !args.dry_run)
-                && let Err(error) = store.mark_interrupted(loaded.playbook.name.as_str())
+            // (The turn is still held: no other run of this playbook is live.)
+            if !args.dry_run
+                && let Err(error) = turn.record_interrupted()
             {
                 eprintln!("the interrupted run could not be recorded: {error}");
             }
@@ -218,12 +215,4 @@ fn count_selected(loaded: &Loaded, args: &RunArgs) -> usize {
                 && (args.checks.is_empty() || args.checks.iter().any(|id| id == check.id.as_str()))
         })
         .count()
-}
-
-/// The schedule's period, which caps the default run timeout.
-pub fn schedule_period(loaded: &Loaded) -> Option<std::time::Duration> {
-    let schedule = loaded.playbook.schedule.as_ref()?;
-    let cron = crate::schedule::cron::parse(schedule.cron.as_str()).ok()?;
-    let zone = crate::schedule::cron::timezone(schedule.timezone.as_ref().map(|t| t.as_str())).ok()?;
-    crate::schedule::cron::period(&cron, &zone, jiff::Timestamp::now())
 }

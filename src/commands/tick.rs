@@ -29,9 +29,8 @@ use jiff::Timestamp;
 use crate::cli::{Cli, TickArgs};
 use crate::engine::RunOptions;
 use crate::error::{Error, exit};
-use crate::lock::RunLock;
 use crate::outcome::Origin;
-use crate::pipeline::{self, Services, StateConfig};
+use crate::pipeline::{self, DrainScope, LockPolicy, QueuePlace, Services, StateConfig, Turn};
 use crate::playbook::Loaded;
 use crate::schedule::plan::{self, Decision};
 use crate::store::Store;
@@ -41,16 +40,16 @@ struct Due {
     loaded: Arc<Loaded>,
     fire: Timestamp,
     stands_for: u32,
-    turn: Turn,
+    turn: Place,
 }
 
 /// How the run gets its turn.
-enum Turn {
-    /// The playbook's lock is held: run now.
-    Now(RunLock),
+enum Place {
+    /// The playbook's turn is held: run now.
+    Now(Turn),
     /// Another process runs the playbook and `overlap: queue` lets this tick wait: the
-    /// queue place is held; the lock is taken when it frees.
-    Queued(RunLock),
+    /// queue place is held; the turn is taken when it frees.
+    Queued(QueuePlace),
 }
 
 /// What went wrong with tick itself, for the exit code.
@@ -107,7 +106,7 @@ pub fn run(cli: &Cli, args: &TickArgs) -> crate::error::Result<i32> {
     let interrupted = runtime.block_on(async {
         let mut runs = tokio::task::JoinSet::new();
         for run in due {
-            runs.spawn(run_due(run, services.clone()));
+            runs.spawn(run_due(run));
         }
         let all_done = async {
             while let Some(finished) = runs.join_next().await {
@@ -121,7 +120,10 @@ pub fn run(cli: &Cli, args: &TickArgs) -> crate::error::Result<i32> {
             () = all_done => {}
             code = stop_signal() => return Some(code),
         }
-        deliver_due(&store, &services, &playbooks).await;
+        // The notifications still due for these playbooks (earlier failures whose retry
+        // time came), within the same budget as `runner run`.
+        let names = playbooks.iter().map(|p| p.playbook.name.to_string()).collect();
+        pipeline::drain_outbox(&services, &playbooks, DrainScope::Playbooks(names), pipeline::DELIVERY_BUDGET).await;
         None
     });
     // Dropping the runtime cancels what still runs (and kills its process groups).
@@ -144,7 +146,7 @@ async fn stop_signal() -> i32 {
 
 /// Every valid playbook under `paths`, once per name (as the daemon, the first file wins).
 fn load_all(paths: &[std::path::PathBuf], trouble: &mut Trouble) -> Vec<Arc<Loaded>> {
-    let (files, errors) = super::discover::playbook_files(paths);
+    let (files, errors) = crate::playbook::discover::playbook_files(paths);
     for error in &errors {
         trouble.note(error);
     }
@@ -177,6 +179,9 @@ fn decide(
 ) -> Result<Option<Due>, Error> {
     let name = loaded.playbook.name.as_str();
     let Some(schedule) = plan::schedule_of(loaded, host) else { return Ok(None) };
+    // Decide, and move the last fire, without any lock: a tick that finds nothing due
+    // touches no lock (a manual run then is never refused), and two ticks racing for a
+    // fire are settled by the compare-and-set below, never by the lock.
     let last_fire = store.last_fire(name)?.and_then(|ms| Timestamp::from_millisecond(ms).ok());
     let mut plan = crate::schedule::tick::decide(schedule.clone(), last_fire, false, now);
     let Some(new_last) = plan.last_fire.filter(|new| Some(*new) != last_fire) else { return Ok(None) };
@@ -187,13 +192,13 @@ fn decide(
     if last_fire.is_none() {
         tracing::info!(target: "runner::tick", playbook = name, from = %new_last, "first tick: fires count from now");
     }
-    let mut lock = None;
+    let mut turn = None;
     if plan.decisions.iter().any(|d| matches!(d, Decision::Run { .. })) {
-        match crate::lock::acquire(&services.state_dir, name) {
-            Ok(held) => {
+        match Turn::take(services, name, LockPolicy::FailIfHeld) {
+            Ok(taken) => {
                 // Placeholders left `running` by a tick that was killed.
-                store.mark_interrupted(name)?;
-                lock = Some(held);
+                taken.record_interrupted()?;
+                turn = Some(taken);
             }
             // A run really is in progress: the same fires, decided by `overlap`.
             Err(Error::Locked { .. }) => plan = crate::schedule::tick::decide(schedule, last_fire, true, now),
@@ -205,11 +210,11 @@ fn decide(
     for decision in plan.decisions {
         match decision {
             Decision::Run { fire, stands_for } => {
-                let lock = lock.take().ok_or_else(|| Error::Internal("a run was planned without the lock".into()))?;
-                due = Some(Due { loaded: loaded.clone(), fire, stands_for, turn: Turn::Now(lock) });
+                let turn = turn.take().ok_or_else(|| Error::Internal("a run was planned without the lock".into()))?;
+                due = Some(Due { loaded: loaded.clone(), fire, stands_for, turn: Place::Now(turn) });
             }
-            Decision::Queue { fire, stands_for } => match crate::lock::acquire_queue_place(&services.state_dir, name) {
-                Ok(place) => due = Some(Due { loaded: loaded.clone(), fire, stands_for, turn: Turn::Queued(place) }),
+            Decision::Queue { fire, stands_for } => match QueuePlace::take(services, name) {
+                Ok(place) => due = Some(Due { loaded: loaded.clone(), fire, stands_for, turn: Place::Queued(place) }),
                 Err(Error::Locked { .. }) => misses.push((fire, plan::MissReason::Overlap, std::time::Duration::ZERO)),
                 Err(error) => return Err(error),
             },
@@ -225,49 +230,25 @@ fn decide(
     Ok(due)
 }
 
-/// Makes one run through the pipeline, holding the playbook's lock (waiting for it first
+/// Makes one run through the pipeline, in the playbook's turn (waiting for it first
 /// when the run was queued).
-async fn run_due(due: Due, services: Services) -> Result<(), Error> {
+async fn run_due(due: Due) -> Result<(), Error> {
     let name = due.loaded.playbook.name.to_string();
-    let _lock = match due.turn {
-        Turn::Now(lock) => lock,
-        Turn::Queued(place) => {
+    let turn = match due.turn {
+        Place::Now(turn) => turn,
+        Place::Queued(place) => {
             tracing::info!(target: "runner::tick", playbook = %name, fire = %due.fire, "still running: waiting for it to end (overlap: queue)");
-            let state_dir = services.state_dir.clone();
-            let wanted = name.clone();
-            let lock = tokio::task::spawn_blocking(move || crate::lock::wait(&state_dir, &wanted))
-                .await
-                .map_err(|e| Error::Internal(e.to_string()))??;
-            drop(place);
-            lock
+            place.wait().await?
         }
     };
     tracing::info!(target: "runner::tick", playbook = %name, fire = %due.fire, stands_for = due.stands_for, "run");
     let options = RunOptions {
         origin: Origin::Daemon,
-        period: super::run::schedule_period(&due.loaded),
         scheduled_for: Some(due.fire),
         stands_for: Some(due.stands_for),
         ..RunOptions::default()
     };
-    let record = pipeline::run(due.loaded, &services, options).await;
+    let record = turn.run(due.loaded, options).await;
     tracing::info!(target: "runner::tick", playbook = %name, status = %record.status, duration_ms = record.duration_ms, "run finished");
     Ok(())
-}
-
-/// Delivers the notifications still due for these playbooks (earlier failures whose retry
-/// time came), within the same budget as `runner run`.
-async fn deliver_due(store: &Arc<Store>, services: &Services, playbooks: &[Arc<Loaded>]) {
-    let names: Vec<String> = playbooks.iter().map(|p| p.playbook.name.to_string()).collect();
-    let claimed = {
-        let store = store.clone();
-        tokio::task::spawn_blocking(move || store.claim_due(&names, crate::store::now_ms(), pipeline::CLAIM_LEASE_MS))
-            .await
-    };
-    if let Ok(Ok(due)) = claimed
-        && !due.is_empty()
-    {
-        crate::alert::outbox::deliver(store, &services.engine.probes.http, playbooks, due, pipeline::DELIVERY_BUDGET)
-            .await;
-    }
 }

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::discover;
 use crate::cli::{ValidateArgs, ValidateFormat};
 use crate::error::{Error, exit};
+use crate::playbook::discover;
 use crate::playbook::load::{FileReport, LoadOptions, load_file};
 use crate::playbook::validate::names_unique_across;
 use crate::playbook::{Diagnostic, Level};

@@ -2,6 +2,7 @@
 //! it valid ([`validate`]) and how problems are told ([`diagnostic`]).
 
 pub mod diagnostic;
+pub mod discover;
 pub mod interpolate;
 pub mod load;
 mod requote;

@@ -6,8 +6,9 @@
 //! tick is how suspends and clock steps are noticed and counted. Every fire ends as a
 //! run (through the same pipeline as `runner run`) or as a recorded miss with its reason.
 //!
-//! Also here: reloading (SIGHUP, or a changed file; an invalid edit keeps the last good
-//! version), graceful shutdown (SIGTERM/SIGINT: stop scheduling, let runs finish within
+//! Also here: reloading (SIGHUP, or a changed file seen by the
+//! [`catalogue`](super::catalogue); an invalid edit keeps the last good version),
+//! graceful shutdown (SIGTERM/SIGINT: stop scheduling, let runs finish within
 //! the grace, then end them and record them as interrupted), the liveness endpoints and
 //! systemd's watchdog.
 //!
@@ -18,22 +19,22 @@
 //! checks are read back from the store, so `/status` and `/metrics` survive a restart.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use tokio::task::JoinSet;
 
+use super::catalogue::{Catalogue, Change};
 use super::liveness::{self, InvalidView, Liveness, PlaybookView};
 use super::plan::{self, Decision, MissReason, Slot};
 use super::sd_notify::Notifier;
 use crate::engine::RunOptions;
 use crate::error::Error;
 use crate::outcome::{Origin, RunRecord, Status};
-use crate::pipeline::{self, Services};
+use crate::pipeline::{self, DrainScope, LockPolicy, Services, Turn};
 use crate::playbook::Loaded;
-use crate::playbook::load::{LoadOptions, load_file};
 
 /// The longest the loop sleeps before looking at the clock again.
 pub const MAX_NAP: Duration = Duration::from_secs(15);
@@ -45,7 +46,6 @@ const JUMP: Duration = Duration::from_secs(2);
 pub struct DaemonOptions {
     pub paths: Vec<PathBuf>,
     pub tags: Vec<String>,
-    pub state_dir: PathBuf,
     /// Running runs get this long to finish after SIGTERM.
     pub shutdown_grace: Duration,
 }
@@ -54,7 +54,6 @@ pub struct DaemonOptions {
 struct Entry {
     loaded: Arc<Loaded>,
     slot: Slot,
-    period: Option<Duration>,
     view: PlaybookView,
     /// The last fire persisted, to write `schedule_state` only when it moves.
     persisted: Option<Timestamp>,
@@ -68,20 +67,11 @@ struct Done {
     locked: bool,
 }
 
-/// A file seen on disk.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    modified: Option<SystemTime>,
-    len: u64,
-}
-
 pub struct Daemon {
     options: DaemonOptions,
     services: Services,
     entries: BTreeMap<String, Entry>,
-    /// Which playbook each file holds (valid ones), and every file's stamp.
-    files: BTreeMap<PathBuf, (Option<String>, Stamp)>,
-    invalid: BTreeMap<PathBuf, InvalidView>,
+    catalogue: Catalogue,
     running: JoinSet<Done>,
     live: liveness::Shared,
     notifier: Notifier,
@@ -104,11 +94,6 @@ pub fn hostname() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
-fn stamp(path: &Path) -> Option<Stamp> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some(Stamp { modified: meta.modified().ok(), len: meta.len() })
-}
-
 impl Daemon {
     pub fn new(options: DaemonOptions, services: Services) -> Daemon {
         let live = Arc::new(Mutex::new(Liveness {
@@ -117,11 +102,10 @@ impl Daemon {
             ..Liveness::default()
         }));
         Daemon {
+            catalogue: Catalogue::new(options.paths.clone()),
             options,
             services,
             entries: BTreeMap::new(),
-            files: BTreeMap::new(),
-            invalid: BTreeMap::new(),
             running: JoinSet::new(),
             live,
             notifier: Notifier::from_env(),
@@ -152,7 +136,7 @@ impl Daemon {
         self.catch_up_interrupted().await;
         self.tick().await;
         self.notifier.send("READY=1");
-        tracing::info!(target: "runner::daemon", scheduled = self.entries.len(), invalid = self.invalid.len(), "daemon started");
+        tracing::info!(target: "runner::daemon", scheduled = self.entries.len(), invalid = self.catalogue.invalid().count(), "daemon started");
         loop {
             let nap = self.nap();
             tokio::select! {
@@ -247,7 +231,7 @@ impl Daemon {
                 e.view.clone()
             })
             .collect();
-        let invalid: Vec<InvalidView> = self.invalid.values().cloned().collect();
+        let invalid: Vec<InvalidView> = self.catalogue.invalid().cloned().collect();
         let nothing_to_watch = self.nothing_to_watch.clone();
         let store = self.services.backlog.health();
         self.update_live(|l| {
@@ -306,15 +290,13 @@ impl Daemon {
         let Some(entry) = self.entries.get(name) else { return };
         let loaded = entry.loaded.clone();
         let services = self.services.clone();
-        let state_dir = self.options.state_dir.clone();
-        let period = entry.period;
         let name = name.to_string();
         let lateness = Timestamp::now().as_millisecond() - fire.as_millisecond();
         tracing::info!(target: "runner::daemon", playbook = %name, %fire, stands_for, late_ms = lateness, "run");
         self.running.spawn(async move {
             // The same lock as `runner run`: a manual run in progress wins.
-            let lock = match crate::lock::acquire(&state_dir, &name) {
-                Ok(lock) => lock,
+            let turn = match Turn::take(&services, &name, LockPolicy::FailIfHeld) {
+                Ok(turn) => turn,
                 Err(Error::Locked { .. }) => return Done { name, record: None, fire, locked: true },
                 Err(error) => {
                     tracing::error!(target: "runner::daemon", %error, "cannot take the playbook's lock");
@@ -323,13 +305,12 @@ impl Daemon {
             };
             let options = RunOptions {
                 origin: Origin::Daemon,
-                period,
                 scheduled_for: Some(fire),
                 stands_for: Some(stands_for),
                 ..RunOptions::default()
             };
-            let record = pipeline::run(loaded, &services, options).await;
-            drop(lock);
+            let record = turn.run(loaded, options).await;
+            drop(turn);
             Done { name, record: Some(record), fire, locked: false }
         });
     }
@@ -370,9 +351,8 @@ impl Daemon {
         let mut names: BTreeSet<String> = self.entries.keys().cloned().collect();
         names.extend(store.playbooks_with_groups().unwrap_or_default());
         for name in &names {
-            if let Ok(_lock) = crate::lock::acquire(&self.options.state_dir, name) {
-                crate::process_group::reap_orphans(store.as_ref(), name);
-                match store.mark_interrupted(name) {
+            if let Ok(turn) = Turn::take(&self.services, name, LockPolicy::FailIfHeld) {
+                match turn.recover_after_crash() {
                     Ok(0) => {}
                     Ok(n) => {
                         tracing::warn!(target: "runner::daemon", playbook = %name, runs = n, "recorded runs interrupted by an earlier crash")
@@ -418,23 +398,11 @@ impl Daemon {
             return;
         }
         let loaded: Vec<Arc<Loaded>> = self.entries.values().map(|e| e.loaded.clone()).collect();
-        let engine = self.services.engine.clone();
         let busy = self.outbox_busy.clone();
         let live = self.live.clone();
+        let services = self.services.clone();
         tokio::spawn(async move {
-            let due = {
-                let store = store.clone();
-                tokio::task::spawn_blocking(move || {
-                    store.claim_every_due(crate::store::now_ms(), pipeline::CLAIM_LEASE_MS)
-                })
-                .await
-            };
-            if let Ok(Ok(due)) = due
-                && !due.is_empty()
-            {
-                crate::alert::outbox::deliver(&store, &engine.probes.http, &loaded, due, pipeline::DELIVERY_BUDGET * 2)
-                    .await;
-            }
+            pipeline::drain_outbox(&services, &loaded, DrainScope::Everything, pipeline::DELIVERY_BUDGET * 2).await;
             let host = crate::host::id();
             let undeliverable = tokio::task::spawn_blocking(move || store.undeliverable(None)).await;
             if let (Ok(Ok(all)), Ok(mut live)) = (undeliverable, live.lock()) {
@@ -457,36 +425,26 @@ impl Daemon {
         }
     }
 
-    /// Looks at the playbook files: new, changed and removed ones (every file when
-    /// `all`). A valid file is (re)scheduled; an invalid edit keeps the last good
-    /// version; a removed file stops its playbook.
+    /// Looks at the playbook files (every file when `all`): a valid new or changed one
+    /// is (re)scheduled; an invalid edit keeps the last good version; a removed file
+    /// stops its playbook.
     fn reload(&mut self, all: bool) {
-        let (found, errors) = crate::commands::discover::playbook_files(&self.options.paths);
-        for error in &errors {
-            tracing::error!(target: "runner::daemon", %error, "cannot read a playbook path");
-        }
-        let unreadable: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        let files_found = found.len();
-        let present: BTreeSet<PathBuf> = found.iter().cloned().collect();
-        // Removed files.
-        let gone: Vec<PathBuf> = self.files.keys().filter(|p| !present.contains(*p)).cloned().collect();
-        for path in gone {
-            if let Some((Some(name), _)) = self.files.remove(&path) {
-                tracing::info!(target: "runner::daemon", playbook = %name, file = %path.display(), "playbook removed: no longer scheduled");
-                self.entries.remove(&name);
+        let entries = &self.entries;
+        let look = self.catalogue.look(all, |name| entries.contains_key(name));
+        for change in look.changes {
+            match change {
+                Change::Valid { loaded, previous_name } => self.schedule(loaded, previous_name),
+                Change::InvalidEdit { name, problem } => {
+                    if let Some(entry) = self.entries.get_mut(&name) {
+                        entry.view.reload_problem = Some(problem);
+                    }
+                }
+                Change::Removed { name } => {
+                    self.entries.remove(&name);
+                }
             }
-            self.invalid.remove(&path);
         }
-        for path in found {
-            let Some(now_stamp) = stamp(&path) else { continue };
-            let known = self.files.get(&path).cloned();
-            if !all && known.as_ref().is_some_and(|(_, s)| *s == now_stamp) {
-                continue;
-            }
-            let previous_name = known.and_then(|(n, _)| n);
-            self.load(&path, now_stamp, previous_name);
-        }
-        self.look_for_something_to_watch(all, files_found, &unreadable);
+        self.look_for_something_to_watch(all, look.files_found, &look.unreadable);
     }
 
     /// Sets (and logs, at start, at every full reload and when it changes) why nothing is
@@ -497,12 +455,12 @@ impl Daemon {
         } else if files_found == 0 && !unreadable.is_empty() {
             Some(format!("no readable path ({})", unreadable.join("; ")))
         } else if files_found == 0 {
-            let paths: Vec<String> = self.options.paths.iter().map(|p| p.display().to_string()).collect();
+            let paths: Vec<String> = self.catalogue.paths().iter().map(|p| p.display().to_string()).collect();
             let paths =
-                if paths.is_empty() { crate::commands::discover::DEFAULT_DIR.to_string() } else { paths.join(", ") };
+                if paths.is_empty() { crate::playbook::discover::DEFAULT_DIR.to_string() } else { paths.join(", ") };
             Some(format!("no playbook file (*.yaml, *.yml) in {paths}"))
-        } else if self.files.values().all(|(name, _)| name.is_none()) {
-            Some(format!("no valid playbook ({} invalid)", self.invalid.len()))
+        } else if self.catalogue.none_valid() {
+            Some(format!("no valid playbook ({} invalid)", self.catalogue.invalid().count()))
         } else {
             Some("no playbook has a schedule (or matches --tags)".to_string())
         };
@@ -520,63 +478,13 @@ impl Daemon {
         self.nothing_to_watch = problem;
     }
 
-    fn load(&mut self, path: &Path, stamp: Stamp, previous_name: Option<String>) {
-        let report = match load_file(path, &LoadOptions::default()) {
-            Ok(report) => report,
-            Err(error) => {
-                tracing::error!(target: "runner::daemon", file = %path.display(), %error, "cannot read playbook");
-                return;
-            }
-        };
-        let shown = report.display_path();
-        let loaded = match report.into_loaded(false) {
-            Ok(loaded) => loaded,
-            Err(report) => {
-                let errors: Vec<String> = report
-                    .diagnostics
-                    .iter()
-                    .filter(|d| d.is_error())
-                    .map(|d| format!("{}:{}:{}: {}", shown, d.span.line, d.span.col, d.message))
-                    .collect();
-                for error in &errors {
-                    tracing::error!(target: "runner::daemon", diagnostic = %error, "invalid playbook");
-                }
-                self.files.insert(path.to_path_buf(), (previous_name.clone(), stamp));
-                match previous_name.and_then(|n| self.entries.get_mut(&n)) {
-                    // An invalid edit: the last good version goes on.
-                    Some(entry) => {
-                        entry.view.reload_problem = Some(format!(
-                            "{} error(s); first: {}",
-                            errors.len(),
-                            errors.first().cloned().unwrap_or_default()
-                        ));
-                        tracing::warn!(target: "runner::daemon", file = %shown, "invalid edit: the last good version keeps running");
-                    }
-                    None => {
-                        self.invalid.insert(path.to_path_buf(), InvalidView { file: shown, errors });
-                    }
-                }
-                return;
-            }
-        };
-        self.invalid.remove(path);
+    /// Schedules a new or changed valid playbook (unless `--tags` or its lack of a
+    /// schedule leave it out).
+    fn schedule(&mut self, loaded: Arc<Loaded>, previous_name: Option<String>) {
         let name = loaded.playbook.name.to_string();
-        if let Some(other) = self
-            .files
-            .iter()
-            .find(|(p, (n, _))| p.as_path() != path && n.as_deref() == Some(name.as_str()))
-            .map(|(p, _)| p.clone())
-        {
-            let message = format!("playbook name `{name}` is already used by {}", other.display());
-            tracing::error!(target: "runner::daemon", file = %shown, "{message}");
-            self.invalid.insert(path.to_path_buf(), InvalidView { file: shown, errors: vec![message] });
-            self.files.insert(path.to_path_buf(), (None, stamp));
-            return;
-        }
         if let Some(old) = previous_name.filter(|old| *old != name) {
             self.entries.remove(&old);
         }
-        self.files.insert(path.to_path_buf(), (Some(name.clone()), stamp));
         let tags = loaded.playbook.tags.clone().unwrap_or_default();
         if !self.options.tags.is_empty() && !self.options.tags.iter().any(|t| tags.contains(t)) {
             self.entries.remove(&name);
@@ -587,8 +495,6 @@ impl Daemon {
             self.entries.remove(&name);
             return;
         };
-        let period = crate::commands::run::schedule_period(&loaded);
-        let loaded = Arc::new(loaded);
         let view = PlaybookView {
             name: name.clone(),
             file: loaded.path.display().to_string(),
@@ -602,7 +508,6 @@ impl Daemon {
                 // A changed playbook keeps its place in time.
                 entry.slot.schedule = schedule;
                 entry.loaded = loaded;
-                entry.period = period;
                 entry.view.reload_problem = None;
                 entry.view.schedule = view.schedule;
                 entry.view.timezone = view.timezone;
@@ -622,7 +527,7 @@ impl Daemon {
                 }
                 let slot = Slot::new(schedule, last_fire);
                 let view = self.remembered(view, &loaded);
-                self.entries.insert(name.clone(), Entry { loaded, slot, period, view, persisted: last_fire });
+                self.entries.insert(name.clone(), Entry { loaded, slot, view, persisted: last_fire });
                 tracing::info!(target: "runner::daemon", playbook = %name, "scheduled");
             }
         }
@@ -701,12 +606,12 @@ impl Daemon {
         }
         self.finish_delivery_round().await;
         // What was ended is recorded as interrupted; each playbook's last fire is kept.
-        if let Some(store) = self.services.store.clone() {
+        if self.services.store.is_some() {
             let names: Vec<String> = self.entries.keys().cloned().collect();
             for name in names {
                 self.persist_last_fire(&name);
-                if let Ok(_lock) = crate::lock::acquire(&self.options.state_dir, &name) {
-                    let _ = store.mark_interrupted(&name);
+                if let Ok(turn) = Turn::take(&self.services, &name, LockPolicy::FailIfHeld) {
+                    let _ = turn.record_interrupted();
                 }
             }
         }

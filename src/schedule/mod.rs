@@ -2,6 +2,7 @@
 //! daemon loop ([`daemon`]), the one-shot tick of `runner tick` ([`tick`]), and what the
 //! daemon says about itself ([`liveness`], [`sd_notify`]).
 
+pub mod catalogue;
 pub mod cron;
 pub mod daemon;
 pub mod liveness;

@@ -12,6 +12,7 @@ mod engine;
 mod export;
 mod history;
 mod history_csv;
+mod import_rules;
 mod invalid;
 mod layers;
 mod nagios;

@@ -14,10 +14,10 @@ mod systemd;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::discover;
 use crate::cli::{Cli, ExportArgs, ExportTarget};
 use crate::error::Error;
 use crate::playbook::Loaded;
+use crate::playbook::discover;
 use crate::playbook::load::LoadOptions;
 
 pub use crontab::crontab;
