@@ -15,7 +15,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::RwLock;
+use std::sync::{OnceLock, RwLock};
 
 use aho_corasick::AhoCorasick;
 
@@ -26,16 +26,25 @@ pub const MASK: &str = "***";
 /// it unreadable and protect nothing (a two-letter secret is not a secret).
 pub const MIN_SCRUB_LEN: usize = 3;
 
-/// The registered spellings, and a matcher built from them once per registration: the
-/// run path scrubs every output string, so a scrub is one pass over the text, however
-/// many spellings there are.
+/// The registered spellings, and a matcher built from them at the first scrub after a
+/// registration: the run path scrubs every output string, so a scrub is one pass over the
+/// text, however many spellings there are, and a playbook with many secrets builds the
+/// matcher once, not once per secret.
 struct Registry {
     /// Longest first (see [`mask_cut_end`]).
     spellings: Vec<String>,
-    matcher: Option<AhoCorasick>,
+    /// `None` inside: no matcher could be built (beyond aho-corasick's size limits).
+    matcher: OnceLock<Option<AhoCorasick>>,
 }
 
-static REGISTRY: RwLock<Registry> = RwLock::new(Registry { spellings: Vec::new(), matcher: None });
+static REGISTRY: RwLock<Registry> = RwLock::new(Registry { spellings: Vec::new(), matcher: OnceLock::new() });
+
+/// The matcher of `spellings`. A non-contiguous NFA: the texts scrubbed are short (a
+/// message, a line of output), where it searches about as fast as a DFA, and it builds in
+/// a fraction of the instructions (the build is paid by every `runner run` with a secret).
+fn build_matcher(spellings: &[String]) -> Option<AhoCorasick> {
+    AhoCorasick::builder().kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA)).build(spellings).ok()
+}
 
 fn read_registry() -> std::sync::RwLockReadGuard<'static, Registry> {
     REGISTRY.read().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -64,9 +73,9 @@ pub fn register(value: &str) {
         }
     }
     registry.spellings.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    // Standard semantics report overlapping matches, so that text covered by any spelling
-    // is masked even where two secrets overlap.
-    registry.matcher = AhoCorasick::new(&registry.spellings).ok();
+    // Standard semantics (the builder's default) report overlapping matches, so that text
+    // covered by any spelling is masked even where two secrets overlap.
+    registry.matcher = OnceLock::new();
 }
 
 /// Every spelling of a secret value that must be masked: the value, its percent-encoded
@@ -288,7 +297,10 @@ pub fn looks_like_token(piece: &str) -> bool {
 /// `***` for the whole stretch they cover).
 pub fn scrub(text: &str) -> Cow<'_, str> {
     let registry = read_registry();
-    let mut found: Vec<(usize, usize)> = match &registry.matcher {
+    if registry.spellings.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut found: Vec<(usize, usize)> = match registry.matcher.get_or_init(|| build_matcher(&registry.spellings)) {
         Some(matcher) if !matcher.is_match(text) => return Cow::Borrowed(text),
         Some(matcher) => matcher.find_overlapping_iter(text).map(|m| (m.start(), m.end())).collect(),
         // No matcher could be built (beyond aho-corasick's size limits): look for each
