@@ -96,7 +96,7 @@ pub fn spellings(value: &str) -> Vec<String> {
         if text.chars().count() < MIN_SCRUB_LEN {
             return;
         }
-        let encoded = url_encodings(text);
+        let encoded = url_encodings(text).into_iter().chain(base64_pieces(text));
         for spelling in [text.to_string(), json_escape(text), json_escape_ascii(text)].into_iter().chain(encoded) {
             if !out.contains(&spelling) {
                 out.push(spelling);
@@ -121,8 +121,10 @@ struct UrlEncoding {
 /// `quote_plus`), HTML forms (`application/x-www-form-urlencoded`), and the WHATWG URL
 /// parser's query, path and user-info sets (what reqwest sends for a URL written in a
 /// playbook, which keeps most punctuation as it is).
-const URL_ENCODINGS: [UrlEncoding; 6] = [
+const URL_ENCODINGS: [UrlEncoding; 7] = [
     UrlEncoding { keeps: is_unreserved, space_as_plus: false },
+    // Python's `urllib.parse.quote` keeps `/` unless told otherwise.
+    UrlEncoding { keeps: |b| is_unreserved(b) || b == b'/', space_as_plus: false },
     UrlEncoding { keeps: is_unreserved, space_as_plus: true },
     UrlEncoding { keeps: |b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_'), space_as_plus: true },
     UrlEncoding { keeps: |b| is_whatwg_kept(b, b"\"#<>'"), space_as_plus: false },
@@ -139,16 +141,53 @@ fn is_whatwg_kept(byte: u8, encoded: &[u8]) -> bool {
     (0x21..0x7f).contains(&byte) && !encoded.contains(&byte)
 }
 
-/// The distinct percent-encoded spellings of `value` that differ from it.
+/// The distinct percent-encoded spellings of `value` that differ from it, with upper- and
+/// lowercase hex digits (RFC 3986 prefers uppercase; some encoders write `%2f`).
 fn url_encodings(value: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for encoding in &URL_ENCODINGS {
         let spelling = percent_encode(value, encoding);
-        if spelling != value && !out.contains(&spelling) {
-            out.push(spelling);
+        let lowercase = lowercase_escapes(&spelling);
+        for spelling in [spelling, lowercase] {
+            if spelling != value && !out.contains(&spelling) {
+                out.push(spelling);
+            }
         }
     }
     out
+}
+
+/// `spelling` with the hex digits of its `%XX` escapes in lowercase.
+fn lowercase_escapes(spelling: &str) -> String {
+    let mut out = String::with_capacity(spelling.len());
+    let mut hex_left = 0;
+    for c in spelling.chars() {
+        if hex_left > 0 {
+            out.push(c.to_ascii_lowercase());
+            hex_left -= 1;
+        } else {
+            hex_left = if c == '%' { 2 } else { 0 };
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The pieces of Base64 that stand for `value` wherever it sits in an encoded stream (a
+/// Basic `user:password` with a user runner never saw, a token in a Base64 blob): Base64
+/// encodes groups of three bytes, so for each of the three places the value can start
+/// within a group, the encoding of its bytes from the next group boundary on is the same
+/// whatever comes before. At most two bytes at each end stay unmasked. Pieces shorter
+/// than 8 characters are left out: they would mask chance text.
+fn base64_pieces(value: &str) -> Vec<String> {
+    let bytes = value.as_bytes();
+    (0..3)
+        .filter_map(|skip| {
+            let aligned = bytes.get(skip..)?;
+            let whole_groups = aligned.len() / 3 * 3;
+            (whole_groups >= 6).then(|| base64(&aligned[..whole_groups]))
+        })
+        .collect()
 }
 
 /// The parts of a URL that carry its secret and can be seen without the rest of it: a
@@ -613,6 +652,24 @@ mod tests {
         assert!(read_registry().spellings.len() > SPELLINGS_SEARCHED_ONE_BY_ONE);
         assert_eq!(scrub("1 xmanyCanaryA-1tail 2"), "1 *** 2");
         assert_eq!(scrub("a manyCanary%20value%207%2Fx%3Fy b"), "a *** b");
+    }
+
+    #[test]
+    fn lowercase_escapes_slash_kept_and_base64_anywhere_in_a_stream_are_masked() {
+        let secret = "p@ss w+rd/\u{e9}&\"\u{fc}%q";
+        register(secret);
+        // Python's quote() keeps `/`; some encoders write lowercase hex.
+        let quoted = "p%40ss%20w%2Brd/%C3%A9%26%22%C3%BC%25q";
+        assert_eq!(scrub(&format!("a {quoted} b")), "a *** b");
+        assert_eq!(scrub(&format!("a {} b", quoted.to_lowercase())).matches("***").count(), 1);
+        // The Base64 of `user:secret` with a user runner never saw, and of the bare value:
+        // what is left of it unmasked is at most two bytes at each end.
+        for prefix in ["", "u:", "someone:", "ab:"] {
+            let encoded = base64(format!("{prefix}{secret}").as_bytes());
+            let scrubbed = scrub(&encoded);
+            assert!(scrubbed.contains("***"), "{prefix:?}: {scrubbed}");
+            assert!(scrubbed.len() <= 3 + 4 + 4 + prefix.len().div_ceil(3) * 4, "{prefix:?}: {scrubbed}");
+        }
     }
 
     #[test]
