@@ -566,7 +566,7 @@ impl Daemon {
                     status: crate::outcome::Status::from_name(&stored.status)?,
                     message: stored.message,
                     metrics: stored.metrics.into_iter().collect(),
-                    meta: Default::default(),
+                    meta: stored.meta.into_iter().collect(),
                     details: Vec::new(),
                     attempts: stored.attempts,
                     duration_ms: stored.duration_ms,

@@ -17,6 +17,8 @@ pub struct CheckSnapshot {
     pub duration_ms: u64,
     pub attempts: u32,
     pub metrics: Vec<(String, f64)>,
+    /// The unit and ranges each metric was measured with, where known.
+    pub meta: Vec<(String, crate::outcome::MetricMeta)>,
 }
 
 /// A playbook's last finished run, as stored.
@@ -64,23 +66,27 @@ impl Store {
                         duration_ms: row.get::<_, i64>(3)?.max(0) as u64,
                         attempts: row.get::<_, i64>(4)?.clamp(0, i64::from(u32::MAX)) as u32,
                         metrics: Vec::new(),
+                        meta: Vec::new(),
                     })
                 })?;
                 rows.collect::<rusqlite::Result<_>>()?
             };
             let mut statement = c.prepare_cached(
                 // Metrics are keyed by (series, time): the run's start finds them by index.
-                "SELECT k.check_id, s.metric, m.value FROM playbooks p
+                "SELECT k.check_id, s.metric, m.value, s.meta FROM playbooks p
                  JOIN checks k ON k.playbook_id = p.id JOIN series s ON s.check_ref = k.id
                  JOIN metrics m ON m.series = s.id AND m.at = ?2 AND m.run = ?3
                  WHERE p.name = ?1 ORDER BY s.metric",
             )?;
             let metrics = statement.query_map(params![playbook, started_ms, run], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get(2)?))
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get(2)?, row.get::<_, Option<String>>(3)?))
             })?;
             for metric in metrics {
-                let (check, name, value) = metric?;
+                let (check, name, value, meta) = metric?;
                 if let Some(entry) = checks.iter_mut().find(|c| c.id == check) {
+                    if let Some(meta) = meta.and_then(|m| serde_json::from_str(&m).ok()) {
+                        entry.meta.push((name.clone(), meta));
+                    }
                     entry.metrics.push((name, value));
                 }
             }

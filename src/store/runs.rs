@@ -27,13 +27,28 @@ pub(crate) fn intern_check(tx: &Transaction<'_>, playbook: i64, check: &str) -> 
     Ok(tx.last_insert_rowid())
 }
 
-pub(crate) fn intern_series(tx: &Transaction<'_>, check: i64, metric: &str) -> rusqlite::Result<i64> {
-    let mut select = tx.prepare_cached("SELECT id FROM series WHERE check_ref = ?1 AND metric = ?2")?;
-    if let Some(id) = select.query_row(params![check, metric], |r| r.get(0)).optional()? {
-        return Ok(id);
+/// The series of `metric`, keeping `meta` (its unit and ranges, as JSON) when it changed:
+/// written only when it differs from what is stored, so a run with the same units writes
+/// nothing more.
+fn intern_series(tx: &Transaction<'_>, check: i64, metric: &str, meta: Option<&str>) -> rusqlite::Result<i64> {
+    let mut select = tx.prepare_cached("SELECT id, meta FROM series WHERE check_ref = ?1 AND metric = ?2")?;
+    let found: Option<(i64, Option<String>)> =
+        select.query_row(params![check, metric], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    match found {
+        Some((id, stored)) => {
+            if meta.is_some() && stored.as_deref() != meta {
+                tx.prepare_cached("UPDATE series SET meta = ?1 WHERE id = ?2")?.execute(params![meta, id])?;
+            }
+            Ok(id)
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO series (check_ref, metric, meta) VALUES (?1, ?2, ?3)",
+                params![check, metric, meta],
+            )?;
+            Ok(tx.last_insert_rowid())
+        }
     }
-    tx.execute("INSERT INTO series (check_ref, metric) VALUES (?1, ?2)", params![check, metric])?;
-    Ok(tx.last_insert_rowid())
 }
 
 impl Store {
@@ -118,7 +133,8 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
         }
         for (metric, value) in &check.metrics {
             if value.is_finite() {
-                let series = intern_series(tx, check_ref, metric)?;
+                let meta = check.meta.get(metric).and_then(|m| serde_json::to_string(m).ok());
+                let series = intern_series(tx, check_ref, metric, meta.as_deref())?;
                 insert_metric.execute(params![series, at, run, value])?;
             }
         }

@@ -17,7 +17,7 @@
 use rusqlite_migration::{M, Migrations};
 
 /// How many migrations there are (the schema version this runner writes).
-pub const VERSIONS: usize = 2;
+pub const VERSIONS: usize = 3;
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -221,6 +221,10 @@ CREATE TABLE process_groups (
 ) WITHOUT ROWID;
 "#,
         ),
+        // 3. A series keeps the unit and ranges its metric was last measured with (a
+        //    plugin's `0.5%` or `1KB`), so that a restarted daemon's `/metrics` names and
+        //    scales it as before instead of starting a series of another meaning.
+        M::up("ALTER TABLE series ADD COLUMN meta TEXT;"),
     ])
 }
 

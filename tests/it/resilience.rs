@@ -227,6 +227,30 @@ fn a_restarted_daemon_remembers_each_playbooks_last_run_and_its_series() {
 }
 
 #[test]
+fn a_restarted_daemon_names_and_scales_a_plugins_metrics_as_before() {
+    // Units a plugin gives (`0.5%`, `1KB`) are not in the metric's name: the store keeps
+    // them with the series, or a restart would start series of another name and scale.
+    let plugin = "version: 1\nname: plugged\nschedule: {cron: \"0 3 * * 0\", timezone: UTC}\nchecks:\n  - id: c\n    command: {shell: 'echo \"OK | ratio=0.5% y=1KB\"', nagios: true}\n";
+    let test = Test::new().file("p/plugged.yaml", plugin);
+    let expected = [
+        "runner_metric_ratio_ratio{playbook=\"plugged\",phase=\"\",check=\"c\"} 0.005",
+        "runner_metric_y_bytes{playbook=\"plugged\",phase=\"\",check=\"c\"} 1024",
+    ];
+    let ran = test.run_args(&["run", "--format", "prometheus", "p/plugged.yaml"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    for series in expected {
+        assert!(ran.stdout.contains(series), "{series} missing from the run:\n{}", ran.stdout);
+    }
+    let mut daemon = Daemon::start(&test, "p", &[]);
+    assert!(wait_until(Duration::from_secs(5), || daemon.get("/status").is_some_and(|(_, s)| s.contains("plugged"))));
+    let (_, metrics) = daemon.get("/metrics").unwrap();
+    for series in expected {
+        assert!(metrics.contains(series), "{series} missing after the restart:\n{metrics}");
+    }
+    assert_eq!(daemon.stop(), Some(0));
+}
+
+#[test]
 fn the_state_folder_is_private_and_an_open_one_is_named() {
     let test =
         Test::new().file("p.yaml", "version: 1\nname: private\nchecks:\n  - id: ok\n    command: {shell: \"true\"}\n");
