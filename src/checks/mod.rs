@@ -14,8 +14,10 @@ pub mod history;
 pub mod http;
 pub mod log;
 pub mod manual;
+pub mod postgres;
 pub mod process;
 pub mod procfs;
+pub mod query_result;
 pub mod redis;
 pub mod restarts;
 pub mod rules;
@@ -124,6 +126,7 @@ check_kinds! {
     Tcp => tcp: TcpCheck,
     Redis => redis: RedisCheck,
     Sqlite => sqlite: SqliteCheck,
+    Postgres => postgres: PostgresCheck,
     Command => command: CommandCheck,
     System => system: SystemCheck,
     Process => process: ProcessCheck,

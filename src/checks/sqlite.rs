@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::CheckKind;
+use super::query_result::{QueryExpect, QueryResult};
 use crate::playbook::values::{PathText, Text};
 
 /// A SQLite database and a query.
@@ -16,19 +17,9 @@ pub struct SqliteCheck {
     /// The query (default `SELECT 1`).
     pub query: Option<Text>,
     /// What the result must be.
-    pub expect: Option<SqliteExpect>,
+    pub expect: Option<QueryExpect>,
     /// Run `PRAGMA quick_check` first (default false).
     pub integrity: Option<bool>,
-}
-
-/// Expectations on a query result.
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SqliteExpect {
-    /// The first column of the first row.
-    pub value: Option<serde_json::Value>,
-    /// At least this many rows.
-    pub min_rows: Option<u64>,
 }
 
 impl CheckKind for SqliteCheck {
@@ -42,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{OpenFlags, types::ValueRef};
 
-use crate::outcome::{Observation, format_number};
+use crate::outcome::Observation;
 use crate::probe::context::ProbeContext;
 
 pub async fn probe(config: &SqliteCheck, ctx: &ProbeContext<'_>) -> Observation {
@@ -75,7 +66,7 @@ fn run(
     shown: &str,
     query: &str,
     integrity: bool,
-    expect: Option<&SqliteExpect>,
+    expect: Option<&QueryExpect>,
     timeout: Duration,
     handle_tx: std::sync::mpsc::Sender<rusqlite::InterruptHandle>,
 ) -> Observation {
@@ -107,7 +98,6 @@ fn run(
     let _ = connection.busy_timeout(timeout.mul_f64(0.8));
     let _ = connection.pragma_update(None, "query_only", true);
 
-    let mut observation = Observation::pass("");
     if integrity {
         match connection.query_row("PRAGMA quick_check", [], |row| row.get::<_, String>(0)) {
             Ok(result) if result == "ok" => {}
@@ -149,44 +139,7 @@ fn run(
         }
     }
     let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
-    observation = observation.metric("latency_ms", latency_ms).metric("rows", count as f64);
-    if let Some(number) = first.as_ref().and_then(crate::jsonpath::as_number) {
-        observation = observation.metric("value", number);
-    }
-    let value_text = first.as_ref().map(|v| match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    });
-
-    let mut failures = Vec::new();
-    if let Some(expect) = expect {
-        if let Some(min_rows) = expect.min_rows
-            && count < min_rows
-        {
-            failures.push(format!("expected at least {min_rows} rows, got {count}"));
-        }
-        if let Some(expected) = &expect.value {
-            match &first {
-                Some(actual) if crate::jsonpath::matches_expected(expected, actual) => {}
-                Some(actual) => failures.push(format!("expected value {expected}, got {actual}")),
-                None => failures.push(format!("expected value {expected}, got no rows")),
-            }
-        }
-    }
-    let summary = format!(
-        "{count} row{}{} in {}ms",
-        if count == 1 { "" } else { "s" },
-        value_text.map(|v| format!(", value {}", crate::secret::scrub_and_cut(&v, 80))).unwrap_or_default(),
-        format_number(latency_ms)
-    );
-    if failures.is_empty() {
-        observation.message = summary;
-        observation
-    } else {
-        let mut failed = Observation::fail(format!("{} ({summary})", failures.join("; ")));
-        failed.metrics = observation.metrics;
-        failed
-    }
+    QueryResult { rows: count, first, latency_ms }.judge(expect, Observation::pass(""))
 }
 
 fn to_json(value: ValueRef<'_>) -> serde_json::Value {

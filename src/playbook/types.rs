@@ -27,6 +27,7 @@ use crate::checks::history::HistoryCheck;
 use crate::checks::http::HttpCheck;
 use crate::checks::log::LogCheck;
 use crate::checks::manual::ManualCheck;
+use crate::checks::postgres::PostgresCheck;
 use crate::checks::process::ProcessCheck;
 use crate::checks::redis::RedisCheck;
 use crate::checks::service::ServiceCheck;
@@ -300,6 +301,8 @@ pub struct Check {
     pub redis: Option<RedisCheck>,
     /// A SQLite query (read-only).
     pub sqlite: Option<SqliteCheck>,
+    /// A read-only PostgreSQL query.
+    pub postgres: Option<PostgresCheck>,
     /// A command or a Nagios plugin.
     pub command: Option<CommandCheck>,
     /// Host metrics.

@@ -19,6 +19,7 @@ mod nagios;
 mod orphans;
 mod outputs;
 mod outside_input;
+mod postgres;
 mod prometheus_server;
 mod remediation;
 mod reports;

@@ -1,0 +1,192 @@
+//! `postgres`: a read-only query against PostgreSQL; metrics `latency_ms`, `value`,
+//! `rows`, `server_version_num` and, on a replica, `replication_lag_s`.
+//!
+//! The URL is a secret as a whole (it may hold a password): it is registered with the
+//! scrubber when loaded and never printed.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::CheckKind;
+use super::query_result::{QueryExpect, QueryResult};
+use super::rules::KindRules;
+use crate::playbook::values::{SecretText, Text};
+
+/// A PostgreSQL server and a query.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresCheck {
+    /// `postgres://USER[:PASS]@HOST[:PORT]/DB[?sslmode=disable|prefer]` (a secret: never printed).
+    pub url: SecretText,
+    /// The password (a secret; empty = the URL's). Overrides one in the URL.
+    pub password: Option<SecretText>,
+    /// The query (default `SELECT 1`). It runs in a read-only transaction.
+    pub query: Option<Text>,
+    /// What the result must be.
+    pub expect: Option<QueryExpect>,
+}
+
+impl CheckKind for PostgresCheck {
+    const METRICS: &'static [&'static str] =
+        &["latency_ms", "value", "rows", "server_version_num", "replication_lag_s"];
+
+    fn validate(&self, rules: &mut KindRules<'_>) {
+        let url = self.url.expose();
+        if url.is_empty() {
+            return;
+        }
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            rules.error(
+                self.url.span(),
+                "the url is not a postgres:// URL",
+                "write e.g. `postgres://postgres@127.0.0.1:5432/postgres`",
+            );
+        } else {
+            super::url_syntax::check_written_parses(url, self.url.span(), "`password:`", rules);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Probe
+
+use std::time::Instant;
+
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage, error::SqlState};
+
+use crate::outcome::Observation;
+use crate::probe::context::ProbeContext;
+
+/// One attempt. The connection is driven inside this future (not spawned), so that the
+/// engine's timeout, which drops the future, ends the socket too.
+pub async fn probe(config: &PostgresCheck, ctx: &ProbeContext<'_>) -> Observation {
+    let mut settings: tokio_postgres::Config = match config.url.expose().parse() {
+        Ok(settings) => settings,
+        Err(error) => {
+            return Observation::unknown(format!(
+                "invalid PostgreSQL URL: {}",
+                crate::secret::scrub(&with_cause(&error))
+            ));
+        }
+    };
+    if let Some(password) = config.password.as_ref().filter(|p| !p.is_empty()) {
+        settings.password(password.expose());
+    }
+    // A check only reads: every transaction of the session is read-only.
+    let options = match settings.get_options() {
+        Some(options) => format!("{options} -c default_transaction_read_only=on"),
+        None => "-c default_transaction_read_only=on".to_string(),
+    };
+    settings.options(&options);
+    settings.connect_timeout(ctx.timeout);
+
+    let started = Instant::now();
+    let (client, connection) = match settings.connect(NoTls).await {
+        Ok(pair) => pair,
+        Err(error) => return Observation::fail(describe(&error)),
+    };
+    let query = config.query.as_ref().map_or("SELECT 1", |q| q.as_str());
+    tokio::select! {
+        observation = query_and_judge(&client, query, config.expect.as_ref(), started) => observation,
+        ended = connection => match ended {
+            Ok(()) => Observation::fail("the server closed the connection"),
+            Err(error) => Observation::fail(describe(&error)),
+        },
+    }
+}
+
+/// The server's state, then the query, then the verdict on its result.
+async fn query_and_judge(client: &Client, query: &str, expect: Option<&QueryExpect>, started: Instant) -> Observation {
+    let mut observation = Observation::pass("");
+    match client
+        .simple_query(
+            "SELECT current_setting('server_version_num'), \
+             CASE WHEN pg_is_in_recovery() \
+             THEN COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END",
+        )
+        .await
+    {
+        Ok(messages) => {
+            let row = first_row(&messages);
+            for (index, name) in [(0, "server_version_num"), (1, "replication_lag_s")] {
+                if let Some(number) = row.and_then(|r| r.get(index)).and_then(|v| v.parse::<f64>().ok()) {
+                    observation = observation.metric(name, number);
+                }
+            }
+        }
+        Err(error) => return Observation::fail(describe(&error)),
+    }
+    let messages = match client.simple_query(query).await {
+        Ok(messages) => messages,
+        Err(error) => return Observation::fail(describe(&error)),
+    };
+    let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
+    let rows = messages.iter().filter(|m| matches!(m, SimpleQueryMessage::Row(_))).count() as u64;
+    let first = first_row(&messages).map(|row| to_json(row.get(0)));
+    QueryResult { rows, first, latency_ms }.judge(expect, observation)
+}
+
+fn first_row(messages: &[SimpleQueryMessage]) -> Option<&tokio_postgres::SimpleQueryRow> {
+    messages.iter().find_map(|m| match m {
+        SimpleQueryMessage::Row(row) => Some(row),
+        _ => None,
+    })
+}
+
+/// A value as the simple protocol gives it (text): numbers and booleans become JSON
+/// numbers and booleans, so that `expect.value: 2` and `true` compare as written.
+fn to_json(text: Option<&str>) -> serde_json::Value {
+    match text {
+        None => serde_json::Value::Null,
+        Some("t") => serde_json::Value::Bool(true),
+        Some("f") => serde_json::Value::Bool(false),
+        Some(text) => match text.parse::<i64>() {
+            Ok(integer) => serde_json::Value::from(integer),
+            Err(_) => match text.parse::<f64>() {
+                Ok(real) if real.is_finite() => serde_json::Value::from(real),
+                _ => serde_json::Value::from(text),
+            },
+        },
+    }
+}
+
+/// The error and its cause (tokio-postgres keeps the detail there: "invalid connection
+/// string" is followed by which option).
+fn with_cause(error: &tokio_postgres::Error) -> String {
+    match std::error::Error::source(error) {
+        Some(cause) => format!("{error}: {cause}"),
+        None => error.to_string(),
+    }
+}
+
+/// A sentence for a PostgreSQL error: refused, authentication, unknown database and TLS
+/// are said plainly. Never the URL (it may hold a password); the text is scrubbed.
+fn describe(error: &tokio_postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        let message = crate::secret::scrub(db.message()).into_owned();
+        let code = db.code();
+        return if *code == SqlState::INVALID_PASSWORD || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
+            format!("authentication failed (wrong password or user): {message}")
+        } else if *code == SqlState::INVALID_CATALOG_NAME {
+            format!("no such database: {message}")
+        } else {
+            format!("query failed: {message} (SQLSTATE {})", code.code())
+        };
+    }
+    let text = crate::secret::scrub(&with_cause(error)).into_owned();
+    let io_kind = std::error::Error::source(error)
+        .and_then(|source| source.downcast_ref::<std::io::Error>())
+        .map(std::io::Error::kind);
+    let lower = text.to_lowercase();
+    if io_kind == Some(std::io::ErrorKind::ConnectionRefused) || lower.contains("connection refused") {
+        "connection refused".into()
+    } else if io_kind == Some(std::io::ErrorKind::TimedOut) || lower.contains("timeout") {
+        "timed out connecting to PostgreSQL".into()
+    } else if lower.contains("tls") || lower.contains("ssl") {
+        format!("TLS: {text} (runner connects to PostgreSQL without TLS: use `sslmode=disable` or `prefer`)")
+    } else if lower.contains("password") {
+        format!("authentication failed: {text}")
+    } else {
+        text
+    }
+}

@@ -1,0 +1,117 @@
+//! The `postgres` kind against the machine's PostgreSQL (127.0.0.1:5432, trust auth, user
+//! `postgres`), a refused port and a port that accepts and never answers. Time limits are
+//! asserted with a generous margin.
+
+use std::time::Duration;
+
+use crate::support::Test;
+use crate::support::redis::free_port;
+
+const URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+fn playbook(body: &str) -> String {
+    let body: String = body.lines().map(|l| format!("    {l}\n")).collect();
+    format!("version: 1\nname: t\nchecks:\n  - id: pg\n{body}")
+}
+
+/// Runs `body` as the one check `pg`; its JSON result and how long the run took.
+fn run_pg(body: &str) -> (serde_json::Value, Duration) {
+    let test = Test::new().file("p.yaml", &playbook(body));
+    let output = test.run_args(&["run", "--no-store", "--format", "json", "p.yaml"]);
+    assert!(!output.stderr.contains("panicked"), "{}", output.stderr);
+    let json: serde_json::Value =
+        serde_json::from_str(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", output.stdout, output.stderr));
+    (json["checks"][0].clone(), output.elapsed)
+}
+
+#[test]
+fn postgres_select_1_passes_with_latency_and_the_server_version() {
+    let (pg, _) = run_pg(&format!("postgres:\n  url: {URL}"));
+    assert_eq!(pg["status"], "ok", "{pg}");
+    assert!(pg["message"].as_str().unwrap().starts_with("1 row, value 1 in "), "{pg}");
+    assert!(pg["metrics"]["latency_ms"].as_f64().unwrap() > 0.0, "{pg}");
+    assert_eq!(pg["metrics"]["value"], 1.0);
+    assert_eq!(pg["metrics"]["rows"], 1.0);
+    assert!(pg["metrics"]["server_version_num"].as_f64().unwrap() >= 100_000.0, "{pg}");
+    // The machine's server is a primary: no replication lag.
+    assert!(pg["metrics"].get("replication_lag_s").is_none(), "{pg}");
+}
+
+#[test]
+fn postgres_query_with_min_rows_and_a_threshold_on_value() {
+    let body = format!(
+        "postgres:\n  url: {URL}\n  query: \"SELECT count(*) FROM pg_stat_activity\"\n  expect: {{min_rows: 1}}\nthresholds:\n  value: {{warn: \"> 100000\"}}"
+    );
+    let (pg, _) = run_pg(&body);
+    assert_eq!(pg["status"], "ok", "{pg}");
+    assert!(pg["metrics"]["value"].as_f64().unwrap() >= 1.0, "{pg}");
+
+    let body = format!(
+        "postgres:\n  url: {URL}\n  query: \"SELECT count(*) FROM pg_stat_activity\"\nthresholds:\n  value: {{crit: \">= 1\"}}"
+    );
+    let (pg, _) = run_pg(&body);
+    assert_eq!(pg["status"], "critical", "{pg}");
+}
+
+#[test]
+fn postgres_expect_value_fails_with_a_clear_message() {
+    let (pg, _) = run_pg(&format!("postgres:\n  url: {URL}\n  expect: {{value: 2}}"));
+    assert_eq!(pg["status"], "critical", "{pg}");
+    assert!(pg["message"].as_str().unwrap().starts_with("expected value 2, got 1"), "{pg}");
+}
+
+#[test]
+fn postgres_refused_port_and_unknown_database_are_said_plainly() {
+    let port = free_port();
+    let (pg, _) = run_pg(&format!("postgres:\n  url: postgres://postgres@127.0.0.1:{port}/postgres"));
+    assert_eq!(pg["status"], "critical", "{pg}");
+    assert_eq!(pg["message"], "connection refused", "{pg}");
+
+    let (pg, _) = run_pg("postgres:\n  url: postgres://postgres@127.0.0.1:5432/no_such_db_runner");
+    assert_eq!(pg["status"], "critical", "{pg}");
+    // The URL is a secret as a whole: a name in it that looks like a token is masked.
+    assert!(pg["message"].as_str().unwrap().starts_with("no such database: database "), "{pg}");
+}
+
+#[test]
+fn postgres_silent_port_ends_at_the_checks_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accepts (the kernel does, from the backlog) and never answers.
+    let (pg, elapsed) =
+        run_pg(&format!("timeout: 1s\npostgres:\n  url: postgres://postgres@127.0.0.1:{port}/postgres"));
+    assert_eq!(pg["status"], "critical", "{pg}");
+    assert!(pg["message"].as_str().unwrap().contains("timed out"), "{pg}");
+    assert!(elapsed < Duration::from_secs(4), "took {elapsed:?}");
+    drop(listener);
+}
+
+#[test]
+fn postgres_url_password_is_in_no_output_format() {
+    let test = Test::new().file(
+        "p.yaml",
+        // The server echoes the password back as the query's value: only the scrubber,
+        // which knows it from the URL, keeps it out.
+        &playbook(
+            "postgres:\n  url: postgres://postgres:s3cr3t-pw@127.0.0.1:5432/postgres\n  query: \"SELECT 's3cr3t-pw'\"\n  expect: {value: 2}",
+        ),
+    );
+    for format in ["human", "json", "junit", "tap", "prometheus", "nagios"] {
+        let output = test.run_args(&["run", "--no-store", "--format", format, "p.yaml"]);
+        let said = if format == "prometheus" { "runner_check_rows" } else { "expected value 2" };
+        assert!(output.stdout.contains(said), "{format}: {}", output.stdout);
+        assert!(!output.stdout.contains("s3cr3t-pw"), "{format}: {}", output.stdout);
+        assert!(!output.stderr.contains("s3cr3t-pw"), "{format}: {}", output.stderr);
+    }
+    // A refused port and an invalid URL too (errors carry what the library knows).
+    let port = free_port();
+    let test = Test::new().file(
+        "p.yaml",
+        &playbook(&format!("postgres:\n  url: postgres://postgres:s3cr3t-pw@127.0.0.1:{port}/postgres?sslmode=bogus")),
+    );
+    for format in ["human", "json"] {
+        let output = test.run_args(&["run", "--no-store", "--format", format, "p.yaml"]);
+        assert!(!output.stdout.contains("s3cr3t-pw"), "{format}: {}", output.stdout);
+        assert!(!output.stderr.contains("s3cr3t-pw"), "{format}: {}", output.stderr);
+    }
+}
