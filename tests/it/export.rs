@@ -538,3 +538,25 @@ fn every_export_of_an_invalid_playbook_is_refused_with_its_diagnostics() {
         assert!(export.stderr.contains("error"), "{target}: the diagnostics\n{}", export.stderr);
     }
 }
+
+#[test]
+fn every_export_refuses_a_folder_name_that_is_not_utf8_rather_than_write_another_path() {
+    use std::os::unix::ffi::OsStrExt;
+    let test = Test::new();
+    let folder = test.root().join(std::ffi::OsStr::from_bytes(b"p\xff"));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("daily.yaml"), DAILY).unwrap();
+    for target in ["crontab", "systemd", "launchd"] {
+        let export = output(
+            Command::new(runner_bin())
+                .args(["export", target])
+                .arg(&folder)
+                .current_dir(test.root())
+                .env_remove("RUNNER_STATE"),
+        );
+        let (stdout, stderr) = (String::from_utf8_lossy(&export.stdout), String::from_utf8_lossy(&export.stderr));
+        assert_eq!(export.status.code(), Some(65), "{target}: {stderr}\n{stdout}");
+        assert!(stdout.is_empty(), "{target}: {stdout}");
+        assert!(stderr.contains("not valid UTF-8"), "{target}: {stderr}");
+    }
+}
