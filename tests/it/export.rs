@@ -560,3 +560,36 @@ fn every_export_refuses_a_folder_name_that_is_not_utf8_rather_than_write_another
         assert!(stderr.contains("not valid UTF-8"), "{target}: {stderr}");
     }
 }
+
+#[test]
+fn the_crontab_line_keeps_the_state_private_under_crons_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let test = Test::new().file("p/daily.yaml", DAILY);
+    let state = test.path("fresh/state");
+    let crontab = test.run_args(&["--state", state.to_str().unwrap(), "export", "crontab", "p"]);
+    assert_eq!(crontab.code, 0, "{}", crontab.stderr);
+    let line = crontab.stdout.lines().find(|l| l.starts_with("* * * * * ")).unwrap();
+    let command = line.strip_prefix("* * * * * ").unwrap();
+    assert!(command.starts_with("umask 077;"), "{line}");
+    // As cron runs it: sh, umask 022 (no `%` in these paths, so nothing for cron to undo).
+    let ran = output(Command::new("sh").arg("-c").arg(format!("umask 022; {command}")).current_dir(test.root()));
+    assert!(ran.status.success(), "{line}\n{}", String::from_utf8_lossy(&ran.stderr));
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&state), 0o700, "the state folder");
+    assert_eq!(mode(&state.join("tick.log")), 0o600, "tick.log");
+    let log = std::fs::read_to_string(state.join("tick.log")).unwrap();
+    assert!(!log.contains("open to others"), "{log}");
+}
+
+#[test]
+fn the_systemd_unit_makes_its_state_directory_private_and_verifies() {
+    let test = Test::new().file("p/daily.yaml", DAILY);
+    // No --state and no RUNNER_STATE: the unit's own /var/lib/runner.
+    let unit = run_linked(&runner_bin(), test.root(), &["export", "systemd", "p"]);
+    assert_eq!(unit.code, 0, "{}", unit.stderr);
+    assert!(unit.stdout.contains("StateDirectory=runner\nStateDirectoryMode=0700\n"), "{}", unit.stdout);
+    let file = test.path("runner.service");
+    std::fs::write(&file, &unit.stdout).unwrap();
+    let verify = output(Command::new("systemd-analyze").arg("verify").arg(&file));
+    assert!(verify.status.success(), "{}\n{}", unit.stdout, String::from_utf8_lossy(&verify.stderr));
+}

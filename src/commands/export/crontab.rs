@@ -69,7 +69,9 @@ fn tick_commands(export: &Export, state: &Path) -> crate::error::Result<Vec<Stri
     let state_word = shell_word(&state.display().to_string());
     let log = shell_word(&state.join("tick.log").display().to_string());
     let runner = shell_word(&export.runner.display().to_string());
-    let start = escape_percent(&format!("mkdir -p {state_word} && exec {runner} --state {state_word} tick"));
+    // cron's umask (022) would make the state folder 0755 and tick.log 0644: runner then
+    // warns on every tick that its state is open to others.
+    let start = escape_percent(&format!("umask 077; mkdir -p {state_word} && exec {runner} --state {state_word} tick"));
     let end = escape_percent(&format!(" >>{log} 2>&1"));
     let line_break = || Error::InvalidInput("a path with a line break cannot be written in a crontab line".into());
     if start.contains(['\n', '\r']) {

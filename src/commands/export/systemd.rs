@@ -81,7 +81,7 @@ pub fn systemd(export: &Export) -> crate::error::Result<String> {
     let state = export.state.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_STATE));
     let state_lines = match &export.state {
         Some(state) => format!("Environment=RUNNER_STATE={}\n", path_word(state, Context::Setting)?),
-        None => format!("StateDirectory=runner\nEnvironment=RUNNER_STATE={DEFAULT_STATE}\n"),
+        None => format!("StateDirectory=runner\nStateDirectoryMode=0700\nEnvironment=RUNNER_STATE={DEFAULT_STATE}\n"),
     };
     let mut writable = vec![state.clone()];
     writable.extend(playbooks.iter().filter_map(report_folder));
