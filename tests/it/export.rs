@@ -593,3 +593,30 @@ fn the_systemd_unit_makes_its_state_directory_private_and_verifies() {
     let verify = output(Command::new("systemd-analyze").arg("verify").arg(&file));
     assert!(verify.status.success(), "{}\n{}", unit.stdout, String::from_utf8_lossy(&verify.stderr));
 }
+
+#[test]
+fn the_crontab_line_reads_the_env_file_and_names_the_variables_the_playbooks_need() {
+    // Set where the export runs (the export loads the playbook), not where cron runs it.
+    let test = Test::new().env("X_TEST_SECRET", "s3cret").file(
+        "p/secret.yaml",
+        "version: 1\nname: secret\nschedule: \"0 2 * * *\"\nchecks: [{id: a, manual: {instructions: \"${X_TEST_SECRET} ${X_TEST_HOST:-h} $${X_TEST_LITERAL}\"}}]\n",
+    );
+    let state = test.path("state");
+    let crontab = test.run_args(&["--state", state.to_str().unwrap(), "export", "crontab", "p"]);
+    assert_eq!(crontab.code, 0, "{}", crontab.stderr);
+    assert!(crontab.stdout.contains("\n# needs in /etc/runner/env: X_TEST_SECRET\n"), "{}", crontab.stdout);
+    let command = crontab.stdout.lines().find_map(|l| l.strip_prefix("* * * * * ")).unwrap();
+    assert!(
+        command.starts_with("umask 077; set -a; [ -r /etc/runner/env ] && . /etc/runner/env; set +a; mkdir -p "),
+        "{command}"
+    );
+    // Run as cron does (an empty environment), with the env file's path pointed into the test.
+    let env_file = test.path("env");
+    let command = command.replace("/etc/runner/env", env_file.to_str().unwrap());
+    let tick = || output(Command::new("env").args(["-i", "PATH=/usr/bin:/bin", "sh", "-c", &command]));
+    assert_eq!(tick().status.code(), Some(65), "no env file: the playbook cannot load");
+    std::fs::write(&env_file, "X_TEST_SECRET=s3cret\n").unwrap();
+    let ran = tick();
+    let log = std::fs::read_to_string(state.join("tick.log")).unwrap();
+    assert_eq!(ran.status.code(), Some(0), "{command}\n{log}");
+}

@@ -8,6 +8,7 @@
 //! uses, so alert state and locks are shared.
 
 mod crontab;
+mod environment;
 mod launchd;
 mod systemd;
 

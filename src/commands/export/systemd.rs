@@ -13,6 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Export;
+use super::environment::ENV_FILE;
 use crate::error::Error;
 use crate::playbook::Loaded;
 
@@ -118,7 +119,7 @@ NotifyAccess=main
 ExecStartPre=+/bin/mkdir -p {made}
 ExecStart={runner} {arguments}
 ExecReload=/bin/kill -HUP $MAINPID
-{state_lines}EnvironmentFile=-/etc/runner/env
+{state_lines}EnvironmentFile=-{ENV_FILE}
 Restart=on-failure
 RestartSec=5s
 # The scheduling loop pings the watchdog on every tick (at most every 15 s); a loop that
