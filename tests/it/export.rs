@@ -538,3 +538,85 @@ fn every_export_of_an_invalid_playbook_is_refused_with_its_diagnostics() {
         assert!(export.stderr.contains("error"), "{target}: the diagnostics\n{}", export.stderr);
     }
 }
+
+#[test]
+fn every_export_refuses_a_folder_name_that_is_not_utf8_rather_than_write_another_path() {
+    use std::os::unix::ffi::OsStrExt;
+    let test = Test::new();
+    let folder = test.root().join(std::ffi::OsStr::from_bytes(b"p\xff"));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("daily.yaml"), DAILY).unwrap();
+    for target in ["crontab", "systemd", "launchd"] {
+        let export = output(
+            Command::new(runner_bin())
+                .args(["export", target])
+                .arg(&folder)
+                .current_dir(test.root())
+                .env_remove("RUNNER_STATE"),
+        );
+        let (stdout, stderr) = (String::from_utf8_lossy(&export.stdout), String::from_utf8_lossy(&export.stderr));
+        assert_eq!(export.status.code(), Some(65), "{target}: {stderr}\n{stdout}");
+        assert!(stdout.is_empty(), "{target}: {stdout}");
+        assert!(stderr.contains("not valid UTF-8"), "{target}: {stderr}");
+    }
+}
+
+#[test]
+fn the_crontab_line_keeps_the_state_private_under_crons_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let test = Test::new().file("p/daily.yaml", DAILY);
+    let state = test.path("fresh/state");
+    let crontab = test.run_args(&["--state", state.to_str().unwrap(), "export", "crontab", "p"]);
+    assert_eq!(crontab.code, 0, "{}", crontab.stderr);
+    let line = crontab.stdout.lines().find(|l| l.starts_with("* * * * * ")).unwrap();
+    let command = line.strip_prefix("* * * * * ").unwrap();
+    assert!(command.starts_with("umask 077;"), "{line}");
+    // As cron runs it: sh, umask 022 (no `%` in these paths, so nothing for cron to undo).
+    let ran = output(Command::new("sh").arg("-c").arg(format!("umask 022; {command}")).current_dir(test.root()));
+    assert!(ran.status.success(), "{line}\n{}", String::from_utf8_lossy(&ran.stderr));
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&state), 0o700, "the state folder");
+    assert_eq!(mode(&state.join("tick.log")), 0o600, "tick.log");
+    let log = std::fs::read_to_string(state.join("tick.log")).unwrap();
+    assert!(!log.contains("open to others"), "{log}");
+}
+
+#[test]
+fn the_systemd_unit_makes_its_state_directory_private_and_verifies() {
+    let test = Test::new().file("p/daily.yaml", DAILY);
+    // No --state and no RUNNER_STATE: the unit's own /var/lib/runner.
+    let unit = run_linked(&runner_bin(), test.root(), &["export", "systemd", "p"]);
+    assert_eq!(unit.code, 0, "{}", unit.stderr);
+    assert!(unit.stdout.contains("StateDirectory=runner\nStateDirectoryMode=0700\n"), "{}", unit.stdout);
+    let file = test.path("runner.service");
+    std::fs::write(&file, &unit.stdout).unwrap();
+    let verify = output(Command::new("systemd-analyze").arg("verify").arg(&file));
+    assert!(verify.status.success(), "{}\n{}", unit.stdout, String::from_utf8_lossy(&verify.stderr));
+}
+
+#[test]
+fn the_crontab_line_reads_the_env_file_and_names_the_variables_the_playbooks_need() {
+    // Set where the export runs (the export loads the playbook), not where cron runs it.
+    let test = Test::new().env("X_TEST_SECRET", "s3cret").file(
+        "p/secret.yaml",
+        "version: 1\nname: secret\nschedule: \"0 2 * * *\"\nchecks: [{id: a, manual: {instructions: \"${X_TEST_SECRET} ${X_TEST_HOST:-h} $${X_TEST_LITERAL}\"}}]\n",
+    );
+    let state = test.path("state");
+    let crontab = test.run_args(&["--state", state.to_str().unwrap(), "export", "crontab", "p"]);
+    assert_eq!(crontab.code, 0, "{}", crontab.stderr);
+    assert!(crontab.stdout.contains("\n# needs in /etc/runner/env: X_TEST_SECRET\n"), "{}", crontab.stdout);
+    let command = crontab.stdout.lines().find_map(|l| l.strip_prefix("* * * * * ")).unwrap();
+    assert!(
+        command.starts_with("umask 077; set -a; [ -r /etc/runner/env ] && . /etc/runner/env; set +a; mkdir -p "),
+        "{command}"
+    );
+    // Run as cron does (an empty environment), with the env file's path pointed into the test.
+    let env_file = test.path("env");
+    let command = command.replace("/etc/runner/env", env_file.to_str().unwrap());
+    let tick = || output(Command::new("env").args(["-i", "PATH=/usr/bin:/bin", "sh", "-c", &command]));
+    assert_eq!(tick().status.code(), Some(65), "no env file: the playbook cannot load");
+    std::fs::write(&env_file, "X_TEST_SECRET=s3cret\n").unwrap();
+    let ran = tick();
+    let log = std::fs::read_to_string(state.join("tick.log")).unwrap();
+    assert_eq!(ran.status.code(), Some(0), "{command}\n{log}");
+}

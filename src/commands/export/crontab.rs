@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use super::Export;
+use super::{Export, environment};
 use crate::error::Error;
 
 /// The crontab: a comment per playbook (its schedule and zone) and the tick line.
@@ -39,6 +39,7 @@ pub fn crontab(export: &Export) -> crate::error::Result<String> {
         notes.push(format!("#   {name}: {cron} ({zone})"));
     }
     let state = export.state.clone().unwrap_or_else(|| super::absolute(&super::super::run::state_dir(None)));
+    notes.extend(environment::needed_note(&playbooks));
     let lines: Vec<String> = tick_commands(export, &state)?.iter().map(|c| format!("* * * * * {c}")).collect();
     Ok(format!(
         "# runner: the playbooks below, each on its own schedule and in its own timezone (DST
@@ -69,7 +70,13 @@ fn tick_commands(export: &Export, state: &Path) -> crate::error::Result<Vec<Stri
     let state_word = shell_word(&state.display().to_string());
     let log = shell_word(&state.join("tick.log").display().to_string());
     let runner = shell_word(&export.runner.display().to_string());
-    let start = escape_percent(&format!("mkdir -p {state_word} && exec {runner} --state {state_word} tick"));
+    // cron's umask (022) would make the state folder 0755 and tick.log 0644: runner then
+    // warns on every tick that its state is open to others.
+    // Cron's environment has none of the playbooks' secrets: the line reads the env file.
+    let start = escape_percent(&format!(
+        "umask 077; {}mkdir -p {state_word} && exec {runner} --state {state_word} tick",
+        environment::source_env_file()
+    ));
     let end = escape_percent(&format!(" >>{log} 2>&1"));
     let line_break = || Error::InvalidInput("a path with a line break cannot be written in a crontab line".into());
     if start.contains(['\n', '\r']) {

@@ -8,6 +8,7 @@
 //! uses, so alert state and locks are shared.
 
 mod crontab;
+mod environment;
 mod launchd;
 mod systemd;
 
@@ -93,6 +94,19 @@ fn refuse_control_characters(text: &str, file: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// `path` as UTF-8: every export is text, and a lossy rendering (`\xff` written as `�`)
+/// would name a path that does not exist.
+fn refuse_non_utf8(path: &Path) -> Result<(), Error> {
+    if path.to_str().is_none() {
+        return Err(Error::InvalidInput(format!(
+            "{}: a path that is not valid UTF-8 cannot be written in an export (it would name another path); \
+             rename the folder or link to it under a UTF-8 name",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 fn absolute(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| std::env::current_dir().unwrap_or_default().join(path))
 }
@@ -115,6 +129,9 @@ pub fn run(cli: &Cli, args: &ExportArgs) -> crate::error::Result<i32> {
         paths: paths.iter().map(|p| absolute(p)).collect(),
         state: cli.state.as_ref().map(|s| absolute(s)),
     };
+    for path in export.paths.iter().chain(&export.state).chain([&export.runner]) {
+        refuse_non_utf8(path)?;
+    }
     let text = match args.target {
         ExportTarget::Systemd => systemd(&export)?,
         ExportTarget::Launchd => launchd(&export)?,

@@ -13,6 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Export;
+use super::environment::ENV_FILE;
 use crate::error::Error;
 use crate::playbook::Loaded;
 
@@ -81,7 +82,7 @@ pub fn systemd(export: &Export) -> crate::error::Result<String> {
     let state = export.state.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_STATE));
     let state_lines = match &export.state {
         Some(state) => format!("Environment=RUNNER_STATE={}\n", path_word(state, Context::Setting)?),
-        None => format!("StateDirectory=runner\nEnvironment=RUNNER_STATE={DEFAULT_STATE}\n"),
+        None => format!("StateDirectory=runner\nStateDirectoryMode=0700\nEnvironment=RUNNER_STATE={DEFAULT_STATE}\n"),
     };
     let mut writable = vec![state.clone()];
     writable.extend(playbooks.iter().filter_map(report_folder));
@@ -118,7 +119,7 @@ NotifyAccess=main
 ExecStartPre=+/bin/mkdir -p {made}
 ExecStart={runner} {arguments}
 ExecReload=/bin/kill -HUP $MAINPID
-{state_lines}EnvironmentFile=-/etc/runner/env
+{state_lines}EnvironmentFile=-{ENV_FILE}
 Restart=on-failure
 RestartSec=5s
 # The scheduling loop pings the watchdog on every tick (at most every 15 s); a loop that
