@@ -239,6 +239,13 @@ impl<'p> Validator<'p> {
                 self.error(span, "the playbook has no `checks` and no `phases`").hint =
                     Some("add `checks:` with at least one check".into());
             }
+            // Refused like a phase without checks: `0 of 0 checks ok` would report health
+            // nobody checked.
+            (Some(checks), None) if checks.is_empty() => {
+                let span = self.key_span(&["checks"]);
+                self.error(span, "`checks` is empty: a playbook needs at least one check").hint =
+                    Some("add a check under `checks:`".into());
+            }
             _ => {}
         }
         let mut phase_ids: HashMap<&str, Span> = HashMap::new();
