@@ -4,6 +4,8 @@
 //! `playbook::validate` builds one per check and hands it to the check's kind
 //! ([`super::CheckKind::validate`]); every finding carries the check's path.
 
+use std::path::Path;
+
 use crate::playbook::values::Dur;
 use crate::playbook::{Check, Diagnostic, Span};
 
@@ -12,6 +14,8 @@ pub struct KindRules<'a> {
     pub check: &'a Check,
     /// The name of the playbook the check is in.
     pub playbook_name: &'a str,
+    /// The playbook's folder, against which relative paths resolve.
+    pub playbook_dir: &'a Path,
     /// The ids of every check of the playbook, in order.
     pub check_ids: &'a [&'a str],
     path: &'a str,
@@ -22,11 +26,11 @@ impl<'a> KindRules<'a> {
     pub fn new(
         check: &'a Check,
         path: &'a str,
-        playbook_name: &'a str,
+        (playbook_name, playbook_dir): (&'a str, &'a Path),
         check_ids: &'a [&'a str],
         out: &'a mut Vec<Diagnostic>,
     ) -> Self {
-        KindRules { check, playbook_name, check_ids, path, out }
+        KindRules { check, playbook_name, playbook_dir, check_ids, path, out }
     }
 
     /// An error with a hint; a span the loader could not locate points at the check's id.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::CheckKind;
 use super::rules::KindRules;
-use crate::playbook::values::Text;
+use crate::playbook::values::PathText;
 
 /// Host metrics to read.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -17,8 +17,8 @@ pub struct SystemCheck {
     pub metrics: Vec<SystemMetric>,
     /// A path on the filesystem that `disk_used_percent`, `disk_free_bytes` and
     /// `inodes_used_percent` measure (default `/`): the filesystem holding it, whatever
-    /// is mounted where.
-    pub disk: Option<Text>,
+    /// is mounted where. A relative path resolves against the playbook's folder.
+    pub disk: Option<PathText>,
 }
 
 /// A host metric.
@@ -64,15 +64,17 @@ impl CheckKind for SystemCheck {
     }
 
     fn validate(&self, rules: &mut KindRules<'_>) {
-        if let Some(disk) = &self.disk
+        if let Some(disk) = self.disk.as_ref().map(PathText::written)
             && disk.is_valid()
             && !disk.as_str().starts_with('/')
+            && !disk.as_str().starts_with("~/")
         {
+            let folder = rules.playbook_dir.display().to_string();
             let d = rules.warning(
                 disk.span(),
-                format!("`disk: {disk}` is a relative path; it names a mount point or a path on it"),
+                format!("`disk: {disk}` is a relative path, resolved against the playbook's folder, `{folder}`"),
             );
-            d.hint = Some("write it from the root, e.g. `/` or `/var/lib`".into());
+            d.hint = Some("write the absolute path, e.g. `/` or `/var/lib`".into());
         }
         if self.metrics.is_empty() {
             rules.error(
@@ -148,7 +150,7 @@ pub(crate) fn percent(part: u64, total: u64) -> f64 {
 pub async fn probe(config: &SystemCheck, ctx: &ProbeContext<'_>) -> Observation {
     let reader = ctx.services.system.clone();
     let metrics = config.metrics.clone();
-    let disk = config.disk.as_ref().map(|d| d.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let disk = config.disk.as_ref().map(|d| d.resolved().to_string_lossy().into_owned()).unwrap_or_else(|| "/".into());
     let result = tokio::task::spawn_blocking(move || read(&reader, &metrics, &disk)).await;
     match result {
         Ok(observation) => observation,

@@ -142,6 +142,8 @@ const KIND_METRICS: &[&str] = &[
     "memory_used_percent",
     "swap_used_percent",
     "disk_used_percent",
+    "disk_free_bytes",
+    "inodes_used_percent",
     "load_1m",
     "load_5m",
     "load_15m",

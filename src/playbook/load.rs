@@ -21,7 +21,7 @@ use serde_saphyr::Spanned;
 
 use super::diagnostic::Diagnostic;
 use super::interpolate::{EnvLookup, LoadContext, expand_env, process_env};
-use super::requote::Requoted;
+use super::requote::{self, Requoted};
 use super::shape;
 use super::span::Span;
 use super::tree::Node;
@@ -249,10 +249,11 @@ fn loose_forms(text: &str) -> Vec<Diagnostic> {
 fn parse_failure(text: &str, error: &serde_saphyr::Error) -> Vec<Diagnostic> {
     let mut first = serde_error(error);
     let unquoted = unquoted_value_near(text, error, first.span);
+    let found_unquoted = unquoted.is_some();
     if let Some((message, hint, span)) = unquoted {
         first = Diagnostic::error(span, message).with_hint(hint);
     }
-    if !is_shape_error(error) && unquoted.is_none() {
+    if !is_shape_error(error) && !found_unquoted {
         return vec![first];
     }
     let mut found = match walk_requoted(text) {
@@ -313,11 +314,7 @@ fn walk_requoted(text: &str) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
 
 /// [`unquoted_value`] where the error points, else at the start of the value the error is
 /// in (YAML may notice `url: {{ vars.u }}/health` only after the `}}`), with where it is.
-fn unquoted_value_near(
-    text: &str,
-    error: &serde_saphyr::Error,
-    span: Span,
-) -> Option<(&'static str, &'static str, Span)> {
+fn unquoted_value_near(text: &str, error: &serde_saphyr::Error, span: Span) -> Option<(&'static str, String, Span)> {
     if let Some((message, hint)) = unquoted_value(text, error, span) {
         return Some((message, hint, span));
     }
@@ -332,7 +329,7 @@ fn unquoted_value_near(
 /// (read as a flow map), `> 80` (a folded block of text), `*/5 * * * *` (an alias),
 /// `@hourly` (a reserved character). As (message, hint). Never for a breached limit: an
 /// alias bomb is no quoting mistake.
-fn unquoted_value(text: &str, error: &serde_saphyr::Error, span: Span) -> Option<(&'static str, &'static str)> {
+fn unquoted_value(text: &str, error: &serde_saphyr::Error, span: Span) -> Option<(&'static str, String)> {
     use serde_saphyr::Error as E;
     let inner = error.without_snippet();
     let unknown_anchor = matches!(inner, E::UnknownAnchor { .. });
@@ -353,20 +350,32 @@ fn unquoted_value(text: &str, error: &serde_saphyr::Error, span: Span) -> Option
     if unknown_anchor {
         return value
             .starts_with('*')
-            .then_some(("an unquoted `*` starts a YAML alias", "quote the value: write `\"*/5 * * * *\"`"));
+            .then(|| ("an unquoted `*` starts a YAML alias", "quote the value: write `\"*/5 * * * *\"`".to_string()));
     }
     if value.starts_with("{{") {
-        Some(("an unquoted `{{` starts a YAML map, not a template", shape::QUOTE_TEMPLATE_HINT))
+        Some(("an unquoted `{{` starts a YAML map, not a template", shape::QUOTE_TEMPLATE_HINT.to_string()))
     } else if value.starts_with('>') {
-        Some(("an unquoted `>` starts a folded block of text, not a comparison", "quote the value: write `\"> 80\"`"))
+        Some(("an unquoted `>` starts a folded block of text, not a comparison", quote_as_written(line, span)))
     } else if value.starts_with(['@', '`']) {
         Some((
             "YAML reserves `@` and `` ` `` at the start of an unquoted value",
-            "quote the value: write `\"@hourly\"`",
+            "quote the value: write `\"@hourly\"`".to_string(),
         ))
     } else {
         None
     }
+}
+
+/// The hint for an unquoted comparison: the user's own value that starts at `span` in
+/// `line` (`>= 90`, up to a comment or the end of its flow item), quoted.
+fn quote_as_written(line: &str, span: Span) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let mut start = span.col.saturating_sub(1) as usize;
+    while chars.get(start).is_some_and(|c| c.is_whitespace()) {
+        start += 1;
+    }
+    let written: String = chars[start..requote::value_end(&chars, start)].iter().collect();
+    format!("quote the value: write `\"{}\"`", written.replace('"', "\\\""))
 }
 
 /// True for the errors a tree walk can add to: a key or value of the wrong shape. Not

@@ -75,7 +75,7 @@ impl Requoted {
 /// Where the plain value starting at `start` ends: in a flow collection (`{…}`, `[…]`) at
 /// its next `,`, `]` or `}` (past a leading `{{ … }}`, whose braces are the value's);
 /// else at a comment or the line's end. Trailing blanks are not part of it.
-fn value_end(chars: &[char], start: usize) -> usize {
+pub(super) fn value_end(chars: &[char], start: usize) -> usize {
     let mut end = start;
     if chars[start..].starts_with(&['{', '{']) {
         let closing = (start + 2..chars.len().saturating_sub(1)).find(|&i| chars[i] == '}' && chars[i + 1] == '}');

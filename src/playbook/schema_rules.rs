@@ -49,9 +49,10 @@ fn not_both(schema: &mut Schema, first: &str, second: &str) {
     add_rule(schema, "not", json!({ "allOf": [written(first), written(second)] }));
 }
 
-/// A playbook has `checks` or `phases`, not both and not neither.
+/// A playbook has `checks` or `phases`, not both and not neither; `checks` has at least one.
 pub fn playbook(schema: &mut Schema) {
     exactly_one_of(schema, &["checks", "phases"]);
+    add_rule(schema, "anyOf", json!([{ "not": written("checks") }, written_non_empty("checks")]));
 }
 
 /// A check has exactly one kind; new kinds join through [`Kind::ALL`].

@@ -88,10 +88,14 @@ pub fn timezone_hint<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -
         let what = if zones.len() == 1 { "the zone it usually means" } else { "the zones it usually means" };
         return format!("`{name}` is an abbreviation, not a zone: write {listed}, {what}");
     }
+    if upper == "Z" {
+        return "`Z` (Zulu) means UTC: write `UTC`".into();
+    }
     if let Some(hint) = offset_hint(name, &upper) {
         return hint;
     }
-    let looks_abbreviated = (2..=5).contains(&name.len()) && name.chars().all(|c| c.is_ascii_uppercase());
+    // A military letter (`A`…`Y`) is an offset too: no spelling near it is the same clock.
+    let looks_abbreviated = (1..=5).contains(&name.len()) && name.chars().all(|c| c.is_ascii_uppercase());
     match did_you_mean(name, known) {
         Some(best) if !looks_abbreviated => format!("did you mean `{best}`?"),
         _ => EXAMPLES.into(),
@@ -112,16 +116,21 @@ pub fn fixed_zone_note(name: &str) -> Option<(String, String)> {
     ))
 }
 
-/// `GMT+2`, `UTC-5`, `UTC+05:30`: a fixed offset. The tz database spells whole hours
-/// `Etc/GMT-2` for UTC+2 (POSIX inverts the sign); a city's zone also follows DST.
+/// `GMT+2`, `UTC-5`, `UTC+05:30`, `+02:00`, `-0500`: a fixed offset. The tz database
+/// spells whole hours `Etc/GMT-2` for UTC+2 (POSIX inverts the sign); a city's zone also
+/// follows DST.
 fn offset_hint(name: &str, upper: &str) -> Option<String> {
-    let rest = upper.strip_prefix("UTC").or_else(|| upper.strip_prefix("GMT"))?;
+    let rest = upper.strip_prefix("UTC").or_else(|| upper.strip_prefix("GMT")).unwrap_or(upper);
     let (sign, digits) = match rest.chars().next()? {
         '+' => ('+', &rest[1..]),
         '-' => ('-', &rest[1..]),
         _ => return None,
     };
-    let (hours, minutes) = digits.split_once(':').unwrap_or((digits, "0"));
+    let (hours, minutes) = match digits.split_once(':') {
+        Some(split) => split,
+        None if digits.len() == 4 => digits.split_at(2),
+        None => (digits, "0"),
+    };
     let (hours, minutes): (u32, u32) = (hours.parse().ok()?, minutes.parse().ok()?);
     if minutes != 0 || hours > 14 {
         return Some(format!(
@@ -157,6 +166,11 @@ mod tests {
         assert!(gmt.contains("`Etc/GMT-2`") && gmt.contains("invert"), "{gmt}");
         assert!(timezone_hint("UTC-5", zones).contains("`Etc/GMT+5`"));
         assert!(timezone_hint("UTC+05:30", zones).contains("`Asia/Kolkata`"));
+        assert!(timezone_hint("+02:00", zones).contains("`Etc/GMT-2`"));
+        assert!(timezone_hint("-0500", zones).contains("`Etc/GMT+5`"));
+        assert!(timezone_hint("+05:30", zones).contains("`Asia/Kolkata`"));
+        assert!(timezone_hint("Z", zones).ends_with("write `UTC`"));
+        assert!(timezone_hint("K", zones).starts_with("use a name"));
         assert_eq!(timezone_hint("Europe/Berln", zones), "did you mean `Europe/Berlin`?");
         // An unknown abbreviation gets examples, never the nearest spelling (hours away).
         assert!(timezone_hint("XST", zones).starts_with("use a name"), "{}", timezone_hint("XST", zones));

@@ -32,7 +32,7 @@ const DST_HORIZON: Duration = Duration::from_secs(366 * 86_400);
 /// All semantic findings for one playbook. `base_dir` is its folder; `source` its text
 /// (to point at top-level keys, which the model does not locate).
 pub fn validate(playbook: &Playbook, base_dir: &Path, source: &str) -> Vec<Diagnostic> {
-    let mut v = Validator { out: Vec::new(), playbook, source };
+    let mut v = Validator { out: Vec::new(), playbook, source, base_dir };
     v.top_level();
     let period = v.schedule();
     v.structure();
@@ -50,6 +50,8 @@ struct Validator<'p> {
     out: Vec<Diagnostic>,
     playbook: &'p Playbook,
     source: &'p str,
+    /// The playbook's folder, against which relative paths resolve.
+    base_dir: &'p Path,
 }
 
 /// Where the top-level `key:` is written (block style, as playbooks are), or `None`.
@@ -239,6 +241,13 @@ impl<'p> Validator<'p> {
                 self.error(span, "the playbook has no `checks` and no `phases`").hint =
                     Some("add `checks:` with at least one check".into());
             }
+            // Refused like a phase without checks: `0 of 0 checks ok` would report health
+            // nobody checked.
+            (Some(checks), None) if checks.is_empty() => {
+                let span = self.key_span(&["checks"]);
+                self.error(span, "`checks` is empty: a playbook needs at least one check").hint =
+                    Some("add a check under `checks:`".into());
+            }
             _ => {}
         }
         let mut phase_ids: HashMap<&str, Span> = HashMap::new();
@@ -309,8 +318,8 @@ impl<'p> Validator<'p> {
             self.thresholds(check, &path);
             self.needs(check, &path, phase.map(|(i, _)| i).unwrap_or(0), &phase_of, &all_ids);
             if let Some(kind) = check.kind() {
-                let playbook_name = self.playbook.name.as_str();
-                kind.validate(&mut KindRules::new(check, &path, playbook_name, &all_ids, &mut self.out));
+                let playbook = (self.playbook.name.as_str(), self.base_dir);
+                kind.validate(&mut KindRules::new(check, &path, playbook, &all_ids, &mut self.out));
             }
             if let Some(remediate) = &check.remediate {
                 self.remediate(remediate, check, &path);

@@ -595,6 +595,34 @@ fn disk_metrics_measure_the_tmpfs_or_bind_mount_that_holds_the_path() {
 }
 
 #[test]
+fn the_disk_metrics_are_kind_families_in_prometheus() {
+    let body = "system: {metrics: [disk_free_bytes, inodes_used_percent], disk: /}";
+    let test = Test::new().file("p.yaml", &one_check("disk", body));
+    let output = test.run_args(&["run", "--no-store", "--format", "prometheus", "p.yaml"]);
+    assert_eq!(output.code, 0, "{}{}", output.stdout, output.stderr);
+    for family in ["runner_check_disk_free_bytes{", "runner_check_inodes_used_ratio{"] {
+        assert!(output.stdout.contains(family), "no {family}: {}", output.stdout);
+    }
+    assert!(!output.stdout.contains("runner_metric_"), "{}", output.stdout);
+}
+
+#[test]
+fn a_relative_disk_path_resolves_against_the_playbook_folder() {
+    let test = Test::new().file("sub/p.yaml", &one_check("disk", "system: {metrics: [disk_used_percent], disk: t}"));
+    std::fs::create_dir(test.path("sub/t")).unwrap();
+    // Run from the test's root, where there is no `t`: only the playbook's folder has one.
+    let output = test.run_args(&["run", "--no-store", "--format", "json", "sub/p.yaml"]);
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap_or_else(|e| panic!("{e}: {output:?}"));
+    assert_eq!(output.code, 0, "{json}");
+    let folder = std::fs::canonicalize(test.path("sub")).unwrap();
+    let message = check(&json, "disk")["message"].as_str().unwrap();
+    assert!(message.contains(&format!("({}: ", folder.join("t").display())), "{message}");
+    let validated = test.run_args(&["validate", "sub/p.yaml"]);
+    let expected = format!("resolved against the playbook's folder, `{}`", folder.display());
+    assert!(validated.stdout.contains(&expected), "{}", validated.stdout);
+}
+
+#[test]
 fn a_disk_path_that_does_not_exist_is_unknown_with_the_reason() {
     let body = "system: {metrics: [disk_used_percent, disk_free_bytes], disk: /no/such/folder-xyz}";
     let (code, json, _) = run_json(Test::new().file("p.yaml", &one_check("disk", body)));

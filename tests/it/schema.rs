@@ -341,6 +341,7 @@ fn check_jsonschema_rejects_the_structural_mistakes_validate_rejects() {
             "version: 1\nname: case\nphases:\n  - id: p\n    actions:\n      - {run: [\"true\"], shell: \"true\"}\n"
                 .into(),
         ),
+        ("checks-empty", "version: 1\nname: case\nchecks: []\n".into()),
         ("phase-empty", "version: 1\nname: case\nphases:\n  - id: p\n    checks: []\n".into()),
         (
             "two-notifiers",
