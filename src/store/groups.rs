@@ -22,6 +22,19 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Says a journal write failed, once the store's own problem is known: a store that
+    /// refuses writes (a full or read-only disk) has said why already, on stderr and in the
+    /// run's notes, so each command's group would only repeat it at ERROR level.
+    fn journal_failed(&self, what: &str, error: &Error) {
+        if self.degraded().is_some() {
+            tracing::debug!(target: "runner::store", %error, "{what}: the store refuses writes");
+        } else {
+            tracing::error!(target: "runner::store", %error, "{what}");
+        }
+    }
+}
+
 impl GroupJournal for Store {
     fn group_started(&self, group: &GroupRecord) {
         let recorded = self.with(|c| {
@@ -35,7 +48,7 @@ impl GroupJournal for Store {
             )
         });
         if let Err(error) = recorded {
-            tracing::error!(target: "runner::store", %error, "cannot record a process group");
+            self.journal_failed("cannot record a process group", &error);
         }
     }
 
@@ -47,7 +60,7 @@ impl GroupJournal for Store {
             )
         });
         if let Err(error) = forgotten {
-            tracing::error!(target: "runner::store", %error, "cannot forget a process group");
+            self.journal_failed("cannot forget a process group", &error);
         }
     }
 
