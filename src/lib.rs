@@ -14,6 +14,7 @@
 pub mod alert;
 pub mod checks;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod duration;
 pub mod engine;

@@ -182,7 +182,7 @@ fn schedule_period(loaded: &Loaded) -> Option<std::time::Duration> {
     let schedule = loaded.playbook.schedule.as_ref()?;
     let cron = crate::schedule::cron::parse(schedule.cron.as_str()).ok()?;
     let zone = crate::schedule::cron::timezone(schedule.timezone.as_ref().map(|t| t.as_str())).ok()?;
-    crate::schedule::cron::period(&cron, &zone, jiff::Timestamp::now())
+    crate::schedule::cron::period(&cron, &zone, crate::clock::now())
 }
 
 /// Which outbox messages a drain delivers.

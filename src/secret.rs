@@ -190,11 +190,40 @@ fn base64_pieces(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// A URL scheme of a database or broker client (not the web), whose path names a
+/// database or vhost rather than carrying a token.
+fn names_a_service(scheme: &str) -> bool {
+    const SERVICES: &[&str] = &[
+        "postgres",
+        "postgresql",
+        "mysql",
+        "mariadb",
+        "redis",
+        "rediss",
+        "redis+unix",
+        "amqp",
+        "amqps",
+        "mqtt",
+        "mqtts",
+        "nats",
+        "tls",
+    ];
+    SERVICES.iter().any(|s| s.eq_ignore_ascii_case(scheme))
+}
+
+/// A query key that carries a credential (`password`, `sslpassword`, `token`, `auth`…).
+fn names_a_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["pass", "token", "secret", "auth", "key", "credential"].iter().any(|word| key.contains(word))
+}
+
 /// The parts of a URL that carry its secret and can be seen without the rest of it: a
 /// server's "Cannot POST /services/T0/B0/XXXX" echoes the path, an `Authorization: Basic`
 /// header carries the user-info. For a value that is not a URL, nothing.
 ///
-/// - the path with the query (when longer than a lone word: `/hook` stays readable);
+/// - the path with the query (when longer than a lone word: `/hook` stays readable), except
+///   for a database's or broker's URL, whose path is a database name;
+/// - a query value whose key names a credential (`?password=…`);
 /// - each path segment and query value that looks like a token ([`looks_like_token`]);
 /// - the user-info password (and a token-like user name), raw and percent-decoded;
 /// - the Base64 of `user:password`, as it travels in a Basic auth header.
@@ -241,7 +270,9 @@ pub fn url_parts(value: &str) -> Vec<String> {
             Some((path, query)) => (path, Some(query)),
             None => (tail.as_str(), None),
         };
-        if tail.chars().count() >= 8 || query.is_some() {
+        // A web URL's path can be the secret (a webhook's token); a database's or a
+        // broker's path is its database or vhost, which messages and file names quote.
+        if !names_a_service(scheme) && (tail.chars().count() >= 8 || query.is_some()) {
             push(tail.clone(), &mut parts);
             // Servers often echo the path without the query.
             if path.chars().count() >= 8 {
@@ -251,6 +282,13 @@ pub fn url_parts(value: &str) -> Vec<String> {
         let segments = path.split('/');
         let values =
             query.into_iter().flat_map(|q| q.split('&')).map(|pair| pair.split_once('=').map_or(pair, |(_, v)| v));
+        // `?password=…` (libpq, MySQL): a value whose key names a secret, whatever it looks like.
+        for (key, value) in query.into_iter().flat_map(|q| q.split('&')).filter_map(|pair| pair.split_once('=')) {
+            if names_a_secret_key(key) {
+                push(value.to_string(), &mut parts);
+                push(percent_decode(value), &mut parts);
+            }
+        }
         for piece in segments.chain(values) {
             for spelling in [piece.to_string(), percent_decode(piece)] {
                 if looks_like_token(&spelling) {
@@ -594,6 +632,18 @@ mod tests {
         register(r#"quo"te\Canary-json"#);
         let json = serde_json::to_string(&serde_json::json!({"error": r#"bad quo"te\Canary-json"#})).unwrap();
         assert_eq!(scrub(&json), r#"{"error":"bad ***"}"#);
+    }
+
+    #[test]
+    fn a_database_url_keeps_its_database_name_readable() {
+        let parts = url_parts("postgres://postgres@127.0.0.1:5432/postgres");
+        assert!(!parts.iter().any(|p| p.contains("postgres")), "{parts:?}");
+        let parts = url_parts("postgres://app@db:5432/app?sslmode=disable&password=hunter2xyz");
+        assert!(parts.contains(&"hunter2xyz".to_string()), "{parts:?}");
+        assert!(!parts.contains(&"disable".to_string()), "{parts:?}");
+        let parts = url_parts("mysql://root:s3cretpw@127.0.0.1:3306/inventory");
+        assert!(parts.contains(&"s3cretpw".to_string()), "{parts:?}");
+        assert!(!parts.iter().any(|p| p.contains("inventory")), "{parts:?}");
     }
 
     #[test]

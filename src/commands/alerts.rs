@@ -69,6 +69,6 @@ pub fn run(cli: &Cli, args: &AlertsArgs) -> crate::error::Result<i32> {
 }
 
 fn ago(ms: i64) -> String {
-    let seconds = ((jiff::Timestamp::now().as_millisecond() - ms) / 1000).max(0) as u64;
+    let seconds = ((crate::clock::now().as_millisecond() - ms) / 1000).max(0) as u64;
     format!("{} ago", crate::duration::format(std::time::Duration::from_secs(seconds)))
 }

@@ -45,7 +45,7 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
             "--metrics picks the table of --format csv; human and json show runs and metrics together".into(),
         ));
     }
-    let since_ms = jiff::Timestamp::now().as_millisecond() - since.as_millis() as i64;
+    let since_ms = crate::clock::now().as_millisecond() - since.as_millis() as i64;
     let name = args.name.as_deref();
     if args.remediations {
         return super::remediations::print(&store, name, args.check.as_deref(), since_ms, args.format);

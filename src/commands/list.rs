@@ -17,7 +17,7 @@ pub fn run(args: &ListArgs) -> crate::error::Result<i32> {
     let style = Style::for_stdout();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let now = jiff::Timestamp::now();
+    let now = crate::clock::now();
     let mut invalid = 0;
     for report in &reports {
         let path = report.display_path();

@@ -27,7 +27,7 @@ pub fn run(cli: &Cli, args: &NotifyArgs) -> crate::error::Result<i32> {
         return Ok(exit::DATA);
     }
     let store = Arc::new(Store::open(&super::run::state_dir(cli.state.as_deref()))?);
-    let now = jiff::Timestamp::now().to_string();
+    let now = crate::clock::now().to_string();
     let record = RunRecord {
         id: crate::engine::new_run_id(),
         playbook: loaded.playbook.name.to_string(),

@@ -13,7 +13,7 @@ pub fn run(cli: &Cli, args: &PruneArgs) -> crate::error::Result<i32> {
         return Err(Error::Usage("--older-than must be more than zero".into()));
     }
     let store = Store::open(&super::run::state_dir(cli.state.as_deref()))?;
-    let cutoff = jiff::Timestamp::now().as_millisecond() - age.as_millis() as i64;
+    let cutoff = crate::clock::now().as_millisecond() - age.as_millis() as i64;
     let runs = store.prune(None, cutoff)?;
     store.vacuum()?;
     super::print_stdout(&format!(

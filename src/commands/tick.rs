@@ -92,7 +92,7 @@ pub fn run(cli: &Cli, args: &TickArgs) -> crate::error::Result<i32> {
     let state_dir = super::run::state_dir(cli.state.as_deref());
     let services = Services::open(&StateConfig { dir: state_dir, no_store: false }, false)?;
     let store = services.store.clone().ok_or_else(|| Error::Internal("tick opened no store".into()))?;
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     let host = crate::schedule::daemon::hostname();
     let mut due = Vec::new();
     for loaded in &playbooks {

@@ -18,7 +18,7 @@ use crate::secret::scrub_owned;
 /// Runs one action.
 pub async fn run(action: &Action, playbook: &Playbook, base_dir: &Path, engine: &Engine) -> ActionResult {
     let started = Instant::now();
-    let started_at_s = jiff::Timestamp::now().as_second();
+    let started_at_s = crate::clock::now().as_second();
     let timeout = playbook.action_timeout(action);
     let describe = scrub_owned(action.describe());
     let finish = |status: ActionStatus, exit_code: Option<i32>, message: String, output: String| ActionResult {
@@ -104,7 +104,7 @@ pub fn planned(action: &Action, playbook: &Playbook) -> ActionResult {
         message,
         output: String::new(),
         duration_ms: 0,
-        started_at_s: jiff::Timestamp::now().as_second(),
+        started_at_s: crate::clock::now().as_second(),
     }
 }
 

@@ -160,7 +160,7 @@ impl Shared {
 
 /// A new run id: time-ordered and unique (milliseconds, then random bits).
 pub fn new_run_id() -> String {
-    let now = jiff::Timestamp::now();
+    let now = crate::clock::now();
     let mut random = [0u8; 5];
     let _ = getrandom(&mut random);
     let tail: String = random.iter().map(|b| format!("{b:02x}")).collect();
@@ -174,7 +174,7 @@ fn getrandom(buffer: &mut [u8]) -> std::io::Result<()> {
 
 /// Runs a playbook once.
 pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) -> RunRecord {
-    let started_at = jiff::Timestamp::now();
+    let started_at = crate::clock::now();
     let clock = Instant::now();
     let playbook = &loaded.playbook;
 
@@ -252,7 +252,7 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
     if action_failure || timed_out {
         status = status.worst(Status::Critical);
     }
-    let finished_at = jiff::Timestamp::now();
+    let finished_at = crate::clock::now();
     let mut notes = Vec::new();
     if timed_out {
         notes.push(format!("the run was ended by its timeout ({})", crate::duration::format(run_timeout)));
@@ -374,12 +374,12 @@ async fn run_actions(shared: &Arc<Shared>, phase: &Phase) -> Vec<ActionResult> {
             skipped.message = "not run: an earlier action failed".into();
             skipped
         } else {
-            let started = jiff::Timestamp::now().as_millisecond();
+            let started = crate::clock::now().as_millisecond();
             let result = action::run(action, playbook, &shared.loaded.base_dir, &shared.engine).await;
             // Runner acted: what this restarts is not a crash.
             if let Some(journal) = shared.engine.journal.clone() {
                 let (name, what, finished) =
-                    (playbook.name.to_string(), result.action.clone(), jiff::Timestamp::now().as_millisecond());
+                    (playbook.name.to_string(), result.action.clone(), crate::clock::now().as_millisecond());
                 let _ =
                     tokio::task::spawn_blocking(move || journal.record_action(&name, &what, started, finished)).await;
             }

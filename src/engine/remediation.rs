@@ -35,7 +35,7 @@ fn triggers(when: RemediateWhen, status: Status) -> bool {
 }
 
 fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
+    crate::clock::now().as_millisecond()
 }
 
 fn time(ms: i64) -> String {

@@ -19,7 +19,7 @@ pub trait Ledger: Send + Sync {
 /// written (`current`) is never deleted.
 pub fn apply(report: &Report, playbook: &str, ledger: &dyn Ledger, current: &Path) -> Result<usize, String> {
     let reports = ledger.reports(playbook);
-    let now = jiff::Timestamp::now().as_millisecond();
+    let now = crate::clock::now().as_millisecond();
     let mut doomed: Vec<PathBuf> = Vec::new();
     if let Some(keep) = report.keep {
         let cutoff = now - keep.get().as_millis() as i64;

@@ -31,7 +31,7 @@ pub fn analyse(text: &str, cron: &Cron, zone: &TimeZone, horizon: Duration) -> A
     /// (cron text, zone name, day number) → analysis.
     type Cache = Mutex<HashMap<(String, String, i64), Analysis>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     let key = (text.to_string(), zone.iana_name().unwrap_or("").to_string(), now.as_second() / 86_400);
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(found) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {

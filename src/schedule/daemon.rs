@@ -97,7 +97,7 @@ pub fn hostname() -> String {
 impl Daemon {
     pub fn new(options: DaemonOptions, services: Services) -> Daemon {
         let live = Arc::new(Mutex::new(Liveness {
-            started_at: Timestamp::now().to_string(),
+            started_at: crate::clock::now().to_string(),
             nap: MAX_NAP,
             ..Liveness::default()
         }));
@@ -109,7 +109,7 @@ impl Daemon {
             running: JoinSet::new(),
             live,
             notifier: Notifier::from_env(),
-            last_wall: Timestamp::now(),
+            last_wall: crate::clock::now(),
             last_mono: Instant::now(),
             host: hostname(),
             outbox_busy: Arc::new(std::sync::atomic::AtomicBool::new(false)),
@@ -166,7 +166,7 @@ impl Daemon {
 
     /// How long to nap: until the earliest next fire, never more than [`MAX_NAP`].
     fn nap(&self) -> Duration {
-        let now = Timestamp::now();
+        let now = crate::clock::now();
         let earliest = self.entries.values().filter_map(|e| e.slot.next_fire(now)).min();
         let until = earliest.map(|t| Duration::from_millis((t.as_millisecond() - now.as_millisecond()).max(0) as u64));
         let mut nap = until.unwrap_or(MAX_NAP).min(MAX_NAP);
@@ -180,7 +180,7 @@ impl Daemon {
     /// One look at the clock: notice jumps, pick up changed files, run what is due,
     /// record what was missed, deliver notifications, feed the watchdog.
     async fn tick(&mut self) {
-        let wall = Timestamp::now();
+        let wall = crate::clock::now();
         let mono = Instant::now();
         let expected = self.last_mono.elapsed().as_millis() as i64;
         let _ = mono;
@@ -220,7 +220,7 @@ impl Daemon {
         }
         self.store_backlog();
         self.drain_outbox();
-        let now = Timestamp::now();
+        let now = crate::clock::now();
         let nap = self.nap();
         let views: Vec<PlaybookView> = self
             .entries
@@ -291,7 +291,7 @@ impl Daemon {
         let loaded = entry.loaded.clone();
         let services = self.services.clone();
         let name = name.to_string();
-        let lateness = Timestamp::now().as_millisecond() - fire.as_millisecond();
+        let lateness = crate::clock::now().as_millisecond() - fire.as_millisecond();
         tracing::info!(target: "runner::daemon", playbook = %name, %fire, stands_for, late_ms = lateness, "run");
         self.running.spawn(async move {
             // The same lock as `runner run`: a manual run in progress wins.

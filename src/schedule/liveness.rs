@@ -264,7 +264,7 @@ pub async fn serve(listener: TcpListener, live: Shared) {
             let snapshot = live.lock().map(|l| l.clone()).unwrap_or_default();
             let (code, content_type, body) = match (method, path.as_str()) {
                 ("GET" | "HEAD", "/healthz") => {
-                    let (code, body) = health(&snapshot, Timestamp::now());
+                    let (code, body) = health(&snapshot, crate::clock::now());
                     (code, "text/plain; charset=utf-8", body)
                 }
                 ("GET" | "HEAD", "/metrics") => (200, "text/plain; version=0.0.4; charset=utf-8", metrics(&snapshot)),

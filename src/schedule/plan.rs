@@ -188,7 +188,7 @@ pub fn schedule_of(loaded: &Loaded, host: &str) -> Option<Schedule> {
     let schedule = loaded.playbook.schedule.as_ref()?;
     let cron = super::cron::parse(schedule.cron.as_str()).ok()?;
     let zone = super::cron::timezone(schedule.timezone.as_ref().map(|t| t.as_str())).ok()?;
-    let period = super::cron::period(&cron, &zone, Timestamp::now());
+    let period = super::cron::period(&cron, &zone, crate::clock::now());
     Some(Schedule {
         cron,
         zone,

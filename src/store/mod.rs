@@ -238,5 +238,5 @@ impl Store {
 
 /// Now, in Unix milliseconds.
 pub fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
+    crate::clock::now().as_millisecond()
 }

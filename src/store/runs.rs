@@ -78,7 +78,7 @@ impl Store {
 
 pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::Result<()> {
     let playbook = intern_playbook(tx, &record.playbook)?;
-    let started: jiff::Timestamp = record.started_at.parse().unwrap_or_else(|_| jiff::Timestamp::now());
+    let started: jiff::Timestamp = record.started_at.parse().unwrap_or_else(|_| crate::clock::now());
     let started_ms = started.as_millisecond();
     let at = started_ms;
     let summary = serde_json::to_string(&record.summary).unwrap_or_default();
