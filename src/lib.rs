@@ -30,6 +30,7 @@ pub mod pipeline;
 pub mod playbook;
 pub mod probe;
 pub mod process_group;
+pub mod quiet;
 pub mod report;
 pub mod schedule;
 pub mod secret;
