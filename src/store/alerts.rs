@@ -1,9 +1,10 @@
-//! Alert state, the notification outbox and the report ledger.
+//! Alert state and the notification outbox (the report ledger, `report::retention::Ledger`,
+//! is kept beside them by each backend).
 //!
-//! A run's record and its alert decisions (new states, queued messages) are committed in
-//! one transaction: a crash either loses both (the run never happened, as far as alerting
-//! knows) or keeps both, and a queued message is delivered by whichever process starts
-//! next. That is at-least-once delivery; the idempotency key lets receivers deduplicate.
+//! A run's record and its alert decisions (new states, queued messages) are committed
+//! together (one transaction): a crash either loses both (the run never happened, as far
+//! as alerting knows) or keeps both, and a queued message is delivered by whichever
+//! process starts next. That is at-least-once delivery; the idempotency key lets receivers deduplicate.
 
 use crate::alert::outbox::Outcome;
 use crate::alert::policy::AlertState;

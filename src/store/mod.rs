@@ -51,7 +51,7 @@
 //!    without importing the trait (supertrait methods are the trait object's own); a
 //!    method name must not repeat one of another concern's trait, or calls are
 //!    ambiguous.
-//! 5. Tests of the concern go in [`contract`] (`src/store/contract/<concern>.rs`), written
+//! 5. Tests of the concern go in `contract` (`src/store/contract/<concern>.rs`), written
 //!    against `&dyn Store` through `contract::each_backend`, so that every backend passes
 //!    the very same tests.
 //!
