@@ -56,9 +56,15 @@
 //!    the very same tests.
 //!
 //! A file written before this split (`impl XStore for Store` on the old struct, in
-//! `src/store/<concern>.rs`) folds in by cutting its `impl … for Store` block (and its
-//! SQL helpers) into `src/store/sqlite/<concern>.rs`, renaming `for Store` to
-//! `for SqliteStore` and `super::{Store, now_ms}` to the imports of step 2, then steps 2–5.
+//! `src/store/<concern>.rs`) folds in so:
+//! - keep its types and `pub trait XStore` where they are (callers' paths do not change);
+//! - cut its `impl XStore for Store { … }` block and its SQL helpers into
+//!   `src/store/sqlite/<concern>.rs`, and there rename `for Store` to `for SqliteStore`,
+//!   `use super::{Store, now_ms};` to the imports of step 2, and import the traits of
+//!   other concerns whose methods it calls on `self` (e.g. `crate::store::alerts::AlertStore`);
+//! - steps 2 (`mod`), 3 (migration), 4 (`+ <concern>::XStore`) and 5 (tests) above;
+//! - in callers, `&Store` / `Arc<Store>` become `&dyn Store` / `Arc<dyn Store>` (pass
+//!   `store.as_ref()` where an `&Arc<dyn Store>` is given for a `&dyn Store`).
 
 pub mod alerts;
 pub mod backlog;
