@@ -38,7 +38,7 @@ pub struct StateConfig {
 /// The shared services of a process: the store (unless `--no-store`) and the engine.
 #[derive(Clone)]
 pub struct Services {
-    pub store: Option<Arc<Store>>,
+    pub store: Option<Arc<dyn Store>>,
     pub engine: Arc<Engine>,
     pub state_dir: PathBuf,
     /// Runs the store could not take yet, and the store's health.
@@ -48,13 +48,13 @@ pub struct Services {
 impl Services {
     /// Opens the store (unless `no_store`) and builds the engine. A dry run reads the
     /// store and writes nothing to it. A store that cannot be opened for writing is
-    /// opened degraded (see `Store::open_or_degraded`): the runs go on.
+    /// opened degraded (see `store::open_or_degraded`): the runs go on.
     pub fn open(config: &StateConfig, dry_run: bool) -> Result<Services, Error> {
         // A dry run reads the store if there is one, and never creates or changes it.
         let store = match (config.no_store, dry_run) {
             (true, _) => None,
-            (false, true) => Store::open_read_only(&config.dir)?.map(Arc::new),
-            (false, false) => Some(Arc::new(Store::open_or_degraded(&config.dir))),
+            (false, true) => crate::store::open_read_only(&config.dir)?,
+            (false, false) => Some(crate::store::open_or_degraded(&config.dir)),
         };
         let state: Arc<dyn ProbeState> = match &store {
             None => Arc::new(MemoryState::default()),
@@ -320,7 +320,7 @@ enum Recorded {
 /// Decides the run's alerts on the stored alert state (with the backlog's laid over) and
 /// commits both, after the runs that wait in the backlog.
 async fn record_and_decide(
-    store: &Arc<Store>,
+    store: &Arc<dyn Store>,
     backlog: &Arc<Backlog>,
     record: &RunRecord,
     loaded: &Arc<Loaded>,
@@ -332,7 +332,7 @@ async fn record_and_decide(
     let copy = record.clone();
     let playbook = loaded.clone();
     let recorded = tokio::task::spawn_blocking(move || {
-        let current: Vec<StateRow> = match backlog.alert_states(&store, copy.playbook.as_str()) {
+        let current: Vec<StateRow> = match backlog.alert_states(store.as_ref(), copy.playbook.as_str()) {
             Ok(current) => current,
             Err(error) => return Recorded::Failed(error.store_reason()),
         };
@@ -360,7 +360,7 @@ async fn record_and_decide(
 
 /// Delivers what is due in the outbox for this run's playbook (its new messages among them).
 async fn deliver_queued(
-    store: &Arc<Store>,
+    store: &Arc<dyn Store>,
     record: &RunRecord,
     loaded: &Arc<Loaded>,
     services: &Services,

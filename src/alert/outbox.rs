@@ -228,7 +228,7 @@ async fn prepare(playbooks: &mut Playbooks<'_>, message: &OutboxMessage) -> Resu
 /// (file gone, webhook variable unset) it stays queued, recorded as undeliverable on
 /// this host.
 pub async fn deliver(
-    store: &Arc<Store>,
+    store: &Arc<dyn Store>,
     http: &HttpClients,
     loaded: &[Arc<Loaded>],
     messages: Vec<OutboxMessage>,
@@ -272,7 +272,7 @@ pub async fn deliver_unqueued(
 }
 
 async fn deliver_and_record(
-    store: Option<&Arc<Store>>,
+    store: Option<&Arc<dyn Store>>,
     http: &HttpClients,
     loaded: &[Arc<Loaded>],
     messages: Vec<OutboxMessage>,
@@ -421,7 +421,7 @@ async fn attempt(client: &reqwest::Client, target: &Target, message: &OutboxMess
 
 /// Records that an attempt starts; `None` when the store cannot say so (the message is
 /// sent anyway: an alert matters more than its audit).
-async fn begin(store: Option<&Arc<Store>>, message: &OutboxMessage, host: &str) -> Option<i64> {
+async fn begin(store: Option<&Arc<dyn Store>>, message: &OutboxMessage, host: &str) -> Option<i64> {
     let (store, message, host) = (store?.clone(), message.clone(), host.to_string());
     match tokio::task::spawn_blocking(move || store.begin_attempt(&message, &host)).await {
         Ok(Ok(id)) => Some(id),
@@ -447,7 +447,7 @@ fn newly_undeliverable(message_id: i64, reason: Option<&str>) -> bool {
 }
 
 async fn record(
-    store: Option<&Arc<Store>>,
+    store: Option<&Arc<dyn Store>>,
     message: &OutboxMessage,
     attempt: Option<i64>,
     http_status: Option<u16>,
@@ -482,7 +482,7 @@ async fn record(
 }
 
 /// Gives claimed messages back, due as they were (not attempted by this process).
-async fn release(store: Option<&Arc<Store>>, ids: Vec<i64>) {
+async fn release(store: Option<&Arc<dyn Store>>, ids: Vec<i64>) {
     let Some(store) = store.cloned() else { return };
     if ids.is_empty() {
         return;

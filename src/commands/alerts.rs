@@ -4,12 +4,11 @@
 use std::io::Write;
 
 use crate::cli::{AlertsArgs, Cli};
-use crate::store::Store;
 use crate::style::Style;
 
 pub fn run(cli: &Cli, args: &AlertsArgs) -> crate::error::Result<i32> {
     let dir = super::run::state_dir(cli.state.as_deref());
-    let Some(store) = Store::open_read_only(&dir)? else {
+    let Some(store) = crate::store::open_read_only(&dir)? else {
         super::print_stdout(&format!("no alert state yet in {}\n", dir.display()))?;
         return Ok(0);
     };

@@ -32,7 +32,7 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
     let since =
         crate::duration::parse(&args.since).map_err(|e| Error::Usage(format!("--since {}: {e}", args.since)))?;
     let dir = super::run::state_dir(cli.state.as_deref());
-    let Some(store) = Store::open_read_only(&dir)? else {
+    let Some(store) = crate::store::open_read_only(&dir)? else {
         eprintln!("no history yet in {} (runs are recorded by `runner run` and the daemon)", dir.display());
         // A CSV reader still gets its table, empty.
         if args.format == HistoryFormat::Csv && !args.remediations {
@@ -48,10 +48,10 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
     let since_ms = crate::clock::now().as_millisecond() - since.as_millis() as i64;
     let name = args.name.as_deref();
     if args.remediations {
-        return super::remediations::print(&store, name, args.check.as_deref(), since_ms, args.format);
+        return super::remediations::print(store.as_ref(), name, args.check.as_deref(), since_ms, args.format);
     }
     if let Some(check) = args.check.as_deref() {
-        known_check(&store, name, check)?;
+        known_check(store.as_ref(), name, check)?;
     }
     let runs = store.runs(name, args.check.as_deref(), since_ms, RUN_LIMIT)?;
     let counts = store.run_counts(name, args.check.as_deref(), since_ms)?;
@@ -161,7 +161,7 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
 
 /// `--check ID` must name a check the store knows (of the playbook, if one is named): a
 /// typo is a usage error with the closest id, not an empty or unfiltered table.
-fn known_check(store: &Store, playbook: Option<&str>, check: &str) -> crate::error::Result<()> {
+fn known_check(store: &dyn Store, playbook: Option<&str>, check: &str) -> crate::error::Result<()> {
     let ids = store.check_ids(playbook)?;
     if ids.iter().any(|id| id == check) {
         return Ok(());

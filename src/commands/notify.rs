@@ -8,7 +8,6 @@ use crate::alert::policy::AlertKind;
 use crate::cli::{Cli, NotifyArgs, NotifyCommand};
 use crate::error::{Error, exit};
 use crate::outcome::{Origin, RunRecord, Status, Summary};
-use crate::store::Store;
 use crate::store::alerts::NewMessage;
 
 pub fn run(cli: &Cli, args: &NotifyArgs) -> crate::error::Result<i32> {
@@ -26,7 +25,7 @@ pub fn run(cli: &Cli, args: &NotifyArgs) -> crate::error::Result<i32> {
         eprintln!("channel `{channel}` is off: its URL is empty (set the variable it reads)");
         return Ok(exit::DATA);
     }
-    let store = Arc::new(Store::open(&super::run::state_dir(cli.state.as_deref()))?);
+    let store = crate::store::open(&super::run::state_dir(cli.state.as_deref()))?;
     let now = crate::clock::now().to_string();
     let record = RunRecord {
         id: crate::engine::new_run_id(),

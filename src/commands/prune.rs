@@ -4,7 +4,6 @@
 
 use crate::cli::{Cli, PruneArgs};
 use crate::error::Error;
-use crate::store::Store;
 
 pub fn run(cli: &Cli, args: &PruneArgs) -> crate::error::Result<i32> {
     let age = crate::duration::parse(&args.older_than)
@@ -12,7 +11,7 @@ pub fn run(cli: &Cli, args: &PruneArgs) -> crate::error::Result<i32> {
     if age.is_zero() {
         return Err(Error::Usage("--older-than must be more than zero".into()));
     }
-    let store = Store::open(&super::run::state_dir(cli.state.as_deref()))?;
+    let store = crate::store::open(&super::run::state_dir(cli.state.as_deref()))?;
     let cutoff = crate::clock::now().as_millisecond() - age.as_millis() as i64;
     let runs = store.prune(None, cutoff)?;
     store.vacuum()?;

@@ -6,7 +6,7 @@ use crate::cli::HistoryFormat;
 use crate::store::Store;
 
 pub fn print(
-    store: &Store,
+    store: &dyn Store,
     name: Option<&str>,
     check: Option<&str>,
     since_ms: i64,

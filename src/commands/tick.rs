@@ -96,7 +96,7 @@ pub fn run(cli: &Cli, args: &TickArgs) -> crate::error::Result<i32> {
     let host = crate::schedule::daemon::hostname();
     let mut due = Vec::new();
     for loaded in &playbooks {
-        match decide(loaded, &services, &store, &host, now) {
+        match decide(loaded, &services, store.as_ref(), &host, now) {
             Ok(found) => due.extend(found),
             Err(error) => trouble.note(&error),
         }
@@ -173,7 +173,7 @@ fn load_all(paths: &[std::path::PathBuf], trouble: &mut Trouble) -> Vec<Arc<Load
 fn decide(
     loaded: &Arc<Loaded>,
     services: &Services,
-    store: &Store,
+    store: &dyn Store,
     host: &str,
     now: Timestamp,
 ) -> Result<Option<Due>, Error> {

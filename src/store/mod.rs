@@ -1,239 +1,150 @@
-//! The state store: one SQLite file (WAL) holding run history, metrics, probe state,
-//! alert state, the notification outbox and its delivery attempts, the remediation audit,
-//! the process groups of running commands and the daemon's schedule state. `runner run` and the daemon may write at the same time: WAL lets readers go on,
-//! writers wait on the busy timeout, and every write is one short transaction.
+//! The state store: everything runner keeps between runs and processes, behind one
+//! [`Store`] interface. It owns run history and metrics ([`runs`], [`history`],
+//! [`last_run`]), what probes keep between runs (`probe::state::ProbeState`), alert state
+//! and the notification outbox with its delivery attempts ([`alerts`]), the written
+//! reports (`report::retention::Ledger`), the remediation audit and runner's own actions
+//! ([`remediations`]), the process groups of running commands ([`groups`]) and the
+//! schedulers' memory ([`schedule`]). Callers hold `Arc<dyn Store>` / `&dyn Store` and
+//! never know the backend.
 //!
-//! Where it lives: `--state DIR`, else `RUNNER_STATE`, else `$XDG_STATE_HOME/runner`
-//! (`~/.local/state/runner`), or `/var/lib/runner` for root. The folder also holds the
-//! per-playbook lock files. It is created 0700 and the database 0600 (its `-wal` and
-//! `-shm` files take the database's mode): run history and check output are nobody
-//! else's business. An existing folder that others can open is used, with a warning.
+//! Backends: [`sqlite`] (one file in the state folder, the embedded default). PostgreSQL
+//! (a fleet's shared store) comes later, as a second folder beside it. [`open`],
+//! [`open_or_degraded`] and [`open_read_only`] are the one seam that picks the backend:
+//! today always SQLite in the state folder; later from a URL.
+//!
+//! The interface, and why it is shaped so:
+//! - One trait per concern, in the concern's file here (`RunStore` in `runs.rs`, …), with
+//!   the plain data it reads and writes (no SQL, no connection, no backend type); a
+//!   backend implements each in its own folder, one file per concern
+//!   (`sqlite/<concern>.rs`). [`Store`] is their sum, plus what is the store's own
+//!   (degraded, reopen, takes_writes, describe).
+//! - Interfaces that other modules define for what they need (`ProbeState`, `Journal`,
+//!   `GroupJournal`, `MetricHistory`, `Ledger`) are supertraits too, so that an
+//!   `Arc<dyn Store>` is handed to the engine as any of them (trait upcasting), and the
+//!   engine never depends on the store.
+//! - Methods are synchronous: SQLite blocks, and PostgreSQL can be served by a blocking
+//!   pool. Callers on the async runtime go through `spawn_blocking`.
+//! - Errors are the crate's [`Error`]: `Error::Store` when the store cannot be opened,
+//!   `Error::StoreFailed` (the reason in the OS's words where the disk is the cause) when
+//!   an opened store fails.
+//! - Claims (outbox messages, fires of `runner tick`) are taken atomically by the backend:
+//!   two processes never both take the same one.
 //!
 //! A store that cannot be opened for writing (a read-only or full disk) does not stop a
-//! run: [`Store::open_or_degraded`] falls back to reading the file, or to an empty
-//! memory copy, with every write refused and said in the OS's words ([`failure`]), until
-//! [`Store::reopen`] finds the disk writable again.
+//! run: [`open_or_degraded`] gives a store that reads what it can and refuses every
+//! write with the reason ([`Store::degraded`]), until [`Store::reopen`] finds it writable
+//! again. Runs it refused wait in the [`backlog`] (backend-neutral) meanwhile.
 //!
-//! This module owns the connection and its settings; each concern's queries live in its
-//! own file.
+//! Adding a concern (silences, alert decisions, uptime roll-ups, outbox grouping, …):
+//! 1. `src/store/<concern>.rs` keeps the plain data types and `pub trait <Concern>Store`
+//!    (methods `&self`, synchronous, returning `Result<_, Error>`), with no `rusqlite`.
+//! 2. The SQLite implementation goes to `src/store/sqlite/<concern>.rs` as
+//!    `impl <Concern>Store for SqliteStore { … }`, with its private SQL helpers. Its
+//!    queries run through `self.with(|c| …)` (one connection, errors described in the
+//!    OS's words); imports are `use super::SqliteStore;`, `use crate::store::now_ms;`,
+//!    `use crate::store::<concern>::{…};`; shared interning is `super::runs::intern_playbook`.
+//!    Add `mod <concern>;` to `sqlite/mod.rs`.
+//! 3. New tables are a new migration at the end of `sqlite/schema.rs` (never edit a
+//!    released one), and `VERSIONS` goes up by one.
+//! 4. Add `pub mod <concern>;` below and `+ <concern>::<Concern>Store` to the
+//!    supertrait list of [`Store`]. Callers then reach the methods on any `&dyn Store`
+//!    without importing the trait (supertrait methods are the trait object's own); a
+//!    method name must not repeat one of another concern's trait, or calls are
+//!    ambiguous.
+//! 5. Tests of the concern go in `contract` (`src/store/contract/<concern>.rs`), written
+//!    against `&dyn Store` through `contract::each_backend`, so that every backend passes
+//!    the very same tests.
+//!
+//! A file written before this split (`impl XStore for Store` on the old struct, in
+//! `src/store/<concern>.rs`) folds in so:
+//! - keep its types and `pub trait XStore` where they are (callers' paths do not change);
+//! - cut its `impl XStore for Store { … }` block and its SQL helpers into
+//!   `src/store/sqlite/<concern>.rs`, and there rename `for Store` to `for SqliteStore`,
+//!   `use super::{Store, now_ms};` to the imports of step 2, and import the traits of
+//!   other concerns whose methods it calls on `self` (e.g. `crate::store::alerts::AlertStore`);
+//! - steps 2 (`mod`), 3 (migration), 4 (`+ <concern>::XStore`) and 5 (tests) above;
+//! - in callers, `&Store` / `Arc<Store>` become `&dyn Store` / `Arc<dyn Store>` (pass
+//!   `store.as_ref()` where an `&Arc<dyn Store>` is given for a `&dyn Store`).
 
 pub mod alerts;
 pub mod backlog;
+#[cfg(test)]
+mod contract;
 pub mod failure;
-mod groups;
-mod history;
+pub mod groups;
+pub mod history;
 pub mod last_run;
-mod probe_state;
 pub mod remediations;
-mod runs;
-mod schedule;
-pub mod schema;
+pub mod runs;
+pub mod schedule;
+pub mod sqlite;
+mod state_dir;
 
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::Duration;
-
-use rusqlite::Connection;
+use std::path::Path;
+use std::sync::Arc;
 
 pub use history::{MetricTrend, RunRow};
+pub use state_dir::default_dir;
+pub(crate) use state_dir::{open_private, prepare_dir};
 
+use crate::checks::history::MetricHistory;
+use crate::engine::journal::Journal;
 use crate::error::Error;
+use crate::probe::state::ProbeState;
+use crate::process_group::GroupJournal;
+use crate::report::retention::Ledger;
 
-/// The database file name inside the state folder.
-pub const DB_FILE: &str = "runner.db";
-
-/// The default state folder (see the module header).
-pub fn default_dir() -> PathBuf {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        return PathBuf::from("/var/lib/runner");
-    }
-    if let Some(dir) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("runner");
-    }
-    match std::env::var_os("HOME") {
-        Some(home) => PathBuf::from(home).join(".local/state/runner"),
-        None => PathBuf::from(".runner-state"),
-    }
-}
-
-/// The SQLite store.
-pub struct Store {
-    dir: PathBuf,
-    connection: Mutex<Connection>,
-    /// Why the store could not be opened for writing, while that lasts (see the module
-    /// header); `None` for a store opened normally.
-    degraded: Mutex<Option<String>>,
-}
-
-/// Who may open the state folder and the database.
-const DIR_MODE: u32 = 0o700;
-const FILE_MODE: u32 = 0o600;
-
-/// Creates the state folder 0700, or warns when an existing one is open to others.
-pub(crate) fn prepare_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    match std::fs::metadata(dir) {
-        Ok(meta) if meta.is_dir() => {
-            let mode = meta.permissions().mode() & 0o777;
-            // Said once per process (the lock and the store both prepare the folder).
-            static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-            if mode & 0o077 != 0 && !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                tracing::warn!(target: "runner::store", "the state folder {} is open to others (mode {mode:o}): `chmod 700` it", dir.display());
-            }
-            Ok(())
-        }
-        Ok(_) => Err(std::io::Error::new(std::io::ErrorKind::NotADirectory, "it is not a folder")),
-        Err(_) => std::fs::DirBuilder::new().recursive(true).mode(DIR_MODE).create(dir),
-    }
-}
-
-/// Opens (creating it 0600) a file of the state folder for writing.
-pub(crate) fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().create(true).truncate(false).write(true).mode(FILE_MODE).open(path)
-}
-
-/// Takes group and others' access away from an existing database file (a copy or an
-/// older runner may have left it 0644), saying so: the contract is 0600. A file that does
-/// not exist (no -wal yet) is fine.
-fn make_private(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let Ok(meta) = std::fs::metadata(path) else { return Ok(()) };
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 == 0 {
-        return Ok(());
-    }
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(FILE_MODE))?;
-    tracing::warn!(target: "runner::store", "the database file {} was open to others (mode {mode:o}); it is now 0600", path.display());
-    Ok(())
-}
-
-impl Store {
-    /// Opens (creating when needed) the store in `dir`, and brings its schema up to date.
-    pub fn open(dir: &Path) -> Result<Store, Error> {
-        let fail = |message: String| Error::Store { path: dir.to_path_buf(), message };
-        let io_fail = |e: std::io::Error| fail(failure::os_sentence(&e));
-        prepare_dir(dir).map_err(io_fail)?;
-        // Processes opening a new state folder at once would race: both see schema version
-        // 0 and create the tables, or one finds the file locked while the other switches it
-        // to WAL. Opening is serialised (a few milliseconds); using the store is not.
-        let open_lock = open_private(&dir.join("migrate.lock")).map_err(io_fail)?;
-        open_lock
-            .lock()
-            .map_err(|e| fail(format!("cannot lock the store for opening: {}", failure::os_sentence(&e))))?;
-        let path = dir.join(DB_FILE);
-        // SQLite would create the file with the umask's mode; its -wal and -shm copy it.
-        open_private(&path).map_err(io_fail)?;
-        for file in [DB_FILE, "runner.db-wal", "runner.db-shm"] {
-            make_private(&dir.join(file)).map_err(io_fail)?;
-        }
-        let mut connection = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
-        let sqlite_fail = |e: rusqlite::Error, connection: &Connection| fail(failure::describe(&e, connection, dir));
-        connection.busy_timeout(Duration::from_secs(10)).map_err(|e| fail(e.to_string()))?;
-        connection
-            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
-            .map_err(|e| fail(format!("cannot enable WAL: {}", failure::describe(&e, &connection, dir))))?;
-        connection.pragma_update(None, "synchronous", "NORMAL").map_err(|e| sqlite_fail(e, &connection))?;
-        connection.pragma_update(None, "foreign_keys", true).map_err(|e| sqlite_fail(e, &connection))?;
-        schema::migrations().to_latest(&mut connection).map_err(|e| {
-            // The error can carry the whole migration SQL: its first line says what failed.
-            let text = e.to_string();
-            fail(format!("cannot migrate the schema: {}", text.lines().next().unwrap_or_default()))
-        })?;
-        drop(open_lock);
-        Ok(Store::with_connection(dir, connection, None))
-    }
-
-    fn with_connection(dir: &Path, connection: Connection, degraded: Option<String>) -> Store {
-        Store { dir: dir.to_path_buf(), connection: Mutex::new(connection), degraded: Mutex::new(degraded) }
-    }
-
-    /// Opens the store for a run that must go on without it: when it cannot be opened
-    /// for writing, a store that reads the file (or, failing that, an empty memory copy)
-    /// and refuses every write; [`Store::degraded`] says why.
-    pub fn open_or_degraded(dir: &Path) -> Store {
-        let reason = match Store::open(dir) {
-            Ok(store) => return store,
-            Err(error) => error.store_reason(),
-        };
-        let connection = Store::read_only_connection(dir).unwrap_or_else(|| {
-            let mut memory = Connection::open_in_memory().expect("SQLite opens a memory database");
-            // An empty copy of the schema: reads find nothing, rather than no table.
-            let _ = schema::migrations().to_latest(&mut memory);
-            memory
-        });
-        // Writes fail with SQLITE_READONLY, which `with` reports as the reason above.
-        let _ = connection.pragma_update(None, "query_only", true);
-        Store::with_connection(dir, connection, Some(reason))
-    }
-
-    /// The database file, opened read-only, when its schema is the current one.
-    fn read_only_connection(dir: &Path) -> Option<Connection> {
-        Store::open_read_only(dir).ok().flatten().and_then(|store| store.connection.into_inner().ok())
-    }
-
-    /// Why writes are refused, if they are (see [`Store::open_or_degraded`]).
-    pub fn degraded(&self) -> Option<String> {
-        self.degraded.lock().ok().and_then(|d| d.clone())
-    }
+/// Everything kept or read between runs, whatever keeps it (see the module header).
+pub trait Store:
+    runs::RunStore
+    + history::HistoryStore
+    + last_run::LastRunStore
+    + alerts::AlertStore
+    + alerts::OutboxStore
+    + remediations::RemediationStore
+    + groups::GroupStore
+    + schedule::ScheduleStore
+    + ProbeState
+    + Ledger
+    + MetricHistory
+    + Journal
+    + GroupJournal
+    + Send
+    + Sync
+{
+    /// Why writes are refused, if they are (see [`open_or_degraded`]).
+    fn degraded(&self) -> Option<String>;
 
     /// A degraded store tries to open for writing again; `Ok` when it now can (or never
     /// was degraded).
-    pub fn reopen(&self) -> Result<(), Error> {
-        if self.degraded().is_none() {
-            return Ok(());
-        }
-        let fresh = Store::open(&self.dir)?;
-        let connection =
-            fresh.connection.into_inner().map_err(|_| Error::Internal("a fresh lock is poisoned".into()))?;
-        if let (Ok(mut current), Ok(mut degraded)) = (self.connection.lock(), self.degraded.lock()) {
-            *current = connection;
-            *degraded = None;
-            tracing::info!(target: "runner::store", dir = %self.dir.display(), "the store can be written again");
-        }
-        Ok(())
-    }
+    fn reopen(&self) -> Result<(), Error>;
 
-    /// Opens an existing store read-only (a dry run): `Ok(None)` when there is none yet,
-    /// or when its schema is not the one this runner writes.
-    pub fn open_read_only(dir: &Path) -> Result<Option<Store>, Error> {
-        let fail = |message: String| Error::Store { path: dir.to_path_buf(), message };
-        if dir.exists() && !dir.is_dir() {
-            return Err(fail("it is not a folder".into()));
-        }
-        let path = dir.join(DB_FILE);
-        if !path.exists() {
-            return Ok(None);
-        }
-        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let connection = Connection::open_with_flags(&path, flags).map_err(|e| fail(e.to_string()))?;
-        connection.busy_timeout(Duration::from_secs(10)).map_err(|e| fail(e.to_string()))?;
-        let current = schema::migrations().current_version(&connection).map_err(|e| fail(e.to_string()))?;
-        let latest = rusqlite_migration::SchemaVersion::Inside(
-            std::num::NonZeroUsize::new(schema::VERSIONS).expect("at least one migration"),
-        );
-        if current != latest {
-            return Ok(None);
-        }
-        Ok(Some(Store::with_connection(dir, connection, None)))
-    }
+    /// Whether a write would be taken now (SQLite: a small write next to the database
+    /// reaches the disk). Asked when no run waits to be written, to see a problem end.
+    fn takes_writes(&self) -> bool;
 
-    /// The state folder.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
+    /// Where the store is, for people: the state folder; later a URL with its password
+    /// masked.
+    fn describe(&self) -> String;
+}
 
-    /// Runs `f` with the connection. Callers on the async runtime go through
-    /// `spawn_blocking` (SQLite blocks).
-    pub fn with<R>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<R>) -> Result<R, Error> {
-        let mut connection =
-            self.connection.lock().map_err(|_| Error::Internal("the store's lock is poisoned".into()))?;
-        f(&mut connection).map_err(|e| {
-            let reason = self.degraded().unwrap_or_else(|| failure::describe(&e, &connection, &self.dir));
-            Error::StoreFailed { path: self.dir.clone(), reason }
-        })
-    }
+/// Opens (creating when needed) the store of the state folder `dir`, and brings its
+/// schema up to date.
+pub fn open(dir: &Path) -> Result<Arc<dyn Store>, Error> {
+    Ok(Arc::new(sqlite::SqliteStore::open(dir)?))
+}
+
+/// Opens the store for a run that must go on without it: when it cannot be opened for
+/// writing, a store that reads what it can and refuses every write ([`Store::degraded`]
+/// says why).
+pub fn open_or_degraded(dir: &Path) -> Arc<dyn Store> {
+    Arc::new(sqlite::SqliteStore::open_or_degraded(dir))
+}
+
+/// Opens an existing store read-only (a dry run, `runner history`): `Ok(None)` when there
+/// is none yet, or when its schema is not the one this runner writes.
+pub fn open_read_only(dir: &Path) -> Result<Option<Arc<dyn Store>>, Error> {
+    Ok(sqlite::SqliteStore::open_read_only(dir)?.map(|store| Arc::new(store) as Arc<dyn Store>))
 }
 
 /// Now, in Unix milliseconds.

@@ -1,12 +1,13 @@
-//! Probe state (log offsets, process and service samples) in the `probe_state` table:
-//! the store's side of `probe::state::ProbeState`.
+//! Probe state (log offsets, process and service samples) in SQLite's `probe_state`
+//! table: the store's side of `probe::state::ProbeState`.
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Store, now_ms};
+use super::SqliteStore;
 use crate::probe::state::{ProbeState, StateKey};
+use crate::store::now_ms;
 
-impl ProbeState for Store {
+impl ProbeState for SqliteStore {
     fn load(&self, key: &StateKey) -> Option<String> {
         self.with(|c| {
             c.query_row(
