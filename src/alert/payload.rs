@@ -95,7 +95,9 @@ pub fn webhook(alert: &Alert, record: &RunRecord, loaded: &Loaded, channel: &Cha
     let env = crate::template::environment(move || zone.clone(), crate::template::RUN_FUEL);
     let context = crate::report::context::value(record, loaded);
     let alert_value = minijinja::Value::from(minijinja::value::Serde(alert));
-    let context = minijinja::context! { alert => alert_value, ..context };
+    // `alerts` too, so that one template serves a channel whether it groups or not.
+    let alerts_value = minijinja::Value::from(vec![alert_value.clone()]);
+    let context = minijinja::context! { alert => alert_value, alerts => alerts_value, ..context };
     match crate::template::render_bounded(&env, None, template.source(), context, 1024 * 1024) {
         Ok(text) => Ok(Body::plain(text)),
         Err(error) => {

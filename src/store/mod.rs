@@ -21,6 +21,7 @@ pub mod alerts;
 pub mod backlog;
 pub mod failure;
 mod groups;
+pub mod groups_outbox;
 mod history;
 pub mod last_run;
 mod probe_state;
