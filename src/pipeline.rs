@@ -466,7 +466,13 @@ fn notify_stage(
     }
     // Decisions whose delivery is still pending (their attempt did not finish in time).
     for message in &decisions.messages {
-        if !deliveries.iter().any(|d| d.summary == message.summary && d.channel == message.channel) {
+        if message.group.is_some() {
+            // Said by the line of the group message that carries it, if one went.
+            let carried = deliveries.iter().any(|d| d.channel == message.channel && d.summary.starts_with("GROUP "));
+            if !carried {
+                lines.push(format!("{}: {} — queued for its group", message.channel, message.summary));
+            }
+        } else if !deliveries.iter().any(|d| d.summary == message.summary && d.channel == message.channel) {
             lines.push(format!("{}: {} — queued", message.channel, message.summary));
         }
     }

@@ -166,28 +166,21 @@ pub fn due(
         members.sort_by_key(|m| (m.created_ms, m.id));
         let first = members[0];
         let closes = first.created_ms.saturating_add(first.window_ms);
-        if !force && now < closes {
+        let limit = members.iter().filter_map(|m| m.max_per_hour).min();
+        // Held over from an hour whose limit was reached: the summary, due at once.
+        let held_over = limit
+            .is_some_and(|limit| first.created_ms < hour_start && sent_in_hour(key, hour_start - HOUR_MS) >= limit);
+        if !force && !held_over && now < closes {
             continue;
         }
-        let limit = members.iter().filter_map(|m| m.max_per_hour).min();
-        if let Some(limit) = limit {
-            if sent_in_hour(key, hour_start) >= limit {
-                continue;
-            }
-            // Held over from an hour whose limit was reached: this is the summary.
-            let held_over = first.created_ms < hour_start && sent_in_hour(key, hour_start - HOUR_MS) >= limit;
-            groups.push(DueGroup {
-                key: key.to_string(),
-                members: members.into_iter().cloned().collect(),
-                summary: held_over,
-            });
-        } else {
-            groups.push(DueGroup {
-                key: key.to_string(),
-                members: members.into_iter().cloned().collect(),
-                summary: false,
-            });
+        if limit.is_some_and(|limit| sent_in_hour(key, hour_start) >= limit) {
+            continue;
         }
+        groups.push(DueGroup {
+            key: key.to_string(),
+            members: members.into_iter().cloned().collect(),
+            summary: held_over,
+        });
     }
     groups
 }
@@ -627,7 +620,8 @@ mod tests {
     #[test]
     fn past_the_hourly_limit_a_group_waits_for_the_next_hour_and_goes_as_a_summary() {
         let hour = 10 * HOUR_MS;
-        let pending = [member(1, "k", hour + 100, 1_000, Some(2))];
+        let pending =
+            [member(1, "k", hour + 100, 1_000, Some(2)), member(2, "k", hour + HOUR_MS - 10, 60_000, Some(2))];
         assert!(due(&pending, hour + 5_000, false, |_, _| 2).is_empty());
         let next = due(&pending, hour + HOUR_MS + 1, false, |_, h| if h == hour { 2 } else { 0 });
         assert_eq!(next.len(), 1);
