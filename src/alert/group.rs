@@ -97,25 +97,12 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// The method and URL a channel sends to (secrets: hashed, never stored).
-fn destination(channel: &Channel) -> Option<(String, String)> {
-    if let Some(c) = &channel.discord {
-        return Some(("POST".into(), c.webhook_url.expose().to_string()));
-    }
-    if let Some(c) = &channel.slack {
-        return Some(("POST".into(), c.webhook_url.expose().to_string()));
-    }
-    let c = channel.webhook.as_ref()?;
-    let method = c.method.as_ref().map(|m| m.as_str().to_ascii_uppercase()).unwrap_or_else(|| "POST".into());
-    Some((method, c.url.expose().to_string()))
-}
-
 /// What a decision of a grouped channel carries into the outbox: its destination's key,
 /// the channel's window and hourly limit, and the alert (a group's body is built from
 /// its members' alerts). `None` for a channel that does not group.
 pub fn membership(channel: &Channel, alert: &super::message::Alert) -> Option<GroupMembership> {
     let config = channel.group.as_ref()?;
-    let (method, url) = destination(channel)?;
+    let (method, url) = super::outbox::method_and_url(channel)?;
     let window = config.window.as_ref().map_or(DEFAULT_WINDOW, Dur::get);
     Some(GroupMembership {
         key: destination_key(&method, &url),
@@ -233,15 +220,7 @@ fn chars(text: &str) -> usize {
     text.chars().count()
 }
 
-fn cut(text: &str, max: usize) -> String {
-    if chars(text) <= max {
-        text.to_string()
-    } else {
-        let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    }
-}
+use super::payload::truncate as cut;
 
 /// The worst of a set of statuses, for a colour.
 fn worst(statuses: impl Iterator<Item = Status>) -> Status {
@@ -359,16 +338,6 @@ fn part_label(number: usize, parts: usize) -> String {
     if parts > 1 { format!(" (part {} of {parts})", number + 1) } else { String::new() }
 }
 
-fn slack_emoji(status: Status) -> &'static str {
-    match status {
-        Status::Ok => ":large_green_circle:",
-        Status::Warning => ":large_yellow_circle:",
-        Status::Critical => ":red_circle:",
-        Status::Unknown => ":large_purple_circle:",
-        Status::Skipped | Status::Manual => ":white_circle:",
-    }
-}
-
 /// Slack: alerts as lines of sections (3000 characters each), a header and a context
 /// block, at most 50 blocks per message.
 pub fn slack_parts(alerts: &[GroupedAlert], key: &str, summary: bool) -> Vec<Part> {
@@ -377,8 +346,13 @@ pub fn slack_parts(alerts: &[GroupedAlert], key: &str, summary: bool) -> Vec<Par
     // (members, sections, characters of all sections)
     let mut messages: Vec<(Vec<usize>, Vec<String>, usize)> = Vec::new();
     for (index, alert) in alerts.iter().enumerate() {
-        let mut line =
-            format!("{} *{}* {}\n{}", slack_emoji(alert.status()), alert.kind_label(), alert.title, alert.text.trim());
+        let mut line = format!(
+            "{} *{}* {}\n{}",
+            super::payload::slack_emoji(alert.status()),
+            alert.kind_label(),
+            alert.title,
+            alert.text.trim()
+        );
         if let Some(runbook) = &alert.runbook {
             line.push_str(&format!("\n*Runbook:* {runbook}"));
         }

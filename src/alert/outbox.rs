@@ -95,23 +95,25 @@ struct Target {
     headers: Vec<(String, String)>,
 }
 
-fn target(channel: &Channel, message: &OutboxMessage) -> Option<Target> {
+/// The method and URL a channel sends to (secrets: never stored; grouping hashes them).
+pub(super) fn method_and_url(channel: &Channel) -> Option<(String, String)> {
     if let Some(c) = &channel.discord {
-        return Some(Target {
-            method: reqwest::Method::POST,
-            url: c.webhook_url.expose().to_string(),
-            headers: json_headers(),
-        });
+        return Some(("POST".into(), c.webhook_url.expose().to_string()));
     }
     if let Some(c) = &channel.slack {
-        return Some(Target {
-            method: reqwest::Method::POST,
-            url: c.webhook_url.expose().to_string(),
-            headers: json_headers(),
-        });
+        return Some(("POST".into(), c.webhook_url.expose().to_string()));
     }
     let c = channel.webhook.as_ref()?;
     let method = c.method.as_ref().map(|m| m.as_str().to_ascii_uppercase()).unwrap_or_else(|| "POST".into());
+    Some((method, c.url.expose().to_string()))
+}
+
+fn target(channel: &Channel, message: &OutboxMessage) -> Option<Target> {
+    let (method, url) = method_and_url(channel)?;
+    let method = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
+    let Some(c) = channel.webhook.as_ref() else {
+        return Some(Target { method, url, headers: json_headers() });
+    };
     // The default body is JSON; so is the body a failing template fell back to.
     let json = c.body.is_none() || is_default_webhook_body(message);
     let mut headers: Vec<(String, String)> = if json { json_headers() } else { Vec::new() };
@@ -119,11 +121,7 @@ fn target(channel: &Channel, message: &OutboxMessage) -> Option<Target> {
         headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
         headers.push((name.clone(), value.expose().to_string()));
     }
-    Some(Target {
-        method: reqwest::Method::from_bytes(method.as_bytes()).ok()?,
-        url: c.url.expose().to_string(),
-        headers,
-    })
+    Some(Target { method, url, headers })
 }
 
 /// The message carries the default webhook body (the alert with its RunRecord, or a

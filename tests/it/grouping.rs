@@ -423,6 +423,7 @@ fn group_values_that_make_no_sense_are_validate_errors() {
     let url = "http://127.0.0.1:9/hook";
     for (group, message) in [
         ("{window: 0s}", "`group.window` must be more than zero"),
+        ("{window: 2d}", "`group.window` is longer than a day"),
         ("{max_per_hour: 0}", "`group.max_per_hour` must be at least 1"),
         ("{window: 1m, every: 2}", "every"),
         ("{window: soon}", "soon"),
