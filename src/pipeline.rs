@@ -203,6 +203,12 @@ pub async fn drain_outbox(
     budget: std::time::Duration,
 ) {
     let Some(store) = services.store.clone() else { return };
+    // Groups whose window closed go first: their messages are claimed with the rest.
+    let names = match &scope {
+        DrainScope::Playbooks(names) => Some(names.clone()),
+        DrainScope::Everything => None,
+    };
+    crate::alert::group::form(&store, playbooks, names, false).await;
     let claimed = {
         let store = store.clone();
         tokio::task::spawn_blocking(move || {
@@ -365,6 +371,11 @@ async fn deliver_queued(
     loaded: &Arc<Loaded>,
     services: &Services,
 ) -> Vec<crate::alert::outbox::Delivery> {
+    // Under `runner run` the delivery budget is the group's window: the run's grouped
+    // messages go now, as one group per destination. A scheduled run leaves open windows
+    // to the drain that closes them.
+    let force = record.origin == crate::outcome::Origin::Manual;
+    crate::alert::group::form(store, std::slice::from_ref(loaded), Some(vec![record.playbook.clone()]), force).await;
     let due = {
         let store = store.clone();
         let name = record.playbook.clone();
@@ -455,7 +466,13 @@ fn notify_stage(
     }
     // Decisions whose delivery is still pending (their attempt did not finish in time).
     for message in &decisions.messages {
-        if !deliveries.iter().any(|d| d.summary == message.summary && d.channel == message.channel) {
+        if message.group.is_some() {
+            // Said by the line of the group message that carries it, if one went.
+            let carried = deliveries.iter().any(|d| d.channel == message.channel && d.summary.starts_with("GROUP "));
+            if !carried {
+                lines.push(format!("{}: {} — queued for its group", message.channel, message.summary));
+            }
+        } else if !deliveries.iter().any(|d| d.summary == message.summary && d.channel == message.channel) {
             lines.push(format!("{}: {} — queued", message.channel, message.summary));
         }
     }

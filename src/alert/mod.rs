@@ -4,6 +4,7 @@
 //! [`webhook`]) only shape the request ([`payload`]).
 
 pub mod discord;
+pub mod group;
 pub mod message;
 pub mod outbox;
 pub mod payload;
@@ -151,6 +152,7 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
                         kind: kind.label().to_lowercase(),
                         summary,
                         body: crate::secret::scrub_owned(body.text),
+                        group: group::membership(channel, &alert),
                     });
                 }
                 Err(error) => tracing::error!(

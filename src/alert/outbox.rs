@@ -95,23 +95,25 @@ struct Target {
     headers: Vec<(String, String)>,
 }
 
-fn target(channel: &Channel, message: &OutboxMessage) -> Option<Target> {
+/// The method and URL a channel sends to (secrets: never stored; grouping hashes them).
+pub(super) fn method_and_url(channel: &Channel) -> Option<(String, String)> {
     if let Some(c) = &channel.discord {
-        return Some(Target {
-            method: reqwest::Method::POST,
-            url: c.webhook_url.expose().to_string(),
-            headers: json_headers(),
-        });
+        return Some(("POST".into(), c.webhook_url.expose().to_string()));
     }
     if let Some(c) = &channel.slack {
-        return Some(Target {
-            method: reqwest::Method::POST,
-            url: c.webhook_url.expose().to_string(),
-            headers: json_headers(),
-        });
+        return Some(("POST".into(), c.webhook_url.expose().to_string()));
     }
     let c = channel.webhook.as_ref()?;
     let method = c.method.as_ref().map(|m| m.as_str().to_ascii_uppercase()).unwrap_or_else(|| "POST".into());
+    Some((method, c.url.expose().to_string()))
+}
+
+fn target(channel: &Channel, message: &OutboxMessage) -> Option<Target> {
+    let (method, url) = method_and_url(channel)?;
+    let method = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
+    let Some(c) = channel.webhook.as_ref() else {
+        return Some(Target { method, url, headers: json_headers() });
+    };
     // The default body is JSON; so is the body a failing template fell back to.
     let json = c.body.is_none() || is_default_webhook_body(message);
     let mut headers: Vec<(String, String)> = if json { json_headers() } else { Vec::new() };
@@ -119,15 +121,12 @@ fn target(channel: &Channel, message: &OutboxMessage) -> Option<Target> {
         headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
         headers.push((name.clone(), value.expose().to_string()));
     }
-    Some(Target {
-        method: reqwest::Method::from_bytes(method.as_bytes()).ok()?,
-        url: c.url.expose().to_string(),
-        headers,
-    })
+    Some(Target { method, url, headers })
 }
 
-/// The message carries the default webhook body (the alert with its RunRecord) rather
-/// than its template's output: its body template failed when the message was decided.
+/// The message carries the default webhook body (the alert with its RunRecord, or a
+/// group's list of alerts) rather than its template's output: its body template failed
+/// when the message was decided or its group formed.
 fn is_default_webhook_body(message: &OutboxMessage) -> bool {
     if !message.body.starts_with("{\"idempotency_key\":") {
         return false;
@@ -135,8 +134,8 @@ fn is_default_webhook_body(message: &OutboxMessage) -> bool {
     match serde_json::from_str::<serde_json::Value>(&message.body) {
         Ok(value) => {
             value.get("idempotency_key").and_then(|k| k.as_str()) == Some(message.idempotency.as_str())
-                && value.get("alert").is_some()
-                && value.get("run").is_some()
+                && ((value.get("alert").is_some() && value.get("run").is_some())
+                    || (value.get("alerts").is_some() && value.get("group").is_some()))
         }
         Err(_) => false,
     }
@@ -151,36 +150,41 @@ const IN_FLIGHT: usize = 8;
 
 /// Where a message's playbook comes from: the ones this process has loaded, else its
 /// file, loaded under this process's environment (once per delivery round).
-struct Playbooks<'a> {
+pub(super) struct Playbooks<'a> {
     loaded: &'a [Arc<Loaded>],
     from_files: HashMap<String, Result<Arc<Loaded>, String>>,
 }
 
-impl Playbooks<'_> {
+impl<'a> Playbooks<'a> {
+    pub(super) fn new(loaded: &'a [Arc<Loaded>]) -> Playbooks<'a> {
+        Playbooks { loaded, from_files: HashMap::new() }
+    }
+
     async fn of(&mut self, message: &OutboxMessage) -> Result<Arc<Loaded>, String> {
-        if let Some(loaded) = self.loaded.iter().find(|l| l.playbook.name.as_str() == message.playbook) {
+        self.of_file(&message.playbook, &message.file).await
+    }
+
+    /// The playbook `name`, loaded here or from `file`.
+    pub(super) async fn of_file(&mut self, name: &str, file: &str) -> Result<Arc<Loaded>, String> {
+        if let Some(loaded) = self.loaded.iter().find(|l| l.playbook.name.as_str() == name) {
             return Ok(loaded.clone());
         }
-        if let Some(known) = self.from_files.get(&message.file) {
+        if let Some(known) = self.from_files.get(file) {
             return known.clone();
         }
-        let file = message.file.clone();
+        let file = file.to_string();
+        let recorded = file.clone();
         let loaded = tokio::task::spawn_blocking(move || load_for_delivery(&file))
             .await
             .unwrap_or_else(|e| Err(format!("cannot load its playbook: {e}")))
             .and_then(|loaded| {
-                if loaded.playbook.name.as_str() == message.playbook {
+                if loaded.playbook.name.as_str() == name {
                     Ok(loaded)
                 } else {
-                    Err(format!(
-                        "{} now holds playbook `{}`, not `{}`",
-                        message.file,
-                        loaded.playbook.name.as_str(),
-                        message.playbook
-                    ))
+                    Err(format!("{} now holds playbook `{}`, not `{name}`", recorded, loaded.playbook.name.as_str()))
                 }
             });
-        self.from_files.insert(message.file.clone(), loaded.clone());
+        self.from_files.insert(recorded.clone(), loaded.clone());
         loaded
     }
 }
@@ -288,7 +292,7 @@ async fn deliver_and_record(
         }
     };
     let host = crate::host::id();
-    let mut playbooks = Playbooks { loaded, from_files: HashMap::new() };
+    let mut playbooks = Playbooks::new(loaded);
     let mut tasks = Attempts(tokio::task::JoinSet::new());
     let mut deliveries = Vec::new();
     let mut not_started = Vec::new();

@@ -41,15 +41,20 @@ pub fn discord(alert: &Alert) -> serde_json::Value {
     })
 }
 
-/// The JSON body of a Slack incoming-webhook message.
-pub fn slack(alert: &Alert) -> serde_json::Value {
-    let emoji = match alert.status {
+/// The Slack emoji of a status.
+pub fn slack_emoji(status: Status) -> &'static str {
+    match status {
         Status::Ok => ":large_green_circle:",
         Status::Warning => ":large_yellow_circle:",
         Status::Critical => ":red_circle:",
         Status::Unknown => ":large_purple_circle:",
-        _ => ":white_circle:",
-    };
+        Status::Skipped | Status::Manual => ":white_circle:",
+    }
+}
+
+/// The JSON body of a Slack incoming-webhook message.
+pub fn slack(alert: &Alert) -> serde_json::Value {
+    let emoji = slack_emoji(alert.status);
     let mut blocks = vec![
         json!({"type": "header", "text": {"type": "plain_text", "text": truncate(&format!("{} {}", alert.kind.label(), alert.title), 150)}}),
         json!({"type": "section", "text": {"type": "mrkdwn", "text": truncate(&format!("{emoji} *{}*\n{}", alert.status.label(), alert.text), 2900)}}),
@@ -95,7 +100,9 @@ pub fn webhook(alert: &Alert, record: &RunRecord, loaded: &Loaded, channel: &Cha
     let env = crate::template::environment(move || zone.clone(), crate::template::RUN_FUEL);
     let context = crate::report::context::value(record, loaded);
     let alert_value = minijinja::Value::from(minijinja::value::Serde(alert));
-    let context = minijinja::context! { alert => alert_value, ..context };
+    // `alerts` too, so that one template serves a channel whether it groups or not.
+    let alerts_value = minijinja::Value::from(vec![alert_value.clone()]);
+    let context = minijinja::context! { alert => alert_value, alerts => alerts_value, ..context };
     match crate::template::render_bounded(&env, None, template.source(), context, 1024 * 1024) {
         Ok(text) => Ok(Body::plain(text)),
         Err(error) => {
@@ -135,11 +142,12 @@ pub fn describe_render_error(error: &minijinja::Error, source: &str) -> String {
     if text.trim().is_empty() { "the template failed to render".to_string() } else { text }
 }
 
-fn truncate(text: &str, max: usize) -> String {
+/// `text` cut to at most `max` characters, with `…` where it was cut.
+pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_string()
     } else {
-        let mut cut: String = text.chars().take(max - 1).collect();
+        let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
         cut.push('…');
         cut
     }

@@ -59,6 +59,7 @@ pub fn run(cli: &Cli, args: &NotifyArgs) -> crate::error::Result<i32> {
     }
     let body = body.text;
     let ids = store.enqueue(&[NewMessage {
+        group: None,
         idempotency: alert.idempotency_key.clone(),
         playbook: record.playbook.clone(),
         file: crate::alert::recorded_file(&loaded),

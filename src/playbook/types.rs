@@ -549,6 +549,9 @@ pub struct Channel {
     pub repeat: Option<Dur>,
     /// `check` (default): one alert stream per check; `playbook`: one per playbook.
     pub scope: Option<Scope>,
+    /// Grouping per destination: one message for everything due within `window`, at
+    /// most `max_per_hour` messages per UTC hour (off unless set).
+    pub group: Option<crate::alert::group::GroupConfig>,
 }
 
 impl Channel {

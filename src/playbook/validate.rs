@@ -582,6 +582,19 @@ impl<'p> Validator<'p> {
                 d.path = Some(path.clone());
             }
             self.positive("repeat", channel.repeat.as_ref(), Some(&path));
+            if let Some(group) = &channel.group {
+                self.positive("group.window", group.window.as_ref(), Some(&path));
+                if let Some(window) = group.window.as_ref().filter(|w| w.get() > crate::alert::outbox::EXPIRY) {
+                    let d = self.error(window.span(), "`group.window` is longer than a day");
+                    d.hint = Some("an outbox message undelivered for a day expires; use a window of minutes".into());
+                    d.path = Some(path.clone());
+                }
+                if group.max_per_hour == Some(0) {
+                    let d = self.error(channel.id.span(), "`group.max_per_hour` must be at least 1");
+                    d.hint = Some("remove `max_per_hour` for no hourly limit".into());
+                    d.path = Some(path.clone());
+                }
+            }
             if let Some(webhook) = &channel.webhook
                 && let Some(method) = &webhook.method
                 && !is_http_method(method.as_str())

@@ -80,6 +80,8 @@ pub struct NewMessage {
     pub kind: String,
     pub summary: String,
     pub body: String,
+    /// A decision of a grouped channel: it travels in its group's message.
+    pub group: Option<super::groups_outbox::GroupMembership>,
 }
 
 /// Alert state, written with the run it was decided on.

@@ -72,6 +72,7 @@ pub mod backlog;
 mod contract;
 pub mod failure;
 pub mod groups;
+pub mod groups_outbox;
 pub mod history;
 pub mod last_run;
 pub mod remediations;
@@ -101,6 +102,7 @@ pub trait Store:
     + last_run::LastRunStore
     + alerts::AlertStore
     + alerts::OutboxStore
+    + groups_outbox::GroupedOutboxStore
     + remediations::RemediationStore
     + groups::GroupStore
     + schedule::ScheduleStore

@@ -10,6 +10,7 @@ mod daemon;
 mod delivery;
 mod engine;
 mod export;
+mod grouping;
 mod history;
 mod history_csv;
 mod import_rules;

@@ -34,6 +34,7 @@ fn message(key: &str, playbook: &str) -> NewMessage {
         kind: "problem".into(),
         summary: format!("PROBLEM {playbook}/disk"),
         body: "{}".into(),
+        group: None,
     }
 }
 

@@ -39,6 +39,7 @@ pub(crate) fn each_backend(test: impl Fn(&Arc<dyn Store>)) {
 }
 
 mod alerts;
+mod groups_outbox;
 mod history;
 mod remediations;
 mod schedule;

@@ -45,9 +45,11 @@ fn queue(
     now: i64,
     delivered: Option<i64>,
 ) -> rusqlite::Result<()> {
+    let (group_key, window_ms, max_per_hour, alert) = super::groups_outbox::member_columns(message.group.as_ref());
     tx.execute(
-        "INSERT OR IGNORE INTO outbox (idempotency, playbook, file, channel, kind, summary, body, created_ms, due_ms, attempts, delivered_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9 IS NOT NULL, ?9)",
+        "INSERT OR IGNORE INTO outbox (idempotency, playbook, file, channel, kind, summary, body, created_ms, due_ms, attempts, delivered_ms,
+           group_key, group_window_ms, group_max_per_hour, alert)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?13)",
         params![
             message.idempotency,
             message.playbook,
@@ -57,7 +59,11 @@ fn queue(
             message.summary,
             message.body,
             delivered.unwrap_or(now),
-            delivered
+            delivered,
+            group_key,
+            window_ms,
+            max_per_hour,
+            alert
         ],
     )?;
     Ok(())
@@ -151,6 +157,7 @@ impl OutboxStore for SqliteStore {
             let mut statement = c.prepare_cached(&format!(
                 "SELECT {MESSAGE_COLUMNS} FROM outbox
                  WHERE delivered_ms IS NULL AND dropped IS NULL AND due_ms <= ?1 AND (?2 IS NULL OR playbook = ?2)
+                       AND alert IS NULL -- a grouped decision travels in its group's message
                  ORDER BY id"
             ))?;
             let rows = statement.query_map(params![now, playbook], row_to_message)?;
@@ -169,8 +176,9 @@ impl OutboxStore for SqliteStore {
     fn begin_attempt(&self, message: &OutboxMessage, host: &str) -> Result<i64, Error> {
         self.with(|c| {
             c.execute(
-                "INSERT INTO delivery_attempts (message_id, idempotency, attempt, host_id, pid, started_ms)
-                 VALUES (?1, ?2, (SELECT coalesce(max(attempt), 0) + 1 FROM delivery_attempts WHERE message_id = ?1), ?3, ?4, ?5)",
+                "INSERT INTO delivery_attempts (message_id, idempotency, attempt, host_id, pid, started_ms, carried)
+                 VALUES (?1, ?2, (SELECT coalesce(max(attempt), 0) + 1 FROM delivery_attempts WHERE message_id = ?1), ?3, ?4, ?5,
+                         (SELECT nullif(count(*), 0) FROM outbox WHERE carried_by = ?1))",
                 params![message.id, message.idempotency, host, std::process::id(), now_ms()],
             )?;
             Ok(c.last_insert_rowid())
@@ -227,6 +235,7 @@ impl OutboxStore for SqliteStore {
                     params![attempt, now, name, http_status, error],
                 )?;
             }
+            super::groups_outbox::settle_members(&tx, message_id, outcome, now)?;
             // Settled: no host needs to say it cannot deliver it any more.
             let settled = matches!(outcome, Outcome::Delivered | Outcome::Dropped { .. });
             if settled {
@@ -314,7 +323,8 @@ impl OutboxStore for SqliteStore {
     fn pending_count(&self, playbook: Option<&str>) -> Result<i64, Error> {
         self.with(|c| {
             c.query_row(
-                "SELECT count(*) FROM outbox WHERE delivered_ms IS NULL AND dropped IS NULL AND (?1 IS NULL OR playbook = ?1)",
+                "SELECT count(*) FROM outbox WHERE delivered_ms IS NULL AND dropped IS NULL AND carried_by IS NULL
+                   AND (?1 IS NULL OR playbook = ?1)",
                 [playbook],
                 |r| r.get(0),
             )

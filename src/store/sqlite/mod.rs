@@ -20,6 +20,7 @@
 mod alerts;
 pub mod failure;
 mod groups;
+mod groups_outbox;
 mod history;
 mod last_run;
 mod probe_state;
