@@ -36,6 +36,15 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// A flag whose value is not a duration; `flag` is the flag as the message names it
+    /// (`--since 7x`), the reason follows.
+    #[error("{flag}: {source}")]
+    DurationFlag {
+        flag: String,
+        #[source]
+        source: crate::duration::DurationError,
+    },
+
     #[error("{0}")]
     InvalidInput(String),
 
@@ -59,7 +68,7 @@ impl Error {
         match self {
             Error::Read { .. } | Error::Write { .. } | Error::Store { .. } | Error::StoreFailed { .. } => exit::IO,
             Error::InvalidPlaybook { .. } | Error::InvalidInput(_) => exit::DATA,
-            Error::Usage(_) => exit::USAGE,
+            Error::Usage(_) | Error::DurationFlag { .. } => exit::USAGE,
             Error::Locked { .. } => exit::LOCKED,
             Error::Internal(_) => exit::SOFTWARE,
         }

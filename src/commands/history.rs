@@ -29,8 +29,8 @@ struct Output {
 }
 
 pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
-    let since =
-        crate::duration::parse(&args.since).map_err(|e| Error::Usage(format!("--since {}: {e}", args.since)))?;
+    let since = crate::duration::parse(&args.since)
+        .map_err(|source| Error::DurationFlag { flag: format!("--since {}", args.since), source })?;
     let dir = super::run::state_dir(cli.state.as_deref());
     let Some(store) = Store::open_read_only(&dir)? else {
         eprintln!("no history yet in {} (runs are recorded by `runner run` and the daemon)", dir.display());
