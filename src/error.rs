@@ -48,6 +48,10 @@ pub enum Error {
     #[error("{0}")]
     InvalidInput(String),
 
+    /// A notification body that cannot be built (`runner notify --test`).
+    #[error(transparent)]
+    Payload(#[from] crate::alert::payload::PayloadError),
+
     #[error("cannot open the state store at {}: {message}", path.display())]
     Store { path: PathBuf, message: String },
 
@@ -67,7 +71,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Read { .. } | Error::Write { .. } | Error::Store { .. } | Error::StoreFailed { .. } => exit::IO,
-            Error::InvalidPlaybook { .. } | Error::InvalidInput(_) => exit::DATA,
+            Error::InvalidPlaybook { .. } | Error::InvalidInput(_) | Error::Payload(_) => exit::DATA,
             Error::Usage(_) | Error::DurationFlag { .. } => exit::USAGE,
             Error::Locked { .. } => exit::LOCKED,
             Error::Internal(_) => exit::SOFTWARE,

@@ -49,7 +49,7 @@ pub fn run(cli: &Cli, args: &NotifyArgs) -> crate::error::Result<i32> {
         scheduled_for: None,
     };
     let alert = message::build(AlertKind::Test, &record, channel, None, 0, None, None);
-    let body = crate::alert::body(&alert, &record, &loaded, config).map_err(Error::InvalidInput)?;
+    let body = crate::alert::body(&alert, &record, &loaded, config)?;
     let mut summary = format!("TEST {}", alert.title);
     // A body template that fails to render: the default body goes instead (as for an
     // alert), and the command says so and exits 65 (the playbook's template is wrong).
