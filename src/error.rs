@@ -65,6 +65,22 @@ pub enum Error {
 
     #[error("internal error: {0} (this is a bug: please report it)")]
     Internal(String),
+
+    /// The async runtime would not start (out of threads or file descriptors).
+    #[error("internal error: cannot start the runtime: {0} (this is a bug: please report it)")]
+    Runtime(#[source] std::io::Error),
+
+    /// Logging would not start (a subscriber was already set).
+    #[error("internal error: cannot start logging: {0} (this is a bug: please report it)")]
+    Logging(#[source] tracing_subscriber::util::TryInitError),
+
+    /// A blocking task panicked or was cancelled.
+    #[error("internal error: {0} (this is a bug: please report it)")]
+    Task(#[source] tokio::task::JoinError),
+
+    /// runner's own output would not encode as JSON.
+    #[error("internal error: {0} (this is a bug: please report it)")]
+    Encode(#[source] serde_json::Error),
 }
 
 impl Error {
@@ -74,7 +90,9 @@ impl Error {
             Error::InvalidPlaybook { .. } | Error::InvalidInput(_) | Error::Payload(_) => exit::DATA,
             Error::Usage(_) | Error::DurationFlag { .. } => exit::USAGE,
             Error::Locked { .. } => exit::LOCKED,
-            Error::Internal(_) => exit::SOFTWARE,
+            Error::Internal(_) | Error::Runtime(_) | Error::Logging(_) | Error::Task(_) | Error::Encode(_) => {
+                exit::SOFTWARE
+            }
         }
     }
 }

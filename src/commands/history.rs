@@ -61,8 +61,7 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
     match args.format {
         HistoryFormat::Json => {
             let output = Output { since: crate::duration::format(since), runs, counts, trends };
-            let _ =
-                writeln!(out, "{}", serde_json::to_string_pretty(&output).map_err(|e| Error::Internal(e.to_string()))?);
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&output).map_err(Error::Encode)?);
         }
         HistoryFormat::Csv if args.metrics => {
             let _ = writeln!(out, "{TRENDS_HEADER}");

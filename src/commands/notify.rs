@@ -68,8 +68,7 @@ pub fn run(cli: &Cli, args: &NotifyArgs) -> crate::error::Result<i32> {
         summary,
         body,
     }])?;
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::Internal(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(Error::Runtime)?;
     let http = crate::probe::http_clients::HttpClients::default();
     let messages: Vec<_> = ids.iter().filter_map(|id| store.message(*id).ok().flatten()).collect();
     let deliveries = runtime.block_on(crate::alert::outbox::deliver(
