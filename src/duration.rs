@@ -5,12 +5,39 @@
 
 use std::time::Duration;
 
+/// Why a text is not a humane duration. Each `Display` is the reason the playbook's
+/// diagnostic and the CLI's usage errors (`--since 7x: …`) give after the text.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum DurationError {
+    #[error("it is empty")]
+    Empty,
+    #[error("it is negative")]
+    Negative,
+    /// Something other than a number where a part must start (`h5`).
+    #[error("expected a number at `{at}`")]
+    ExpectedNumber { at: String },
+    /// Digits and dots that are no number (`1.2.3`).
+    #[error("`{text}` is not a number")]
+    NotANumber {
+        text: String,
+        #[source]
+        source: std::num::ParseFloatError,
+    },
+    #[error("a unit is missing (ms, s, m, h, d or w)")]
+    MissingUnit,
+    #[error("`{unit}` is not a unit (ms, s, m, h, d or w)")]
+    UnknownUnit { unit: String },
+    /// Over a century, or not finite.
+    #[error("it is too long")]
+    TooLong,
+}
+
 /// Parses a humane duration. Units: ms, s, m, h, d, w (a day is 24 h: these are elapsed
 /// durations, not calendar arithmetic). Spaces between parts are allowed.
-pub fn parse(text: &str) -> Result<Duration, String> {
+pub fn parse(text: &str) -> Result<Duration, DurationError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("it is empty".into());
+        return Err(DurationError::Empty);
     }
     let mut total = 0f64;
     let mut rest = text;
@@ -18,13 +45,14 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         if number_len == 0 {
             return Err(if rest.starts_with('-') {
-                "it is negative".into()
+                DurationError::Negative
             } else {
-                format!("expected a number at `{rest}`")
+                DurationError::ExpectedNumber { at: rest.to_string() }
             });
         }
+        let digits = &rest[..number_len];
         let number: f64 =
-            rest[..number_len].parse().map_err(|_| format!("`{}` is not a number", &rest[..number_len]))?;
+            digits.parse().map_err(|source| DurationError::NotANumber { text: digits.to_string(), source })?;
         rest = rest[number_len..].trim_start();
         let unit_len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
         let unit = &rest[..unit_len];
@@ -35,14 +63,14 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
             "d" | "day" | "days" => 86_400.0,
             "w" | "week" | "weeks" => 604_800.0,
-            "" => return Err("a unit is missing (ms, s, m, h, d or w)".into()),
-            other => return Err(format!("`{other}` is not a unit (ms, s, m, h, d or w)")),
+            "" => return Err(DurationError::MissingUnit),
+            other => return Err(DurationError::UnknownUnit { unit: other.to_string() }),
         };
         total += number * seconds;
         rest = rest[unit_len..].trim_start();
     }
     if !total.is_finite() || total > 100.0 * 365.0 * 86_400.0 {
-        return Err("it is too long".into());
+        return Err(DurationError::TooLong);
     }
     Ok(Duration::from_secs_f64(total))
 }
@@ -98,10 +126,11 @@ mod tests {
         assert_eq!(parse("1h30m").unwrap(), Duration::from_secs(5400));
         assert_eq!(parse("1h 30m").unwrap(), Duration::from_secs(5400));
         assert_eq!(parse("1.5s").unwrap(), Duration::from_millis(1500));
-        assert!(parse("5").unwrap_err().contains("unit"));
-        assert!(parse("5x").unwrap_err().contains("not a unit"));
-        assert!(parse("-5s").unwrap_err().contains("negative"));
-        assert!(parse("").is_err());
+        assert_eq!(parse("5").unwrap_err(), DurationError::MissingUnit);
+        assert_eq!(parse("5x").unwrap_err().to_string(), "`x` is not a unit (ms, s, m, h, d or w)");
+        assert_eq!(parse("-5s").unwrap_err().to_string(), "it is negative");
+        assert_eq!(parse("1.2.3s").unwrap_err().to_string(), "`1.2.3` is not a number");
+        assert_eq!(parse("").unwrap_err(), DurationError::Empty);
     }
 
     #[test]

@@ -36,8 +36,21 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// A flag whose value is not a duration; `flag` is the flag as the message names it
+    /// (`--since 7x`), the reason follows.
+    #[error("{flag}: {source}")]
+    DurationFlag {
+        flag: String,
+        #[source]
+        source: crate::duration::DurationError,
+    },
+
     #[error("{0}")]
     InvalidInput(String),
+
+    /// A notification body that cannot be built (`runner notify --test`).
+    #[error(transparent)]
+    Payload(#[from] crate::alert::payload::PayloadError),
 
     #[error("cannot open the state store at {}: {message}", path.display())]
     Store { path: PathBuf, message: String },
@@ -52,16 +65,34 @@ pub enum Error {
 
     #[error("internal error: {0} (this is a bug: please report it)")]
     Internal(String),
+
+    /// The async runtime would not start (out of threads or file descriptors).
+    #[error("internal error: cannot start the runtime: {0} (this is a bug: please report it)")]
+    Runtime(#[source] std::io::Error),
+
+    /// Logging would not start (a subscriber was already set).
+    #[error("internal error: cannot start logging: {0} (this is a bug: please report it)")]
+    Logging(#[source] tracing_subscriber::util::TryInitError),
+
+    /// A blocking task panicked or was cancelled.
+    #[error("internal error: {0} (this is a bug: please report it)")]
+    Task(#[source] tokio::task::JoinError),
+
+    /// runner's own output would not encode as JSON.
+    #[error("internal error: {0} (this is a bug: please report it)")]
+    Encode(#[source] serde_json::Error),
 }
 
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Read { .. } | Error::Write { .. } | Error::Store { .. } | Error::StoreFailed { .. } => exit::IO,
-            Error::InvalidPlaybook { .. } | Error::InvalidInput(_) => exit::DATA,
-            Error::Usage(_) => exit::USAGE,
+            Error::InvalidPlaybook { .. } | Error::InvalidInput(_) | Error::Payload(_) => exit::DATA,
+            Error::Usage(_) | Error::DurationFlag { .. } => exit::USAGE,
             Error::Locked { .. } => exit::LOCKED,
-            Error::Internal(_) => exit::SOFTWARE,
+            Error::Internal(_) | Error::Runtime(_) | Error::Logging(_) | Error::Task(_) | Error::Encode(_) => {
+                exit::SOFTWARE
+            }
         }
     }
 }

@@ -113,8 +113,5 @@ pub fn init(options: &LogOptions) -> Result<(), crate::error::Error> {
             tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(sink).with_filter(own).with_filter(filter),
         )
     };
-    tracing_subscriber::registry()
-        .with(layer)
-        .try_init()
-        .map_err(|e| crate::error::Error::Internal(format!("cannot start logging: {e}")))
+    tracing_subscriber::registry().with(layer).try_init().map_err(crate::error::Error::Logging)
 }

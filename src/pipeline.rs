@@ -171,7 +171,7 @@ impl QueuePlace {
         let wanted = self.playbook.clone();
         let lock = tokio::task::spawn_blocking(move || crate::lock::wait(&state_dir, &wanted))
             .await
-            .map_err(|e| Error::Internal(e.to_string()))??;
+            .map_err(Error::Task)??;
         drop(self.place);
         Ok(Turn { services: self.services, playbook: self.playbook, _lock: Some(lock) })
     }

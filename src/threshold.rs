@@ -85,8 +85,33 @@ impl fmt::Display for Condition {
     }
 }
 
+/// Why a threshold, or a warn/crit pair of them, is refused. Each `Display` is the reason
+/// the playbook's diagnostic gives.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ThresholdError {
+    #[error("it must start with >, >=, <, <=, == or !=")]
+    NoOperator,
+    #[error("`{text}` is not a number")]
+    NotANumber {
+        text: String,
+        #[source]
+        source: std::num::ParseFloatError,
+    },
+    #[error("the number must be finite")]
+    NotFinite,
+    /// One of the pair is "bigger is worse", the other "smaller is worse".
+    #[error("warn `{warn}` and crit `{crit}` point in opposite directions")]
+    OppositeDirections { warn: Condition, crit: Condition },
+    /// With `>` thresholds crit would fire before warn.
+    #[error("crit `{crit}` is below warn `{warn}`, so crit would fire before warn")]
+    CritBelowWarn { warn: Condition, crit: Condition },
+    /// With `<` thresholds crit would fire before warn.
+    #[error("crit `{crit}` is above warn `{warn}`, so crit would fire before warn")]
+    CritAboveWarn { warn: Condition, crit: Condition },
+}
+
 impl FromStr for Condition {
-    type Err = String;
+    type Err = ThresholdError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let text = text.trim();
@@ -100,11 +125,12 @@ impl FromStr for Condition {
         ]
         .iter()
         .find_map(|(symbol, op)| text.strip_prefix(symbol).map(|rest| (*op, rest)))
-        .ok_or_else(|| "it must start with >, >=, <, <=, == or !=".to_string())?;
+        .ok_or(ThresholdError::NoOperator)?;
         let number = rest.trim().trim_end_matches('%');
-        let value: f64 = number.parse().map_err(|_| format!("`{}` is not a number", rest.trim()))?;
+        let value: f64 =
+            number.parse().map_err(|source| ThresholdError::NotANumber { text: rest.trim().to_string(), source })?;
         if !value.is_finite() {
-            return Err("the number must be finite".into());
+            return Err(ThresholdError::NotFinite);
         }
         Ok(Condition { operator, value })
     }
@@ -113,16 +139,17 @@ impl FromStr for Condition {
 /// Checks that a warn/crit pair points the same way: with `>` thresholds crit must be at
 /// least warn (warn `> 80`, crit `> 20` would make every warning critical); with `<`, at
 /// most. Returns the reason when it does not.
-pub fn check_pair(warn: &Condition, crit: &Condition) -> Result<(), String> {
+pub fn check_pair(warn: &Condition, crit: &Condition) -> Result<(), ThresholdError> {
     let (w, c) = (warn.operator.direction(), crit.operator.direction());
+    let (warn, crit) = (*warn, *crit);
     if w != 0 && c != 0 && w != c {
-        return Err(format!("warn `{warn}` and crit `{crit}` point in opposite directions"));
+        return Err(ThresholdError::OppositeDirections { warn, crit });
     }
     if w > 0 && c > 0 && crit.value < warn.value {
-        return Err(format!("crit `{crit}` is below warn `{warn}`, so crit would fire before warn"));
+        return Err(ThresholdError::CritBelowWarn { warn, crit });
     }
     if w < 0 && c < 0 && crit.value > warn.value {
-        return Err(format!("crit `{crit}` is above warn `{warn}`, so crit would fire before warn"));
+        return Err(ThresholdError::CritAboveWarn { warn, crit });
     }
     Ok(())
 }
@@ -153,9 +180,9 @@ mod tests {
         assert_eq!(c("< -1"), Condition { operator: Operator::Less, value: -1.0 });
         assert_eq!(c("== 10"), Condition { operator: Operator::Equal, value: 10.0 });
         assert_eq!(c("> 20%"), Condition { operator: Operator::Greater, value: 20.0 });
-        assert!("20".parse::<Condition>().is_err());
-        assert!("> lots".parse::<Condition>().is_err());
-        assert!("=> 3".parse::<Condition>().is_err());
+        assert_eq!("20".parse::<Condition>(), Err(ThresholdError::NoOperator));
+        assert_eq!("> lots".parse::<Condition>().unwrap_err().to_string(), "`lots` is not a number");
+        assert_eq!("=> 3".parse::<Condition>(), Err(ThresholdError::NoOperator));
     }
 
     #[test]
@@ -179,10 +206,13 @@ mod tests {
     #[test]
     fn pairs_must_point_the_same_way() {
         assert!(check_pair(&c("> 20"), &c("> 80")).is_ok());
-        assert!(check_pair(&c("> 80"), &c("> 20")).is_err());
+        assert_eq!(
+            check_pair(&c("> 80"), &c("> 20")).unwrap_err().to_string(),
+            "crit `> 20` is below warn `> 80`, so crit would fire before warn"
+        );
         assert!(check_pair(&c("< 10"), &c("< 5")).is_ok());
-        assert!(check_pair(&c("< 5"), &c("< 10")).is_err());
-        assert!(check_pair(&c("> 5"), &c("< 10")).is_err());
+        assert!(matches!(check_pair(&c("< 5"), &c("< 10")), Err(ThresholdError::CritAboveWarn { .. })));
+        assert!(matches!(check_pair(&c("> 5"), &c("< 10")), Err(ThresholdError::OppositeDirections { .. })));
         assert!(check_pair(&c("!= 1"), &c("== 0")).is_ok());
     }
 }

@@ -58,7 +58,12 @@ pub fn is_off(channel: &Channel) -> bool {
 /// The request body a channel sends for an alert. A webhook whose body template fails
 /// to render sends the default body instead (an alert is never lost to its template):
 /// the error comes back in [`payload::Body::template_error`] and is logged here.
-pub fn body(alert: &Alert, record: &RunRecord, loaded: &Loaded, channel: &Channel) -> Result<payload::Body, String> {
+pub fn body(
+    alert: &Alert,
+    record: &RunRecord,
+    loaded: &Loaded,
+    channel: &Channel,
+) -> Result<payload::Body, payload::PayloadError> {
     if channel.discord.is_some() {
         Ok(payload::Body::plain(payload::discord(alert).to_string()))
     } else if channel.slack.is_some() {
@@ -159,7 +164,7 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
                     target: "runner::alert",
                     playbook = %record.playbook,
                     channel = %id,
-                    error = %crate::secret::scrub(&error),
+                    error = %crate::secret::scrub(&error.to_string()),
                     "cannot build the alert message"
                 ),
             }

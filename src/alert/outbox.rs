@@ -148,11 +148,33 @@ fn json_headers() -> Vec<(String, String)> {
 /// At most this many attempts are in flight at once.
 const IN_FLIGHT: usize = 8;
 
+/// Why a message's playbook cannot be had on this host: the reason its outcome records
+/// (scrubbed there, as a diagnostic can quote a value). Clone, as one answer serves every
+/// message of a file in a delivery round.
+#[derive(Clone, Debug, thiserror::Error)]
+pub(super) enum PlaybookUnavailable {
+    /// The loading task died (a panic in the loader).
+    #[error("cannot load its playbook: {0}")]
+    LoaderFailed(#[source] Arc<tokio::task::JoinError>),
+    #[error("cannot read its playbook {file}: {source}")]
+    Unreadable {
+        file: String,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    /// It loads with errors under this process's environment; `first` is the first.
+    #[error("its playbook {file} does not load here: {first}")]
+    DoesNotLoad { file: String, first: String },
+    /// The file now holds another playbook.
+    #[error("{file} now holds playbook `{holds}`, not `{wanted}`")]
+    Renamed { file: String, holds: String, wanted: String },
+}
+
 /// Where a message's playbook comes from: the ones this process has loaded, else its
 /// file, loaded under this process's environment (once per delivery round).
 pub(super) struct Playbooks<'a> {
     loaded: &'a [Arc<Loaded>],
-    from_files: HashMap<String, Result<Arc<Loaded>, String>>,
+    from_files: HashMap<String, Result<Arc<Loaded>, PlaybookUnavailable>>,
 }
 
 impl<'a> Playbooks<'a> {
@@ -160,12 +182,12 @@ impl<'a> Playbooks<'a> {
         Playbooks { loaded, from_files: HashMap::new() }
     }
 
-    async fn of(&mut self, message: &OutboxMessage) -> Result<Arc<Loaded>, String> {
+    async fn of(&mut self, message: &OutboxMessage) -> Result<Arc<Loaded>, PlaybookUnavailable> {
         self.of_file(&message.playbook, &message.file).await
     }
 
     /// The playbook `name`, loaded here or from `file`.
-    pub(super) async fn of_file(&mut self, name: &str, file: &str) -> Result<Arc<Loaded>, String> {
+    pub(super) async fn of_file(&mut self, name: &str, file: &str) -> Result<Arc<Loaded>, PlaybookUnavailable> {
         if let Some(loaded) = self.loaded.iter().find(|l| l.playbook.name.as_str() == name) {
             return Ok(loaded.clone());
         }
@@ -176,12 +198,16 @@ impl<'a> Playbooks<'a> {
         let recorded = file.clone();
         let loaded = tokio::task::spawn_blocking(move || load_for_delivery(&file))
             .await
-            .unwrap_or_else(|e| Err(format!("cannot load its playbook: {e}")))
+            .unwrap_or_else(|e| Err(PlaybookUnavailable::LoaderFailed(Arc::new(e))))
             .and_then(|loaded| {
                 if loaded.playbook.name.as_str() == name {
                     Ok(loaded)
                 } else {
-                    Err(format!("{} now holds playbook `{}`, not `{name}`", recorded, loaded.playbook.name.as_str()))
+                    Err(PlaybookUnavailable::Renamed {
+                        file: recorded.clone(),
+                        holds: loaded.playbook.name.to_string(),
+                        wanted: name.to_string(),
+                    })
                 }
             });
         self.from_files.insert(recorded.clone(), loaded.clone());
@@ -190,13 +216,13 @@ impl<'a> Playbooks<'a> {
 }
 
 /// Loads the playbook file recorded with a message, as `runner run` would.
-fn load_for_delivery(file: &str) -> Result<Arc<Loaded>, String> {
+fn load_for_delivery(file: &str) -> Result<Arc<Loaded>, PlaybookUnavailable> {
     let path = std::path::Path::new(file);
     let report = crate::playbook::load::load_file(path, &crate::playbook::load::LoadOptions::default())
-        .map_err(|e| crate::secret::scrub_owned(format!("cannot read its playbook {file}: {e}")))?;
+        .map_err(|source| PlaybookUnavailable::Unreadable { file: file.to_string(), source: Arc::new(source) })?;
     report.into_loaded(false).map(Arc::new).map_err(|report| {
         let first = report.diagnostics.iter().find(|d| d.is_error()).map(|d| d.message.clone()).unwrap_or_default();
-        crate::secret::scrub_owned(format!("its playbook {file} does not load here: {first}"))
+        PlaybookUnavailable::DoesNotLoad { file: file.to_string(), first: crate::secret::scrub_owned(first) }
     })
 }
 
@@ -207,7 +233,10 @@ async fn prepare(playbooks: &mut Playbooks<'_>, message: &OutboxMessage) -> Resu
             reason: format!("expired: undelivered for {}", crate::duration::format(EXPIRY)),
         });
     }
-    let playbook = playbooks.of(message).await.map_err(|reason| Outcome::Undeliverable { reason })?;
+    let playbook = playbooks
+        .of(message)
+        .await
+        .map_err(|reason| Outcome::Undeliverable { reason: crate::secret::scrub_owned(reason.to_string()) })?;
     let channel = playbook.playbook.notify.iter().flatten().find(|c| c.id.as_str() == message.channel);
     let Some(channel) = channel else {
         return Err(Outcome::Dropped { reason: format!("channel `{}` is no longer in the playbook", message.channel) });

@@ -82,16 +82,22 @@ impl Body {
     }
 }
 
+/// Why a request body could not be built: the alert with its run would not encode as
+/// JSON. (A body template that fails to render is not this: the default body goes, and
+/// the render error travels in [`Body::template_error`].)
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PayloadError(#[from] serde_json::Error);
+
 /// The default body of a generic webhook: the alert with the RunRecord, as JSON.
-pub fn default_webhook(alert: &Alert, record: &RunRecord) -> Result<String, String> {
-    serde_json::to_string(&json!({"idempotency_key": alert.idempotency_key, "alert": alert, "run": record}))
-        .map_err(|e| e.to_string())
+pub fn default_webhook(alert: &Alert, record: &RunRecord) -> Result<String, PayloadError> {
+    Ok(serde_json::to_string(&json!({"idempotency_key": alert.idempotency_key, "alert": alert, "run": record}))?)
 }
 
 /// The body of a generic webhook: its template rendered with `alert` and the run's
 /// context, or the alert with the RunRecord as JSON. A template that fails to render never
 /// loses the alert: the default body is sent and the error is returned with it.
-pub fn webhook(alert: &Alert, record: &RunRecord, loaded: &Loaded, channel: &Channel) -> Result<Body, String> {
+pub fn webhook(alert: &Alert, record: &RunRecord, loaded: &Loaded, channel: &Channel) -> Result<Body, PayloadError> {
     let template = channel.webhook.as_ref().and_then(|w| w.body.as_ref());
     let Some(template) = template else {
         return default_webhook(alert, record).map(Body::plain);

@@ -56,28 +56,45 @@ pub enum MetricExtractor {
     Json(crate::jsonpath::JsonPath),
 }
 
+/// Why a declared metric's source cannot read a number. `Display` is the reason the
+/// playbook's diagnostic (and a run's "metric … was not found" detail) gives.
+#[derive(Debug, thiserror::Error)]
+pub enum MetricSourceError {
+    #[error("invalid JSON path: {0}")]
+    JsonPath(#[source] crate::jsonpath::InvalidJsonPath),
+    /// `reason` is the regex crate's last `error:` line, the one that says what is wrong.
+    #[error("invalid regex: {reason}")]
+    Regex {
+        reason: String,
+        #[source]
+        source: regex::Error,
+    },
+    #[error("the regex has {0} capture groups; it needs exactly one (the number)")]
+    CaptureGroups(usize),
+}
+
 /// Parses a metric source: a JSON path (starting with `$`) or a regex with exactly one
 /// capture group.
-pub fn metric_extractor(source: &str) -> Result<MetricExtractor, String> {
+pub fn metric_extractor(source: &str) -> Result<MetricExtractor, MetricSourceError> {
     if source.trim_start().starts_with('$') {
         return crate::jsonpath::JsonPath::parse(source)
             .map(MetricExtractor::Json)
-            .map_err(|e| format!("invalid JSON path: {e}"));
+            .map_err(MetricSourceError::JsonPath);
     }
-    let regex = regex::Regex::new(source).map_err(|e| {
-        let text = e.to_string();
-        let last = text
+    let regex = regex::Regex::new(source).map_err(|source| {
+        let text = source.to_string();
+        let reason = text
             .lines()
             .rev()
             .find(|l| l.starts_with("error:"))
             .unwrap_or(text.as_str())
             .trim_start_matches("error: ")
             .to_string();
-        format!("invalid regex: {last}")
+        MetricSourceError::Regex { reason, source }
     })?;
     match regex.captures_len() - 1 {
         1 => Ok(MetricExtractor::Regex(regex)),
-        n => Err(format!("the regex has {n} capture groups; it needs exactly one (the number)")),
+        n => Err(MetricSourceError::CaptureGroups(n)),
     }
 }
 
@@ -106,10 +123,10 @@ impl CheckKind for CommandCheck {
             if let Some(problem) = declared_metric_name_problem(name) {
                 rules.error(source.span(), problem, "name it with letters, digits and `_`, e.g. `queue_depth`");
             }
-            if let Err(message) = metric_extractor(source.as_str()) {
+            if let Err(error) = metric_extractor(source.as_str()) {
                 rules.error(
                     source.span(),
-                    format!("metric `{name}`: {message}"),
+                    format!("metric `{name}`: {error}"),
                     "a metric is a regex with one capture group, e.g. `used=(\\d+)`, or a JSON path such as `$.stats.used`",
                 );
             }
@@ -210,7 +227,7 @@ pub async fn probe(config: &CommandCheck, ctx: &ProbeContext<'_>) -> Observation
                 Ok(None) => metric_problems.push(name.clone()),
                 Err(several) => metric_problems.push(format!("{name} (its JSON path {several})")),
             },
-            Err(message) => metric_problems.push(format!("{name} ({message})")),
+            Err(error) => metric_problems.push(format!("{name} ({error})")),
         }
     }
     for missing in &metric_problems {

@@ -137,7 +137,7 @@ pub async fn probe(config: &HttpCheck, ctx: &ProbeContext<'_>) -> Observation {
     let verify = config.tls_verify.unwrap_or(true);
     let client = match ctx.services.http.get(verify, config.follow_redirects.unwrap_or(true)) {
         Ok(client) => client,
-        Err(message) => return Observation::unknown(message),
+        Err(error) => return Observation::unknown(error.to_string()),
     };
     let method = config.method.as_ref().map(|m| m.as_str().to_ascii_uppercase()).unwrap_or_else(|| "GET".into());
     let Ok(method) = reqwest::Method::from_bytes(method.as_bytes()) else {

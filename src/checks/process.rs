@@ -47,6 +47,7 @@ impl CheckKind for ProcessCheck {
 use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, UpdateKind};
 
 use super::restarts::{self, IdentitySample};
+use super::system::{SystemReadError, SystemReader};
 use crate::outcome::{Observation, format_number};
 use crate::probe::context::ProbeContext;
 
@@ -67,7 +68,7 @@ pub async fn probe(config: &ProcessCheck, ctx: &ProbeContext<'_>) -> Observation
     let found = tokio::task::spawn_blocking(move || scan(&reader, name.as_deref(), pattern.as_ref(), want_cpu)).await;
     let found = match found {
         Ok(Ok(found)) => found,
-        Ok(Err(message)) => return Observation::unknown(message),
+        Ok(Err(error)) => return Observation::unknown(error.to_string()),
         Err(error) => return Observation::unknown(format!("reading processes failed: {error}")),
     };
     let what = match (&config.name, &config.pattern) {
@@ -151,11 +152,11 @@ pub fn restart_sentence(count: restarts::Count, within: std::time::Duration) -> 
 }
 
 fn scan(
-    reader: &crate::checks::system::SystemReader,
+    reader: &SystemReader,
     name: Option<&str>,
     pattern: Option<&regex::Regex>,
     want_cpu: bool,
-) -> Result<Vec<Found>, String> {
+) -> Result<Vec<Found>, SystemReadError> {
     let matches = |proc: &mut super::procfs::Proc| match (name, pattern) {
         (Some(name), _) => proc.has_name(name),
         (None, Some(pattern)) => pattern.is_match(&proc.command_line()),
@@ -190,10 +191,10 @@ fn scan(
 }
 
 fn scan_sysinfo(
-    reader: &crate::checks::system::SystemReader,
+    reader: &SystemReader,
     name: Option<&str>,
     pattern: Option<&regex::Regex>,
-) -> Result<Vec<Found>, String> {
+) -> Result<Vec<Found>, SystemReadError> {
     let own = std::process::id();
     let kind = ProcessRefreshKind::nothing().without_tasks().with_memory().with_cmd(UpdateKind::OnlyIfNotSet);
     reader.with(|s| {

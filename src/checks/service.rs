@@ -81,8 +81,26 @@ pub fn on_path(program: &str) -> Option<std::path::PathBuf> {
     std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
 }
 
+/// Why a service's state cannot be asked: no manager to ask, or an answer that does not
+/// parse. `Display` is the reason the check's UNKNOWN gives.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("no service manager found: systemd is not running, and neither launchctl nor pm2 is installed")]
+    NoManager,
+    #[error("systemd is not running on this machine")]
+    SystemdNotRunning,
+    #[error("launchctl is not installed (launchd is macOS only)")]
+    LaunchctlMissing,
+    #[error("pm2 is not installed (npm install -g pm2)")]
+    Pm2Missing,
+    #[error("pm2 jlist printed no JSON")]
+    Pm2NoJson,
+    #[error("pm2 jlist printed invalid JSON: {0}")]
+    Pm2InvalidJson(#[source] serde_json::Error),
+}
+
 /// Resolves `auto` to the first manager present; `Err` says why none is.
-pub fn resolve_manager(manager: Manager) -> Result<Manager, String> {
+pub fn resolve_manager(manager: Manager) -> Result<Manager, ServiceError> {
     let available = |m: Manager| match m {
         Manager::Systemd => systemd_running(),
         Manager::Launchd => on_path("launchctl").is_some(),
@@ -90,17 +108,13 @@ pub fn resolve_manager(manager: Manager) -> Result<Manager, String> {
         Manager::Auto => false,
     };
     match manager {
-        Manager::Auto => {
-            [Manager::Systemd, Manager::Launchd, Manager::Pm2].into_iter().find(|m| available(*m)).ok_or_else(|| {
-                "no service manager found: systemd is not running, and neither launchctl nor pm2 is installed"
-                    .to_string()
-            })
-        }
-        Manager::Systemd if !available(Manager::Systemd) => Err("systemd is not running on this machine".into()),
-        Manager::Launchd if !available(Manager::Launchd) => {
-            Err("launchctl is not installed (launchd is macOS only)".into())
-        }
-        Manager::Pm2 if !available(Manager::Pm2) => Err("pm2 is not installed (npm install -g pm2)".into()),
+        Manager::Auto => [Manager::Systemd, Manager::Launchd, Manager::Pm2]
+            .into_iter()
+            .find(|m| available(*m))
+            .ok_or(ServiceError::NoManager),
+        Manager::Systemd if !available(Manager::Systemd) => Err(ServiceError::SystemdNotRunning),
+        Manager::Launchd if !available(Manager::Launchd) => Err(ServiceError::LaunchctlMissing),
+        Manager::Pm2 if !available(Manager::Pm2) => Err(ServiceError::Pm2Missing),
         other => Ok(other),
     }
 }
@@ -117,7 +131,7 @@ fn manager_name(manager: Manager) -> &'static str {
 pub async fn probe(config: &ServiceCheck, ctx: &ProbeContext<'_>) -> Observation {
     let manager = match resolve_manager(config.manager.unwrap_or_default()) {
         Ok(manager) => manager,
-        Err(reason) => return Observation::unknown(reason),
+        Err(error) => return Observation::unknown(error.to_string()),
     };
     let name = config.name.as_str();
     let limit = ctx.timeout;
@@ -297,7 +311,7 @@ async fn pm2(name: &str, limit: Duration) -> Result<ServiceState, StateError> {
     if finished.exit_code != Some(0) {
         return Err(StateError::Unknown(format!("pm2 jlist failed: {}", finished.combined_output().trim())));
     }
-    parse_pm2_jlist(&finished.stdout.text(), name).map_err(StateError::Unknown)
+    parse_pm2_jlist(&finished.stdout.text(), name).map_err(|error| StateError::Unknown(error.to_string()))
 }
 
 /// The pm2 daemon's pid file names a live process.
@@ -318,10 +332,9 @@ pub fn pm2_daemon_running() -> bool {
 
 /// Parses `pm2 jlist` (a JSON array of processes) for the app `name`; cluster-mode apps
 /// have several entries of one name.
-pub fn parse_pm2_jlist(text: &str, name: &str) -> Result<ServiceState, String> {
-    let start = text.find('[').ok_or("pm2 jlist printed no JSON")?;
-    let apps: Vec<serde_json::Value> =
-        serde_json::from_str(&text[start..]).map_err(|e| format!("pm2 jlist printed invalid JSON: {e}"))?;
+pub fn parse_pm2_jlist(text: &str, name: &str) -> Result<ServiceState, ServiceError> {
+    let start = text.find('[').ok_or(ServiceError::Pm2NoJson)?;
+    let apps: Vec<serde_json::Value> = serde_json::from_str(&text[start..]).map_err(ServiceError::Pm2InvalidJson)?;
     let matching: Vec<&serde_json::Value> = apps.iter().filter(|a| a["name"] == name).collect();
     if matching.is_empty() {
         return Ok(ServiceState::default());
@@ -396,6 +409,7 @@ mod tests {
         assert!(worker.found && !worker.active);
         assert_eq!(worker.state, "errored");
         assert!(!parse_pm2_jlist(text, "nope").unwrap().found);
-        assert!(parse_pm2_jlist("oops", "api").is_err());
+        assert!(matches!(parse_pm2_jlist("oops", "api"), Err(ServiceError::Pm2NoJson)));
+        assert!(matches!(parse_pm2_jlist("[oops", "api"), Err(ServiceError::Pm2InvalidJson(_))));
     }
 }

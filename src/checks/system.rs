@@ -107,20 +107,34 @@ pub struct SystemReader {
     cpu_primed_at: Mutex<Option<std::time::Instant>>,
 }
 
+/// Why the shared system reader cannot answer; `Display` is the reason a `system` or
+/// `process` check's UNKNOWN gives.
+#[derive(Debug, thiserror::Error)]
+pub enum SystemReadError {
+    /// A thread panicked while holding the reader.
+    #[error("the system reader is poisoned")]
+    ReaderPoisoned,
+    /// A thread panicked while holding the time of the last CPU reading.
+    #[error("poisoned")]
+    CpuClockPoisoned,
+    #[error("cannot read system information: {0}")]
+    Unavailable(#[source] sysinfo::Error),
+}
+
 impl SystemReader {
     /// Runs `f` with the shared System (created on first use).
-    pub fn with<R>(&self, f: impl FnOnce(&mut System) -> R) -> Result<R, String> {
-        let mut guard = self.system.lock().map_err(|_| "the system reader is poisoned".to_string())?;
+    pub fn with<R>(&self, f: impl FnOnce(&mut System) -> R) -> Result<R, SystemReadError> {
+        let mut guard = self.system.lock().map_err(|_| SystemReadError::ReaderPoisoned)?;
         if guard.is_none() {
-            *guard = Some(System::new().map_err(|e| format!("cannot read system information: {e}"))?);
+            *guard = Some(System::new().map_err(SystemReadError::Unavailable)?);
         }
         Ok(f(guard.as_mut().expect("just created")))
     }
 
     /// Global CPU usage in percent, waiting for a second reading when needed.
-    pub fn cpu_percent(&self) -> Result<f64, String> {
+    pub fn cpu_percent(&self) -> Result<f64, SystemReadError> {
         let primed = {
-            let mut at = self.cpu_primed_at.lock().map_err(|_| "poisoned".to_string())?;
+            let mut at = self.cpu_primed_at.lock().map_err(|_| SystemReadError::CpuClockPoisoned)?;
             let fresh = at.is_some_and(|t| t.elapsed() >= sysinfo::MINIMUM_CPU_UPDATE_INTERVAL);
             if at.is_none() {
                 self.with(|s| s.refresh_cpu_usage())?;
@@ -164,20 +178,26 @@ fn read(reader: &SystemReader, metrics: &[SystemMetric], disk: &str) -> Observat
     let mut problems: Vec<(String, Vec<&str>)> = Vec::new();
     let needs_memory =
         metrics.iter().any(|m| matches!(m, SystemMetric::MemoryUsedPercent | SystemMetric::SwapUsedPercent));
-    if needs_memory && let Err(e) = reader.with(|s| s.refresh_memory()) {
-        return Observation::unknown(e);
+    if needs_memory && let Err(error) = reader.with(|s| s.refresh_memory()) {
+        return Observation::unknown(error.to_string());
     }
     // One statvfs for every disk metric, none without one.
     let disk_usage = std::cell::LazyCell::new(|| disk::usage(disk).map_err(|e| e.to_string()));
     let from_disk =
         |read: fn(&DiskUsage) -> Result<f64, String>| disk_usage.as_ref().map_err(Clone::clone).and_then(read);
     for metric in metrics {
+        // Each error becomes its reason here: the words of the observation (data), compared
+        // so that a reason shared by several metrics is said once.
         let value: Result<f64, String> = match metric {
-            SystemMetric::CpuPercent => reader.cpu_percent().map(|v| (v * 10.0).round() / 10.0),
-            SystemMetric::MemoryUsedPercent => {
-                reader.with(|s| percent(s.total_memory().saturating_sub(s.available_memory()), s.total_memory()))
+            SystemMetric::CpuPercent => {
+                reader.cpu_percent().map(|v| (v * 10.0).round() / 10.0).map_err(|e| e.to_string())
             }
-            SystemMetric::SwapUsedPercent => reader.with(|s| percent(s.used_swap(), s.total_swap())),
+            SystemMetric::MemoryUsedPercent => reader
+                .with(|s| percent(s.total_memory().saturating_sub(s.available_memory()), s.total_memory()))
+                .map_err(|e| e.to_string()),
+            SystemMetric::SwapUsedPercent => {
+                reader.with(|s| percent(s.used_swap(), s.total_swap())).map_err(|e| e.to_string())
+            }
             SystemMetric::Load1m => System::load_average().map(|l| l.one).map_err(|e| e.to_string()),
             SystemMetric::Load5m => System::load_average().map(|l| l.five).map_err(|e| e.to_string()),
             SystemMetric::Load15m => System::load_average().map(|l| l.fifteen).map_err(|e| e.to_string()),

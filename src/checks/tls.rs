@@ -146,8 +146,14 @@ impl ServerCertVerifier for AcceptAnything {
 
 /// Why a certificate's expiry could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("the certificate's expiry cannot be read: {0}")]
-pub struct UnreadableCertificate(String);
+pub enum UnreadableCertificate {
+    /// The DER does not parse as a certificate.
+    #[error("the certificate's expiry cannot be read: {0}")]
+    Der(#[source] x509_parser::nom::Err<x509_parser::error::X509Error>),
+    /// `notAfter` is outside the times jiff can hold.
+    #[error("the certificate's expiry cannot be read: {0}")]
+    OutOfRange(#[source] jiff::Error),
+}
 
 /// Days (fractional) until the certificate's `notAfter`, negative when expired.
 pub fn days_left(der: &[u8], now: jiff::Timestamp) -> Result<f64, UnreadableCertificate> {
@@ -162,9 +168,9 @@ pub fn not_after(der: &[u8]) -> Result<jiff::Timestamp, UnreadableCertificate> {
     let (_, certificate) = x509_parser::certificate::X509CertificateParser::new()
         .with_deep_parse_extensions(false)
         .parse(der)
-        .map_err(|error| UnreadableCertificate(error.to_string()))?;
+        .map_err(UnreadableCertificate::Der)?;
     let seconds = certificate.validity().not_after.timestamp();
-    jiff::Timestamp::from_second(seconds).map_err(|error| UnreadableCertificate(error.to_string()))
+    jiff::Timestamp::from_second(seconds).map_err(UnreadableCertificate::OutOfRange)
 }
 
 #[cfg(test)]

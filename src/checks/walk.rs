@@ -61,7 +61,7 @@ impl Deadline {
 /// Why a glob gave no list of paths.
 #[derive(Debug)]
 pub enum GlobFailure {
-    Invalid(String),
+    Invalid(glob::PatternError),
     TooMany,
     Stopped,
 }
@@ -86,7 +86,7 @@ pub fn glob(pattern: &str, deadline: &Deadline) -> Result<Vec<PathBuf>, GlobFail
 
 fn glob_capped(pattern: &str, deadline: &Deadline, cap: usize) -> Result<Vec<PathBuf>, GlobFailure> {
     // Validates the whole pattern the way the glob crate does (same errors).
-    glob::Pattern::new(pattern).map_err(|e| GlobFailure::Invalid(e.to_string()))?;
+    glob::Pattern::new(pattern).map_err(GlobFailure::Invalid)?;
     let mut base = PathBuf::new();
     let mut parts = Vec::new();
     for component in Path::new(pattern).components() {
@@ -100,7 +100,7 @@ fn glob_capped(pattern: &str, deadline: &Deadline, cap: usize) -> Result<Vec<Pat
                 parts.push(if name == "**" {
                     Part::Recursive
                 } else if name.contains(['*', '?', '[']) {
-                    Part::Pattern(glob::Pattern::new(&name).map_err(|e| GlobFailure::Invalid(e.to_string()))?)
+                    Part::Pattern(glob::Pattern::new(&name).map_err(GlobFailure::Invalid)?)
                 } else {
                     Part::Literal(name.into_owned())
                 });

@@ -36,11 +36,10 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> crate::error::Result<i32> {
         tracing::error!(target: "runner::daemon", %reason, "the store cannot be opened for writing: runs go on, kept in memory until it can");
         services.backlog.unwritable(&reason);
     }
-    let grace =
-        crate::duration::parse(&args.shutdown_grace).map_err(|e| Error::Usage(format!("--shutdown-grace: {e}")))?;
+    let grace = crate::duration::parse(&args.shutdown_grace)
+        .map_err(|source| Error::DurationFlag { flag: "--shutdown-grace".into(), source })?;
     let options = DaemonOptions { paths: args.paths.clone(), tags: args.tags.clone(), shutdown_grace: grace };
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::Internal(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(Error::Runtime)?;
     let result = runtime.block_on(async move {
         let daemon = Daemon::new(options, services);
         if let Some(address) = &args.listen {

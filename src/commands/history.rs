@@ -29,8 +29,8 @@ struct Output {
 }
 
 pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
-    let since =
-        crate::duration::parse(&args.since).map_err(|e| Error::Usage(format!("--since {}: {e}", args.since)))?;
+    let since = crate::duration::parse(&args.since)
+        .map_err(|source| Error::DurationFlag { flag: format!("--since {}", args.since), source })?;
     let dir = super::run::state_dir(cli.state.as_deref());
     let Some(store) = crate::store::open_read_only(&dir)? else {
         eprintln!("no history yet in {} (runs are recorded by `runner run` and the daemon)", dir.display());
@@ -61,8 +61,7 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
     match args.format {
         HistoryFormat::Json => {
             let output = Output { since: crate::duration::format(since), runs, counts, trends };
-            let _ =
-                writeln!(out, "{}", serde_json::to_string_pretty(&output).map_err(|e| Error::Internal(e.to_string()))?);
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&output).map_err(Error::Encode)?);
         }
         HistoryFormat::Csv if args.metrics => {
             let _ = writeln!(out, "{TRENDS_HEADER}");

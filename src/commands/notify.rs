@@ -48,7 +48,7 @@ pub fn run(cli: &Cli, args: &NotifyArgs) -> crate::error::Result<i32> {
         scheduled_for: None,
     };
     let alert = message::build(AlertKind::Test, &record, channel, None, 0, None, None);
-    let body = crate::alert::body(&alert, &record, &loaded, config).map_err(Error::InvalidInput)?;
+    let body = crate::alert::body(&alert, &record, &loaded, config)?;
     let mut summary = format!("TEST {}", alert.title);
     // A body template that fails to render: the default body goes instead (as for an
     // alert), and the command says so and exits 65 (the playbook's template is wrong).
@@ -68,8 +68,7 @@ pub fn run(cli: &Cli, args: &NotifyArgs) -> crate::error::Result<i32> {
         summary,
         body,
     }])?;
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::Internal(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(Error::Runtime)?;
     let http = crate::probe::http_clients::HttpClients::default();
     let messages: Vec<_> = ids.iter().filter_map(|id| store.message(*id).ok().flatten()).collect();
     let deliveries = runtime.block_on(crate::alert::outbox::deliver(

@@ -7,7 +7,7 @@ use crate::error::Error;
 
 pub fn run(cli: &Cli, args: &PruneArgs) -> crate::error::Result<i32> {
     let age = crate::duration::parse(&args.older_than)
-        .map_err(|e| Error::Usage(format!("--older-than {}: {e}", args.older_than)))?;
+        .map_err(|source| Error::DurationFlag { flag: format!("--older-than {}", args.older_than), source })?;
     if age.is_zero() {
         return Err(Error::Usage("--older-than must be more than zero".into()));
     }

@@ -132,10 +132,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
         ..RunOptions::default()
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot start the runtime: {e}")))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(Error::Runtime)?;
     let record = runtime.block_on(async {
         // SIGTERM (a service manager, `kill`, `timeout(1)`) ends the run as Ctrl-C does:
         // with its process groups, not leaving them behind.

@@ -101,8 +101,7 @@ pub fn run(cli: &Cli, args: &TickArgs) -> crate::error::Result<i32> {
             Err(error) => trouble.note(&error),
         }
     }
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::Internal(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(Error::Runtime)?;
     let interrupted = runtime.block_on(async {
         let mut runs = tokio::task::JoinSet::new();
         for run in due {

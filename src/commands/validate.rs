@@ -123,11 +123,11 @@ pub fn run(args: &ValidateArgs) -> crate::error::Result<i32> {
                 unreadable: errors.iter().map(|e| e.to_string()).collect(),
                 no_playbook: empty.iter().map(|folder| no_playbook_message(folder)).collect(),
             };
-            let text = serde_json::to_string_pretty(&json).map_err(|e| Error::Internal(e.to_string()))?;
+            let text = serde_json::to_string_pretty(&json).map_err(Error::Encode)?;
             let _ = writeln!(out, "{}", crate::secret::scrub(&text));
         }
     }
-    Ok(if errors.iter().any(|e| matches!(e, Error::Internal(_))) {
+    Ok(if errors.iter().any(|e| e.exit_code() == exit::SOFTWARE) {
         exit::SOFTWARE
     } else if !errors.is_empty() {
         exit::IO

@@ -12,6 +12,7 @@ use std::time::Instant;
 use super::context::Engine;
 use crate::outcome::{ActionResult, ActionStatus};
 use crate::playbook::{Action, Playbook};
+use crate::probe::http_clients::ClientSetupError;
 use crate::process_group;
 use crate::secret::scrub_owned;
 
@@ -42,7 +43,7 @@ pub async fn run(action: &Action, playbook: &Playbook, base_dir: &Path, engine: 
     }
     if let Some(http) = &action.http {
         return run_http(http, timeout, engine).await.map_or_else(
-            |message| finish(ActionStatus::Failed, None, message, String::new()),
+            |error| finish(ActionStatus::Failed, None, error.to_string(), String::new()),
             |(code, body)| {
                 if (200..300).contains(&code) {
                     finish(ActionStatus::Ok, None, format!("HTTP {code}"), body)
@@ -108,15 +109,29 @@ pub fn planned(action: &Action, playbook: &Playbook) -> ActionResult {
     }
 }
 
+/// Why an `http` action got no answer: the action's failure message.
+#[derive(Debug, thiserror::Error)]
+enum HttpActionError {
+    #[error(transparent)]
+    Client(#[from] ClientSetupError),
+    #[error("`{0}` is not an HTTP method")]
+    Method(String),
+    /// The request failed, in the words of `checks::http::describe_error`. The reqwest
+    /// error itself is not kept: its text carries the URL, which may hold a password.
+    #[error("{0}")]
+    Request(String),
+}
+
 async fn run_http(
     http: &crate::playbook::ActionHttp,
     timeout: std::time::Duration,
     engine: &Engine,
-) -> Result<(u16, String), String> {
+) -> Result<(u16, String), HttpActionError> {
     let client = engine.probes.http.get(true, true)?;
     let method = http.method.as_ref().map(|m| m.as_str().to_ascii_uppercase()).unwrap_or_else(|| "POST".into());
-    let method =
-        reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| format!("`{method}` is not an HTTP method"))?;
+    let Ok(method) = reqwest::Method::from_bytes(method.as_bytes()) else {
+        return Err(HttpActionError::Method(method));
+    };
     let mut request = client.request(method, http.url.as_str()).timeout(timeout);
     for (name, value) in http.headers.iter().flatten() {
         request = request.header(name.as_str(), value.expose());
@@ -124,7 +139,8 @@ async fn run_http(
     if let Some(body) = &http.body {
         request = request.body(body.as_str().to_string());
     }
-    let response = request.send().await.map_err(|e| crate::checks::http::describe_error(&e, true))?;
+    let response =
+        request.send().await.map_err(|e| HttpActionError::Request(crate::checks::http::describe_error(&e, true)))?;
     let code = response.status().as_u16();
     let body = response.text().await.unwrap_or_default();
     let body = crate::secret::scrub_and_cut(&body, 4096);

@@ -20,9 +20,10 @@ pub fn timezone(name: &str, span: Span) -> Result<(TimeZone, Option<Diagnostic>)
             let note = fixed_zone_note(name).map(|(message, hint)| Diagnostic::warning(span, message).with_hint(hint));
             Ok((zone, note))
         }
-        Err(message) => {
+        Err(error) => {
             let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
-            Err(Diagnostic::error(span, message).with_hint(timezone_hint(name, names.iter().map(String::as_str))))
+            Err(Diagnostic::error(span, error.to_string())
+                .with_hint(timezone_hint(name, names.iter().map(String::as_str))))
         }
     }
 }

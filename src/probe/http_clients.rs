@@ -1,18 +1,24 @@
 //! The HTTP clients a process shares: `http` checks, `http` actions and alert delivery
 //! reuse their connection pools.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+/// The HTTP client could not be built (its TLS setup refused). Clone, as the one failed
+/// build answers every later caller; the reqwest error is shared.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("cannot build the HTTP client: {0}")]
+pub struct ClientSetupError(#[source] Arc<reqwest::Error>);
 
 /// One reqwest client per (verify, follow redirects) combination, built on first use and
 /// shared, so that checks of the same host reuse connections.
 #[derive(Default)]
 pub struct HttpClients {
-    clients: [OnceLock<Result<reqwest::Client, String>>; 4],
+    clients: [OnceLock<Result<reqwest::Client, ClientSetupError>>; 4],
 }
 
 impl HttpClients {
-    pub fn get(&self, verify: bool, follow_redirects: bool) -> Result<reqwest::Client, String> {
+    pub fn get(&self, verify: bool, follow_redirects: bool) -> Result<reqwest::Client, ClientSetupError> {
         let index = usize::from(verify) * 2 + usize::from(follow_redirects);
         self.clients[index]
             .get_or_init(|| {
@@ -33,7 +39,7 @@ impl HttpClients {
                     .connect_timeout(Duration::from_secs(30))
                     .pool_idle_timeout(Duration::from_secs(30))
                     .build()
-                    .map_err(|e| format!("cannot build the HTTP client: {e}"))
+                    .map_err(|e| ClientSetupError(Arc::new(e)))
             })
             .clone()
     }

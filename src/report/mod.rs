@@ -6,7 +6,10 @@
 //! run: the pipeline stores and alerts the run before it writes the report.
 
 pub mod context;
+mod error;
 pub mod retention;
+
+pub use error::ReportError;
 
 use std::path::{Path, PathBuf};
 
@@ -29,28 +32,28 @@ fn environment(loaded: &Loaded) -> minijinja::Environment<'static> {
 }
 
 /// Renders the report path of a run, resolved against the playbook's folder.
-pub fn path(record: &RunRecord, loaded: &Loaded) -> Result<PathBuf, String> {
-    let Some(report) = &loaded.playbook.report else { return Err("no report configured".into()) };
+pub fn path(record: &RunRecord, loaded: &Loaded) -> Result<PathBuf, ReportError> {
+    let Some(report) = &loaded.playbook.report else { return Err(ReportError::NotConfigured) };
     let env = environment(loaded);
     let rendered =
         crate::template::render_bounded(&env, None, report.path.source(), context::value(record, loaded), 4096)
-            .map_err(|e| format!("cannot render the report path: {}", describe(&e)))?;
+            .map_err(ReportError::Path)?;
     let rendered = rendered.trim();
     if rendered.is_empty() {
-        return Err("the report path renders empty".into());
+        return Err(ReportError::EmptyPath);
     }
     Ok(resolve_against(&loaded.base_dir, rendered))
 }
 
 /// Renders the report's content.
-pub fn render(record: &RunRecord, loaded: &Loaded) -> Result<String, String> {
-    let Some(report) = &loaded.playbook.report else { return Err("no report configured".into()) };
+pub fn render(record: &RunRecord, loaded: &Loaded) -> Result<String, ReportError> {
+    let Some(report) = &loaded.playbook.report else { return Err(ReportError::NotConfigured) };
     let template =
         report.template.as_ref().map(|t| t.as_str().to_string()).unwrap_or_else(|| "builtin:markdown".into());
     let mut env = environment(loaded);
     let (name, source) = match template.as_str() {
         "builtin:json" => {
-            let mut text = serde_json::to_string_pretty(record).map_err(|e| e.to_string())?;
+            let mut text = serde_json::to_string_pretty(record).map_err(ReportError::Encode)?;
             text.push('\n');
             return Ok(crate::secret::scrub_owned(text));
         }
@@ -58,24 +61,18 @@ pub fn render(record: &RunRecord, loaded: &Loaded) -> Result<String, String> {
         "builtin:html" => ("report.html.j2".to_string(), HTML.to_string()),
         file => {
             let path = resolve_against(&loaded.base_dir, file);
-            let source =
-                std::fs::read_to_string(&path).map_err(|e| format!("cannot read template {}: {e}", path.display()))?;
+            let source = match std::fs::read_to_string(&path) {
+                Ok(source) => source,
+                Err(source) => return Err(ReportError::ReadTemplate { path, source }),
+            };
             (file.to_string(), source)
         }
     };
-    env.add_template_owned(name.clone(), source).map_err(|e| format!("template {name}: {}", describe(&e)))?;
-    let template = env.get_template(&name).map_err(|e| describe(&e))?;
-    let text =
-        template.render(context::value(record, loaded)).map_err(|e| format!("template {name}: {}", describe(&e)))?;
+    let in_template = |source| ReportError::Template { name: name.clone(), source };
+    env.add_template_owned(name.clone(), source).map_err(in_template)?;
+    let template = env.get_template(&name).map_err(ReportError::Lookup)?;
+    let text = template.render(context::value(record, loaded)).map_err(in_template)?;
     Ok(crate::secret::scrub_owned(text))
-}
-
-fn describe(error: &minijinja::Error) -> String {
-    let mut text = error.detail().map(str::to_string).unwrap_or_else(|| error.kind().to_string());
-    if let Some(line) = error.line() {
-        text.push_str(&format!(" (line {line})"));
-    }
-    text
 }
 
 /// The report stage of a run: render, write (atomically), apply retention. `written`
@@ -92,7 +89,7 @@ pub fn stage(
     };
     let path = match path(record, loaded) {
         Ok(path) => path,
-        Err(message) => return stage(StageStatus::Failed, message),
+        Err(error) => return stage(StageStatus::Failed, error.to_string()),
     };
     let shown = display(&path, &loaded.base_dir);
     if dry_run {
@@ -110,7 +107,7 @@ pub fn stage(
     }
     let content = match render(record, loaded) {
         Ok(content) => content,
-        Err(message) => return stage(StageStatus::Failed, format!("cannot render the report: {message}")),
+        Err(error) => return stage(StageStatus::Failed, format!("cannot render the report: {error}")),
     };
     if let Err(error) = crate::write::write_atomically(&path, &content) {
         let reason = match &error {
@@ -125,7 +122,7 @@ pub fn stage(
         match retention::apply(report, loaded.playbook.name.as_str(), ledger, &path) {
             Ok(0) => {}
             Ok(n) => lines.push(format!("deleted {n} old report{}", if n == 1 { "" } else { "s" })),
-            Err(message) => lines.push(format!("retention: {message}")),
+            Err(error) => lines.push(format!("retention: {error}")),
         }
     }
     Some(StageResult { name: "report".into(), status: StageStatus::Done, lines })

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::ReportError;
 use crate::playbook::Report;
 
 /// Where written reports are remembered (the store).
@@ -17,7 +18,7 @@ pub trait Ledger: Send + Sync {
 
 /// Deletes what retention says; returns how many files were deleted. The report just
 /// written (`current`) is never deleted.
-pub fn apply(report: &Report, playbook: &str, ledger: &dyn Ledger, current: &Path) -> Result<usize, String> {
+pub fn apply(report: &Report, playbook: &str, ledger: &dyn Ledger, current: &Path) -> Result<usize, ReportError> {
     let reports = ledger.reports(playbook);
     let now = crate::clock::now().as_millisecond();
     let mut doomed: Vec<PathBuf> = Vec::new();
@@ -45,7 +46,7 @@ pub fn apply(report: &Report, playbook: &str, ledger: &dyn Ledger, current: &Pat
         match std::fs::remove_file(&path) {
             Ok(()) => deleted += 1,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(error) => return Err(format!("cannot delete {}: {error}", path.display())),
+            Err(source) => return Err(ReportError::Delete { path, source }),
         }
         ledger.forget(playbook, &path);
     }

@@ -6,6 +6,7 @@
 //! it; a repeated hour runs once; intervals follow elapsed time) so this module never
 //! does wall-clock arithmetic of its own; it only asks croner and jiff.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use croner::parser::{CronParser, Seconds};
@@ -51,14 +52,64 @@ pub fn analyse(text: &str, cron: &Cron, zone: &TimeZone, horizon: Duration) -> A
     analysis
 }
 
+/// Why a schedule's cron string or timezone is refused. Each `Display` is the reason the
+/// playbook's diagnostic and `runner list` give. Clone, so that [`parse`] can remember a
+/// refusal as it remembers a schedule.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum CronError {
+    /// Not 5 or 6 fields, and not a nickname.
+    #[error(
+        "it has {fields} field{}; cron takes 5 (minute hour day month weekday) or 6 (with leading seconds)",
+        if *fields == 1 { "" } else { "s" }
+    )]
+    FieldCount { fields: usize },
+    #[error("a value is out of range (second 0–59, minute 0–59, hour 0–23, day 1–31, month 1–12, weekday 0–7)")]
+    OutOfRange {
+        #[source]
+        source: Arc<croner::errors::CronError>,
+    },
+    /// Any other refusal by croner; `reason` is its message, lowercased and without its
+    /// "Invalid pattern:" frame.
+    #[error("{reason}")]
+    Invalid {
+        reason: String,
+        #[source]
+        source: Arc<croner::errors::CronError>,
+    },
+    #[error("`{name}` is not an IANA timezone")]
+    UnknownTimezone {
+        name: String,
+        #[source]
+        source: jiff::Error,
+    },
+}
+
+impl From<croner::errors::CronError> for CronError {
+    fn from(error: croner::errors::CronError) -> Self {
+        let message = error.to_string();
+        let source = Arc::new(error);
+        if message.contains("out of bounds") {
+            return CronError::OutOfRange { source };
+        }
+        let message = message.trim_end_matches('.');
+        let message = message.strip_prefix("Invalid pattern: ").unwrap_or(message);
+        let mut chars = message.chars();
+        let reason = match chars.next() {
+            Some(first) => first.to_lowercase().collect::<String>() + chars.as_str(),
+            None => "invalid cron".into(),
+        };
+        CronError::Invalid { reason, source }
+    }
+}
+
 /// Parses a cron string: 5 fields (minute precision), 6 fields (leading seconds), or a
 /// nickname (`@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`, `@annually`).
-pub fn parse(text: &str) -> Result<Cron, String> {
+pub fn parse(text: &str) -> Result<Cron, CronError> {
     // Parsing is costly (croner builds bit sets per field) and a folder of playbooks
     // shares a few expressions: remember them.
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
-    static CACHE: OnceLock<Mutex<HashMap<String, Result<Cron, String>>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<HashMap<String, Result<Cron, CronError>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(found) = cache.lock().ok().and_then(|c| c.get(text).cloned()) {
         return found;
@@ -73,37 +124,22 @@ pub fn parse(text: &str) -> Result<Cron, String> {
     parsed
 }
 
-fn parse_uncached(text: &str) -> Result<Cron, String> {
+fn parse_uncached(text: &str) -> Result<Cron, CronError> {
     let text = text.trim();
     let fields = text.split_whitespace().count();
     if !text.starts_with('@') && !(5..=6).contains(&fields) {
-        return Err(format!(
-            "it has {fields} field{}; cron takes 5 (minute hour day month weekday) or 6 (with leading seconds)",
-            if fields == 1 { "" } else { "s" }
-        ));
+        return Err(CronError::FieldCount { fields });
     }
-    CronParser::builder().seconds(Seconds::Optional).build().parse(text).map_err(|e| clean_error(&e.to_string()))
-}
-
-fn clean_error(message: &str) -> String {
-    if message.contains("out of bounds") {
-        return "a value is out of range (second 0–59, minute 0–59, hour 0–23, day 1–31, month 1–12, weekday 0–7)"
-            .into();
-    }
-    let message = message.trim_end_matches('.');
-    let message = message.strip_prefix("Invalid pattern: ").unwrap_or(message);
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().collect::<String>() + chars.as_str(),
-        None => "invalid cron".into(),
-    }
+    Ok(CronParser::builder().seconds(Seconds::Optional).build().parse(text)?)
 }
 
 /// Resolves a timezone name (IANA), or the machine's zone when `None`.
-pub fn timezone(name: Option<&str>) -> Result<TimeZone, String> {
+pub fn timezone(name: Option<&str>) -> Result<TimeZone, CronError> {
     match name {
         None => Ok(TimeZone::system()),
-        Some(name) => TimeZone::get(name).map_err(|_| format!("`{name}` is not an IANA timezone")),
+        Some(name) => {
+            TimeZone::get(name).map_err(|source| CronError::UnknownTimezone { name: name.to_string(), source })
+        }
     }
 }
 
@@ -225,8 +261,10 @@ mod tests {
         assert!(parse("@hourly").is_ok());
         assert!(parse("@daily").is_ok());
         assert!(parse("0 2 * * MON-FRI").is_ok());
-        assert!(parse("61 * * * *").is_err());
-        assert!(parse("* * *").unwrap_err().contains("3 fields"));
+        assert!(matches!(parse("61 * * * *"), Err(CronError::OutOfRange { .. })));
+        assert!(matches!(parse("* * *"), Err(CronError::FieldCount { fields: 3 })));
+        assert!(parse("* * *").unwrap_err().to_string().contains("3 fields"));
+        assert!(matches!(timezone(Some("Mars/Olympus")), Err(CronError::UnknownTimezone { .. })));
         assert!(parse("0 0 0 1 1 * 2030").is_err());
     }
 

@@ -157,7 +157,6 @@ impl OutboxStore for SqliteStore {
             let mut statement = c.prepare_cached(&format!(
                 "SELECT {MESSAGE_COLUMNS} FROM outbox
                  WHERE delivered_ms IS NULL AND dropped IS NULL AND due_ms <= ?1 AND (?2 IS NULL OR playbook = ?2)
-                       AND alert IS NULL -- a grouped decision travels in its group's message
                  ORDER BY id"
             ))?;
             let rows = statement.query_map(params![now, playbook], row_to_message)?;
@@ -348,6 +347,7 @@ impl SqliteStore {
                 let mut statement = tx.prepare_cached(&format!(
                     "SELECT {MESSAGE_COLUMNS}, claimed_by, claimed_until FROM outbox
                      WHERE delivered_ms IS NULL AND dropped IS NULL AND due_ms <= ?1 AND (?2 IS NULL OR playbook = ?2)
+                       AND alert IS NULL -- a grouped decision travels in its group's message
                      ORDER BY id"
                 ))?;
                 for playbook in filters {

@@ -244,25 +244,6 @@ CREATE INDEX outbox_carriers ON outbox (group_key, created_ms) WHERE alert IS NU
 ALTER TABLE delivery_attempts ADD COLUMN carried INTEGER;
 "#,
         ),
-        // 4. Grouping per destination (issue 12). A grouped decision is an outbox row with
-        //    its alert (`alert`, JSON), its destination's key (`group_key`: SHA-256 of method
-        //    and URL, never the URL) and its channel's window and hourly limit; it is not
-        //    delivered itself but bound to the message that carries it (`carried_by`), an
-        //    ordinary outbox row with the same `group_key` and no `alert`. An attempt
-        //    records how many members it carried (`delivery_attempts.carried`).
-        M::up(
-            r#"
-ALTER TABLE outbox ADD COLUMN group_key TEXT;
-ALTER TABLE outbox ADD COLUMN group_window_ms INTEGER;
-ALTER TABLE outbox ADD COLUMN group_max_per_hour INTEGER;
-ALTER TABLE outbox ADD COLUMN alert TEXT;
-ALTER TABLE outbox ADD COLUMN carried_by INTEGER REFERENCES outbox(id);
-CREATE INDEX outbox_members_waiting ON outbox (group_key, created_ms) WHERE alert IS NOT NULL AND carried_by IS NULL;
-CREATE INDEX outbox_carried_by ON outbox (carried_by) WHERE carried_by IS NOT NULL;
-CREATE INDEX outbox_carriers ON outbox (group_key, created_ms) WHERE alert IS NULL AND group_key IS NOT NULL;
-ALTER TABLE delivery_attempts ADD COLUMN carried INTEGER;
-"#,
-        ),
     ])
 }
 
