@@ -4,6 +4,7 @@
 mod support;
 
 mod alerts;
+mod amqp;
 
 mod cli;
 mod daemon;
@@ -15,6 +16,7 @@ mod history_csv;
 mod import_rules;
 mod invalid;
 mod layers;
+mod mqtt;
 mod nagios;
 mod orphans;
 mod outputs;
