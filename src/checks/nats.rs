@@ -245,7 +245,20 @@ async fn round_trip(client: &Client, prefix: &str) -> Result<(), String> {
         client.publish(reply, request.payload).await.map_err(|_| "cannot send the reply")?;
         client.flush().await.map_err(|_| "cannot send the reply")
     };
-    let (reply, answered) = tokio::join!(client.request(subject, payload.clone()), answer);
+    // The responder runs until the reply is in; a request that fails (no responders)
+    // does not wait for it.
+    let request = client.request(subject, payload.clone());
+    tokio::pin!(request, answer);
+    let mut answered = false;
+    let reply = loop {
+        tokio::select! {
+            reply = &mut request => break reply,
+            result = &mut answer, if !answered => {
+                result.map_err(str::to_string)?;
+                answered = true;
+            }
+        }
+    };
     let reply = reply.map_err(|error| {
         if error.kind() == async_nats::RequestErrorKind::NoResponders {
             format!("no responder on `{prefix}.*`: the server did not route the request to the probe's subscription (permissions?)")
@@ -253,7 +266,6 @@ async fn round_trip(client: &Client, prefix: &str) -> Result<(), String> {
             format!("the request on `{prefix}.*` failed: {error}")
         }
     })?;
-    answered.map_err(str::to_string)?;
     if reply.payload == payload {
         Ok(())
     } else {

@@ -18,6 +18,7 @@ mod invalid;
 mod layers;
 mod mqtt;
 mod nagios;
+mod nats;
 mod orphans;
 mod outputs;
 mod outside_input;
