@@ -34,7 +34,7 @@ impl CheckKind for AmqpCheck {
     const METRICS: &'static [&'static str] = &["latency_ms", "messages", "consumers"];
 
     fn validate(&self, rules: &mut KindRules<'_>) {
-        SCHEMES.check(&self.url, "the URL, percent-encoded", rules);
+        SCHEMES.check(&self.url, "`${AMQP_PASSWORD}`, percent-encoded", rules);
         if let Some(queue) = self.queue.as_ref().filter(|q| q.is_valid()) {
             if queue.as_str().is_empty() {
                 rules.error(queue.span(), "the queue name is empty", "name the queue to look at, or leave `queue` out");
@@ -54,7 +54,7 @@ const SCHEMES: super::broker::Schemes = super::broker::Schemes {
     protocol: "AMQP",
     plain: ("amqp", 5672),
     tls: ("amqps", 5671),
-    example: "write e.g. `amqp://guest:guest@127.0.0.1:5672/%2F`",
+    example: "write e.g. `amqp://USER:PASSWORD@rabbitmq.example.com:5672/%2F`",
 };
 
 // ---------------------------------------------------------------------------------------

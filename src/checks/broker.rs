@@ -111,7 +111,7 @@ impl Schemes {
         if written.starts_with(&format!("{plain}://")) || written.starts_with(&format!("{tls}://")) {
             super::url_syntax::check_written_parses(written, url.span(), other_way, rules);
         } else {
-            rules.error(url.span(), format!("the url is not a {plain}:// or {tls}:// URL"), self.example);
+            rules.error(url.span(), format!("the url must start with {plain}:// or {tls}://"), self.example);
         }
     }
 
@@ -122,7 +122,7 @@ impl Schemes {
         let (tls, default_port) = match url.scheme() {
             scheme if scheme == self.plain.0 => (false, self.plain.1),
             scheme if scheme == self.tls.0 => (true, self.tls.1),
-            _ => return Err(format!("the url is not a {}:// or {}:// URL", self.plain.0, self.tls.0)),
+            _ => return Err(format!("the url must start with {}:// or {}://", self.plain.0, self.tls.0)),
         };
         let host = url.host_str().filter(|host| !host.is_empty()).ok_or(format!("the {protocol} URL has no host"))?;
         let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host).to_string();

@@ -57,7 +57,7 @@ const SCHEMES: super::broker::Schemes = super::broker::Schemes {
     protocol: "MQTT",
     plain: ("mqtt", 1883),
     tls: ("mqtts", 8883),
-    example: "write e.g. `mqtt://127.0.0.1:1883`, or `mqtts://broker.example.com:8883` for TLS",
+    example: "write e.g. `mqtt://broker.example.com:1883`, or `mqtts://broker.example.com:8883` for TLS",
 };
 
 /// Why `topic` cannot be published to, if it cannot.

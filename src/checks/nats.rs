@@ -59,17 +59,15 @@ impl CheckKind for NatsCheck {
         {
             rules.error(token.span(), "`token` and `username`/`password` are two ways to log in", "keep one of them");
         }
-        if has_username != has_password {
-            let span = if has_username {
-                self.username.as_ref().map(Text::span)
-            } else {
-                self.password.as_ref().map(SecretText::span)
-            };
-            rules.error(
-                span.unwrap_or(self.url.span()),
-                "`username` and `password` go together",
-                "set both, or log in with `token`",
-            );
+        // A user name goes with a password, from the keys or the URL's `USER:PASS@`.
+        let url = reqwest::Url::parse(self.url.expose()).ok();
+        let url_has_password = url.as_ref().is_some_and(|u| u.password().is_some());
+        let url_has_user = url.as_ref().is_some_and(|u| !u.username().is_empty());
+        if let Some(username) = self.username.as_ref().filter(|_| has_username && !has_password && !url_has_password) {
+            rules.error(username.span(), "`username` needs a password", "set `password` too, or log in with `token`");
+        }
+        if let Some(password) = self.password.as_ref().filter(|_| has_password && !has_username && !url_has_user) {
+            rules.error(password.span(), "`password` needs a user name", "set `username` too, or log in with `token`");
         }
         if let Some(subject) = self.subject.as_ref().filter(|s| s.is_valid())
             && let Err(problem) = subject_problem(subject.as_str())
@@ -100,7 +98,7 @@ const SCHEMES: super::broker::Schemes = super::broker::Schemes {
     protocol: "NATS",
     plain: ("nats", 4222),
     tls: ("tls", 4222),
-    example: "write e.g. `nats://127.0.0.1:4222`, or `tls://nats.example.com:4222` to require TLS",
+    example: "write e.g. `nats://nats.example.com:4222`, or `tls://nats.example.com:4222` to require TLS",
 };
 
 /// Why `subject` cannot carry the probe's request, if it cannot.

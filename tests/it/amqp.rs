@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::support::one_check::{assert_secret_stays_hidden, run};
 use crate::support::redis::free_port;
 use crate::support::server::run_tool;
+use crate::support::{Test, repo};
 
 const URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2F";
 
@@ -152,4 +153,24 @@ fn amqp_silent_port_ends_at_the_checks_timeout() {
     assert_eq!(check["message"], "timed out after 1s", "{check}");
     assert!(elapsed < Duration::from_secs(4), "took {elapsed:?}");
     drop(listener);
+}
+
+#[test]
+fn amqp_the_shipped_example_runs_green_against_the_machines_rabbitmq() {
+    let mut queue = TestQueue::declare("example");
+    queue.start_consumer();
+    let started = Instant::now();
+    loop {
+        let output = Test::new()
+            .cwd(repo())
+            .env("AMQP_QUEUE", &queue.name)
+            .args(["run", "--no-store", "examples/amqp.yaml"])
+            .run();
+        if output.code == 0 {
+            break;
+        }
+        // The consumer may not have registered yet.
+        assert!(started.elapsed() < Duration::from_secs(15), "{}\n{}", output.stdout, output.stderr);
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

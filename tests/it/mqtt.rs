@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::support::one_check::{assert_secret_stays_hidden, run};
 use crate::support::redis::free_port;
 use crate::support::server::{ServerProcess, folder, run_tool};
+use crate::support::{Test, repo};
 
 /// A Mosquitto with logins: `reader` may only read `t/#`, `admin` may read and write it.
 fn mosquitto_with_logins() -> ServerProcess {
@@ -127,4 +128,9 @@ fn mqtt_silent_port_ends_at_the_checks_timeout() {
     assert_eq!(check["message"], "timed out after 1s", "{check}");
     assert!(elapsed < Duration::from_secs(4), "took {elapsed:?}");
     drop(listener);
+}
+
+#[test]
+fn mqtt_the_shipped_example_runs_green_against_the_machines_broker() {
+    Test::new().cwd(repo()).args(["run", "--no-store", "examples/mqtt.yaml"]).expect_code(0);
 }

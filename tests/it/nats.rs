@@ -10,6 +10,7 @@ use crate::support::nats::NatsClient;
 use crate::support::one_check::{assert_secret_stays_hidden, run};
 use crate::support::redis::free_port;
 use crate::support::server::{ServerProcess, folder};
+use crate::support::{Test, repo};
 
 const URL: &str = "nats://127.0.0.1:4222";
 
@@ -199,4 +200,16 @@ fn nats_silent_port_ends_at_the_checks_timeout() {
     assert!(check["message"].as_str().unwrap().contains("timed out"), "{check}");
     assert!(elapsed < Duration::from_secs(4), "took {elapsed:?}");
     drop(listener);
+}
+
+#[test]
+fn nats_the_shipped_example_runs_green_against_the_machines_nats() {
+    let mut stream = TestStream::create("example");
+    stream.add_consumer("workers");
+    stream.publish(3);
+    Test::new()
+        .cwd(repo())
+        .env("NATS_STREAM", &stream.name)
+        .args(["run", "--no-store", "examples/nats.yaml"])
+        .expect_code(0);
 }
