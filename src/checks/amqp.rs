@@ -33,6 +33,12 @@ pub struct AmqpCheck {
 impl CheckKind for AmqpCheck {
     const METRICS: &'static [&'static str] = &["latency_ms", "messages", "consumers"];
 
+    /// `messages` and `consumers` come with a `queue` only.
+    fn metric_names(&self) -> Option<Vec<String>> {
+        let names = if self.queue.is_some() { Self::METRICS } else { &Self::METRICS[..1] };
+        Some(names.iter().map(|name| name.to_string()).collect())
+    }
+
     fn validate(&self, rules: &mut KindRules<'_>) {
         SCHEMES.check(&self.url, "`${AMQP_PASSWORD}`, percent-encoded", rules);
         if let Some(queue) = self.queue.as_ref().filter(|q| q.is_valid()) {

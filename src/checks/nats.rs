@@ -49,6 +49,12 @@ pub struct NatsCheck {
 impl CheckKind for NatsCheck {
     const METRICS: &'static [&'static str] = &["latency_ms", "messages", "pending"];
 
+    /// `messages` and `pending` come with a `stream` only.
+    fn metric_names(&self) -> Option<Vec<String>> {
+        let names = if self.stream.is_some() { Self::METRICS } else { &Self::METRICS[..1] };
+        Some(names.iter().map(|name| name.to_string()).collect())
+    }
+
     fn validate(&self, rules: &mut KindRules<'_>) {
         SCHEMES.check(&self.url, "`password:` or `token:`", rules);
         let written = |text: Option<&Text>| text.is_some_and(|t| !t.as_str().is_empty());

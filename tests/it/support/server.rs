@@ -11,8 +11,8 @@ use super::redis::free_port;
 pub struct ServerProcess {
     pub port: u16,
     child: Child,
-    /// The server's files (configuration, password files).
-    pub dir: tempfile::TempDir,
+    /// The server's files (configuration, password files), removed with it.
+    _dir: tempfile::TempDir,
 }
 
 impl ServerProcess {
@@ -31,7 +31,7 @@ impl ServerProcess {
             let started = Instant::now();
             while started.elapsed() < Duration::from_secs(10) {
                 if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return ServerProcess { port, child, dir };
+                    return ServerProcess { port, child, _dir: dir };
                 }
                 if let Ok(Some(_)) = child.try_wait() {
                     break; // the port was taken meanwhile: try another
@@ -42,10 +42,6 @@ impl ServerProcess {
             let _ = child.wait();
         }
         panic!("could not start {program}");
-    }
-
-    pub fn path(&self, name: &str) -> String {
-        self.dir.path().join(name).display().to_string()
     }
 }
 
