@@ -60,7 +60,7 @@ pub fn client_config() -> Arc<ClientConfig> {
 /// True when a TLS client's error (in lowercase) says the server answered the ClientHello
 /// with bytes that are not TLS, or hung up on it.
 pub fn is_plain_text_answer(lower: &str) -> bool {
-    ["corrupt message", "invalidcontenttype", "eof", "reset", "illegal"].iter().any(|sign| lower.contains(sign))
+    ["corrupt message", "invalidcontenttype", "eof", "reset"].iter().any(|sign| lower.contains(sign))
 }
 
 /// A sentence for a failed TLS handshake. A plain-text server answers a ClientHello with

@@ -100,7 +100,7 @@ const PUBLISH_ID: u16 = 2;
 pub async fn probe(config: &MqttCheck, ctx: &ProbeContext<'_>) -> Observation {
     let target = match Target::of(config) {
         Ok(target) => target,
-        Err(problem) => return Observation::unknown(problem),
+        Err(problem) => return Observation::unknown(crate::secret::scrub(&problem).into_owned()),
     };
     let started = Instant::now();
     let socket = match broker::connect(&target.endpoint).await {
