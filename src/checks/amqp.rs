@@ -325,3 +325,28 @@ fn refused(close: &connection::Close, target: &Target) -> String {
 fn unexpected(wanted: &str, got: &AMQPClass) -> String {
     format!("the broker answered {}.{} where {wanted} was due", got.get_amqp_class_id(), got.get_amqp_method_id())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Target;
+
+    #[test]
+    fn the_url_gives_the_endpoint_the_login_and_the_vhost() {
+        let target = Target::of("amqp://app:p%40ss@10.0.0.7:5673/%2Fprod").unwrap();
+        let (endpoint, login) = (&target.endpoint, (&target.username[..], &target.password[..]));
+        assert_eq!((endpoint.host.as_str(), endpoint.port, endpoint.tls), ("10.0.0.7", 5673, false));
+        assert_eq!(login, ("app", "p@ss"));
+        assert_eq!(target.vhost, "/prod");
+
+        for (url, vhost) in
+            [("amqp://h", "/"), ("amqp://h/", "/"), ("amqp://h/%2F", "/"), ("amqp://h/orders", "orders")]
+        {
+            assert_eq!(Target::of(url).unwrap().vhost, vhost, "{url}");
+        }
+        let target = Target::of("amqps://[::1]").unwrap();
+        assert_eq!((target.endpoint.host.as_str(), target.endpoint.port, target.endpoint.tls), ("::1", 5671, true));
+        assert_eq!((target.username.as_str(), target.password.as_str()), ("guest", "guest"));
+        assert_eq!(target.endpoint.address(), "[::1]:5671");
+        assert!(Target::of("http://h").is_err());
+    }
+}

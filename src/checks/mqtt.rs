@@ -302,3 +302,25 @@ fn name(packet: &Packet) -> &'static str {
         Packet::Disconnect => "DISCONNECT",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{client_id, topic_problem};
+
+    #[test]
+    fn client_ids_are_what_every_broker_accepts_and_differ() {
+        let (first, second) = (client_id(), client_id());
+        assert_ne!(first, second);
+        for id in [first, second] {
+            assert!(id.len() <= 23 && id.chars().all(|c| c.is_ascii_alphanumeric()), "{id}");
+        }
+    }
+
+    #[test]
+    fn a_topic_to_publish_to_has_no_wildcard() {
+        assert!(topic_problem("runner/health").is_ok());
+        assert!(topic_problem("a/+/b").is_err());
+        assert!(topic_problem("a/#").is_err());
+        assert!(topic_problem("").is_err());
+    }
+}

@@ -360,3 +360,24 @@ fn with_sources(error: &dyn std::error::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{name_problem, subject_problem};
+
+    #[test]
+    fn a_subject_for_the_round_trip_is_one_concrete_subject() {
+        assert!(subject_problem("runner.health").is_ok());
+        for bad in ["", "runner.>", "runner.*.x", "runner..x", ".runner", "runner.", "run ner"] {
+            assert!(subject_problem(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn stream_and_consumer_names_are_single_tokens() {
+        assert!(name_problem("stream", "ORDERS_eu-1").is_ok());
+        for bad in ["", "orders.eu", "a*", "a>", "a/b", "a\\b", "a b"] {
+            assert!(name_problem("stream", bad).is_err(), "{bad}");
+        }
+    }
+}
