@@ -7,6 +7,8 @@
 //! on [`crate::playbook::Check`] (docs/adding-a-check-kind.md). Each kind's file must not
 //! know about the others.
 
+pub mod amqp;
+mod broker;
 pub mod command;
 pub mod disk;
 pub mod file;
@@ -14,6 +16,8 @@ pub mod history;
 pub mod http;
 pub mod log;
 pub mod manual;
+pub mod mqtt;
+pub mod nats;
 pub mod postgres;
 pub mod process;
 pub mod procfs;
@@ -135,4 +139,7 @@ check_kinds! {
     Log => log: LogCheck,
     History => history: HistoryCheck,
     Manual => manual: ManualCheck,
+    Mqtt => mqtt: MqttCheck,
+    Amqp => amqp: AmqpCheck,
+    Nats => nats: NatsCheck,
 }

@@ -21,12 +21,15 @@ use super::values::{Cond, Dur, Id, Located, SecretText, Template, Text};
 use crate::alert::discord::DiscordConfig;
 use crate::alert::slack::SlackConfig;
 use crate::alert::webhook::WebhookConfig;
+use crate::checks::amqp::AmqpCheck;
 use crate::checks::command::CommandCheck;
 use crate::checks::file::FileCheck;
 use crate::checks::history::HistoryCheck;
 use crate::checks::http::HttpCheck;
 use crate::checks::log::LogCheck;
 use crate::checks::manual::ManualCheck;
+use crate::checks::mqtt::MqttCheck;
+use crate::checks::nats::NatsCheck;
 use crate::checks::postgres::PostgresCheck;
 use crate::checks::process::ProcessCheck;
 use crate::checks::redis::RedisCheck;
@@ -319,6 +322,12 @@ pub struct Check {
     pub history: Option<HistoryCheck>,
     /// A checklist item for a human.
     pub manual: Option<ManualCheck>,
+    /// An MQTT broker: a login, and a message through a topic.
+    pub mqtt: Option<MqttCheck>,
+    /// An AMQP 0-9-1 broker (RabbitMQ): a login, and a queue's depth and consumers.
+    pub amqp: Option<AmqpCheck>,
+    /// A NATS server: a request/reply round trip, and a JetStream stream or consumer.
+    pub nats: Option<NatsCheck>,
 }
 
 impl Check {

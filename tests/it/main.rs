@@ -4,6 +4,7 @@
 mod support;
 
 mod alerts;
+mod amqp;
 
 mod cli;
 mod daemon;
@@ -16,7 +17,9 @@ mod history_csv;
 mod import_rules;
 mod invalid;
 mod layers;
+mod mqtt;
 mod nagios;
+mod nats;
 mod orphans;
 mod outputs;
 mod outside_input;

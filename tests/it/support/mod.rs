@@ -6,7 +6,10 @@
 
 pub mod http;
 pub mod mount;
+pub mod nats;
+pub mod one_check;
 pub mod redis;
+pub mod server;
 pub mod tmpfs;
 
 use std::io::Write;
