@@ -9,11 +9,13 @@
 
 pub mod command;
 pub mod disk;
+pub mod dns;
 pub mod file;
 pub mod history;
 pub mod http;
 pub mod log;
 pub mod manual;
+pub mod mysql;
 pub mod postgres;
 pub mod process;
 pub mod procfs;
@@ -127,6 +129,8 @@ check_kinds! {
     Redis => redis: RedisCheck,
     Sqlite => sqlite: SqliteCheck,
     Postgres => postgres: PostgresCheck,
+    Mysql => mysql: MysqlCheck,
+    Dns => dns: DnsCheck,
     Command => command: CommandCheck,
     System => system: SystemCheck,
     Process => process: ProcessCheck,
