@@ -9,8 +9,8 @@
 //! `http` and `tcp`, no pool use, no chrono/time/decimal conversions. It speaks both
 //! MySQL's and MariaDB's handshakes and authentication plugins, which is the part not worth
 //! writing again; sqlx's MySQL driver was the other candidate and brings sqlx-core, a
-//! larger tree for one query. The probe owns its connection (no pool): the engine's
-//! timeout drops the future and with it the socket.
+//! larger tree for one query. The probe owns its connection (no pool), and closes it itself
+//! when the engine's timeout drops the probe (see [`Connection`]).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -68,7 +68,7 @@ impl CheckKind for MysqlCheck {
 // ---------------------------------------------------------------------------------------
 // Probe
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, DriverError, IoError, Opts, OptsBuilder, Row, Value};
@@ -103,21 +103,53 @@ pub async fn probe(config: &MysqlCheck, ctx: &ProbeContext<'_>) -> Observation {
     }
 
     let started = Instant::now();
-    let mut conn = match Conn::new(settings).await {
-        Ok(conn) => conn,
+    let mut connection = match Conn::new(settings).await {
+        Ok(conn) => Connection(Some(conn)),
         Err(error) => return Observation::fail(describe(&error)),
     };
-    let observation = replication_lag(&mut conn, ctx.wants("replication_lag_s")).await;
+    let Some(conn) = connection.0.as_mut() else { return Observation::unknown("the connection is gone") };
+    let observation = replication_lag(conn, ctx.wants("replication_lag_s")).await;
     let query = config.query.as_ref().map_or("SELECT 1", |q| q.as_str());
     let rows: Vec<Row> = match conn.query(query).await {
         Ok(rows) => rows,
         Err(error) => return Observation::fail(describe(&error)),
     };
     let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
-    // COM_QUIT, so that the server does not log an aborted connection.
-    let _ = conn.disconnect().await;
+    connection.quit().await;
     let first = rows.first().map(|row| to_json(row.as_ref(0)));
     QueryResult { rows: rows.len() as u64, first, latency_ms }.judge(config.expect.as_ref(), observation)
+}
+
+/// How long a connection dropped by the engine's timeout may take to say COM_QUIT.
+const QUIT_GRACE: Duration = Duration::from_secs(1);
+
+/// The probe's connection, so that it ends with the probe. mysql_async's own `Conn`,
+/// dropped before it is disconnected (the engine's timeout drops the probe mid-query),
+/// spawns a task that first reads the rest of the pending result: against a server that
+/// never answers, that task and its socket would outlive the check for good, in a daemon
+/// one more at each timeout. Dropped here, the connection is instead closed by a task that
+/// only sends COM_QUIT, for at most [`QUIT_GRACE`] (`disconnect` marks the connection closed
+/// at its first poll, so dropping it then spawns nothing more).
+struct Connection(Option<Conn>);
+
+impl Connection {
+    /// COM_QUIT, so that the server does not log an aborted connection.
+    async fn quit(mut self) {
+        if let Some(conn) = self.0.take() {
+            let _ = conn.disconnect().await;
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let Some(conn) = self.0.take() else { return };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = tokio::time::timeout(QUIT_GRACE, conn.disconnect()).await;
+            });
+        }
+    }
 }
 
 /// `replication_lag_s` when the server is a replica: `Seconds_Behind_Master` (MariaDB,

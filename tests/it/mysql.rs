@@ -2,8 +2,9 @@
 //! database `test`), a user with a password the test creates there, a refused port and a
 //! port that accepts and never answers. Time limits are asserted with a generous margin.
 
+use std::net::{TcpListener, TcpStream};
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::support::Test;
 use crate::support::checks::{JsonRun, playbook};
@@ -199,4 +200,73 @@ fn mysql_silent_port_ends_at_the_checks_timeout() {
     assert_eq!(run.message("silent"), "timed out after 1s", "{}", run.json);
     assert!(run.elapsed < Duration::from_secs(4), "took {:?}", run.elapsed);
     drop(listener);
+}
+
+/// For each client of a [`Proxy`]: when it connected, and when it closed its side.
+type Clients = std::sync::Arc<std::sync::Mutex<Vec<(Instant, Option<Instant>)>>>;
+
+/// A TCP proxy to the machine's MariaDB that notes its clients.
+struct Proxy {
+    port: u16,
+    clients: Clients,
+}
+
+impl Proxy {
+    fn start() -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let clients = Clients::default();
+        let noted = clients.clone();
+        std::thread::spawn(move || {
+            for mut client in listener.incoming().flatten() {
+                let index = {
+                    let mut clients = noted.lock().unwrap();
+                    clients.push((Instant::now(), None));
+                    clients.len() - 1
+                };
+                let noted = noted.clone();
+                std::thread::spawn(move || {
+                    let mut server = TcpStream::connect("127.0.0.1:3306").unwrap();
+                    let (mut from_server, mut to_client) = (server.try_clone().unwrap(), client.try_clone().unwrap());
+                    std::thread::spawn(move || std::io::copy(&mut from_server, &mut to_client));
+                    let _ = std::io::copy(&mut client, &mut server);
+                    noted.lock().unwrap()[index].1 = Some(Instant::now());
+                    let _ = server.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        });
+        Proxy { port, clients }
+    }
+}
+
+#[test]
+fn mysql_a_query_cut_by_the_timeout_closes_its_connection_in_a_daemon() {
+    // The query outlasts the check's timeout by far: a first row too big for the server's
+    // buffer goes out at once (the client holds a result it has not read to the end), then
+    // the server is silent for 20 s. Left to itself, mysql_async would read that result to
+    // its end after the drop, in a task of its own.
+    let proxy = Proxy::start();
+    let test = Test::new().file(
+        "p/slow.yaml",
+        &format!(
+            "version: 1\nname: slow\nschedule: {{cron: \"*/5 * * * * *\", timezone: UTC}}\nchecks:\n  - id: slow\n    timeout: 1s\n    mysql:\n      url: mysql://root@127.0.0.1:{}/test\n      query: \"SELECT REPEAT('x', 100000) UNION ALL SELECT SLEEP(20)\"\n",
+            proxy.port
+        ),
+    );
+    let _daemon = crate::daemon::Daemon::start(&test, "p", &[]);
+    let started = Instant::now();
+    let first = loop {
+        if let Some(&client) = proxy.clients.lock().unwrap().first() {
+            break client;
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "the daemon never connected");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // The daemon lives on: the connection must end with the check (timeout 1 s, then at
+    // most 1 s to say COM_QUIT), not when the server answers 20 s later.
+    while proxy.clients.lock().unwrap()[0].1.is_none() && first.0.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let closed = proxy.clients.lock().unwrap()[0].1.map(|at| at - first.0);
+    assert!(closed.is_some_and(|after| after < Duration::from_secs(4)), "closed after {closed:?}");
 }
