@@ -11,12 +11,14 @@ pub mod amqp;
 mod broker;
 pub mod command;
 pub mod disk;
+pub mod dns;
 pub mod file;
 pub mod history;
 pub mod http;
 pub mod log;
 pub mod manual;
 pub mod mqtt;
+pub mod mysql;
 pub mod nats;
 pub mod postgres;
 pub mod process;
@@ -131,6 +133,11 @@ check_kinds! {
     Redis => redis: RedisCheck,
     Sqlite => sqlite: SqliteCheck,
     Postgres => postgres: PostgresCheck,
+    Mysql => mysql: MysqlCheck,
+    Dns => dns: DnsCheck,
+    Mqtt => mqtt: MqttCheck,
+    Amqp => amqp: AmqpCheck,
+    Nats => nats: NatsCheck,
     Command => command: CommandCheck,
     System => system: SystemCheck,
     Process => process: ProcessCheck,
@@ -139,7 +146,4 @@ check_kinds! {
     Log => log: LogCheck,
     History => history: HistoryCheck,
     Manual => manual: ManualCheck,
-    Mqtt => mqtt: MqttCheck,
-    Amqp => amqp: AmqpCheck,
-    Nats => nats: NatsCheck,
 }

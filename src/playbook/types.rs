@@ -23,12 +23,14 @@ use crate::alert::slack::SlackConfig;
 use crate::alert::webhook::WebhookConfig;
 use crate::checks::amqp::AmqpCheck;
 use crate::checks::command::CommandCheck;
+use crate::checks::dns::DnsCheck;
 use crate::checks::file::FileCheck;
 use crate::checks::history::HistoryCheck;
 use crate::checks::http::HttpCheck;
 use crate::checks::log::LogCheck;
 use crate::checks::manual::ManualCheck;
 use crate::checks::mqtt::MqttCheck;
+use crate::checks::mysql::MysqlCheck;
 use crate::checks::nats::NatsCheck;
 use crate::checks::postgres::PostgresCheck;
 use crate::checks::process::ProcessCheck;
@@ -306,6 +308,10 @@ pub struct Check {
     pub sqlite: Option<SqliteCheck>,
     /// A read-only PostgreSQL query.
     pub postgres: Option<PostgresCheck>,
+    /// A read-only MySQL or MariaDB query.
+    pub mysql: Option<MysqlCheck>,
+    /// A DNS question to one server.
+    pub dns: Option<DnsCheck>,
     /// A command or a Nagios plugin.
     pub command: Option<CommandCheck>,
     /// Host metrics.

@@ -4,6 +4,7 @@
 
 #![allow(dead_code, reason = "each test module uses a part of the support, none uses all of it")]
 
+pub mod checks;
 pub mod http;
 pub mod mount;
 pub mod nats;
