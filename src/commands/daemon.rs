@@ -53,7 +53,8 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> crate::error::Result<i32> {
                 source,
             })?;
             tracing::info!(target: "runner::daemon", address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "serving /healthz, /metrics and /status");
-            tokio::spawn(crate::schedule::liveness::serve(listener, daemon.liveness()));
+            let app = crate::web::liveness::routes(daemon.liveness()).fallback(crate::web::liveness::fallback);
+            tokio::spawn(crate::web::server::serve(listener, app, crate::web::server::Limits::default()));
         }
         let code = daemon.run().await;
         Ok::<i32, Error>(code)
