@@ -41,7 +41,9 @@ pub(crate) fn each_backend(test: impl Fn(&Arc<dyn Store>)) {
 mod alerts;
 mod history;
 mod remediations;
+mod results;
 mod schedule;
+mod snapshots;
 mod state;
 
 /// A check of a test run: its id, status and metrics (name, value).

@@ -17,7 +17,7 @@
 use rusqlite_migration::{M, Migrations};
 
 /// How many migrations there are (the schema version this runner writes).
-pub const VERSIONS: usize = 3;
+pub const VERSIONS: usize = 4;
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -225,6 +225,19 @@ CREATE TABLE process_groups (
         //    plugin's `0.5%` or `1KB`), so that a restarted daemon's `/metrics` names and
         //    scales it as before instead of starting a series of another meaning.
         M::up("ALTER TABLE series ADD COLUMN meta TEXT;"),
+        // 4. What each daemon loaded (`store::snapshots`), so that `runner serve` shows a
+        //    playbook without its file: one JSON body per playbook and host.
+        M::up(
+            r#"
+CREATE TABLE playbook_snapshots (
+    playbook  TEXT NOT NULL,
+    host_id   TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    saved_ms  INTEGER NOT NULL,
+    PRIMARY KEY (playbook, host_id)
+) WITHOUT ROWID;
+"#,
+        ),
     ])
 }
 
