@@ -79,6 +79,11 @@ async fn cached(State(site): State<Site>, request: Request, next: axum::middlewa
     let cacheable = request.method() == axum::http::Method::GET;
     let key = request.uri().to_string();
     if cacheable && let Some(answer) = site.cache.get(&key) {
+        // A client that holds this very answer (a badge's ETag) is told so.
+        let held = request.headers().get(header::IF_NONE_MATCH);
+        if held.is_some() && held == answer.headers.get(header::ETAG) {
+            return (StatusCode::NOT_MODIFIED, answer.headers).into_response();
+        }
         return (answer.status, answer.headers, answer.body).into_response();
     }
     let response = next.run(request).await;
