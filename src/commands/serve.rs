@@ -31,9 +31,13 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> crate::error::Result<i32> {
         let bound = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
         tracing::info!(target: "runner::serve", address = %bound, "serving the status page and the API");
         let app = crate::web::app(&state_dir, None);
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        // SIGTERM (systemd) or Ctrl-C ends it; nothing is written, so nothing waits.
         tokio::select! {
             () = crate::web::server::serve(listener, app, crate::web::server::Limits::default()) => {}
             _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
         }
         Ok::<i32, Error>(0)
     })
