@@ -34,3 +34,4 @@ mod run_checks;
 mod schema;
 mod secrets;
 mod shipped;
+mod web;

@@ -42,7 +42,9 @@ mod alerts;
 mod groups_outbox;
 mod history;
 mod remediations;
+mod results;
 mod schedule;
+mod snapshots;
 mod state;
 
 /// A check of a test run: its id, status and metrics (name, value).

@@ -17,7 +17,7 @@
 use rusqlite_migration::{M, Migrations};
 
 /// How many migrations there are (the schema version this runner writes).
-pub const VERSIONS: usize = 4;
+pub const VERSIONS: usize = 5;
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -242,6 +242,19 @@ CREATE INDEX outbox_members_waiting ON outbox (group_key, created_ms) WHERE aler
 CREATE INDEX outbox_carried_by ON outbox (carried_by) WHERE carried_by IS NOT NULL;
 CREATE INDEX outbox_carriers ON outbox (group_key, created_ms) WHERE alert IS NULL AND group_key IS NOT NULL;
 ALTER TABLE delivery_attempts ADD COLUMN carried INTEGER;
+"#,
+        ),
+        // 5. What each daemon loaded (`store::snapshots`), so that `runner serve` shows a
+        //    playbook without its file: one JSON body per playbook and host.
+        M::up(
+            r#"
+CREATE TABLE playbook_snapshots (
+    playbook  TEXT NOT NULL,
+    host_id   TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    saved_ms  INTEGER NOT NULL,
+    PRIMARY KEY (playbook, host_id)
+) WITHOUT ROWID;
 "#,
         ),
     ])
