@@ -17,7 +17,7 @@
 use rusqlite_migration::{M, Migrations};
 
 /// How many migrations there are (the schema version this runner writes).
-pub const VERSIONS: usize = 3;
+pub const VERSIONS: usize = 4;
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -225,6 +225,58 @@ CREATE TABLE process_groups (
         //    plugin's `0.5%` or `1KB`), so that a restarted daemon's `/metrics` names and
         //    scales it as before instead of starting a series of another meaning.
         M::up("ALTER TABLE series ADD COLUMN meta TEXT;"),
+        // 4. Uptime (issue 12): each run keeps its schedule's period and each result the
+        //    quiet time that made it "no data" (`maintenance`, `silenced`); the roll-ups of
+        //    store/uptime.rs are kept per series (`check_ref` 0 is the playbook's own) and
+        //    built here from the results an existing store already holds.
+        M::up_with_hook(
+            r#"
+ALTER TABLE runs ADD COLUMN period_ms INTEGER;
+ALTER TABLE results ADD COLUMN quiet TEXT;
+
+CREATE TABLE uptime_days (
+    playbook_id  INTEGER NOT NULL,
+    check_ref    INTEGER NOT NULL,
+    day          INTEGER NOT NULL, -- UTC day: Unix ms / 86,400,000
+    up_ms        INTEGER NOT NULL,
+    down_ms      INTEGER NOT NULL,
+    up_results   INTEGER NOT NULL,
+    down_results INTEGER NOT NULL,
+    PRIMARY KEY (playbook_id, check_ref, day)
+) WITHOUT ROWID;
+
+CREATE TABLE uptime_spans (
+    playbook_id INTEGER NOT NULL,
+    check_ref   INTEGER NOT NULL,
+    start_ms    INTEGER NOT NULL,
+    end_ms      INTEGER NOT NULL,
+    up          INTEGER NOT NULL,
+    PRIMARY KEY (playbook_id, check_ref, start_ms)
+) WITHOUT ROWID;
+
+CREATE TABLE uptime_incidents (
+    playbook_id  INTEGER NOT NULL,
+    check_ref    INTEGER NOT NULL,
+    started_ms   INTEGER NOT NULL,
+    recovered_ms INTEGER,
+    PRIMARY KEY (playbook_id, check_ref, started_ms)
+) WITHOUT ROWID;
+
+CREATE TABLE uptime_tails (
+    playbook_id      INTEGER NOT NULL,
+    check_ref        INTEGER NOT NULL,
+    at_ms            INTEGER NOT NULL,
+    mark             TEXT NOT NULL,
+    period_ms        INTEGER,
+    open_incident_ms INTEGER,
+    PRIMARY KEY (playbook_id, check_ref)
+) WITHOUT ROWID;
+"#,
+            |tx: &rusqlite::Transaction<'_>| -> rusqlite_migration::HookResult {
+                super::uptime::rebuild_all(tx)?;
+                Ok(())
+            },
+        ),
     ])
 }
 
