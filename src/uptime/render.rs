@@ -70,12 +70,13 @@ impl Report {
     }
 }
 
-/// An uptime percentage for people: "—" without data; two decimals, rounded down, so a
-/// window with any downtime never reads 100.00 %.
+/// An uptime percentage for people: "—" without data; two decimals, and a window with
+/// any downtime never reads 100.00 % (99.999 % shows as 99.99 %).
 pub fn percent_text(percent: Option<f64>) -> String {
     match percent {
         None => "—".into(),
-        Some(p) => format!("{:.2} %", (p * 100.0).floor() / 100.0),
+        Some(p) if p < 100.0 && format!("{p:.2}") == "100.00" => "99.99 %".into(),
+        Some(p) => format!("{p:.2} %"),
     }
 }
 
@@ -295,6 +296,7 @@ mod tests {
         assert_eq!(percent_text(None), "—");
         assert_eq!(percent_text(Some(100.0)), "100.00 %");
         assert_eq!(percent_text(Some(99.9999)), "99.99 %");
+        assert_eq!(percent_text(Some(59.998)), "60.00 %");
         assert_eq!(percent_text(Some(50.0)), "50.00 %");
         assert_eq!(duration_text(None), "—");
         assert_eq!(duration_text(Some(250)), "250ms");

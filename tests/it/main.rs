@@ -28,3 +28,4 @@ mod run_checks;
 mod schema;
 mod secrets;
 mod shipped;
+mod uptime;
