@@ -7,6 +7,7 @@
 
 pub mod context;
 pub mod retention;
+pub mod uptime;
 
 use std::path::{Path, PathBuf};
 
@@ -30,11 +31,21 @@ fn environment(loaded: &Loaded) -> minijinja::Environment<'static> {
 
 /// Renders the report path of a run, resolved against the playbook's folder.
 pub fn path(record: &RunRecord, loaded: &Loaded) -> Result<PathBuf, String> {
+    path_with(record, loaded, None)
+}
+
+/// [`path`], with `uptime` in the context ([`uptime::context`]).
+fn path_with(record: &RunRecord, loaded: &Loaded, uptime: Option<&serde_json::Value>) -> Result<PathBuf, String> {
     let Some(report) = &loaded.playbook.report else { return Err("no report configured".into()) };
     let env = environment(loaded);
-    let rendered =
-        crate::template::render_bounded(&env, None, report.path.source(), context::value(record, loaded), 4096)
-            .map_err(|e| format!("cannot render the report path: {}", describe(&e)))?;
+    let rendered = crate::template::render_bounded(
+        &env,
+        None,
+        report.path.source(),
+        context::value_with(record, loaded, uptime),
+        4096,
+    )
+    .map_err(|e| format!("cannot render the report path: {}", describe(&e)))?;
     let rendered = rendered.trim();
     if rendered.is_empty() {
         return Err("the report path renders empty".into());
@@ -44,6 +55,11 @@ pub fn path(record: &RunRecord, loaded: &Loaded) -> Result<PathBuf, String> {
 
 /// Renders the report's content.
 pub fn render(record: &RunRecord, loaded: &Loaded) -> Result<String, String> {
+    render_with(record, loaded, None)
+}
+
+/// [`render`], with `uptime` in the context ([`uptime::context`]).
+fn render_with(record: &RunRecord, loaded: &Loaded, uptime: Option<&serde_json::Value>) -> Result<String, String> {
     let Some(report) = &loaded.playbook.report else { return Err("no report configured".into()) };
     let template =
         report.template.as_ref().map(|t| t.as_str().to_string()).unwrap_or_else(|| "builtin:markdown".into());
@@ -65,8 +81,9 @@ pub fn render(record: &RunRecord, loaded: &Loaded) -> Result<String, String> {
     };
     env.add_template_owned(name.clone(), source).map_err(|e| format!("template {name}: {}", describe(&e)))?;
     let template = env.get_template(&name).map_err(|e| describe(&e))?;
-    let text =
-        template.render(context::value(record, loaded)).map_err(|e| format!("template {name}: {}", describe(&e)))?;
+    let text = template
+        .render(context::value_with(record, loaded, uptime))
+        .map_err(|e| format!("template {name}: {}", describe(&e)))?;
     Ok(crate::secret::scrub_owned(text))
 }
 
@@ -80,17 +97,19 @@ fn describe(error: &minijinja::Error) -> String {
 
 /// The report stage of a run: render, write (atomically), apply retention. `written`
 /// records what this playbook wrote, so that retention deletes only its own reports.
+/// `uptime` is the context's `uptime` ([`uptime::context`]), when the store can say.
 pub fn stage(
     record: &RunRecord,
     loaded: &Loaded,
     dry_run: bool,
     written: Option<&dyn retention::Ledger>,
+    uptime: Option<&serde_json::Value>,
 ) -> Option<StageResult> {
     let report = loaded.playbook.report.as_ref()?;
     let stage = |status, line: String| {
         Some(StageResult { name: "report".into(), status, lines: vec![crate::secret::scrub_owned(line)] })
     };
-    let path = match path(record, loaded) {
+    let path = match path_with(record, loaded, uptime) {
         Ok(path) => path,
         Err(message) => return stage(StageStatus::Failed, message),
     };
@@ -108,7 +127,7 @@ pub fn stage(
         }
         return Some(StageResult { name: "report".into(), status: StageStatus::Planned, lines });
     }
-    let content = match render(record, loaded) {
+    let content = match render_with(record, loaded, uptime) {
         Ok(content) => content,
         Err(message) => return stage(StageStatus::Failed, format!("cannot render the report: {message}")),
     };

@@ -35,7 +35,15 @@ fn at(test: &Test, clock: &str, args: &[&str]) -> Output {
 /// starting), so figures here are compared within 0.02 %; the unit tests of
 /// store/uptime.rs hold the exact fixture to 0.01 %.
 fn shop() -> Test {
-    let test = Test::new().file("shop.yaml", SHOP);
+    shop_with(SHOP)
+}
+
+fn shop_with(playbook: &str) -> Test {
+    let test = Test::new().file("shop.yaml", playbook).file(
+        "uptime.j2",
+        "{{ uptime.window }}|{{ uptime.playbook.uptime }}|{{ uptime.checks.api.uptime }}|\
+         {{ uptime.checks.api.incidents }}|{{ uptime.checks.api.mean_time_to_recover }}|{{ uptime.checks.never.uptime }}\n",
+    );
     for (minute, down) in [("00", false), ("05", false), ("10", true), ("15", true), ("20", false)] {
         if down {
             std::fs::write(test.path("down"), "").unwrap();
@@ -211,4 +219,18 @@ fn the_html_report_prints_on_a4_in_chromium() {
     let third = pdf_text(&pdf, Some(3));
     assert!(third.contains("shop") && third.contains("66.6") && third.contains("10m"), "{third}");
     assert!(third.contains("never") && third.contains("—"), "{third}");
+}
+
+#[test]
+fn reports_see_uptime_in_their_context() {
+    let playbook = format!("{SHOP}report: {{path: \"out/report.txt\", template: uptime.j2}}\n");
+    let test = shop_with(&playbook);
+    // Written by the run at 00:20, just after it was stored: up 00:00–00:10, down
+    // 00:10–00:20 (and the 00:20 result's first milliseconds): 50.00 %, one incident that
+    // took 10 minutes to recover; the manual item has no data.
+    let report = std::fs::read_to_string(test.path("out/report.txt")).unwrap();
+    let fields: Vec<&str> = report.trim_end().split('|').collect();
+    assert_eq!(fields[0], "30d", "{report}");
+    assert!(fields[1].starts_with("50.0") && fields[1] == fields[2], "{report}");
+    assert_eq!(fields[3..], ["1", "10m", "—"], "{report}");
 }
