@@ -242,6 +242,10 @@ CREATE TABLE uptime_days (
     down_ms      INTEGER NOT NULL,
     up_results   INTEGER NOT NULL,
     down_results INTEGER NOT NULL,
+    incidents    INTEGER NOT NULL, -- started this day
+    recovered    INTEGER NOT NULL, -- of those, recovered (at any later time)
+    recover_ms   INTEGER NOT NULL, -- their times to recover, summed
+    longest_ms   INTEGER,          -- the longest of them
     PRIMARY KEY (playbook_id, check_ref, day)
 ) WITHOUT ROWID;
 

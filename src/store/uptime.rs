@@ -2,8 +2,10 @@
 //! (CLI.md's definition; the fold is `crate::uptime::timeline`).
 //!
 //! Per series (a check, or a playbook's own series under `check_ref` 0):
-//! - `uptime_days`: per UTC day, the milliseconds up and down and the results up and down
-//!   (playbooks without a schedule); a span that crosses midnight is split exactly;
+//! - `uptime_days`: per UTC day, the milliseconds up and down, the results up and down
+//!   (playbooks without a schedule), and the incidents that started that day (how many,
+//!   how many recovered, their times to recover summed, the longest); a span that crosses
+//!   midnight is split exactly, and a recovery is added to the day its incident started;
 //! - `uptime_spans`: the same time as a run-length timeline (consecutive spans of one state
 //!   merged), which answers the part of a day that `--since` or now cuts, exactly;
 //! - `uptime_incidents`: each incident's first failing result and the OK that ended it,
@@ -25,7 +27,7 @@ use super::Store;
 use crate::error::Error;
 use crate::outcome::Status;
 use crate::uptime::timeline::Effect;
-use crate::uptime::{Figures, Incident, Mark, Sample, Span, Tail, Totals, raw_figures};
+use crate::uptime::{Figures, Incident, IncidentTotals, Mark, Sample, Span, Tail, Totals, raw_figures};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -144,7 +146,7 @@ fn step(c: &Connection, key: SeriesKey, sample: Sample) -> rusqlite::Result<()> 
 /// What a stretch of the fold adds to the stored roll-ups.
 #[derive(Default)]
 struct Rollup {
-    days: BTreeMap<i64, Totals>,
+    days: BTreeMap<i64, (Totals, IncidentTotals)>,
     /// Run-length: consecutive spans of one state are merged.
     spans: Vec<Span>,
     /// New incidents, and recoveries of stored ones.
@@ -157,7 +159,7 @@ impl Rollup {
             Effect::Span(span) => {
                 let mut day = span.start_ms.div_euclid(DAY_MS);
                 while day * DAY_MS < span.end_ms {
-                    self.days.entry(day).or_default().add_span(span, day * DAY_MS, (day + 1) * DAY_MS);
+                    self.days.entry(day).or_default().0.add_span(span, day * DAY_MS, (day + 1) * DAY_MS);
                     day += 1;
                 }
                 match self.spans.last_mut() {
@@ -165,11 +167,13 @@ impl Rollup {
                     _ => self.spans.push(span),
                 }
             }
-            Effect::Count { at_ms, up } => self.days.entry(at_ms.div_euclid(DAY_MS)).or_default().add_count(up),
+            Effect::Count { at_ms, up } => self.days.entry(at_ms.div_euclid(DAY_MS)).or_default().0.add_count(up),
             Effect::IncidentStarted { at_ms } => {
-                self.incidents.push(Incident { started_ms: at_ms, recovered_ms: None })
+                self.days.entry(at_ms.div_euclid(DAY_MS)).or_default().1.started += 1;
+                self.incidents.push(Incident { started_ms: at_ms, recovered_ms: None });
             }
             Effect::Recovered { started_ms, at_ms } => {
+                self.days.entry(started_ms.div_euclid(DAY_MS)).or_default().1.add_recovered(at_ms - started_ms);
                 match self.incidents.iter_mut().find(|i| i.started_ms == started_ms) {
                     Some(incident) => incident.recovered_ms = Some(at_ms),
                     None => self.incidents.push(Incident { started_ms, recovered_ms: Some(at_ms) }),
@@ -182,13 +186,17 @@ impl Rollup {
     fn write(&self, c: &Connection, key: SeriesKey) -> rusqlite::Result<()> {
         let SeriesKey { playbook_id, check_ref } = key;
         let mut day_upsert = c.prepare_cached(
-            "INSERT INTO uptime_days (playbook_id, check_ref, day, up_ms, down_ms, up_results, down_results)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO uptime_days (playbook_id, check_ref, day, up_ms, down_ms, up_results, down_results,
+               incidents, recovered, recover_ms, longest_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (playbook_id, check_ref, day) DO UPDATE SET up_ms = up_ms + excluded.up_ms,
                down_ms = down_ms + excluded.down_ms, up_results = up_results + excluded.up_results,
-               down_results = down_results + excluded.down_results",
+               down_results = down_results + excluded.down_results, incidents = incidents + excluded.incidents,
+               recovered = recovered + excluded.recovered, recover_ms = recover_ms + excluded.recover_ms,
+               longest_ms = CASE WHEN longest_ms IS NULL OR excluded.longest_ms > longest_ms
+                 THEN excluded.longest_ms ELSE longest_ms END",
         )?;
-        for (day, t) in &self.days {
+        for (day, (t, i)) in &self.days {
             day_upsert.execute(params![
                 playbook_id,
                 check_ref,
@@ -196,7 +204,11 @@ impl Rollup {
                 t.up_ms,
                 t.down_ms,
                 t.up_results,
-                t.down_results
+                t.down_results,
+                i.started,
+                i.recovered,
+                i.recover_ms,
+                i.longest_ms
             ])?;
         }
         let mut spans = self.spans.iter();
@@ -372,43 +384,89 @@ fn raw_samples(c: &Connection, key: SeriesKey) -> rusqlite::Result<Vec<Sample>> 
 }
 
 /// The figures of one series over `[since_ms, now_ms)` from its roll-ups: whole days from
-/// `uptime_days`, the cut days from `uptime_spans` (and raw counts), the open span from the
-/// tail, the incidents from `uptime_incidents`.
+/// `uptime_days`, the cut days from `uptime_spans` (and raw counts) and
+/// `uptime_incidents`, the open span and the open incident from the tail.
 fn rolled_up(c: &Connection, key: SeriesKey, since_ms: i64, now_ms: i64) -> rusqlite::Result<Figures> {
     let mut totals = Totals::default();
-    if since_ms < now_ms {
-        let first_whole_day = (since_ms + DAY_MS - 1).div_euclid(DAY_MS);
-        let end_day = now_ms.div_euclid(DAY_MS);
-        if first_whole_day < end_day {
-            totals.add(whole_days(c, key, first_whole_day, end_day)?);
-            totals.add(cut(c, key, since_ms, first_whole_day * DAY_MS)?);
-            totals.add(cut(c, key, end_day * DAY_MS, now_ms)?);
-        } else {
-            totals.add(cut(c, key, since_ms, now_ms)?);
-        }
-        if let Some(span) = load_tail(c, key)?.open_span(now_ms) {
-            totals.add_span(span, since_ms, now_ms);
-        }
+    let mut incidents = IncidentTotals::default();
+    if since_ms >= now_ms {
+        return Ok(Figures::of(totals, incidents));
     }
-    let mut statement = c.prepare_cached(
-        "SELECT started_ms, recovered_ms FROM uptime_incidents
-         WHERE playbook_id = ?1 AND check_ref = ?2 AND started_ms >= ?3 AND started_ms < ?4 ORDER BY started_ms",
-    )?;
-    let incidents: Vec<Incident> = statement
-        .query_map(params![key.playbook_id, key.check_ref, since_ms, now_ms], |r| {
-            Ok(Incident { started_ms: r.get(0)?, recovered_ms: r.get(1)? })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(Figures::of(totals, &incidents, now_ms))
+    let tail = load_tail(c, key)?;
+    let first_whole_day = (since_ms + DAY_MS - 1).div_euclid(DAY_MS);
+    let end_day = now_ms.div_euclid(DAY_MS);
+    // A day's incident figures hold recoveries up to the last result: they are whole only
+    // when that result is not after now (a clock set back sees results "in the future").
+    let whole_incidents = tail.last.is_none_or(|last| last.at_ms <= now_ms);
+    if first_whole_day < end_day {
+        let (days_totals, days_incidents) = whole_days(c, key, first_whole_day, end_day)?;
+        totals.add(days_totals);
+        totals.add(cut(c, key, since_ms, first_whole_day * DAY_MS)?);
+        totals.add(cut(c, key, end_day * DAY_MS, now_ms)?);
+        if whole_incidents {
+            incidents.merge(days_incidents);
+            incidents.merge(listed_incidents(c, key, since_ms, first_whole_day * DAY_MS, now_ms)?);
+            incidents.merge(listed_incidents(c, key, end_day * DAY_MS, now_ms, now_ms)?);
+            // The days count the open incident as started; how long it lasts is now's.
+            if let Some(open) =
+                tail.open_incident_ms.filter(|at| (first_whole_day * DAY_MS..end_day * DAY_MS).contains(at))
+            {
+                incidents.add_open(open, now_ms);
+            }
+        } else {
+            incidents = listed_incidents(c, key, since_ms, now_ms, now_ms)?;
+        }
+    } else {
+        totals.add(cut(c, key, since_ms, now_ms)?);
+        incidents = listed_incidents(c, key, since_ms, now_ms, now_ms)?;
+    }
+    if let Some(span) = tail.open_span(now_ms) {
+        totals.add_span(span, since_ms, now_ms);
+    }
+    Ok(Figures::of(totals, incidents))
 }
 
-fn whole_days(c: &Connection, key: SeriesKey, from_day: i64, to_day: i64) -> rusqlite::Result<Totals> {
+/// The incidents that started in `[from, to)`, one by one, as they stand at `now_ms`.
+fn listed_incidents(
+    c: &Connection,
+    key: SeriesKey,
+    from: i64,
+    to: i64,
+    now_ms: i64,
+) -> rusqlite::Result<IncidentTotals> {
+    let mut statement = c.prepare_cached(
+        "SELECT started_ms, recovered_ms FROM uptime_incidents
+         WHERE playbook_id = ?1 AND check_ref = ?2 AND started_ms >= ?3 AND started_ms < ?4",
+    )?;
+    let mut rows = statement.query(params![key.playbook_id, key.check_ref, from, to])?;
+    let mut totals = IncidentTotals::default();
+    while let Some(r) = rows.next()? {
+        totals.add(Incident { started_ms: r.get(0)?, recovered_ms: r.get(1)? }, now_ms);
+    }
+    Ok(totals)
+}
+
+fn whole_days(
+    c: &Connection,
+    key: SeriesKey,
+    from_day: i64,
+    to_day: i64,
+) -> rusqlite::Result<(Totals, IncidentTotals)> {
     c.prepare_cached(
-        "SELECT coalesce(sum(up_ms), 0), coalesce(sum(down_ms), 0), coalesce(sum(up_results), 0), coalesce(sum(down_results), 0)
+        "SELECT coalesce(sum(up_ms), 0), coalesce(sum(down_ms), 0), coalesce(sum(up_results), 0), coalesce(sum(down_results), 0),
+                coalesce(sum(incidents), 0), coalesce(sum(recovered), 0), coalesce(sum(recover_ms), 0), max(longest_ms)
          FROM uptime_days WHERE playbook_id = ?1 AND check_ref = ?2 AND day >= ?3 AND day < ?4",
     )?
     .query_row(params![key.playbook_id, key.check_ref, from_day, to_day], |r| {
-        Ok(Totals { up_ms: r.get(0)?, down_ms: r.get(1)?, up_results: r.get(2)?, down_results: r.get(3)? })
+        let totals = Totals { up_ms: r.get(0)?, down_ms: r.get(1)?, up_results: r.get(2)?, down_results: r.get(3)? };
+        let incidents = IncidentTotals {
+            started: r.get(4)?,
+            recovered: r.get(5)?,
+            recover_ms: r.get(6)?,
+            longest_ms: r.get(7)?,
+            ongoing: false,
+        };
+        Ok((totals, incidents))
     })
 }
 
@@ -688,7 +746,8 @@ mod tests {
         // A run recorded late (a clock set back): its series are rebuilt.
         store.record_run(&run("mixed", 7, FIVE, &[("a", "critical"), ("b", "ok")])).unwrap();
         let last = *minutes.last().unwrap();
-        for now in [last, last + 3, last + 60] {
+        // Now after the last result, and (a clock set back) before it.
+        for now in [last, last + 3, last + 60, last - 500, last - 2000] {
             let mut since = -30;
             while since < now {
                 let (since_ms, now_ms) = (at(since), at(now));

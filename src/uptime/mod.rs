@@ -3,7 +3,7 @@
 //! recover and the longest outage.
 //!
 //! - [`timeline`] is the definition as a fold over results in time order;
-//! - this module turns what the fold settled inside a window ([`Totals`], [`Incident`]s)
+//! - this module turns what the fold settled inside a window ([`Totals`], [`IncidentTotals`])
 //!   into the figures people read ([`Figures`]), and holds the reference computation
 //!   over raw results ([`raw_figures`]) that the roll-ups in `store::uptime` must equal;
 //! - [`render`] writes the figures as a table, JSON, CSV or a printable HTML report.
@@ -66,6 +66,51 @@ pub struct Incident {
     pub recovered_ms: Option<i64>,
 }
 
+/// What the incidents that started in a window add up to (additive, so whole days of
+/// roll-ups and cut days add up the same as a list of incidents).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IncidentTotals {
+    pub started: i64,
+    pub recovered: i64,
+    /// The sum of the recovered ones' times to recover.
+    pub recover_ms: i64,
+    /// The longest incident (an open one counts until now).
+    pub longest_ms: Option<i64>,
+    /// Whether one is still open.
+    pub ongoing: bool,
+}
+
+impl IncidentTotals {
+    /// Adds one incident, as it stands at `now_ms` (recovered later than now: still open).
+    pub fn add(&mut self, incident: Incident, now_ms: i64) {
+        self.started += 1;
+        match incident.recovered_ms.filter(|at| *at <= now_ms) {
+            Some(at) => self.add_recovered(at - incident.started_ms),
+            None => self.add_open(incident.started_ms, now_ms),
+        }
+    }
+
+    pub fn add_recovered(&mut self, took_ms: i64) {
+        self.recovered += 1;
+        self.recover_ms += took_ms;
+        self.longest_ms = self.longest_ms.max(Some(took_ms));
+    }
+
+    /// An incident open since `started_ms` (counted in `started` elsewhere).
+    pub fn add_open(&mut self, started_ms: i64, now_ms: i64) {
+        self.ongoing = true;
+        self.longest_ms = self.longest_ms.max(Some((now_ms - started_ms).max(0)));
+    }
+
+    pub fn merge(&mut self, other: IncidentTotals) {
+        self.started += other.started;
+        self.recovered += other.recovered;
+        self.recover_ms += other.recover_ms;
+        self.longest_ms = self.longest_ms.max(other.longest_ms);
+        self.ongoing |= other.ongoing;
+    }
+}
+
 /// How an uptime percentage was weighed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -96,9 +141,8 @@ pub struct Figures {
 }
 
 impl Figures {
-    /// The figures of a window ending at `now_ms`, from its totals and the incidents that
-    /// started in it.
-    pub fn of(totals: Totals, incidents: &[Incident], now_ms: i64) -> Figures {
+    /// The figures of a window from its totals and the incidents that started in it.
+    pub fn of(totals: Totals, incidents: IncidentTotals) -> Figures {
         let (percent, weighed_by) = if totals.up_ms + totals.down_ms > 0 {
             (Some(percent(totals.up_ms, totals.down_ms)), Some(Weighing::Time))
         } else if totals.up_results + totals.down_results > 0 {
@@ -106,34 +150,14 @@ impl Figures {
         } else {
             (None, None)
         };
-        let mut recovered = Vec::new();
-        let mut longest: Option<i64> = None;
-        let mut ongoing = false;
-        for incident in incidents {
-            let end = match incident.recovered_ms.filter(|at| *at <= now_ms) {
-                Some(at) => {
-                    recovered.push(at - incident.started_ms);
-                    at
-                }
-                None => {
-                    ongoing = true;
-                    now_ms
-                }
-            };
-            longest = longest.max(Some((end - incident.started_ms).max(0)));
-        }
-        let mean = (!recovered.is_empty()).then(|| {
-            let total: i128 = recovered.iter().map(|ms| i128::from(*ms)).sum();
-            i64::try_from(total / recovered.len() as i128).unwrap_or(i64::MAX)
-        });
         Figures {
             uptime_percent: percent,
             weighed_by,
             totals,
-            incidents: u32::try_from(incidents.len()).unwrap_or(u32::MAX),
-            ongoing,
-            mean_time_to_recover_ms: mean,
-            longest_outage_ms: longest,
+            incidents: u32::try_from(incidents.started).unwrap_or(u32::MAX),
+            ongoing: incidents.ongoing,
+            mean_time_to_recover_ms: (incidents.recovered > 0).then(|| incidents.recover_ms / incidents.recovered),
+            longest_outage_ms: incidents.longest_ms,
         }
     }
 }
@@ -167,7 +191,11 @@ pub fn raw_figures(samples: &[Sample], since_ms: i64, now_ms: i64) -> Figures {
     if let Some(span) = tail.open_span(now_ms) {
         totals.add_span(span, since_ms, now_ms);
     }
-    Figures::of(totals, &incidents, now_ms)
+    let mut summed = IncidentTotals::default();
+    for incident in incidents {
+        summed.add(incident, now_ms);
+    }
+    Figures::of(totals, summed)
 }
 
 /// The quiet time that makes `check`'s result "no data" (`maintenance` or `silenced`),
