@@ -207,7 +207,7 @@ pub struct UptimeArgs {
     #[arg(long, value_name = "DURATION", default_value = "30d")]
     pub since: String,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = UptimeFormat::Human)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = UptimeFormat::Human)]
     pub format: UptimeFormat,
 }
 
