@@ -716,6 +716,42 @@ mod tests {
         assert_eq!(c.incidents, 0);
     }
 
+    #[test]
+    fn the_migration_builds_roll_ups_for_an_existing_store() {
+        // A store of the schema before uptime (version 3), with three runs in it.
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = rusqlite::Connection::open(dir.path().join(crate::store::DB_FILE)).unwrap();
+        crate::store::schema::migrations().to_version(&mut c, 3).unwrap();
+        c.execute_batch(
+            "INSERT INTO playbooks (id, name) VALUES (1, 'old');
+             INSERT INTO checks (id, playbook_id, check_id) VALUES (1, 1, 'c');",
+        )
+        .unwrap();
+        for (i, status) in ["ok", "critical", "ok"].iter().enumerate() {
+            let i = i as i64;
+            c.execute(
+                "INSERT INTO runs (id, run_id, playbook_id, started_ms, duration_ms, status, origin, summary)
+                 VALUES (?1, ?1, 1, ?2, 1, ?3, 'daemon', '{}')",
+                params![i + 1, at(i * 5), status],
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO results (run, check_ref, status, duration_ms, attempts, message) VALUES (?1, 1, ?2, 1, 1, '')",
+                params![i + 1, status],
+            )
+            .unwrap();
+        }
+        drop(c);
+        let store = Store::open(dir.path()).unwrap();
+        // Runs stored before the upgrade have no period: they count by result, 2 of 3.
+        let rows = store.uptime(Filter::default(), at(-10), at(20)).unwrap();
+        let c = figures(&rows, Some("c"));
+        assert_eq!(c.weighed_by, Some(crate::uptime::Weighing::Result));
+        assert_percent(&c, 66.6667);
+        assert_eq!((c.incidents, c.mean_time_to_recover_ms), (1, Some(5 * MIN)));
+        assert_eq!(rows, store.uptime_raw(Filter::default(), at(-10), at(20)).unwrap());
+    }
+
     /// A small deterministic generator.
     struct Lcg(u64);
     impl Lcg {
