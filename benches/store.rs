@@ -112,6 +112,7 @@ fn record(i: usize, start_ms: i64, rng: &mut Lcg) -> RunRecord {
         notes: Vec::new(),
         stands_for: None,
         scheduled_for: None,
+        period_ms: Some(FIVE_MINUTES_MS as u64),
     }
 }
 

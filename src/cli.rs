@@ -43,6 +43,9 @@ pub enum Command {
     History(HistoryArgs),
     /// Show the current alert state per channel and check.
     Alerts(AlertsArgs),
+    /// Uptime per playbook and check: uptime %, incidents, mean time to recover, longest
+    /// outage.
+    Uptime(UptimeArgs),
     /// Send notifications by hand.
     Notify(NotifyArgs),
     /// Delete stored history older than a duration.
@@ -196,6 +199,34 @@ pub enum HistoryFormat {
     Human,
     Json,
     Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct UptimeArgs {
+    /// The playbook's `name` (not its path); all playbooks when omitted.
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+    /// Only this check.
+    #[arg(long, value_name = "ID")]
+    pub check: Option<String>,
+    /// The host whose results to read [default: this host].
+    #[arg(long, value_name = "H")]
+    pub host: Option<String>,
+    /// The window, ending now.
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    pub since: String,
+    /// Output format.
+    #[arg(long, value_enum, ignore_case = true, default_value_t = UptimeFormat::Human)]
+    pub format: UptimeFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UptimeFormat {
+    Human,
+    Json,
+    Csv,
+    /// A self-contained report that prints on A4.
+    Html,
 }
 
 #[derive(Debug, Args)]

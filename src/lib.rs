@@ -38,5 +38,6 @@ pub mod store;
 pub mod style;
 pub mod template;
 pub mod threshold;
+pub mod uptime;
 pub mod web;
 pub mod write;

@@ -444,6 +444,11 @@ pub struct RunRecord {
     /// For a run of the daemon: the fire it is for (RFC 3339), so lateness can be told.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub scheduled_for: Option<String>,
+    /// The playbook's schedule period (ms) when it has a schedule: how long a result
+    /// counts for uptime (CLI.md: at most twice the period). Stored with the run, not
+    /// part of the run's JSON (the outputs and the report stay as they were).
+    #[serde(skip_serializing, default)]
+    pub period_ms: Option<u64>,
 }
 
 #[cfg(test)]

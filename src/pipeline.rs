@@ -292,7 +292,13 @@ async fn run(loaded: Arc<Loaded>, services: &Services, options: RunOptions) -> R
 
     // Report.
     let ledger = services.store.as_ref().map(|s| s.as_ref() as &dyn crate::report::retention::Ledger);
-    if let Some(stage) = crate::report::stage(&record, &loaded, dry_run, ledger) {
+    let uptime = match (&services.store, &loaded.playbook.report) {
+        (Some(store), Some(_)) if !dry_run => {
+            crate::report::uptime::context(store.as_ref(), loaded.playbook.name.as_str())
+        }
+        _ => None,
+    };
+    if let Some(stage) = crate::report::stage(&record, &loaded, dry_run, ledger, uptime.as_ref()) {
         record.stages.push(stage);
     }
 

@@ -95,7 +95,7 @@ pub async fn probe(config: &AmqpCheck, _ctx: &ProbeContext<'_>) -> Observation {
     let started = Instant::now();
     let socket = match broker::connect(&target.endpoint).await {
         Ok(socket) => socket,
-        Err(problem) => return Observation::fail(problem),
+        Err(problem) => return Observation::fail(problem.to_string()),
     };
     let mut session = Session { socket, received: Vec::new() };
     let result = session.exchange(&target, config.queue.as_ref().map(|q| q.as_str()), started).await;
@@ -117,7 +117,7 @@ impl Target {
     /// Read from the URL with the URL crate (amq-protocol-uri takes any IP address for
     /// `localhost`). A path of `/` alone is the vhost `/`, as in most clients.
     fn of(url: &str) -> Result<Target, String> {
-        let (url, endpoint) = SCHEMES.endpoint(url)?;
+        let (url, endpoint) = SCHEMES.endpoint(url).map_err(|e| e.to_string())?;
         let decode = crate::secret::percent_decode;
         let username = if url.username().is_empty() { "guest".to_string() } else { decode(url.username()) };
         let password = url.password().map_or_else(|| "guest".to_string(), decode);

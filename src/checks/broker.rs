@@ -19,6 +19,30 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::rules::KindRules;
 use crate::playbook::values::SecretText;
 
+/// Why a broker's URL or connection could not be had. `Display` is the check's message;
+/// none names the URL (it may hold a password), only the address.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    /// The TCP connection failed: the sentence of `tcp::describe_io`, which names the address.
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("`{host}` is not a valid TLS server name")]
+    InvalidServerName { host: String },
+    /// The TLS handshake failed: the sentence of `describe_tls`.
+    #[error("{0}")]
+    Tls(String),
+    #[error("invalid {protocol} URL: {source}")]
+    InvalidUrl {
+        protocol: &'static str,
+        #[source]
+        source: url::ParseError,
+    },
+    #[error("the url must start with {plain}:// or {tls}://")]
+    WrongScheme { plain: &'static str, tls: &'static str },
+    #[error("the {protocol} URL has no host")]
+    NoHost { protocol: &'static str },
+}
+
 /// A byte stream to a broker: plain TCP or TLS over it.
 pub trait Socket: AsyncRead + AsyncWrite + Unpin + Send {}
 
@@ -26,21 +50,21 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Socket for T {}
 
 /// Connects to the endpoint, with a TLS handshake when it says TLS. The error is a sentence that
 /// names the address (never a URL: it may hold a password).
-pub async fn connect(endpoint: &Endpoint) -> Result<Box<dyn Socket>, String> {
+pub async fn connect(endpoint: &Endpoint) -> Result<Box<dyn Socket>, BrokerError> {
     let (host, address) = (endpoint.host.as_str(), endpoint.address());
     let stream = tokio::net::TcpStream::connect((host, endpoint.port))
         .await
-        .map_err(|error| super::tcp::describe_io(&error, &address))?;
+        .map_err(|error| BrokerError::Unreachable(super::tcp::describe_io(&error, &address)))?;
     let _ = stream.set_nodelay(true);
     if !endpoint.tls {
         return Ok(Box::new(stream));
     }
     let name = rustls::pki_types::ServerName::try_from(host.to_string())
-        .map_err(|_| format!("`{host}` is not a valid TLS server name"))?;
+        .map_err(|_| BrokerError::InvalidServerName { host: host.to_string() })?;
     let connector = tokio_rustls::TlsConnector::from(client_config());
     match connector.connect(name, stream).await {
         Ok(tls) => Ok(Box::new(tls)),
-        Err(error) => Err(describe_tls(&error, &address)),
+        Err(error) => Err(BrokerError::Tls(describe_tls(&error, &address))),
     }
 }
 
@@ -116,15 +140,15 @@ impl Schemes {
     }
 
     /// The parsed URL (for its user info and path) and where it points.
-    pub fn endpoint(&self, url: &str) -> Result<(reqwest::Url, Endpoint), String> {
+    pub fn endpoint(&self, url: &str) -> Result<(reqwest::Url, Endpoint), BrokerError> {
         let protocol = self.protocol;
-        let url = reqwest::Url::parse(url).map_err(|error| format!("invalid {protocol} URL: {error}"))?;
+        let url = reqwest::Url::parse(url).map_err(|source| BrokerError::InvalidUrl { protocol, source })?;
         let (tls, default_port) = match url.scheme() {
             scheme if scheme == self.plain.0 => (false, self.plain.1),
             scheme if scheme == self.tls.0 => (true, self.tls.1),
-            _ => return Err(format!("the url must start with {}:// or {}://", self.plain.0, self.tls.0)),
+            _ => return Err(BrokerError::WrongScheme { plain: self.plain.0, tls: self.tls.0 }),
         };
-        let host = url.host_str().filter(|host| !host.is_empty()).ok_or(format!("the {protocol} URL has no host"))?;
+        let host = url.host_str().filter(|host| !host.is_empty()).ok_or(BrokerError::NoHost { protocol })?;
         let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host).to_string();
         let port = url.port().unwrap_or(default_port);
         Ok((url, Endpoint { host, port, tls }))

@@ -105,7 +105,7 @@ pub async fn probe(config: &MqttCheck, ctx: &ProbeContext<'_>) -> Observation {
     let started = Instant::now();
     let socket = match broker::connect(&target.endpoint).await {
         Ok(socket) => socket,
-        Err(problem) => return Observation::fail(problem),
+        Err(problem) => return Observation::fail(problem.to_string()),
     };
     let mut session = Session { socket, received: BytesMut::new() };
     match session.exchange(&target, config.topic.as_ref().map(|t| t.as_str()), (started, ctx.timeout)).await {
@@ -122,7 +122,7 @@ struct Target {
 
 impl Target {
     fn of(config: &MqttCheck) -> Result<Target, String> {
-        let (url, endpoint) = SCHEMES.endpoint(config.url.expose())?;
+        let (url, endpoint) = SCHEMES.endpoint(config.url.expose()).map_err(|e| e.to_string())?;
         let username = match config.username.as_ref().filter(|u| !u.as_str().is_empty()) {
             Some(user) => user.as_str().to_string(),
             None => crate::secret::percent_decode(url.username()),

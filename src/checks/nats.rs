@@ -197,7 +197,7 @@ pub async fn probe(config: &NatsCheck, ctx: &ProbeContext<'_>) -> Observation {
 /// The server's address (without credentials) and how to log in: the keys `username`,
 /// `password` and `token` override the URL's `USER:PASS@` or `TOKEN@`.
 fn connect_options(config: &NatsCheck, timeout: Duration) -> Result<(String, ConnectOptions), String> {
-    let (url, endpoint) = SCHEMES.endpoint(config.url.expose())?;
+    let (url, endpoint) = SCHEMES.endpoint(config.url.expose()).map_err(|e| e.to_string())?;
     let tls = endpoint.tls;
     let address = format!("{}://{}", url.scheme(), endpoint.address());
 

@@ -160,7 +160,7 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
 
 /// `--check ID` must name a check the store knows (of the playbook, if one is named): a
 /// typo is a usage error with the closest id, not an empty or unfiltered table.
-fn known_check(store: &dyn Store, playbook: Option<&str>, check: &str) -> crate::error::Result<()> {
+pub(crate) fn known_check(store: &dyn Store, playbook: Option<&str>, check: &str) -> crate::error::Result<()> {
     let ids = store.check_ids(playbook)?;
     if ids.iter().any(|id| id == check) {
         return Ok(());

@@ -13,6 +13,7 @@ pub mod run;
 pub mod schema;
 pub mod serve;
 pub mod tick;
+pub mod uptime;
 pub mod validate;
 
 use crate::cli::{Cli, Command, RunFormat};
@@ -27,6 +28,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Run(args) => run::run(&cli, args),
         Command::History(args) => history::run(&cli, args),
         Command::Alerts(args) => alerts::run(&cli, args),
+        Command::Uptime(args) => uptime::run(&cli, args),
         Command::Notify(args) => notify::run(&cli, args),
         Command::Prune(args) => prune::run(&cli, args),
         Command::Daemon(args) => daemon::run(&cli, args),

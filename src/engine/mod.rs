@@ -279,6 +279,7 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
         notes,
         stands_for: shared.options.stands_for.filter(|n| *n > 1),
         scheduled_for: shared.options.scheduled_for.map(|t| t.to_string()),
+        period_ms: shared.options.period.map(|p| u64::try_from(p.as_millis()).unwrap_or(u64::MAX)),
     }
 }
 

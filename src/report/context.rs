@@ -10,6 +10,8 @@
 //! - `summary`: total and a count per status
 //! - `remediations`: the checks that were remediated (check, result, attempt,
 //!   max_attempts, message)
+//! - `uptime` (reports only, with a store): the playbook's and each check's uptime over
+//!   the last 30 days (`report::uptime`)
 //! - `vars`, `env`
 
 use minijinja::Value;
@@ -73,7 +75,18 @@ pub fn json(record: &RunRecord, loaded: &Loaded) -> serde_json::Value {
 
 /// The context for minijinja, with `env`.
 pub fn value(record: &RunRecord, loaded: &Loaded) -> Value {
+    value_with(record, loaded, None)
+}
+
+/// [`value`], with `uptime` when there is one (a report's context).
+pub fn value_with(record: &RunRecord, loaded: &Loaded, uptime: Option<&serde_json::Value>) -> Value {
     let base = Value::from(minijinja::value::Serde(json(record, loaded)));
     let env = crate::playbook::interpolate::env_object(crate::playbook::interpolate::process_env());
-    minijinja::context! { env => env, ..base }
+    match uptime {
+        Some(uptime) => {
+            let uptime = Value::from(minijinja::value::Serde(uptime.clone()));
+            minijinja::context! { env => env, uptime => uptime, ..base }
+        }
+        None => minijinja::context! { env => env, ..base },
+    }
 }

@@ -8,6 +8,7 @@
 pub mod context;
 mod error;
 pub mod retention;
+pub mod uptime;
 
 pub use error::ReportError;
 
@@ -33,11 +34,21 @@ fn environment(loaded: &Loaded) -> minijinja::Environment<'static> {
 
 /// Renders the report path of a run, resolved against the playbook's folder.
 pub fn path(record: &RunRecord, loaded: &Loaded) -> Result<PathBuf, ReportError> {
+    path_with(record, loaded, None)
+}
+
+/// [`path`], with `uptime` in the context ([`uptime::context`]).
+fn path_with(record: &RunRecord, loaded: &Loaded, uptime: Option<&serde_json::Value>) -> Result<PathBuf, ReportError> {
     let Some(report) = &loaded.playbook.report else { return Err(ReportError::NotConfigured) };
     let env = environment(loaded);
-    let rendered =
-        crate::template::render_bounded(&env, None, report.path.source(), context::value(record, loaded), 4096)
-            .map_err(ReportError::Path)?;
+    let rendered = crate::template::render_bounded(
+        &env,
+        None,
+        report.path.source(),
+        context::value_with(record, loaded, uptime),
+        4096,
+    )
+    .map_err(ReportError::Path)?;
     let rendered = rendered.trim();
     if rendered.is_empty() {
         return Err(ReportError::EmptyPath);
@@ -47,6 +58,11 @@ pub fn path(record: &RunRecord, loaded: &Loaded) -> Result<PathBuf, ReportError>
 
 /// Renders the report's content.
 pub fn render(record: &RunRecord, loaded: &Loaded) -> Result<String, ReportError> {
+    render_with(record, loaded, None)
+}
+
+/// [`render`], with `uptime` in the context ([`uptime::context`]).
+fn render_with(record: &RunRecord, loaded: &Loaded, uptime: Option<&serde_json::Value>) -> Result<String, ReportError> {
     let Some(report) = &loaded.playbook.report else { return Err(ReportError::NotConfigured) };
     let template =
         report.template.as_ref().map(|t| t.as_str().to_string()).unwrap_or_else(|| "builtin:markdown".into());
@@ -71,23 +87,25 @@ pub fn render(record: &RunRecord, loaded: &Loaded) -> Result<String, ReportError
     let in_template = |source| ReportError::Template { name: name.clone(), source };
     env.add_template_owned(name.clone(), source).map_err(in_template)?;
     let template = env.get_template(&name).map_err(ReportError::Lookup)?;
-    let text = template.render(context::value(record, loaded)).map_err(in_template)?;
+    let text = template.render(context::value_with(record, loaded, uptime)).map_err(in_template)?;
     Ok(crate::secret::scrub_owned(text))
 }
 
 /// The report stage of a run: render, write (atomically), apply retention. `written`
 /// records what this playbook wrote, so that retention deletes only its own reports.
+/// `uptime` is the context's `uptime` ([`uptime::context`]), when the store can say.
 pub fn stage(
     record: &RunRecord,
     loaded: &Loaded,
     dry_run: bool,
     written: Option<&dyn retention::Ledger>,
+    uptime: Option<&serde_json::Value>,
 ) -> Option<StageResult> {
     let report = loaded.playbook.report.as_ref()?;
     let stage = |status, line: String| {
         Some(StageResult { name: "report".into(), status, lines: vec![crate::secret::scrub_owned(line)] })
     };
-    let path = match path(record, loaded) {
+    let path = match path_with(record, loaded, uptime) {
         Ok(path) => path,
         Err(error) => return stage(StageStatus::Failed, error.to_string()),
     };
@@ -105,7 +123,7 @@ pub fn stage(
         }
         return Some(StageResult { name: "report".into(), status: StageStatus::Planned, lines });
     }
-    let content = match render(record, loaded) {
+    let content = match render_with(record, loaded, uptime) {
         Ok(content) => content,
         Err(error) => return stage(StageStatus::Failed, format!("cannot render the report: {error}")),
     };

@@ -83,6 +83,7 @@ pub mod schedule;
 pub mod snapshots;
 pub mod sqlite;
 mod state_dir;
+pub mod uptime;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -106,6 +107,7 @@ pub trait Store:
     + alerts::AlertStore
     + alerts::OutboxStore
     + groups_outbox::GroupedOutboxStore
+    + uptime::UptimeStore
     + remediations::RemediationStore
     + groups::GroupStore
     + schedule::ScheduleStore
@@ -139,6 +141,11 @@ pub trait Store:
 /// schema up to date.
 pub fn open(dir: &Path) -> Result<Arc<dyn Store>, Error> {
     Ok(Arc::new(sqlite::SqliteStore::open(dir)?))
+}
+
+/// Whether the state folder `dir` holds a store yet (nothing is created).
+pub fn exists(dir: &Path) -> bool {
+    dir.join(sqlite::DB_FILE).exists()
 }
 
 /// Opens the store for a run that must go on without it: when it cannot be opened for

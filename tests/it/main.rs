@@ -34,4 +34,5 @@ mod run_checks;
 mod schema;
 mod secrets;
 mod shipped;
+mod uptime;
 mod web;

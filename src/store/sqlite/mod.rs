@@ -30,6 +30,7 @@ mod runs;
 mod schedule;
 pub mod schema;
 mod snapshots;
+mod uptime;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

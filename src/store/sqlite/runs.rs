@@ -86,11 +86,12 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
         serde_json::to_value(record.origin).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
     // The placeholder written when the run started (see `begin_run`) gives way to the run.
     tx.prepare_cached("DELETE FROM runs WHERE run_id = ?1")?.execute([&record.id])?;
+    let period_ms = record.period_ms.and_then(|p| i64::try_from(p).ok()).filter(|p| *p > 0);
     let scheduled_ms =
         record.scheduled_for.as_ref().and_then(|s| s.parse::<jiff::Timestamp>().ok()).map(|t| t.as_millisecond());
     tx.prepare_cached(
-        "INSERT INTO runs (run_id, playbook_id, started_ms, duration_ms, status, origin, dry_run, stands_for, scheduled_ms, summary)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO runs (run_id, playbook_id, started_ms, duration_ms, status, origin, dry_run, stands_for, scheduled_ms, summary, period_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         record.id,
@@ -102,12 +103,14 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
         record.dry_run,
         record.stands_for,
         scheduled_ms,
-        summary
+        summary,
+        period_ms
     ])?;
     let run = tx.last_insert_rowid();
+    let mut uptime_marks = Vec::with_capacity(record.checks.len());
     let mut insert_result = tx.prepare_cached(
-        "INSERT INTO results (run, check_ref, status, duration_ms, attempts, message, details, remediation)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO results (run, check_ref, status, duration_ms, attempts, message, details, remediation, quiet)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     let mut insert_metric =
         tx.prepare_cached("INSERT OR REPLACE INTO metrics (series, at, run, value) VALUES (?1, ?2, ?3, ?4)")?;
@@ -118,6 +121,7 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
             joined.chars().take(DETAILS_LIMIT).collect::<String>()
         });
         let remediation = check.remediation.as_ref().and_then(|r| serde_json::to_string(r).ok());
+        let quiet = crate::uptime::quiet_reason(check);
         insert_result.execute(params![
             run,
             check_ref,
@@ -126,8 +130,10 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
             check.attempts,
             check.message,
             details,
-            remediation
+            remediation,
+            quiet
         ])?;
+        uptime_marks.push((check_ref, crate::uptime::Mark::of(check.status, quiet)));
         if check.status == Status::Skipped || check.status == Status::Manual {
             continue;
         }
@@ -139,5 +145,5 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
             }
         }
     }
-    Ok(())
+    super::uptime::record(tx, playbook, started_ms, period_ms, &uptime_marks)
 }

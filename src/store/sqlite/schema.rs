@@ -17,7 +17,7 @@
 use rusqlite_migration::{M, Migrations};
 
 /// How many migrations there are (the schema version this runner writes).
-pub const VERSIONS: usize = 5;
+pub const VERSIONS: usize = 6;
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -256,6 +256,62 @@ CREATE TABLE playbook_snapshots (
     PRIMARY KEY (playbook, host_id)
 ) WITHOUT ROWID;
 "#,
+        ),
+        // 6. Uptime (issue 12): each run keeps its schedule's period and each result the
+        //    quiet time that made it "no data" (`maintenance`, `silenced`); the roll-ups of
+        //    store/uptime.rs are kept per series (`check_ref` 0 is the playbook's own) and
+        //    built here from the results an existing store already holds.
+        M::up_with_hook(
+            r#"
+ALTER TABLE runs ADD COLUMN period_ms INTEGER;
+ALTER TABLE results ADD COLUMN quiet TEXT;
+
+CREATE TABLE uptime_days (
+    playbook_id  INTEGER NOT NULL,
+    check_ref    INTEGER NOT NULL,
+    day          INTEGER NOT NULL, -- UTC day: Unix ms / 86,400,000
+    up_ms        INTEGER NOT NULL,
+    down_ms      INTEGER NOT NULL,
+    up_results   INTEGER NOT NULL,
+    down_results INTEGER NOT NULL,
+    incidents    INTEGER NOT NULL, -- started this day
+    recovered    INTEGER NOT NULL, -- of those, recovered (at any later time)
+    recover_ms   INTEGER NOT NULL, -- their times to recover, summed
+    longest_ms   INTEGER,          -- the longest of them
+    PRIMARY KEY (playbook_id, check_ref, day)
+) WITHOUT ROWID;
+
+CREATE TABLE uptime_spans (
+    playbook_id INTEGER NOT NULL,
+    check_ref   INTEGER NOT NULL,
+    start_ms    INTEGER NOT NULL,
+    end_ms      INTEGER NOT NULL,
+    up          INTEGER NOT NULL,
+    PRIMARY KEY (playbook_id, check_ref, start_ms)
+) WITHOUT ROWID;
+
+CREATE TABLE uptime_incidents (
+    playbook_id  INTEGER NOT NULL,
+    check_ref    INTEGER NOT NULL,
+    started_ms   INTEGER NOT NULL,
+    recovered_ms INTEGER,
+    PRIMARY KEY (playbook_id, check_ref, started_ms)
+) WITHOUT ROWID;
+
+CREATE TABLE uptime_tails (
+    playbook_id      INTEGER NOT NULL,
+    check_ref        INTEGER NOT NULL,
+    at_ms            INTEGER NOT NULL,
+    mark             TEXT NOT NULL,
+    period_ms        INTEGER,
+    open_incident_ms INTEGER,
+    PRIMARY KEY (playbook_id, check_ref)
+) WITHOUT ROWID;
+"#,
+            |tx: &rusqlite::Transaction<'_>| -> rusqlite_migration::HookResult {
+                super::uptime::rebuild_all(tx)?;
+                Ok(())
+            },
         ),
     ])
 }
