@@ -28,7 +28,7 @@ pub struct MysqlCheck {
     pub url: SecretText,
     /// The password (a secret; empty = the URL's). Overrides one in the URL.
     pub password: Option<SecretText>,
-    /// The query (default `SELECT 1`). It runs in a read-only session.
+    /// One statement (default `SELECT 1`). It runs in a read-only transaction, rolled back.
     pub query: Option<Text>,
     /// What the result must be.
     pub expect: Option<QueryExpect>,
@@ -110,14 +110,38 @@ pub async fn probe(config: &MysqlCheck, ctx: &ProbeContext<'_>) -> Observation {
     let Some(conn) = connection.0.as_mut() else { return Observation::unknown("the connection is gone") };
     let observation = replication_lag(conn, ctx.wants("replication_lag_s")).await;
     let query = config.query.as_ref().map_or("SELECT 1", |q| q.as_str());
-    let rows: Vec<Row> = match conn.query(query).await {
-        Ok(rows) => rows,
+    let result = match read_only_result(conn, query, started).await {
+        Ok(result) => result,
         Err(error) => return Observation::fail(describe(&error)),
     };
-    let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
     connection.quit().await;
-    let first = rows.first().map(|row| to_json(row.as_ref(0)));
-    QueryResult { rows: rows.len() as u64, first, latency_ms }.judge(config.expect.as_ref(), observation)
+    result.judge(config.expect.as_ref(), observation)
+}
+
+/// The query's result, read so that the check never writes: the text must be one
+/// statement (it runs as a prepared statement, which cannot hold several: the server
+/// refuses them), inside a `START TRANSACTION READ ONLY` rolled back after, in a session
+/// whose every later transaction is read-only too (a DDL statement's implicit commit
+/// starts one). The rows are streamed: only their count and the first row's first value
+/// (cut to a bounded length) are kept.
+async fn read_only_result(conn: &mut Conn, query: &str, started: Instant) -> Result<QueryResult, mysql_async::Error> {
+    conn.query_drop("START TRANSACTION READ ONLY").await?;
+    let mut rows = 0_u64;
+    let mut first = None;
+    {
+        let mut result = conn.exec_iter(query, ()).await?;
+        while let Some(row) = result.next().await? {
+            if rows == 0 {
+                first = Some(to_json(row.as_ref(0)));
+            }
+            rows += 1;
+        }
+        // Any further result set (a procedure's) is read to its end, not kept.
+        result.drop_result().await?;
+    }
+    let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
+    conn.query_drop("ROLLBACK").await?;
+    Ok(QueryResult { rows, first, latency_ms })
 }
 
 /// How long a connection dropped by the engine's timeout may take to say COM_QUIT.

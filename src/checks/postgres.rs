@@ -20,7 +20,7 @@ pub struct PostgresCheck {
     pub url: SecretText,
     /// The password (a secret; empty = the URL's). Overrides one in the URL.
     pub password: Option<SecretText>,
-    /// The query (default `SELECT 1`). It runs in a read-only transaction.
+    /// One statement (default `SELECT 1`). It runs in a read-only transaction, rolled back.
     pub query: Option<Text>,
     /// What the result must be.
     pub expect: Option<QueryExpect>,
@@ -96,7 +96,16 @@ pub async fn probe(config: &PostgresCheck, ctx: &ProbeContext<'_>) -> Observatio
 }
 
 /// The server's state, then the query, then the verdict on its result.
+///
+/// A check never writes. The session's transactions are read-only by default, but a
+/// query text of several statements could begin its own `READ WRITE` transaction; so the
+/// text must be one statement (a prepared statement cannot hold several: the server's
+/// parser refuses it), and it runs inside a `BEGIN READ ONLY` transaction that has already
+/// taken its snapshot (so `SET TRANSACTION READ WRITE` is refused too), rolled back after.
 async fn query_and_judge(client: &Client, query: &str, expect: Option<&QueryExpect>, started: Instant) -> Observation {
+    if let Err(error) = client.batch_execute("BEGIN READ ONLY").await {
+        return Observation::fail(describe(&error));
+    }
     let mut observation = Observation::pass("");
     match client
         .simple_query(
@@ -116,14 +125,45 @@ async fn query_and_judge(client: &Client, query: &str, expect: Option<&QueryExpe
         }
         Err(error) => return Observation::fail(describe(&error)),
     }
-    let messages = match client.simple_query(query).await {
-        Ok(messages) => messages,
-        Err(error) => return Observation::fail(describe(&error)),
-    };
+    if let Err(error) = client.prepare(query).await {
+        return Observation::fail(describe_unpreparable(&error));
+    }
+    let result = read_result(client, query, started).await;
+    // After `COMMIT` as the one statement there is no transaction left: a warning, no error.
+    let _ = client.batch_execute("ROLLBACK").await;
+    match result {
+        Ok(result) => result.judge(expect, observation),
+        Err(error) => Observation::fail(describe(&error)),
+    }
+}
+
+/// The query's rows, streamed: only their count and the first row's first value (cut to
+/// a bounded length) are kept, so that a huge result costs neither memory nor time.
+async fn read_result(client: &Client, query: &str, started: Instant) -> Result<QueryResult, tokio_postgres::Error> {
+    let stream = client.simple_query_raw(query).await?;
+    futures_util::pin_mut!(stream);
+    let mut rows = 0_u64;
+    let mut first = None;
+    while let Some(message) = futures_util::TryStreamExt::try_next(&mut stream).await? {
+        if let SimpleQueryMessage::Row(row) = message {
+            if rows == 0 {
+                first = Some(to_json(row.get(0)));
+            }
+            rows += 1;
+        }
+    }
     let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
-    let rows = messages.iter().filter(|m| matches!(m, SimpleQueryMessage::Row(_))).count() as u64;
-    let first = first_row(&messages).map(|row| to_json(row.get(0)));
-    QueryResult { rows, first, latency_ms }.judge(expect, observation)
+    Ok(QueryResult { rows, first, latency_ms })
+}
+
+/// Several statements in the query are said as what they are: not allowed.
+fn describe_unpreparable(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) if db.message().contains("multiple commands") => {
+            "the query must be one statement (a check runs one read-only statement)".into()
+        }
+        _ => describe(error),
+    }
 }
 
 fn first_row(messages: &[SimpleQueryMessage]) -> Option<&tokio_postgres::SimpleQueryRow> {

@@ -114,6 +114,43 @@ fn mysql_session_is_read_only() {
 }
 
 #[test]
+fn mysql_check_never_writes_whatever_the_query_says() {
+    let table = format!("runner_my_must_not_exist_{}", std::process::id());
+    let attacks = [
+        ("create", format!("CREATE TABLE {table} (a INT)")),
+        ("session-rw", format!("SET SESSION TRANSACTION READ WRITE; CREATE TABLE {table} (a INT)")),
+        ("commit-first", format!("COMMIT; CREATE TABLE {table} (a INT)")),
+        ("begin-rw", format!("START TRANSACTION READ WRITE; CREATE TABLE {table} (a INT); COMMIT")),
+        ("insert", "INSERT INTO mysql.plugin VALUES ('runner_x', 'x.so')".to_string()),
+    ];
+    let checks: Vec<(&str, String)> =
+        attacks.iter().map(|(id, sql)| (*id, format!("mysql:\n  url: {URL}\n  query: \"{sql}\""))).collect();
+    let run = JsonRun::checks(&checks);
+    for (id, _) in &attacks {
+        assert_eq!(run.check(id)["status"], "critical", "{id}: {}", run.json);
+    }
+    for id in ["session-rw", "commit-first", "begin-rw"] {
+        assert!(run.message(id).starts_with("query failed: You have an error in your SQL syntax"), "{}", run.json);
+    }
+    assert!(run.message("create").contains("READ ONLY transaction"), "{}", run.json);
+    assert!(run.message("insert").contains("READ ONLY transaction"), "{}", run.json);
+    let check = JsonRun::checks(&[(
+        "gone",
+        &format!(
+            "mysql:\n  url: {URL}\n  query: \"SELECT count(*) FROM information_schema.tables WHERE table_name IN ('{table}', 'runner_x')\"\n  expect: {{value: 0}}"
+        ),
+    )]);
+    assert_eq!(check.check("gone")["status"], "ok", "a table was created: {}", check.json);
+    let check = JsonRun::checks(&[(
+        "gone",
+        &format!(
+            "mysql:\n  url: {URL}\n  query: \"SELECT count(*) FROM mysql.plugin WHERE name = 'runner_x'\"\n  expect: {{value: 0}}"
+        ),
+    )]);
+    assert_eq!(check.check("gone")["status"], "ok", "a row was inserted: {}", check.json);
+}
+
+#[test]
 fn mysql_refused_port_unknown_database_and_tls_against_a_server_without_it() {
     let port = free_port();
     let run = JsonRun::checks(&[

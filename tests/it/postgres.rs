@@ -115,3 +115,47 @@ fn postgres_url_password_is_in_no_output_format() {
         assert!(!output.stderr.contains("s3cr3t-pw"), "{format}: {}", output.stderr);
     }
 }
+
+/// Runs SQL on the machine's PostgreSQL with its own client; the one value it prints.
+fn psql(sql: &str) -> String {
+    let output = std::process::Command::new("psql")
+        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-tAc", sql])
+        .output()
+        .expect("psql is installed (tests/run installs the PostgreSQL client)");
+    assert!(output.status.success(), "{sql}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+#[test]
+fn postgres_check_never_writes_whatever_the_query_says() {
+    let table = format!("runner_pg_must_not_exist_{}", std::process::id());
+    let attacks = [
+        ("create", format!("CREATE TABLE {table} (a int)")),
+        ("begin-rw", format!("BEGIN READ WRITE; CREATE TABLE {table} (a int); COMMIT")),
+        ("commit-first", format!("COMMIT; CREATE TABLE {table} (a int)")),
+        ("set-rw", format!("SET TRANSACTION READ WRITE; CREATE TABLE {table} (a int)")),
+        ("set-rw-alone", "SET TRANSACTION READ WRITE".to_string()),
+        ("session-rw", format!("SET default_transaction_read_only = off; CREATE TABLE {table} (a int)")),
+        ("insert", "INSERT INTO pg_catalog.pg_description VALUES (0, 0, 0, 'x')".to_string()),
+    ];
+    let checks: Vec<(&str, String)> =
+        attacks.iter().map(|(id, sql)| (*id, format!("postgres:\n  url: {URL}\n  query: \"{sql}\""))).collect();
+    let run = crate::support::checks::JsonRun::checks(&checks);
+    for id in ["create", "begin-rw", "commit-first", "set-rw", "session-rw", "insert"] {
+        assert_eq!(run.check(id)["status"], "critical", "{id}: {}", run.json);
+    }
+    for id in ["begin-rw", "commit-first", "set-rw", "session-rw"] {
+        assert_eq!(
+            run.message(id),
+            "the query must be one statement (a check runs one read-only statement)",
+            "{}",
+            run.json
+        );
+    }
+    assert!(run.message("create").contains("read-only transaction"), "{}", run.json);
+    assert_eq!(
+        psql(&format!("SELECT count(*) FROM pg_tables WHERE tablename = '{table}'")),
+        "0",
+        "the table was created"
+    );
+}
