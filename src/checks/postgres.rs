@@ -50,9 +50,9 @@ impl CheckKind for PostgresCheck {
 // ---------------------------------------------------------------------------------------
 // Probe
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage, error::SqlState};
+use tokio_postgres::{CancelToken, Client, NoTls, SimpleQueryMessage, error::SqlState};
 
 use crate::outcome::Observation;
 use crate::probe::context::ProbeContext;
@@ -72,10 +72,14 @@ pub async fn probe(config: &PostgresCheck, ctx: &ProbeContext<'_>) -> Observatio
     if let Some(password) = config.password.as_ref().filter(|p| !p.is_empty()) {
         settings.password(password.expose());
     }
-    // A check only reads: every transaction of the session is read-only.
+    // A check only reads: every transaction of the session is read-only. And the server
+    // itself ends a statement that outlives the check (besides the cancel sent when the
+    // engine's timeout drops the attempt, see [`CancelOnDrop`]).
+    let session =
+        format!("-c default_transaction_read_only=on -c statement_timeout={}", ctx.timeout.as_millis().max(1));
     let options = match settings.get_options() {
-        Some(options) => format!("{options} -c default_transaction_read_only=on"),
-        None => "-c default_transaction_read_only=on".to_string(),
+        Some(options) => format!("{options} {session}"),
+        None => session,
     };
     settings.options(&options);
     settings.connect_timeout(ctx.timeout);
@@ -86,12 +90,43 @@ pub async fn probe(config: &PostgresCheck, ctx: &ProbeContext<'_>) -> Observatio
         Err(error) => return Observation::fail(describe(&error)),
     };
     let query = config.query.as_ref().map_or("SELECT 1", |q| q.as_str());
-    tokio::select! {
+    let cancel = CancelOnDrop(Some(client.cancel_token()));
+    let observation = tokio::select! {
         observation = query_and_judge(&client, query, config.expect.as_ref(), started) => observation,
         ended = connection => match ended {
             Ok(()) => Observation::fail("the server closed the connection"),
             Err(error) => Observation::fail(describe(&error)),
         },
+    };
+    cancel.disarm();
+    observation
+}
+
+/// How long the cancel request of an attempt dropped by the engine's timeout may take.
+const CANCEL_GRACE: Duration = Duration::from_secs(1);
+
+/// Cancels the running statement on the server when the attempt is dropped before it
+/// ends (the engine's timeout drops the probe's future): closing the socket alone leaves
+/// the server running the statement until it next writes to the client, which for
+/// `pg_sleep(30)` is 30 seconds. The cancel is a new connection, so it is spawned, for at
+/// most [`CANCEL_GRACE`].
+struct CancelOnDrop(Option<CancelToken>);
+
+impl CancelOnDrop {
+    /// The attempt ended by itself: nothing to cancel.
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        let Some(token) = self.0.take() else { return };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = tokio::time::timeout(CANCEL_GRACE, token.cancel_query(NoTls)).await;
+            });
+        }
     }
 }
 

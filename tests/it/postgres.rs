@@ -159,3 +159,28 @@ fn postgres_check_never_writes_whatever_the_query_says() {
         "the table was created"
     );
 }
+
+#[test]
+fn postgres_query_cut_by_the_timeout_stops_on_the_server() {
+    let marker = format!("runner_cut_{}", std::process::id());
+    let (pg, elapsed) =
+        run_pg(&format!("timeout: 2s\npostgres:\n  url: {URL}\n  query: \"SELECT pg_sleep(30) /* {marker} */\""));
+    assert_eq!(pg["status"], "critical", "{pg}");
+    assert!(pg["message"].as_str().unwrap().contains("timed out"), "{pg}");
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    // Split so that this query's own text does not match itself.
+    let still_running = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%' || '{}' || '{}%'",
+        &marker[..4],
+        &marker[4..]
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let running = psql(&still_running);
+        if running == "0" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the query still runs on the server 2s after the timeout");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
