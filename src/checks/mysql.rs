@@ -220,7 +220,10 @@ fn to_json(value: Option<&Value>) -> serde_json::Value {
         Some(Value::Float(real)) => serde_json::Value::from(f64::from(*real)),
         Some(Value::Double(real)) => serde_json::Value::from(*real),
         Some(Value::Bytes(bytes)) => {
-            let text = String::from_utf8_lossy(bytes);
+            // At most 4 bytes a character: the kept characters are all in this prefix.
+            let prefix = &bytes[..bytes.len().min(4 * super::query_result::KEPT_VALUE_CHARS + 4)];
+            let lossy = String::from_utf8_lossy(prefix);
+            let text = super::query_result::kept_text(&lossy);
             if let Ok(integer) = text.parse::<i64>() {
                 serde_json::Value::from(integer)
             } else if let Some(real) = text.parse::<f64>().ok().filter(|r| r.is_finite()) {
@@ -229,7 +232,7 @@ fn to_json(value: Option<&Value>) -> serde_json::Value {
                 serde_json::Value::from(text.into_owned())
             }
         }
-        // Dates and times come as text from a query; the binary protocol is not used.
+        // Dates and times (typed in the binary protocol) as their SQL text, unquoted.
         Some(other) => serde_json::Value::from(other.as_sql(true).trim_matches('\'').to_string()),
     }
 }

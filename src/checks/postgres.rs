@@ -182,7 +182,7 @@ async fn read_result(client: &Client, query: &str, started: Instant) -> Result<Q
     while let Some(message) = futures_util::TryStreamExt::try_next(&mut stream).await? {
         if let SimpleQueryMessage::Row(row) = message {
             if rows == 0 {
-                first = Some(to_json(row.get(0)));
+                first = Some(to_json(row.get(0).map(super::query_result::kept_text).as_deref()));
             }
             rows += 1;
         }

@@ -184,3 +184,62 @@ fn postgres_query_cut_by_the_timeout_stops_on_the_server() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn huge_values_keep_every_checks_timeout_and_are_cut_with_a_marker() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let big = |letter: char| {
+        format!("timeout: 1s\npostgres:\n  url: {URL}\n  query: \"SELECT repeat('{letter}', 50000000)\"")
+    };
+    let run = crate::support::checks::JsonRun::checks(&[
+        ("big-a", big('a')),
+        ("big-b", big('b')),
+        ("big-c", big('c')),
+        (
+            "my-big",
+            "timeout: 1s\nmysql:\n  url: mysql://root@127.0.0.1:3306/test\n  query: \"SELECT repeat('m', 10000000)\""
+                .into(),
+        ),
+        ("silent", format!("timeout: 1s\npostgres:\n  url: postgres://postgres@127.0.0.1:{port}/postgres")),
+        ("long", format!("postgres:\n  url: {URL}\n  query: \"SELECT repeat('l', 5000)\"")),
+        ("my-long", "mysql:\n  url: mysql://root@127.0.0.1:3306/test\n  query: \"SELECT repeat('l', 5000)\"".into()),
+    ]);
+    let silent_ms = run.check("silent")["duration_ms"].as_f64().unwrap();
+    assert!(run.message("silent").contains("timed out"), "{}", run.json);
+    assert!(silent_ms < 1600.0, "the silent check's 1s timeout fired after {silent_ms}ms: {}", run.json);
+    for id in ["big-a", "big-b", "big-c", "my-big"] {
+        let took = run.check(id)["duration_ms"].as_f64().unwrap();
+        assert!(took < 1600.0, "{id} took {took}ms with a 1s timeout");
+    }
+    for id in ["long", "my-long"] {
+        assert_eq!(run.check(id)["status"], "ok", "{}", run.json);
+        let message = run.message(id);
+        assert!(message.starts_with(&format!("1 row, value {}… in ", "l".repeat(80))), "{id}: {message}");
+    }
+    drop(silent);
+}
+
+#[test]
+fn a_million_rows_are_counted_not_kept() {
+    let test = Test::new().file(
+        "p.yaml",
+        &playbook(&format!("timeout: 20s\npostgres:\n  url: {URL}\n  query: \"SELECT generate_series(1, 1000000)\"")),
+    );
+    let output = std::process::Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("maxrss=%M")
+        .arg(crate::support::runner_bin())
+        .args(["run", "--no-store", "--format", "json", "p.yaml"])
+        .current_dir(test.root())
+        .env("RUNNER_STATE", test.path(".state"))
+        .env("HOME", test.root())
+        .output()
+        .expect("/usr/bin/time is installed");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    assert_eq!(json["checks"][0]["metrics"]["rows"], 1_000_000.0, "{json}");
+    let kib: u64 = stderr.lines().find_map(|l| l.strip_prefix("maxrss=")).and_then(|v| v.trim().parse().ok()).unwrap();
+    assert!(kib < 120 * 1024, "a million rows took {kib} KiB");
+}
