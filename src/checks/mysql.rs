@@ -59,11 +59,27 @@ impl CheckKind for MysqlCheck {
             rules.error(
                 self.url.span(),
                 format!("the url is not one the MySQL client accepts: {}", crate::secret::scrub(&error.to_string())),
-                "parameters runner knows: `require_ssl=true` (TLS), `verify_ca=false`, `verify_identity=false`, `built_in_roots=false`; e.g. `mysql://root@127.0.0.1:3306/test?require_ssl=true`",
+                PARAMETERS_HINT,
+            );
+            return;
+        }
+        // Only the TLS parameters: the client accepts others too (`socket=` would move the check
+        // to a Unix socket, pool and cache sizes mean nothing for one query).
+        if let Ok(parsed) = reqwest::Url::parse(url)
+            && let Some((unknown, _)) = parsed.query_pairs().find(|(key, _)| !TLS_PARAMETERS.contains(&key.as_ref()))
+        {
+            rules.error(
+                self.url.span(),
+                format!("the url has the parameter `{}`, which runner does not accept", crate::secret::scrub(&unknown)),
+                PARAMETERS_HINT,
             );
         }
     }
 }
+
+/// The URL parameters a check accepts: the client's TLS settings.
+const TLS_PARAMETERS: &[&str] = &["require_ssl", "verify_ca", "verify_identity", "built_in_roots"];
+const PARAMETERS_HINT: &str = "parameters runner knows: `require_ssl=true` (TLS), `verify_ca=false`, `verify_identity=false`, `built_in_roots=false`; e.g. `mysql://root@127.0.0.1:3306/test?require_ssl=true`";
 
 // ---------------------------------------------------------------------------------------
 // Probe
@@ -93,7 +109,16 @@ pub async fn probe(config: &MysqlCheck, ctx: &ProbeContext<'_>) -> Observation {
     if opts.ssl_opts().is_some() {
         super::tls::install_provider();
     }
+    // The URL's `[::1]` stays bracketed in the client's options, where a name lookup of
+    // it fails: the connector takes the bare address.
+    let host = opts.ip_or_hostname().trim_start_matches('[').trim_end_matches(']').to_string();
+    let address = if host.contains(':') {
+        format!("[{host}]:{}", opts.tcp_port())
+    } else {
+        format!("{host}:{}", opts.tcp_port())
+    };
     let mut settings = OptsBuilder::from_opts(opts)
+        .ip_or_hostname(host)
         // The client would otherwise move to the server's Unix socket when it finds one
         // on this host: a check tests the address it was given.
         .prefer_socket(false)
@@ -105,7 +130,7 @@ pub async fn probe(config: &MysqlCheck, ctx: &ProbeContext<'_>) -> Observation {
     let started = Instant::now();
     let mut connection = match Conn::new(settings).await {
         Ok(conn) => Connection(Some(conn)),
-        Err(error) => return Observation::fail(describe(&error)),
+        Err(error) => return Observation::fail(describe_connect(&error, &address)),
     };
     let Some(conn) = connection.0.as_mut() else { return Observation::unknown("the connection is gone") };
     let observation = replication_lag(conn, ctx.wants("replication_lag_s")).await;
@@ -246,6 +271,16 @@ const ER_ACCESS_DENIED: u16 = 1045;
 const ER_DB_ACCESS_DENIED: u16 = 1044;
 /// `ER_BAD_DB_ERROR`: no such database.
 const ER_BAD_DB: u16 = 1049;
+
+/// A sentence for a failed connection, naming the server's address (no URL: it may hold a
+/// password) when the failure is the network's or the TLS's.
+fn describe_connect(error: &mysql_async::Error, address: &str) -> String {
+    let said = describe(error);
+    match error {
+        mysql_async::Error::Server(_) => said,
+        _ => format!("{said} ({address})"),
+    }
+}
 
 /// A sentence for a MySQL error: refused, authentication, unknown database and TLS are
 /// said plainly. Never the URL (it may hold a password); the text is scrubbed.
