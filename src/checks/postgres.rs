@@ -16,7 +16,7 @@ use crate::playbook::values::{SecretText, Text};
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostgresCheck {
-    /// `postgres://USER[:PASS]@HOST[:PORT]/DB[?sslmode=disable|prefer]` (a secret: never printed).
+    /// `postgres://USER[:PASS]@HOST[:PORT]/DB[?sslmode=disable|prefer|require|verify-full]` (a secret: never printed).
     pub url: SecretText,
     /// The password (a secret; empty = the URL's). Overrides one in the URL.
     pub password: Option<SecretText>,
@@ -43,8 +43,44 @@ impl CheckKind for PostgresCheck {
             );
         } else {
             super::url_syntax::check_written_parses(url, self.url.span(), "`password:`", rules);
+            if let Ok(parsed) = reqwest::Url::parse(url)
+                && let Err(problem) = tls_mode(&parsed)
+            {
+                rules.error(self.url.span(), crate::secret::scrub(&problem).into_owned(), PARAMETERS_HINT);
+            }
         }
     }
+}
+
+/// What `?sslmode=` asks for (libpq's words, those runner does).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TlsMode {
+    Disable,
+    Prefer,
+    Require,
+    VerifyFull,
+}
+
+const PARAMETERS_HINT: &str = "the one parameter runner knows is `sslmode`: `disable`, `prefer`, `require` (encrypt, no verification) or `verify-full`; e.g. `postgres://postgres@db.example.com:5432/postgres?sslmode=verify-full`";
+
+/// The URL's TLS mode (default `prefer`, as libpq), or why the URL's parameters are not
+/// accepted: only `sslmode` is (another one, `options=` above all, could undo the
+/// read-only session).
+fn tls_mode(url: &reqwest::Url) -> Result<TlsMode, String> {
+    let mut mode = TlsMode::Prefer;
+    for (key, value) in url.query_pairs() {
+        if key != "sslmode" {
+            return Err(format!("the url has the parameter `{key}`, which runner does not accept"));
+        }
+        mode = match value.as_ref() {
+            "disable" => TlsMode::Disable,
+            "prefer" => TlsMode::Prefer,
+            "require" => TlsMode::Require,
+            "verify-full" => TlsMode::VerifyFull,
+            other => return Err(format!("`sslmode={other}` is not a mode runner knows")),
+        };
+    }
+    Ok(mode)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -52,7 +88,10 @@ impl CheckKind for PostgresCheck {
 
 use std::time::{Duration, Instant};
 
-use tokio_postgres::{CancelToken, Client, NoTls, SimpleQueryMessage, error::SqlState};
+use tokio_postgres::config::SslMode;
+use tokio_postgres::{CancelToken, Client, SimpleQueryMessage, error::SqlState};
+
+use super::postgres_tls::RustlsConnector;
 
 use crate::outcome::Observation;
 use crate::probe::context::ProbeContext;
@@ -60,7 +99,19 @@ use crate::probe::context::ProbeContext;
 /// One attempt. The connection is driven inside this future (not spawned), so that the
 /// engine's timeout, which drops the future, ends the socket too.
 pub async fn probe(config: &PostgresCheck, ctx: &ProbeContext<'_>) -> Observation {
-    let mut settings: tokio_postgres::Config = match config.url.expose().parse() {
+    let (url_without_parameters, mode) =
+        match reqwest::Url::parse(config.url.expose()).map_err(|e| e.to_string()).and_then(|url| {
+            let mode = tls_mode(&url)?;
+            let mut bare = url;
+            bare.set_query(None);
+            Ok((bare.to_string(), mode))
+        }) {
+            Ok(parsed) => parsed,
+            Err(problem) => {
+                return Observation::unknown(format!("invalid PostgreSQL URL: {}", crate::secret::scrub(&problem)));
+            }
+        };
+    let mut settings: tokio_postgres::Config = match url_without_parameters.parse() {
         Ok(settings) => settings,
         Err(error) => {
             return Observation::unknown(format!(
@@ -83,14 +134,20 @@ pub async fn probe(config: &PostgresCheck, ctx: &ProbeContext<'_>) -> Observatio
     };
     settings.options(&options);
     settings.connect_timeout(ctx.timeout);
+    settings.ssl_mode(match mode {
+        TlsMode::Disable => SslMode::Disable,
+        TlsMode::Prefer => SslMode::Prefer,
+        TlsMode::Require | TlsMode::VerifyFull => SslMode::Require,
+    });
+    let tls = RustlsConnector::new(mode == TlsMode::VerifyFull);
 
     let started = Instant::now();
-    let (client, connection) = match settings.connect(NoTls).await {
+    let (client, connection) = match settings.connect(tls.clone()).await {
         Ok(pair) => pair,
         Err(error) => return Observation::fail(describe(&error)),
     };
     let query = config.query.as_ref().map_or("SELECT 1", |q| q.as_str());
-    let cancel = CancelOnDrop(Some(client.cancel_token()));
+    let cancel = CancelOnDrop(Some((client.cancel_token(), tls)));
     let observation = tokio::select! {
         observation = query_and_judge(&client, query, config.expect.as_ref(), started) => observation,
         ended = connection => match ended {
@@ -110,7 +167,7 @@ const CANCEL_GRACE: Duration = Duration::from_secs(1);
 /// the server running the statement until it next writes to the client, which for
 /// `pg_sleep(30)` is 30 seconds. The cancel is a new connection, so it is spawned, for at
 /// most [`CANCEL_GRACE`].
-struct CancelOnDrop(Option<CancelToken>);
+struct CancelOnDrop(Option<(CancelToken, RustlsConnector)>);
 
 impl CancelOnDrop {
     /// The attempt ended by itself: nothing to cancel.
@@ -121,10 +178,10 @@ impl CancelOnDrop {
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        let Some(token) = self.0.take() else { return };
+        let Some((token, tls)) = self.0.take() else { return };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                let _ = tokio::time::timeout(CANCEL_GRACE, token.cancel_query(NoTls)).await;
+                let _ = tokio::time::timeout(CANCEL_GRACE, token.cancel_query(tls)).await;
             });
         }
     }
@@ -257,8 +314,10 @@ fn describe(error: &tokio_postgres::Error) -> String {
         "connection refused".into()
     } else if io_kind == Some(std::io::ErrorKind::TimedOut) || lower.contains("timeout") {
         "timed out connecting to PostgreSQL".into()
+    } else if lower.contains("server does not support tls") {
+        "TLS: the server does not offer TLS, and the url asks for it (`sslmode=require` or `verify-full`): enable TLS on the server or use `sslmode=prefer`".into()
     } else if lower.contains("tls") || lower.contains("ssl") {
-        format!("TLS: {text} (runner connects to PostgreSQL without TLS: use `sslmode=disable` or `prefer`)")
+        format!("TLS: {text}")
     } else if lower.contains("password") {
         format!("authentication failed: {text}")
     } else {

@@ -243,3 +243,60 @@ fn a_million_rows_are_counted_not_kept() {
     let kib: u64 = stderr.lines().find_map(|l| l.strip_prefix("maxrss=")).and_then(|v| v.trim().parse().ok()).unwrap();
     assert!(kib < 120 * 1024, "a million rows took {kib} KiB");
 }
+
+#[test]
+fn postgres_sslmode_encrypts_verifies_or_says_the_server_has_no_tls() {
+    // The machine's PostgreSQL has TLS on, with a certificate for `localhost` only.
+    let run = crate::support::checks::JsonRun::checks(&[
+        (
+            "require",
+            format!(
+                "postgres:\n  url: \"{URL}?sslmode=require\"\n  query: \"SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()\"\n  expect: {{value: true}}"
+            ),
+        ),
+        (
+            "disable",
+            format!(
+                "postgres:\n  url: \"{URL}?sslmode=disable\"\n  query: \"SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()\"\n  expect: {{value: false}}"
+            ),
+        ),
+        ("verify-full", format!("postgres:\n  url: \"{URL}?sslmode=verify-full\"")),
+    ]);
+    assert_eq!(run.check("require")["status"], "ok", "{}", run.json);
+    assert_eq!(run.check("disable")["status"], "ok", "{}", run.json);
+    assert_eq!(run.check("verify-full")["status"], "critical", "{}", run.json);
+    assert!(run.message("verify-full").starts_with("TLS: "), "{}", run.json);
+    assert!(run.message("verify-full").contains("not valid for name"), "{}", run.json);
+
+    // A server without TLS answers the TLS request with `N`, as PostgreSQL with ssl=off does.
+    let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = plain.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut client in plain.incoming().flatten() {
+            let mut request = [0u8; 8];
+            if std::io::Read::read_exact(&mut client, &mut request).is_ok() {
+                let _ = std::io::Write::write_all(&mut client, b"N");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    let (pg, _) =
+        run_pg(&format!("postgres:\n  url: \"postgres://postgres@127.0.0.1:{port}/postgres?sslmode=require\""));
+    assert_eq!(pg["status"], "critical", "{pg}");
+    assert!(pg["message"].as_str().unwrap().starts_with("TLS: the server does not offer TLS"), "{pg}");
+}
+
+#[test]
+fn postgres_url_parameters_are_checked_by_validate() {
+    for (parameter, said) in [
+        ("sslmode=banana", "`sslmode=banana` is not a mode runner knows"),
+        ("foo=bar", "the url has the parameter `foo`, which runner does not accept"),
+        ("options=-c%20default_transaction_read_only%3Doff", "the url has the parameter `options`"),
+    ] {
+        let test = Test::new().file("p.yaml", &playbook(&format!("postgres:\n  url: \"{URL}?{parameter}\"")));
+        let output = test.run_args(&["validate", "p.yaml"]);
+        assert_eq!(output.code, 1, "{parameter}: {}\n{}", output.stdout, output.stderr);
+        let text = format!("{}{}", output.stdout, output.stderr);
+        assert!(text.contains(said), "{parameter}: {text}");
+    }
+}
