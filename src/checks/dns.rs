@@ -290,8 +290,9 @@ fn judge(config: &DnsCheck, answer: &Message, latency_ms: f64) -> Observation {
     let record_type = config.record_type.unwrap_or_default();
     let expect = config.expect.as_ref();
     let expected_rcode = expect.and_then(|e| e.rcode).unwrap_or_default();
+    let question_name = answer.queries.first().map(|q| q.name().clone()).unwrap_or_default();
     let answers: Vec<String> =
-        answer.answers.iter().filter(|r| r.record_type() == record_type.wire()).filter_map(answer_text).collect();
+        records_for(&answer.answers, &question_name, record_type).filter_map(answer_text).collect();
     let count = answers.len();
     let rcode = answer.metadata.response_code;
     let question = format!("{} {}", config.name, record_type.name());
@@ -330,6 +331,31 @@ fn judge(config: &DnsCheck, answer: &Message, latency_ms: f64) -> Observation {
         Observation::fail(format!("{} ({summary})", crate::secret::scrub_and_cut(&failures.join("; "), 400)))
     };
     observation.metric("latency_ms", latency_ms).metric("answers", count as f64)
+}
+
+/// The records of the answer section that answer the question: of the asked type, and
+/// owned by the question's name or by a name on the CNAME chain from it (a record for
+/// another name is a server's mistake or a spoof, never an answer). For type CNAME, only
+/// the question name's own CNAME: the rest of the chain answers other questions.
+fn records_for<'a>(records: &'a [Record], question: &Name, record_type: DnsType) -> impl Iterator<Item = &'a Record> {
+    let mut owners = vec![question.clone()];
+    if record_type != DnsType::Cname {
+        // Each step follows the CNAME of the last name; a loop ends when no new name comes.
+        while let Some(target) = records.iter().find_map(|record| match &record.data {
+            RData::CNAME(target) if owners.last().is_some_and(|last| record.name.eq_ignore_root(last)) => {
+                Some(target.0.clone())
+            }
+            _ => None,
+        }) {
+            if owners.iter().any(|owner| owner.eq_ignore_root(&target)) {
+                break;
+            }
+            owners.push(target);
+        }
+    }
+    records.iter().filter(move |record| {
+        record.record_type() == record_type.wire() && owners.iter().any(|owner| record.name.eq_ignore_root(owner))
+    })
 }
 
 /// A record's data as written in a zone file (names without their final dot), or `None`

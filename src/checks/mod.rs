@@ -21,6 +21,7 @@ pub mod mqtt;
 pub mod mysql;
 pub mod nats;
 pub mod postgres;
+mod postgres_tls;
 pub mod process;
 pub mod procfs;
 pub mod query_result;

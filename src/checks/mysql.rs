@@ -28,7 +28,7 @@ pub struct MysqlCheck {
     pub url: SecretText,
     /// The password (a secret; empty = the URL's). Overrides one in the URL.
     pub password: Option<SecretText>,
-    /// The query (default `SELECT 1`). It runs in a read-only session.
+    /// One statement (default `SELECT 1`). It runs in a read-only transaction, rolled back.
     pub query: Option<Text>,
     /// What the result must be.
     pub expect: Option<QueryExpect>,
@@ -59,11 +59,27 @@ impl CheckKind for MysqlCheck {
             rules.error(
                 self.url.span(),
                 format!("the url is not one the MySQL client accepts: {}", crate::secret::scrub(&error.to_string())),
-                "parameters runner knows: `require_ssl=true` (TLS), `verify_ca=false`, `verify_identity=false`, `built_in_roots=false`; e.g. `mysql://root@127.0.0.1:3306/test?require_ssl=true`",
+                PARAMETERS_HINT,
+            );
+            return;
+        }
+        // Only the TLS parameters: the client accepts others too (`socket=` would move the check
+        // to a Unix socket, pool and cache sizes mean nothing for one query).
+        if let Ok(parsed) = reqwest::Url::parse(url)
+            && let Some((unknown, _)) = parsed.query_pairs().find(|(key, _)| !TLS_PARAMETERS.contains(&key.as_ref()))
+        {
+            rules.error(
+                self.url.span(),
+                format!("the url has the parameter `{}`, which runner does not accept", crate::secret::scrub(&unknown)),
+                PARAMETERS_HINT,
             );
         }
     }
 }
+
+/// The URL parameters a check accepts: the client's TLS settings.
+const TLS_PARAMETERS: &[&str] = &["require_ssl", "verify_ca", "verify_identity", "built_in_roots"];
+const PARAMETERS_HINT: &str = "parameters runner knows: `require_ssl=true` (TLS), `verify_ca=false`, `verify_identity=false`, `built_in_roots=false`; e.g. `mysql://root@127.0.0.1:3306/test?require_ssl=true`";
 
 // ---------------------------------------------------------------------------------------
 // Probe
@@ -93,7 +109,16 @@ pub async fn probe(config: &MysqlCheck, ctx: &ProbeContext<'_>) -> Observation {
     if opts.ssl_opts().is_some() {
         super::tls::install_provider();
     }
+    // The URL's `[::1]` stays bracketed in the client's options, where a name lookup of
+    // it fails: the connector takes the bare address.
+    let host = opts.ip_or_hostname().trim_start_matches('[').trim_end_matches(']').to_string();
+    let address = if host.contains(':') {
+        format!("[{host}]:{}", opts.tcp_port())
+    } else {
+        format!("{host}:{}", opts.tcp_port())
+    };
     let mut settings = OptsBuilder::from_opts(opts)
+        .ip_or_hostname(host)
         // The client would otherwise move to the server's Unix socket when it finds one
         // on this host: a check tests the address it was given.
         .prefer_socket(false)
@@ -105,19 +130,43 @@ pub async fn probe(config: &MysqlCheck, ctx: &ProbeContext<'_>) -> Observation {
     let started = Instant::now();
     let mut connection = match Conn::new(settings).await {
         Ok(conn) => Connection(Some(conn)),
-        Err(error) => return Observation::fail(describe(&error)),
+        Err(error) => return Observation::fail(describe_connect(&error, &address)),
     };
     let Some(conn) = connection.0.as_mut() else { return Observation::unknown("the connection is gone") };
     let observation = replication_lag(conn, ctx.wants("replication_lag_s")).await;
     let query = config.query.as_ref().map_or("SELECT 1", |q| q.as_str());
-    let rows: Vec<Row> = match conn.query(query).await {
-        Ok(rows) => rows,
+    let result = match read_only_result(conn, query, started).await {
+        Ok(result) => result,
         Err(error) => return Observation::fail(describe(&error)),
     };
-    let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
     connection.quit().await;
-    let first = rows.first().map(|row| to_json(row.as_ref(0)));
-    QueryResult { rows: rows.len() as u64, first, latency_ms }.judge(config.expect.as_ref(), observation)
+    result.judge(config.expect.as_ref(), observation)
+}
+
+/// The query's result, read so that the check never writes: the text must be one
+/// statement (it runs as a prepared statement, which cannot hold several: the server
+/// refuses them), inside a `START TRANSACTION READ ONLY` rolled back after, in a session
+/// whose every later transaction is read-only too (a DDL statement's implicit commit
+/// starts one). The rows are streamed: only their count and the first row's first value
+/// (cut to a bounded length) are kept.
+async fn read_only_result(conn: &mut Conn, query: &str, started: Instant) -> Result<QueryResult, mysql_async::Error> {
+    conn.query_drop("START TRANSACTION READ ONLY").await?;
+    let mut rows = 0_u64;
+    let mut first = None;
+    {
+        let mut result = conn.exec_iter(query, ()).await?;
+        while let Some(row) = result.next().await? {
+            if rows == 0 {
+                first = Some(to_json(row.as_ref(0)));
+            }
+            rows += 1;
+        }
+        // Any further result set (a procedure's) is read to its end, not kept.
+        result.drop_result().await?;
+    }
+    let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
+    conn.query_drop("ROLLBACK").await?;
+    Ok(QueryResult { rows, first, latency_ms })
 }
 
 /// How long a connection dropped by the engine's timeout may take to say COM_QUIT.
@@ -196,7 +245,10 @@ fn to_json(value: Option<&Value>) -> serde_json::Value {
         Some(Value::Float(real)) => serde_json::Value::from(f64::from(*real)),
         Some(Value::Double(real)) => serde_json::Value::from(*real),
         Some(Value::Bytes(bytes)) => {
-            let text = String::from_utf8_lossy(bytes);
+            // At most 4 bytes a character: the kept characters are all in this prefix.
+            let prefix = &bytes[..bytes.len().min(4 * super::query_result::KEPT_VALUE_CHARS + 4)];
+            let lossy = String::from_utf8_lossy(prefix);
+            let text = super::query_result::kept_text(&lossy);
             if let Ok(integer) = text.parse::<i64>() {
                 serde_json::Value::from(integer)
             } else if let Some(real) = text.parse::<f64>().ok().filter(|r| r.is_finite()) {
@@ -205,7 +257,7 @@ fn to_json(value: Option<&Value>) -> serde_json::Value {
                 serde_json::Value::from(text.into_owned())
             }
         }
-        // Dates and times come as text from a query; the binary protocol is not used.
+        // Dates and times (typed in the binary protocol) as their SQL text, unquoted.
         Some(other) => serde_json::Value::from(other.as_sql(true).trim_matches('\'').to_string()),
     }
 }
@@ -219,6 +271,16 @@ const ER_ACCESS_DENIED: u16 = 1045;
 const ER_DB_ACCESS_DENIED: u16 = 1044;
 /// `ER_BAD_DB_ERROR`: no such database.
 const ER_BAD_DB: u16 = 1049;
+
+/// A sentence for a failed connection, naming the server's address (no URL: it may hold a
+/// password) when the failure is the network's or the TLS's.
+fn describe_connect(error: &mysql_async::Error, address: &str) -> String {
+    let said = describe(error);
+    match error {
+        mysql_async::Error::Server(_) => said,
+        _ => format!("{said} ({address})"),
+    }
+}
 
 /// A sentence for a MySQL error: refused, authentication, unknown database and TLS are
 /// said plainly. Never the URL (it may hold a password); the text is scrubbed.

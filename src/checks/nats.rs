@@ -75,6 +75,17 @@ impl CheckKind for NatsCheck {
         if let Some(password) = self.password.as_ref().filter(|_| has_password && !has_username && !url_has_user) {
             rules.error(password.span(), "`password` needs a user name", "set `username` too, or log in with `token`");
         }
+        // `nats://NAME@host` (no `:PASS`) is a token URL: a `password` beside it would turn
+        // the token into a user name, silently.
+        if let Some(password) =
+            self.password.as_ref().filter(|_| has_password && !has_username && url_has_user && !url_has_password)
+        {
+            rules.error(
+                password.span(),
+                "`password` beside a token URL: the URL's `NAME@` without `:PASS` is a token",
+                "for a user and password, write the user in `username` (or `nats://USER:PASS@…`); for a token, remove `password`",
+            );
+        }
         if let Some(subject) = self.subject.as_ref().filter(|s| s.is_valid())
             && let Err(problem) = subject_problem(subject.as_str())
         {
@@ -208,16 +219,13 @@ fn connect_options(config: &NatsCheck, timeout: Duration) -> Result<(String, Con
     let password = given(config.password.as_ref());
     let token = given(config.token.as_ref());
 
-    let options = if let Some(token) = token {
-        ConnectOptions::with_token(token)
-    } else if let (Some(user), Some(password)) = (username.clone(), password) {
-        ConnectOptions::with_user_and_password(user, password)
-    } else if let (Some(user), Some(password)) = (username.or(url_user.clone()), url_password) {
-        ConnectOptions::with_user_and_password(user, password)
-    } else if let Some(token) = url_user {
-        ConnectOptions::with_token(token)
-    } else {
-        ConnectOptions::new()
+    // Each key overrides its part of the URL; a URL's `NAME@` alone (no password from the
+    // URL or a key) is a token.
+    let url_token = url_user.clone().filter(|_| url_password.is_none() && password.is_none() && username.is_none());
+    let options = match (token.or(url_token), username.or(url_user), password.or(url_password)) {
+        (Some(token), _, _) => ConnectOptions::with_token(token),
+        (None, Some(user), Some(password)) => ConnectOptions::with_user_and_password(user, password),
+        _ => ConnectOptions::new(),
     };
     let options = options
         .name("runner check")

@@ -5,7 +5,32 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use std::borrow::Cow;
+
 use crate::outcome::{Observation, format_number};
+
+/// How many characters of a text value a query kind keeps (the rest is never copied, parsed
+/// or scrubbed: a 50 MB value would otherwise hold a runtime thread for seconds). A number
+/// is far shorter, so a value used as a metric is always whole.
+pub const KEPT_VALUE_CHARS: usize = 1000;
+
+/// `text` cut to [`KEPT_VALUE_CHARS`], with `…` when cut. An ending that is the start of a
+/// secret is masked, as the scrubber cannot recognise it once the rest is gone.
+pub fn kept_text(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(KEPT_VALUE_CHARS) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => Cow::Owned(format!("{}…", crate::secret::mask_cut_end(&text[..end]))),
+    }
+}
+
+/// `text` scrubbed and cut to `max_chars`, with `…` when cut.
+fn scrubbed_and_marked(text: &str, max_chars: usize) -> String {
+    let scrubbed = crate::secret::scrub(text);
+    match scrubbed.char_indices().nth(max_chars) {
+        None => scrubbed.into_owned(),
+        Some((end, _)) => format!("{}…", &scrubbed[..end]),
+    }
+}
 
 /// Expectations on a query result.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -41,7 +66,7 @@ impl QueryResult {
             observation
         } else {
             let mut failed =
-                Observation::fail(format!("{} ({summary})", crate::secret::scrub_and_cut(&failures.join("; "), 400)));
+                Observation::fail(format!("{} ({summary})", scrubbed_and_marked(&failures.join("; "), 400)));
             failed.metrics = observation.metrics;
             failed
         }
@@ -74,7 +99,7 @@ impl QueryResult {
             "{} row{}{} in {}ms",
             self.rows,
             if self.rows == 1 { "" } else { "s" },
-            value_text.map(|v| format!(", value {}", crate::secret::scrub_and_cut(&v, 80))).unwrap_or_default(),
+            value_text.map(|v| format!(", value {}", scrubbed_and_marked(&v, 80))).unwrap_or_default(),
             format_number(self.latency_ms)
         )
     }

@@ -177,3 +177,104 @@ fn dns_refused_port_and_a_silent_server_that_ends_at_the_timeout() {
     }
     assert!(received >= 2, "the server got {received} questions");
 }
+
+/// A DNS server that answers from a fixed table, whatever is right: a UDP socket on
+/// 127.0.0.1 answering in a thread until the test ends. What it says for each name:
+/// `unrelated.x.test` only a record of `evil.example`; `chain.x.test` a CNAME chain to an
+/// address, with a stray address for another name besides.
+struct FakeDns {
+    port: u16,
+}
+
+impl FakeDns {
+    fn start() -> FakeDns {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = socket.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 1500];
+            while let Ok((length, from)) = socket.recv_from(&mut buffer) {
+                if let Some(reply) = fake_answer(&buffer[..length]) {
+                    let _ = socket.send_to(&reply, from);
+                }
+            }
+        });
+        FakeDns { port }
+    }
+
+    fn ask(&self, fields: &str) -> String {
+        format!("dns: {{server: \"127.0.0.1:{}\", {fields}}}", self.port)
+    }
+}
+
+/// A name in DNS wire form.
+fn wire_name(name: &str) -> Vec<u8> {
+    let mut bytes: Vec<u8> =
+        name.split('.').flat_map(|label| [&[label.len() as u8], label.as_bytes()].concat()).collect();
+    bytes.push(0);
+    bytes
+}
+
+/// A resource record of class IN: owner, type (1 = A, 5 = CNAME), data.
+fn record(owner: &str, kind: u16, data: &[u8]) -> Vec<u8> {
+    let mut bytes = wire_name(owner);
+    bytes.extend_from_slice(&kind.to_be_bytes());
+    bytes.extend_from_slice(&[0, 1, 0, 0, 0, 60]);
+    bytes.extend_from_slice(&(data.len() as u16).to_be_bytes());
+    bytes.extend_from_slice(data);
+    bytes
+}
+
+/// The reply to a query: its id and question, and the table's records for the name.
+fn fake_answer(query: &[u8]) -> Option<Vec<u8>> {
+    let mut end = 12;
+    let mut labels = Vec::new();
+    while *query.get(end)? != 0 {
+        let length = usize::from(query[end]);
+        labels.push(String::from_utf8_lossy(query.get(end + 1..end + 1 + length)?).to_lowercase());
+        end += 1 + length;
+    }
+    let question = query.get(12..end + 5)?;
+    let qtype = u16::from_be_bytes([query[end + 1], query[end + 2]]);
+    let name = labels.join(".");
+    let records = match name.as_str() {
+        "unrelated.x.test" => vec![record("evil.example", 1, &[9, 9, 9, 9])],
+        "chain.x.test" => {
+            let mut records =
+                vec![record(&name, 5, &wire_name("c1.x.test")), record("c1.x.test", 5, &wire_name("c2.x.test"))];
+            if qtype == 1 {
+                records.push(record("c2.x.test", 1, &[1, 2, 3, 4]));
+                records.push(record("other.x.test", 1, &[6, 6, 6, 6]));
+            }
+            records
+        }
+        _ => Vec::new(),
+    };
+    let mut reply = query[..2].to_vec();
+    reply.extend_from_slice(&[0x81, 0x80, 0, 1]);
+    reply.extend_from_slice(&(records.len() as u16).to_be_bytes());
+    reply.extend_from_slice(&[0, 0, 0, 0]);
+    reply.extend_from_slice(question);
+    reply.extend(records.concat());
+    Some(reply)
+}
+
+#[test]
+fn dns_counts_only_records_of_the_question_name_and_its_cname_chain() {
+    let server = FakeDns::start();
+    let checks = [
+        ("unrelated", server.ask("name: unrelated.x.test, expect: {contains: [9.9.9.9]}")),
+        ("chain", server.ask("name: chain.x.test")),
+        ("chain-stray", server.ask("name: chain.x.test, expect: {contains: [6.6.6.6]}")),
+        ("cname", server.ask("name: chain.x.test, type: CNAME")),
+    ];
+    let run = JsonRun::checks(&checks);
+    assert_eq!(run.check("unrelated")["status"], "critical", "{}", run.json);
+    assert!(run.message("unrelated").starts_with("no A record; no answer `9.9.9.9`"), "{}", run.json);
+    assert_eq!(run.check("unrelated")["metrics"]["answers"], 0.0);
+    assert_eq!(run.check("chain")["status"], "ok", "{}", run.json);
+    assert!(run.message("chain").ends_with("ms: 1.2.3.4"), "{}", run.json);
+    assert_eq!(run.check("chain")["metrics"]["answers"], 1.0);
+    assert_eq!(run.check("chain-stray")["status"], "critical", "{}", run.json);
+    assert!(run.message("cname").ends_with("ms: c1.x.test"), "{}", run.json);
+    assert_eq!(run.check("cname")["metrics"]["answers"], 1.0, "{}", run.json);
+}

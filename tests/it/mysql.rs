@@ -114,6 +114,43 @@ fn mysql_session_is_read_only() {
 }
 
 #[test]
+fn mysql_check_never_writes_whatever_the_query_says() {
+    let table = format!("runner_my_must_not_exist_{}", std::process::id());
+    let attacks = [
+        ("create", format!("CREATE TABLE {table} (a INT)")),
+        ("session-rw", format!("SET SESSION TRANSACTION READ WRITE; CREATE TABLE {table} (a INT)")),
+        ("commit-first", format!("COMMIT; CREATE TABLE {table} (a INT)")),
+        ("begin-rw", format!("START TRANSACTION READ WRITE; CREATE TABLE {table} (a INT); COMMIT")),
+        ("insert", "INSERT INTO mysql.plugin VALUES ('runner_x', 'x.so')".to_string()),
+    ];
+    let checks: Vec<(&str, String)> =
+        attacks.iter().map(|(id, sql)| (*id, format!("mysql:\n  url: {URL}\n  query: \"{sql}\""))).collect();
+    let run = JsonRun::checks(&checks);
+    for (id, _) in &attacks {
+        assert_eq!(run.check(id)["status"], "critical", "{id}: {}", run.json);
+    }
+    for id in ["session-rw", "commit-first", "begin-rw"] {
+        assert!(run.message(id).starts_with("query failed: You have an error in your SQL syntax"), "{}", run.json);
+    }
+    assert!(run.message("create").contains("READ ONLY transaction"), "{}", run.json);
+    assert!(run.message("insert").contains("READ ONLY transaction"), "{}", run.json);
+    let check = JsonRun::checks(&[(
+        "gone",
+        &format!(
+            "mysql:\n  url: {URL}\n  query: \"SELECT count(*) FROM information_schema.tables WHERE table_name IN ('{table}', 'runner_x')\"\n  expect: {{value: 0}}"
+        ),
+    )]);
+    assert_eq!(check.check("gone")["status"], "ok", "a table was created: {}", check.json);
+    let check = JsonRun::checks(&[(
+        "gone",
+        &format!(
+            "mysql:\n  url: {URL}\n  query: \"SELECT count(*) FROM mysql.plugin WHERE name = 'runner_x'\"\n  expect: {{value: 0}}"
+        ),
+    )]);
+    assert_eq!(check.check("gone")["status"], "ok", "a row was inserted: {}", check.json);
+}
+
+#[test]
 fn mysql_refused_port_unknown_database_and_tls_against_a_server_without_it() {
     let port = free_port();
     let run = JsonRun::checks(&[
@@ -124,7 +161,7 @@ fn mysql_refused_port_unknown_database_and_tls_against_a_server_without_it() {
     for id in ["refused", "no-db", "tls"] {
         assert_eq!(run.check(id)["status"], "critical", "{}", run.json);
     }
-    assert_eq!(run.message("refused"), "connection refused", "{}", run.json);
+    assert_eq!(run.message("refused"), format!("connection refused (127.0.0.1:{port})"), "{}", run.json);
     // The URL is a secret as a whole: the database's name, a part of it, is masked.
     assert!(run.message("no-db").starts_with("no such database: Unknown database "), "{}", run.json);
     // The machine's MariaDB runs without TLS (`have_ssl` DISABLED).
@@ -213,7 +250,11 @@ struct Proxy {
 
 impl Proxy {
     fn start() -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Proxy::listening_on("127.0.0.1:0")
+    }
+
+    fn listening_on(address: &str) -> Proxy {
+        let listener = TcpListener::bind(address).unwrap();
         let port = listener.local_addr().unwrap().port();
         let clients = Clients::default();
         let noted = clients.clone();
@@ -269,4 +310,34 @@ fn mysql_a_query_cut_by_the_timeout_closes_its_connection_in_a_daemon() {
     }
     let closed = proxy.clients.lock().unwrap()[0].1.map(|at| at - first.0);
     assert!(closed.is_some_and(|after| after < Duration::from_secs(4)), "closed after {closed:?}");
+}
+
+#[test]
+fn mysql_ipv6_hosts_connect_and_connect_errors_name_the_host() {
+    // The machine's MariaDB listens on 127.0.0.1 only: an IPv6 proxy in front of it.
+    let proxy = Proxy::listening_on("[::1]:0");
+    let closed = free_port();
+    let run = JsonRun::checks(&[
+        ("v6", format!("mysql:\n  url: \"mysql://root@[::1]:{}/test\"", proxy.port)),
+        ("v6-refused", format!("mysql:\n  url: \"mysql://root@[::1]:{closed}/test\"")),
+        ("no-host", "mysql:\n  url: mysql://root@no-such-host.invalid:3306/test".to_string()),
+    ]);
+    assert_eq!(run.check("v6")["status"], "ok", "{}", run.json);
+    assert_eq!(run.message("v6-refused"), format!("connection refused ([::1]:{closed})"), "{}", run.json);
+    assert!(run.message("no-host").ends_with("(no-such-host.invalid:3306)"), "{}", run.json);
+}
+
+#[test]
+fn mysql_url_parameters_other_than_tls_are_refused_by_validate() {
+    let test = Test::new().file(
+        "p.yaml",
+        &playbook(&[("c", "mysql:\n  url: \"mysql://root@127.0.0.1:3306/test?socket=/run/mysqld/mysqld.sock\"")]),
+    );
+    let output = test.run_args(&["validate", "p.yaml"]);
+    assert_eq!(output.code, 1, "{}\n{}", output.stdout, output.stderr);
+    let said = format!("{}{}", output.stdout, output.stderr);
+    assert!(said.contains("the url has the parameter `socket`, which runner does not accept"), "{said}");
+    assert!(said.contains("parameters runner knows: `require_ssl=true`"), "{said}");
+    let output = test.run_args(&["run", "--no-store", "p.yaml"]);
+    assert_ne!(output.code, 0, "{}", output.stdout);
 }

@@ -213,3 +213,33 @@ fn nats_the_shipped_example_runs_green_against_the_machines_nats() {
         .args(["run", "--no-store", "examples/nats.yaml"])
         .expect_code(0);
 }
+
+#[test]
+fn nats_password_and_username_keys_override_the_urls() {
+    let server = ServerProcess::start("nats-server", folder(), |port, _| {
+        ["-a", "127.0.0.1", "-p", &port.to_string(), "--user", "runner", "--pass", "right-pw"]
+            .map(String::from)
+            .to_vec()
+    });
+    let port = server.port;
+    let (check, _) = run(&format!("nats: {{url: \"nats://runner:WrongInUrl1@127.0.0.1:{port}\", password: right-pw}}"));
+    assert_eq!(check["status"], "ok", "the password key overrides the URL's: {check}");
+    let (check, _) =
+        run(&format!("nats: {{url: \"nats://alice:right-pw@127.0.0.1:{port}\", username: runner, subject: t.rt}}"));
+    assert_eq!(check["status"], "ok", "the username key overrides the URL's: {check}");
+    let (check, _) = run(&format!("nats: {{url: \"nats://runner:right-pw@127.0.0.1:{port}\", password: wrong-pw}}"));
+    assert!(check["message"].as_str().unwrap().starts_with("authentication failed"), "{check}");
+
+    // A token URL with a password: which one is meant is not guessed.
+    let test = Test::new().file(
+        "p.yaml",
+        &crate::support::one_check::playbook(&format!(
+            "nats: {{url: \"nats://runner@127.0.0.1:{port}\", password: right-pw}}"
+        )),
+    );
+    let output = test.run_args(&["validate", "p.yaml"]);
+    assert_eq!(output.code, 1, "{}\n{}", output.stdout, output.stderr);
+    let said = format!("{}{}", output.stdout, output.stderr);
+    assert!(said.contains("`password` beside a token URL"), "{said}");
+    assert!(said.contains("write the user in `username`"), "{said}");
+}
