@@ -198,9 +198,11 @@ impl Session {
         self.goodbye().await;
         let (messages, consumers) = (f64::from(declared.message_count), f64::from(declared.consumer_count));
         Ok(Observation::pass(format!(
-            "queue `{queue}`: {} messages, {} consumers in {}ms",
+            "queue `{queue}`: {} message{}, {} consumer{} in {}ms",
             declared.message_count,
+            if declared.message_count == 1 { "" } else { "s" },
             declared.consumer_count,
+            if declared.consumer_count == 1 { "" } else { "s" },
             format_number(latency_ms)
         ))
         .metric("latency_ms", latency_ms)

@@ -162,7 +162,10 @@ impl Session {
             Packet::ConnAck(ConnAck { code: rumqttc::ConnectReturnCode::Success, .. }) => {}
             Packet::ConnAck(refused) => return Err(describe_refusal(refused.code)),
             other => {
-                return Err(format!("the server answered the connection with {} instead of CONNACK", name(&other)));
+                return Err(format!(
+                    "not an MQTT broker: it answered the connection with {} instead of CONNACK",
+                    name(&other)
+                ));
             }
         }
         let Some(topic) = topic else {
