@@ -16,6 +16,8 @@
 //! ([`remediation_gate`]): the engine reads it before a remediation starts, the alert
 //! policy reads [`Holds`] before it sends. Nothing else decides.
 
+pub mod maintenance;
+
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::Status;
