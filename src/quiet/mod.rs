@@ -17,6 +17,7 @@
 //! policy reads [`Holds`] before it sends. Nothing else decides.
 
 pub mod maintenance;
+pub mod silence;
 
 use serde::{Deserialize, Serialize};
 

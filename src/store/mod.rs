@@ -28,6 +28,7 @@ pub mod remediations;
 mod runs;
 mod schedule;
 pub mod schema;
+pub mod silences;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
