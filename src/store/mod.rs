@@ -19,6 +19,7 @@
 
 pub mod alerts;
 pub mod backlog;
+pub mod decisions;
 pub mod failure;
 mod groups;
 mod history;
