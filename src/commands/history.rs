@@ -29,11 +29,14 @@ struct Output {
     /// Per run id: what alerting decided per check and channel, with every reason that
     /// held (runs of playbooks that notify).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    decisions: std::collections::BTreeMap<String, Vec<crate::store::decisions::DecisionRow>>,
+    decisions: DecisionsByRun,
     /// Silences that touched the playbook in the period (in force, or ended: they are
     /// kept for history).
     silences: Vec<crate::quiet::silence::Silence>,
 }
+
+/// Decisions per run id.
+type DecisionsByRun = std::collections::BTreeMap<String, Vec<crate::store::decisions::DecisionRow>>;
 
 /// The decisions of the listed runs, and the silences of the period.
 fn quiet_times(
@@ -41,10 +44,7 @@ fn quiet_times(
     runs: &[RunRow],
     playbook: Option<&str>,
     since_ms: i64,
-) -> crate::error::Result<(
-    std::collections::BTreeMap<String, Vec<crate::store::decisions::DecisionRow>>,
-    Vec<crate::quiet::silence::Silence>,
-)> {
+) -> crate::error::Result<(DecisionsByRun, Vec<crate::quiet::silence::Silence>)> {
     use crate::store::decisions::DecisionStore;
     use crate::store::silences::SilenceStore;
     let mut decisions = std::collections::BTreeMap::new();

@@ -37,8 +37,16 @@ pub struct Planned {
 
 #[derive(Clone, Debug)]
 enum When {
-    Recurring { cron: Cron, duration: SignedDuration, zone: TimeZone },
-    Once { from: Timestamp, until: Timestamp },
+    /// Boxed: a cron is large, and a one-off window is two instants.
+    Recurring {
+        cron: Box<Cron>,
+        duration: SignedDuration,
+        zone: TimeZone,
+    },
+    Once {
+        from: Timestamp,
+        until: Timestamp,
+    },
 }
 
 /// A window open at some instant (or the next to open): its reason and its span.
@@ -188,7 +196,7 @@ pub fn plan(window: &Window, default_zone: &TimeZone, at: Span) -> (Option<Plann
         out.push(Diagnostic::error(duration.span(), "this duration is too long"));
         return (None, out);
     };
-    (Some(Planned { when: When::Recurring { cron: parsed, duration: length, zone }, reason }), out)
+    (Some(Planned { when: When::Recurring { cron: Box::new(parsed), duration: length, zone }, reason }), out)
 }
 
 /// What validation adds for a window that reads: a cron that never fires, a window
