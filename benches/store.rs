@@ -44,6 +44,7 @@ fn check(id: &str, status: Status, message: String, metrics: &[(&str, f64)], ms:
         remediation: None,
         runbook: None,
         tags: Vec::new(),
+        holds: runner::quiet::Holds::default(),
     }
 }
 
@@ -112,6 +113,7 @@ fn record(i: usize, start_ms: i64, rng: &mut Lcg) -> RunRecord {
         notes: Vec::new(),
         stands_for: None,
         scheduled_for: None,
+        decisions: Vec::new(),
     }
 }
 

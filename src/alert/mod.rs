@@ -25,6 +25,8 @@ pub struct Decisions {
     pub messages: Vec<NewMessage>,
     /// Channels that are off (an empty URL), said once per run.
     pub off: Vec<String>,
+    /// One per (result, channel): what was sent, and every reason that held.
+    pub rows: Vec<crate::store::decisions::DecisionRow>,
 }
 
 /// The policy a channel declares.
@@ -106,28 +108,32 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
             continue;
         }
         let policy = policy(channel);
-        // (stream, the status it had in this run, the check result if per check)
+        // (stream, the status it had in this run, the check result if per check, the
+        // holds on it)
         let mut streams = Vec::new();
-        match channel.scope.unwrap_or_default() {
+        let scope = channel.scope.unwrap_or_default();
+        match scope {
             Scope::Check => {
                 for check in &record.checks {
-                    streams.push((check.id.clone(), check.status, Some(check)));
+                    streams.push((check.id.clone(), check.status, Some(check), check.holds.clone()));
                 }
             }
             Scope::Playbook => {
                 let counted = record.checks.iter().any(|c| c.status.counts());
                 if !partial && counted {
-                    streams.push(("playbook".to_string(), record.status, None));
+                    let (status, holds) = playbook_stream(record);
+                    streams.push(("playbook".to_string(), status, None, holds));
                 }
             }
         }
-        for (stream, status, check) in streams {
+        for (stream, status, check, holds) in streams {
             let before = current
                 .iter()
                 .find(|s| s.channel == id && s.stream == stream)
                 .map(|s| s.state.clone())
                 .unwrap_or_default();
-            let (after, kind) = policy::step(&before, status, &policy, now);
+            let (after, kind) = policy::step(&before, status, &policy, now, !holds.is_empty());
+            record_decisions(&mut decisions.rows, record, scope, id, check, kind);
             if after != before {
                 decisions.states.push(StateRow {
                     playbook: record.playbook.clone(),
@@ -171,6 +177,43 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
         }
     }
     decisions
+}
+
+/// A `scope: playbook` stream's status: the worst among the checks nothing holds back.
+/// When every counted check is held, the stream is held (by all their reasons) and steps
+/// on the run's status, so that its streak still counts.
+fn playbook_stream(record: &RunRecord) -> (Status, crate::quiet::Holds) {
+    let counted: Vec<&crate::outcome::CheckResult> = record.checks.iter().filter(|c| c.status.counts()).collect();
+    let free: Vec<Status> = counted.iter().filter(|c| c.holds.is_empty()).map(|c| c.status).collect();
+    if free.is_empty() {
+        let holds = counted.iter().fold(crate::quiet::Holds::default(), |all, c| all.with(&c.holds));
+        return (record.status, holds);
+    }
+    (crate::outcome::worst_of(free), crate::quiet::Holds::default())
+}
+
+/// The decisions of one stream step: one row per result on the channel (a check's own
+/// stream, or every check of a `scope: playbook` stream, with the stream's message).
+fn record_decisions(
+    rows: &mut Vec<crate::store::decisions::DecisionRow>,
+    record: &RunRecord,
+    scope: Scope,
+    channel: &str,
+    check: Option<&crate::outcome::CheckResult>,
+    kind: Option<AlertKind>,
+) {
+    let results: Vec<&crate::outcome::CheckResult> = match (scope, check) {
+        (Scope::Check, Some(check)) => vec![check],
+        _ => record.checks.iter().collect(),
+    };
+    for result in results {
+        rows.push(crate::store::decisions::DecisionRow {
+            check: result.id.clone(),
+            channel: channel.to_string(),
+            kind: kind.map(|k| k.label().to_lowercase()),
+            reasons: result.holds.codes().into_iter().map(str::to_string).collect(),
+        });
+    }
 }
 
 /// The state a stream would have without any history (for `runner alerts`).

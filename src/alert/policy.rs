@@ -11,6 +11,11 @@
 //! - OK ends the streak; a recovery is sent only for a problem that was notified.
 //! - SKIPPED and MANUAL leave everything unchanged; so does a run with nothing to say.
 //! - A failing status outside `on` ends the streak but is not a recovery.
+//! - While the step is *held* (a quiet time: maintenance, silence, `depends_on`,
+//!   flapping) the state steps as usual — the streak counts — but nothing is sent and a
+//!   notified problem is neither opened nor closed. The first unheld step catches up from
+//!   that state: failing, not notified, streak ≥ `after` → problem; OK and notified →
+//!   recovery; worse than notified → escalation (PLAYBOOK.md, "How quiet times decide").
 
 use serde::{Deserialize, Serialize};
 
@@ -81,8 +86,30 @@ impl AlertKind {
     }
 }
 
-/// One step: the stream's status in this run, at `now` (Unix ms).
-pub fn step(state: &AlertState, status: Status, policy: &Policy, now: i64) -> (AlertState, Option<AlertKind>) {
+/// One step: the stream's status in this run, at `now` (Unix ms); `held` when a quiet
+/// time holds this stream's messages back.
+pub fn step(
+    state: &AlertState,
+    status: Status,
+    policy: &Policy,
+    now: i64,
+    held: bool,
+) -> (AlertState, Option<AlertKind>) {
+    let (mut next, kind) = step_unheld(state, status, policy, now);
+    if held {
+        // Messages, never state: the streak stands, the notified problem (and when the
+        // streak began, which its recovery reports) stays as people last heard it.
+        next.notified = state.notified;
+        next.notified_ms = state.notified_ms;
+        if state.notified.is_some() && next.since_ms.is_none() {
+            next.since_ms = state.since_ms;
+        }
+        return (next, None);
+    }
+    (next, kind)
+}
+
+fn step_unheld(state: &AlertState, status: Status, policy: &Policy, now: i64) -> (AlertState, Option<AlertKind>) {
     if !status.counts() {
         return (state.clone(), None);
     }
@@ -140,7 +167,7 @@ mod tests {
         statuses
             .iter()
             .map(|(at, status)| {
-                let (next, kind) = step(&state, *status, policy, *at);
+                let (next, kind) = step(&state, *status, policy, *at, false);
                 state = next;
                 kind
             })
@@ -232,5 +259,43 @@ mod tests {
     fn unknown_alerts_by_default() {
         let kinds = run(&Policy::default(), &[(0, Status::Unknown)]);
         assert_eq!(kinds, [Some(AlertKind::Problem)]);
+    }
+
+    /// Runs (at, status, held) through the policy.
+    fn run_held(policy: &Policy, steps: &[(i64, Status, bool)]) -> Vec<Option<AlertKind>> {
+        let mut state = AlertState::default();
+        steps
+            .iter()
+            .map(|(at, status, held)| {
+                let (next, kind) = step(&state, *status, policy, *at, *held);
+                state = next;
+                kind
+            })
+            .collect()
+    }
+
+    #[test]
+    fn held_steps_count_the_streak_and_the_first_unheld_one_raises_the_problem() {
+        let policy = Policy { after: 3, ..Policy::default() };
+        let c = Status::Critical;
+        let kinds = run_held(&policy, &[(0, c, true), (5, c, true), (10, c, true), (15, c, true), (20, c, false)]);
+        assert_eq!(kinds, [None, None, None, None, Some(AlertKind::Problem)]);
+    }
+
+    #[test]
+    fn a_recovery_inside_a_hold_is_sent_at_the_first_unheld_result() {
+        let (c, ok) = (Status::Critical, Status::Ok);
+        let kinds = run_held(&Policy::default(), &[(0, c, false), (5, ok, true), (10, ok, true), (15, ok, false)]);
+        assert_eq!(kinds, [Some(AlertKind::Problem), None, None, Some(AlertKind::Recovery)]);
+        // A problem that opened and closed inside the hold was never heard of: nothing.
+        let kinds = run_held(&Policy::default(), &[(0, c, true), (5, ok, true), (10, ok, false)]);
+        assert_eq!(kinds, [None, None, None]);
+    }
+
+    #[test]
+    fn an_escalation_inside_a_hold_is_sent_at_the_first_unheld_result() {
+        let (w, c) = (Status::Warning, Status::Critical);
+        let kinds = run_held(&Policy::default(), &[(0, w, false), (5, c, true), (10, c, false), (15, c, false)]);
+        assert_eq!(kinds, [Some(AlertKind::Problem), None, Some(AlertKind::Escalation), None]);
     }
 }

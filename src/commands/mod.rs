@@ -11,6 +11,7 @@ pub mod prune;
 pub mod remediations;
 pub mod run;
 pub mod schema;
+pub mod silence;
 pub mod tick;
 pub mod validate;
 
@@ -27,6 +28,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::History(args) => history::run(&cli, args),
         Command::Alerts(args) => alerts::run(&cli, args),
         Command::Notify(args) => notify::run(&cli, args),
+        Command::Silence(args) => silence::run(&cli, args),
         Command::Prune(args) => prune::run(&cli, args),
         Command::Daemon(args) => daemon::run(&cli, args),
         Command::Export(args) => export::run(&cli, args),

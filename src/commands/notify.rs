@@ -46,6 +46,7 @@ pub fn run(cli: &Cli, args: &NotifyArgs) -> crate::error::Result<i32> {
         notes: Vec::new(),
         stands_for: None,
         scheduled_for: None,
+        decisions: Vec::new(),
     };
     let alert = message::build(AlertKind::Test, &record, channel, None, 0, None, None);
     let body = crate::alert::body(&alert, &record, &loaded, config)?;

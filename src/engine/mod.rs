@@ -134,6 +134,9 @@ struct Shared {
     plan: Vec<Planned>,
     /// When runner itself acted lately (its restarts are not crashes).
     runner_intervals: Vec<crate::checks::restarts::Interval>,
+    /// The silences in force when the run started, and this host's id (they match on it).
+    silences: Vec<crate::quiet::silence::Silence>,
+    host: String,
 }
 
 impl Shared {
@@ -203,8 +206,25 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
         }
         None => Vec::new(),
     };
+    let silences = match engine.silences.clone() {
+        Some(store) => {
+            let now = started_at.as_millisecond();
+            match tokio::task::spawn_blocking(move || store.silences(now, false)).await {
+                Ok(Ok(silences)) => silences,
+                Ok(Err(error)) => {
+                    // Nothing is silenced then: a message too many beats one lost.
+                    tracing::warn!(target: "runner::quiet", %error, "cannot read the silences; none applies to this run");
+                    Vec::new()
+                }
+                Err(_) => Vec::new(),
+            }
+        }
+        None => Vec::new(),
+    };
     let shared = Arc::new(Shared {
         runner_intervals,
+        silences,
+        host: crate::host::id(),
         collected: Mutex::new(Collected { checks: vec![None; plan.len()], phases: Vec::new() }),
         permits: Semaphore::new(options.concurrency.max(1)),
         plan,
@@ -279,6 +299,7 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
         notes,
         stands_for: shared.options.stands_for.filter(|n| *n > 1),
         scheduled_for: shared.options.scheduled_for.map(|t| t.to_string()),
+        decisions: Vec::new(),
     }
 }
 
@@ -433,13 +454,22 @@ async fn run_checks(shared: &Arc<Shared>, phase: Option<usize>, finished: &mut H
                         observer.check_started(check.id.as_str());
                     }
                     let result = run.execute().await;
-                    if shared.options.no_remediate {
+                    // Quiet times, before remediation: they gate it (a window: it does
+                    // not start; a failing dependency: it is held), and hold messages.
+                    let playbook = &shared.loaded.playbook;
+                    let holds =
+                        crate::quiet::check_holds(playbook, check, &shared.silences, &shared.host, crate::clock::now());
+                    let mut result = if shared.options.no_remediate {
                         result
                     } else {
+                        let gate = crate::quiet::remediation_gate(&holds);
                         let mode = remediation::Mode { dry_run: shared.options.dry_run, origin: shared.options.origin };
                         let run_id = shared.options.run_id.clone().unwrap_or_default();
-                        remediation::apply(&run, result, mode, &run_id).await
-                    }
+                        remediation::apply(&run, result, mode, &run_id, &gate).await
+                    };
+                    // On the result reported (a verified remediation reports its verify).
+                    result.holds = holds;
+                    release_silences(&shared, result).await
                 }
             };
             let status = result.status;
@@ -457,6 +487,52 @@ async fn run_checks(shared: &Arc<Shared>, phase: Option<usize>, finished: &mut H
         }
     }
     statuses
+}
+
+/// An OK result releases its check from the `--until-ok` silences holding it (its first
+/// OK after they were made): it is not held by them, and the store remembers the release
+/// (the silence ends when every check it matched is released). A dry run records nothing.
+async fn release_silences(shared: &Shared, mut result: CheckResult) -> CheckResult {
+    if result.status != Status::Ok || result.holds.is_empty() {
+        return result;
+    }
+    let releasing: Vec<i64> = shared
+        .silences
+        .iter()
+        .filter(|s| {
+            s.until_ok
+                && result
+                    .holds
+                    .iter()
+                    .any(|h| matches!(h, crate::quiet::Hold::Silenced { id, .. } if *id == s.id.to_string()))
+        })
+        .map(|s| s.id)
+        .collect();
+    if releasing.is_empty() {
+        return result;
+    }
+    let kept = result
+        .holds
+        .iter()
+        .filter(
+            |h| !matches!(h, crate::quiet::Hold::Silenced { id, .. } if releasing.iter().any(|r| r.to_string() == *id)),
+        )
+        .cloned()
+        .collect();
+    result.holds = crate::quiet::Holds::new(kept);
+    if let (Some(store), false) = (shared.engine.silences.clone(), shared.options.dry_run) {
+        let (playbook, check, now) =
+            (shared.loaded.playbook.name.to_string(), result.id.clone(), crate::clock::now_ms());
+        let _ = tokio::task::spawn_blocking(move || {
+            for id in releasing {
+                if let Err(error) = store.release_silence(id, &playbook, &check, now) {
+                    tracing::warn!(target: "runner::quiet", %error, silence = id, "cannot record the release of a silence");
+                }
+            }
+        })
+        .await;
+    }
+    result
 }
 
 /// Waits for the checks `check` needs; `Some(reason)` when one of them is not OK.

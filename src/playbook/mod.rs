@@ -6,7 +6,7 @@ pub mod discover;
 pub mod interpolate;
 pub mod load;
 mod requote;
-mod schedule_values;
+pub(crate) mod schedule_values;
 pub mod schema_rules;
 pub mod shape;
 pub mod span;

@@ -80,6 +80,9 @@ pub struct Playbook {
     pub tags: Option<Vec<String>>,
     /// How long the store keeps this playbook's runs (default: until `runner prune`).
     pub retention: Option<Dur>,
+    /// Maintenance windows of the whole playbook: while one is open, no check's messages
+    /// are sent and no remediation starts (runs, results and exit codes are unchanged).
+    pub maintenance: Option<Vec<Window>>,
 }
 
 /// Defaults for every check and action of a playbook.
@@ -261,6 +264,31 @@ pub enum Overlap {
 }
 
 // ---------------------------------------------------------------------------------------
+// Maintenance windows
+
+/// A maintenance window: one opens at each fire of `cron` and lasts `duration`, or one
+/// is open between `from` and `until`. While it is open, messages are held back and
+/// remediation does not start; checks still run and are stored as usual.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// A window opens at each fire of this cron (5 fields, 6 with leading seconds, or a
+    /// nickname), in `timezone`. Needs `duration`.
+    pub cron: Option<Text>,
+    /// How long each window of `cron` lasts (elapsed time, so DST does not stretch it).
+    pub duration: Option<Dur>,
+    /// IANA zone of `cron` (default: the schedule's effective zone: its `timezone`, else
+    /// the machine's).
+    pub timezone: Option<Text>,
+    /// The start of a one-off window: an RFC 3339 instant (`2026-12-24T00:00:00+01:00`).
+    pub from: Option<Text>,
+    /// The end of a one-off window: an RFC 3339 instant after `from`.
+    pub until: Option<Text>,
+    /// Why: shown with every result the window holds back.
+    pub reason: Option<Text>,
+}
+
+// ---------------------------------------------------------------------------------------
 // Checks
 
 /// A check: common keys plus exactly one kind, the key of its config (`http`, `tcp`, …).
@@ -295,6 +323,8 @@ pub struct Check {
     pub runbook: Option<Text>,
     /// What to do when it fails.
     pub remediate: Option<Remediate>,
+    /// Maintenance windows of this check alone (the playbook's apply too).
+    pub maintenance: Option<Vec<Window>>,
 
     // The kinds, one field each, in the order of the table in src/checks/mod.rs; the
     // field's name is the kind's name there (tests/it/schema.rs checks both agree).

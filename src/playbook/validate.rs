@@ -40,6 +40,7 @@ pub fn validate(playbook: &Playbook, base_dir: &Path, source: &str) -> Vec<Diagn
     v.actions();
     v.notify();
     v.report(base_dir);
+    v.maintenance();
     v.out
 }
 
@@ -226,6 +227,31 @@ impl<'p> Validator<'p> {
             .hint = Some("a run should end before the next fire; lower `timeout`".into());
         }
         period
+    }
+
+    /// The maintenance windows of the playbook and of each check (quiet::maintenance
+    /// reads them; the rules are its own).
+    fn maintenance(&mut self) {
+        let p = self.playbook;
+        let zone = crate::quiet::maintenance::default_zone(p);
+        let now = crate::clock::now();
+        let top = self.key_span(&["maintenance"]);
+        let mut windows: Vec<(&crate::playbook::Window, Span, Option<String>)> =
+            p.maintenance.iter().flatten().map(|w| (w, top, Some("maintenance".to_string()))).collect();
+        for (_, check) in p.all_checks() {
+            let path = format!("check \"{}\" maintenance", check.id);
+            windows.extend(check.maintenance.iter().flatten().map(|w| (w, check.id.span(), Some(path.clone()))));
+        }
+        for (window, at, path) in windows {
+            let (planned, mut found) = crate::quiet::maintenance::plan(window, &zone, at);
+            if let Some(planned) = planned {
+                found.extend(crate::quiet::maintenance::validate(window, &planned, now));
+            }
+            for mut diagnostic in found {
+                diagnostic.path.clone_from(&path);
+                self.out.push(diagnostic);
+            }
+        }
     }
 
     fn structure(&mut self) {

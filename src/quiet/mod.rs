@@ -16,6 +16,10 @@
 //! ([`remediation_gate`]): the engine reads it before a remediation starts, the alert
 //! policy reads [`Holds`] before it sends. Nothing else decides.
 
+pub mod dependency;
+pub mod maintenance;
+pub mod silence;
+
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::Status;
@@ -137,6 +141,34 @@ impl Holds {
     pub fn with(&self, other: &Holds) -> Holds {
         Holds::new(self.0.iter().chain(other.0.iter()).cloned().collect())
     }
+}
+
+/// The check-level holds of one result at `now` (maintenance windows of the playbook and
+/// the check, the silences in force that match it on this host, then its dependencies),
+/// in order of precedence. The engine computes them before remediation; the alert
+/// policy reads them from the result.
+pub fn check_holds(
+    playbook: &crate::playbook::Playbook,
+    check: &crate::playbook::Check,
+    silences: &[silence::Silence],
+    host: &str,
+    now: jiff::Timestamp,
+) -> Holds {
+    let mut holds = Vec::new();
+    if playbook.maintenance.is_some() || check.maintenance.is_some() {
+        let windows = maintenance::windows_for(playbook, check);
+        if let Some(open) = maintenance::open_at(&windows, now) {
+            holds.push(open.hold());
+        }
+    }
+    let now_ms = now.as_millisecond();
+    holds.extend(
+        silences
+            .iter()
+            .filter(|s| s.in_force(now_ms) && s.matches(playbook.name.as_str(), check.id.as_str(), host))
+            .map(silence::Silence::hold),
+    );
+    Holds::new(holds).with(&dependency::holds(check))
 }
 
 /// What the holds on a check do to its remediation (PLAYBOOK.md's table).

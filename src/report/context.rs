@@ -10,6 +10,9 @@
 //! - `summary`: total and a count per status
 //! - `remediations`: the checks that were remediated (check, result, attempt,
 //!   max_attempts, message)
+//! - `decisions`: per check and channel, the message sent (or none) and every reason
+//!   that held it back
+//! - `silences`: the silences that held a result of this run (id, reason, checks)
 //! - `vars`, `env`
 
 use minijinja::Value;
@@ -67,6 +70,8 @@ pub fn json(record: &RunRecord, loaded: &Loaded) -> serde_json::Value {
         "checks": record.checks,
         "summary": record.summary,
         "remediations": remediations,
+        "decisions": record.decisions,
+        "silences": silences_of(record),
         "vars": playbook.vars.clone().unwrap_or_default(),
     })
 }
@@ -76,4 +81,20 @@ pub fn value(record: &RunRecord, loaded: &Loaded) -> Value {
     let base = Value::from(minijinja::value::Serde(json(record, loaded)));
     let env = crate::playbook::interpolate::env_object(crate::playbook::interpolate::process_env());
     minijinja::context! { env => env, ..base }
+}
+
+/// The silences that held a result of this run: id, reason and the checks they held.
+fn silences_of(record: &RunRecord) -> Vec<serde_json::Value> {
+    let mut found: Vec<(String, Option<String>, Vec<String>)> = Vec::new();
+    for check in &record.checks {
+        for hold in check.holds.iter() {
+            if let crate::quiet::Hold::Silenced { id, note } = hold {
+                match found.iter_mut().find(|(known, _, _)| known == id) {
+                    Some((_, _, checks)) => checks.push(check.id.clone()),
+                    None => found.push((id.clone(), note.clone(), vec![check.id.clone()])),
+                }
+            }
+        }
+    }
+    found.into_iter().map(|(id, reason, checks)| json!({"id": id, "reason": reason, "checks": checks})).collect()
 }

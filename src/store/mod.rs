@@ -70,6 +70,7 @@ pub mod alerts;
 pub mod backlog;
 #[cfg(test)]
 mod contract;
+pub mod decisions;
 pub mod failure;
 pub mod groups;
 pub mod groups_outbox;
@@ -78,6 +79,7 @@ pub mod last_run;
 pub mod remediations;
 pub mod runs;
 pub mod schedule;
+pub mod silences;
 pub mod sqlite;
 mod state_dir;
 
@@ -106,6 +108,8 @@ pub trait Store:
     + remediations::RemediationStore
     + groups::GroupStore
     + schedule::ScheduleStore
+    + silences::SilenceStore
+    + decisions::DecisionStore
     + ProbeState
     + Ledger
     + MetricHistory

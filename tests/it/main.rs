@@ -27,6 +27,7 @@ mod outputs;
 mod outside_input;
 mod postgres;
 mod prometheus_server;
+mod quiet;
 mod remediation;
 mod reports;
 mod resilience;

@@ -39,10 +39,12 @@ pub(crate) fn each_backend(test: impl Fn(&Arc<dyn Store>)) {
 }
 
 mod alerts;
+mod decisions;
 mod groups_outbox;
 mod history;
 mod remediations;
 mod schedule;
+mod silences;
 mod state;
 
 /// A check of a test run: its id, status and metrics (name, value).

@@ -18,6 +18,7 @@
 //! this type: callers hold `&dyn Store` / `Arc<dyn Store>` from `store::open*`.
 
 mod alerts;
+mod decisions;
 pub mod failure;
 mod groups;
 mod groups_outbox;
@@ -28,6 +29,7 @@ mod remediations;
 mod runs;
 mod schedule;
 pub mod schema;
+mod silences;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

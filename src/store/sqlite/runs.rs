@@ -106,8 +106,8 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
     ])?;
     let run = tx.last_insert_rowid();
     let mut insert_result = tx.prepare_cached(
-        "INSERT INTO results (run, check_ref, status, duration_ms, attempts, message, details, remediation)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO results (run, check_ref, status, duration_ms, attempts, message, details, remediation, holds)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     let mut insert_metric =
         tx.prepare_cached("INSERT OR REPLACE INTO metrics (series, at, run, value) VALUES (?1, ?2, ?3, ?4)")?;
@@ -118,6 +118,7 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
             joined.chars().take(DETAILS_LIMIT).collect::<String>()
         });
         let remediation = check.remediation.as_ref().and_then(|r| serde_json::to_string(r).ok());
+        let holds = (!check.holds.is_empty()).then(|| serde_json::to_string(&check.holds).ok()).flatten();
         insert_result.execute(params![
             run,
             check_ref,
@@ -126,7 +127,8 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
             check.attempts,
             check.message,
             details,
-            remediation
+            remediation,
+            holds
         ])?;
         if check.status == Status::Skipped || check.status == Status::Manual {
             continue;
@@ -139,5 +141,6 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
             }
         }
     }
+    super::decisions::insert(tx, &record.id, &record.decisions)?;
     Ok(())
 }
