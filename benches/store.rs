@@ -42,6 +42,7 @@ fn check(id: &str, status: Status, message: String, metrics: &[(&str, f64)], ms:
         remediation: None,
         runbook: None,
         tags: Vec::new(),
+        holds: runner::quiet::Holds::default(),
     }
 }
 

@@ -273,6 +273,10 @@ pub struct CheckResult {
     pub runbook: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// What held this check's messages back in this run (maintenance, silence,
+    /// `depends_on`), in order of precedence; empty for most results.
+    #[serde(default, skip_serializing_if = "crate::quiet::Holds::is_empty")]
+    pub holds: crate::quiet::Holds,
 }
 
 /// The result of one phase: its actions and whether it failed.

@@ -15,6 +15,8 @@ use self::message::Alert;
 use self::policy::{AlertKind, AlertState, Policy};
 use crate::outcome::{RunRecord, Status};
 use crate::playbook::{Channel, Loaded, Scope};
+use crate::quiet::Hold;
+use crate::quiet::flapping::{self, FlapChange};
 use crate::store::alerts::{NewMessage, StateRow};
 
 /// What alerting decided for a run.
@@ -116,12 +118,34 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
             }
         }
         for (stream, status, check) in streams {
+            let mut flap_percent = None;
             let before = current
                 .iter()
                 .find(|s| s.channel == id && s.stream == stream)
                 .map(|s| s.state.clone())
                 .unwrap_or_default();
-            let (after, kind) = policy::step(&before, status, &policy, now);
+            // The check-level holds (maintenance, silence, `depends_on`) of this result.
+            let mut holds = check.map(|c| c.holds.clone()).unwrap_or_default();
+            let held_by_check = !holds.is_empty();
+            // Flapping (quiet-b): a hold of this channel only, kept on the stream's state.
+            let flap = channel
+                .flapping
+                .as_ref()
+                .map(|f| flapping::observe(&before.flap.clone().unwrap_or_default(), status, &f.config()));
+            if let Some((state, _)) = &flap
+                && state.flapping
+            {
+                holds.push(Hold::Flapping { percent: state.percent });
+            }
+            let (mut after, mut kind) = policy::step(&before, status, &policy, now, !holds.is_empty());
+            if let Some((state, change)) = flap {
+                let percent = state.percent;
+                after.flap = Some(state);
+                if !held_by_check {
+                    kind = flap_message(change, status, &policy, &mut after, now).or(kind);
+                }
+                flap_percent = Some(percent);
+            }
             if after != before {
                 decisions.states.push(StateRow {
                     playbook: record.playbook.clone(),
@@ -134,7 +158,11 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
             let previous = if kind == AlertKind::Escalation { before.notified } else { None };
             let since = if kind == AlertKind::Recovery { before.since_ms } else { after.since_ms };
             let streak = if kind == AlertKind::Recovery { before.streak } else { after.streak };
-            let alert = message::build(kind, record, id, check, streak, previous, since);
+            let mut alert = message::build(kind, record, id, check, streak, previous, since);
+            if let (Some(percent), Some(window)) = (flap_percent, channel.flapping.as_ref().map(|f| f.config().window))
+            {
+                message::flapping_text(&mut alert, percent, window);
+            }
             match body(&alert, record, loaded, channel) {
                 Ok(body) => {
                     let mut summary = format!("{} {}", kind.label(), alert.title);
@@ -164,6 +192,32 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
         }
     }
     decisions
+}
+
+/// The message flapping sends at this result, if it started or stopped, and what a stop
+/// does to the stream: afterwards a failing check counts as a notified problem and an OK
+/// one as closed (PLAYBOOK.md). Starting leaves the notified problem as it was.
+fn flap_message(
+    change: FlapChange,
+    status: Status,
+    policy: &Policy,
+    after: &mut AlertState,
+    now: i64,
+) -> Option<AlertKind> {
+    match change {
+        FlapChange::Same => None,
+        FlapChange::Started => Some(AlertKind::FlappingStarted),
+        FlapChange::Stopped => {
+            if policy.on.contains(&status) {
+                after.notified = Some(status);
+                after.notified_ms = Some(now);
+            } else if status == Status::Ok {
+                after.notified = None;
+                after.notified_ms = None;
+            }
+            Some(AlertKind::FlappingStopped)
+        }
+    }
 }
 
 /// The state a stream would have without any history (for `runner alerts`).

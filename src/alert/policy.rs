@@ -11,13 +11,17 @@
 //! - OK ends the streak; a recovery is sent only for a problem that was notified.
 //! - SKIPPED and MANUAL leave everything unchanged; so does a run with nothing to say.
 //! - A failing status outside `on` ends the streak but is not a recovery.
+//! - While the step is held (a quiet time: maintenance, silence, `depends_on`,
+//!   flapping), the streak still counts but nothing is sent and the notified problem is
+//!   neither opened nor closed; the first unheld step catches up (PLAYBOOK.md, "How
+//!   quiet times decide").
 
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::Status;
 
 /// What is kept per stream between runs.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AlertState {
     /// Consecutive failing runs.
     pub streak: u32,
@@ -29,6 +33,9 @@ pub struct AlertState {
     pub notified_ms: Option<i64>,
     /// When the streak began (Unix ms).
     pub since_ms: Option<i64>,
+    /// Flapping on this channel (only when the channel sets `flapping:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flap: Option<crate::quiet::flapping::FlapState>,
 }
 
 /// A channel's policy.
@@ -67,6 +74,12 @@ pub enum AlertKind {
     Recovery,
     /// `runner notify test`.
     Test,
+    /// The check started flapping on this channel: the last message until it settles.
+    #[serde(rename = "flapping")]
+    FlappingStarted,
+    /// The check stopped flapping: its current status.
+    #[serde(rename = "stable")]
+    FlappingStopped,
 }
 
 impl AlertKind {
@@ -77,12 +90,32 @@ impl AlertKind {
             AlertKind::Reminder => "REMINDER",
             AlertKind::Recovery => "RECOVERY",
             AlertKind::Test => "TEST",
+            AlertKind::FlappingStarted => "FLAPPING",
+            AlertKind::FlappingStopped => "STABLE",
         }
     }
 }
 
-/// One step: the stream's status in this run, at `now` (Unix ms).
-pub fn step(state: &AlertState, status: Status, policy: &Policy, now: i64) -> (AlertState, Option<AlertKind>) {
+/// One step: the stream's status in this run, at `now` (Unix ms). `held`: a quiet time
+/// holds this stream's messages back (see the module header).
+pub fn step(
+    state: &AlertState,
+    status: Status,
+    policy: &Policy,
+    now: i64,
+    held: bool,
+) -> (AlertState, Option<AlertKind>) {
+    let (mut next, kind) = step_unheld(state, status, policy, now);
+    if held {
+        // Messages, never state: the streak stands, the notified problem stays as it was.
+        next.notified = state.notified;
+        next.notified_ms = state.notified_ms;
+        return (next, None);
+    }
+    (next, kind)
+}
+
+fn step_unheld(state: &AlertState, status: Status, policy: &Policy, now: i64) -> (AlertState, Option<AlertKind>) {
     if !status.counts() {
         return (state.clone(), None);
     }
@@ -140,7 +173,7 @@ mod tests {
         statuses
             .iter()
             .map(|(at, status)| {
-                let (next, kind) = step(&state, *status, policy, *at);
+                let (next, kind) = step(&state, *status, policy, *at, false);
                 state = next;
                 kind
             })
@@ -226,6 +259,28 @@ mod tests {
             ],
         );
         assert_eq!(kinds, [None, None, None, Some(AlertKind::Problem), None, Some(AlertKind::Recovery)]);
+    }
+
+    #[test]
+    fn a_held_step_counts_the_streak_and_catches_up_after() {
+        let policy = Policy { after: 2, ..Policy::default() };
+        let mut state = AlertState::default();
+        let mut kinds = Vec::new();
+        for (at, status, held) in
+            [(0, Status::Critical, true), (5, Status::Critical, true), (10, Status::Critical, false)]
+        {
+            let (next, kind) = step(&state, status, &policy, at, held);
+            state = next;
+            kinds.push(kind);
+        }
+        // Held twice (the streak reached 2 silently), then the first unheld run catches up.
+        assert_eq!(kinds, [None, None, Some(AlertKind::Problem)]);
+        assert_eq!(state.streak, 3);
+        // OK while held: no recovery and the problem stays open; the next unheld OK sends it.
+        let (held_ok, kind) = step(&state, Status::Ok, &policy, 15, true);
+        assert_eq!((kind, held_ok.notified), (None, Some(Status::Critical)));
+        let (_, kind) = step(&held_ok, Status::Ok, &policy, 20, false);
+        assert_eq!(kind, Some(AlertKind::Recovery));
     }
 
     #[test]

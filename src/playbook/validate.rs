@@ -582,6 +582,9 @@ impl<'p> Validator<'p> {
                 d.path = Some(path.clone());
             }
             self.positive("repeat", channel.repeat.as_ref(), Some(&path));
+            if let Some(flapping) = &channel.flapping {
+                self.flapping(flapping, channel, &path);
+            }
             if let Some(webhook) = &channel.webhook
                 && let Some(method) = &webhook.method
                 && !is_http_method(method.as_str())
@@ -589,6 +592,34 @@ impl<'p> Validator<'p> {
                 let d = self.error(method.span(), format!("`{method}` is not an HTTP method"));
                 d.path = Some(path.clone());
             }
+        }
+    }
+
+    /// `flapping`: window ≥ 2, 0 ≤ low < high ≤ 100 %.
+    fn flapping(&mut self, flapping: &Flapping, channel: &Channel, path: &str) {
+        if let Some(window) = flapping.window.filter(|w| *w < 2) {
+            let d = self.error(channel.id.span(), format!("`flapping.window: {window}` must be at least 2"));
+            d.hint = Some("the flap percent weighs the changes between consecutive results; 21 is usual".into());
+            d.path = Some(format!("{path}.flapping.window"));
+        }
+        for (key, percent) in [("high", flapping.high), ("low", flapping.low)] {
+            if let Some(value) = percent.and_then(|p| p.get()).filter(|v| !(0.0..=100.0).contains(v)) {
+                let d = self.error(
+                    percent.map_or(channel.id.span(), |p| p.span()),
+                    format!("`flapping.{key}: {value}%` is not between 0% and 100%"),
+                );
+                d.path = Some(format!("{path}.flapping.{key}"));
+            }
+        }
+        let config = flapping.config();
+        if config.low >= config.high {
+            let span = flapping.low.or(flapping.high).map_or(channel.id.span(), |p| p.span());
+            let d = self.error(
+                span,
+                format!("`flapping.low` ({}%) must be lower than `flapping.high` ({}%)", config.low, config.high),
+            );
+            d.hint = Some("flapping starts above `high` and stops below `low`, e.g. `{high: 50%, low: 25%}`".into());
+            d.path = Some(format!("{path}.flapping"));
         }
     }
 

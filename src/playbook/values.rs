@@ -758,3 +758,55 @@ impl JsonSchema for PathText {
         string_schema("A path; relative paths resolve against the playbook's folder.")
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Percent
+
+/// A share in percent: `50%`, `12.5%`, or a bare number (`50`).
+pub type Percent = Located<Percentage>;
+
+/// The value of a [`Percent`]: `None` when the text did not parse (already reported).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Percentage(Option<f64>);
+
+impl Percent {
+    /// The percent; `None` when it did not parse.
+    pub(crate) fn get(&self) -> Option<f64> {
+        self.value.0
+    }
+}
+
+impl Serialize for Percentage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format!("{}%", self.0.unwrap_or_default()))
+    }
+}
+
+impl Resolve for Percentage {
+    type Written = String;
+    fn resolve<E: de::Error>(raw: String, span: Span) -> Result<Self, E> {
+        let text = expanded(raw, span);
+        let number = text.trim().strip_suffix('%').unwrap_or(text.trim()).trim();
+        match number.parse::<f64>() {
+            Ok(value) if value.is_finite() => Ok(Percentage(Some(value))),
+            _ => {
+                problem::<E>(span, format!("`{text}` is not a percent"), "write a number and `%`: `50%`, `12.5%`")?;
+                Ok(Percentage(None))
+            }
+        }
+    }
+}
+
+impl JsonSchema for Percentage {
+    fn schema_name() -> Cow<'static, str> {
+        "Percent".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A percent: a number, optionally followed by `%`, e.g. `50%`, `12.5%`.",
+            "type": ["number", "string"],
+            "pattern": r"^\s*\d+(\.\d+)?\s*%?\s*$|\$\{",
+            "examples": ["50%", "25%"]
+        })
+    }
+}

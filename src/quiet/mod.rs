@@ -16,6 +16,9 @@
 //! ([`remediation_gate`]): the engine reads it before a remediation starts, the alert
 //! policy reads [`Holds`] before it sends. Nothing else decides.
 
+pub mod dependency;
+pub mod flapping;
+
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::Status;

@@ -573,6 +573,7 @@ impl Daemon {
                     remediation: None,
                     runbook: check.runbook.as_ref().map(|r| r.to_string()),
                     tags: loaded.playbook.check_tags(check),
+                    holds: crate::quiet::Holds::default(),
                     id: stored.id,
                 })
             })

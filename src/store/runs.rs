@@ -106,8 +106,8 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
     ])?;
     let run = tx.last_insert_rowid();
     let mut insert_result = tx.prepare_cached(
-        "INSERT INTO results (run, check_ref, status, duration_ms, attempts, message, details, remediation)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO results (run, check_ref, status, duration_ms, attempts, message, details, remediation, holds)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     let mut insert_metric =
         tx.prepare_cached("INSERT OR REPLACE INTO metrics (series, at, run, value) VALUES (?1, ?2, ?3, ?4)")?;
@@ -126,7 +126,8 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
             check.attempts,
             check.message,
             details,
-            remediation
+            remediation,
+            (!check.holds.is_empty()).then(|| serde_json::to_string(&check.holds).ok()).flatten()
         ])?;
         if check.status == Status::Skipped || check.status == Status::Manual {
             continue;

@@ -17,7 +17,7 @@
 use rusqlite_migration::{M, Migrations};
 
 /// How many migrations there are (the schema version this runner writes).
-pub const VERSIONS: usize = 3;
+pub const VERSIONS: usize = 4;
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -225,6 +225,11 @@ CREATE TABLE process_groups (
         //    plugin's `0.5%` or `1KB`), so that a restarted daemon's `/metrics` names and
         //    scales it as before instead of starting a series of another meaning.
         M::up("ALTER TABLE series ADD COLUMN meta TEXT;"),
+        // 4. Quiet times of quiet-b: a result keeps the check-level holds that held its
+        //    messages (`depends_on` reads a dependency's latest stored result and whether
+        //    it was itself held back), and an alert stream its flapping state (JSON of
+        //    `quiet::flapping::FlapState`), both NULL when there is nothing to say.
+        M::up("ALTER TABLE results ADD COLUMN holds TEXT; ALTER TABLE alert_state ADD COLUMN flap TEXT;"),
     ])
 }
 
