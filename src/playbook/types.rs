@@ -17,7 +17,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::span::Span;
-use super::values::{Cond, Dur, Id, Located, Percent, SecretText, Template, Text};
+use super::values::{Cond, DependsOn, Dur, Id, Located, Percent, SecretText, Template, Text};
 use crate::alert::discord::DiscordConfig;
 use crate::alert::slack::SlackConfig;
 use crate::alert::webhook::WebhookConfig;
@@ -283,6 +283,11 @@ pub struct Check {
     /// Ids of checks (same or earlier phase) that must be OK first; otherwise this one is
     /// SKIPPED with the reason.
     pub needs: Option<Vec<Id>>,
+    /// Checks whose failure explains this one's: `ID` in this playbook (judged by its
+    /// result in this run, so it runs first) or `PLAYBOOK/ID` (its latest stored result).
+    /// While one fails or is itself held back, this check's messages and remediation are
+    /// held; unlike `needs`, it always runs.
+    pub depends_on: Option<Vec<DependsOn>>,
     /// Words for `runner run --tags`.
     #[schemars(transform = super::schema_rules::tags)]
     pub tags: Option<Vec<String>>,

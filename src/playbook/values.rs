@@ -810,3 +810,79 @@ impl JsonSchema for Percentage {
         })
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Dependency
+
+/// A `depends_on` entry: `ID` (a check of this playbook) or `PLAYBOOK/ID`.
+pub type DependsOn = Located<Dependency>;
+
+/// The value of a [`DependsOn`].
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Dependency {
+    /// The playbook named before the `/`, if any.
+    pub playbook: Option<String>,
+    pub check: String,
+}
+
+impl Dependency {
+    /// The other playbook this names, if not `own` (a `PLAYBOOK/ID` naming its own
+    /// playbook is a same-playbook dependency).
+    pub fn other_playbook(&self, own: &str) -> Option<&str> {
+        self.playbook.as_deref().filter(|p| *p != own)
+    }
+}
+
+impl fmt::Debug for Dependency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.to_string())
+    }
+}
+
+impl fmt::Display for Dependency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.playbook {
+            Some(playbook) => write!(f, "{playbook}/{}", self.check),
+            None => f.write_str(&self.check),
+        }
+    }
+}
+
+impl Serialize for Dependency {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
+    }
+}
+
+impl Resolve for Dependency {
+    type Written = String;
+    fn resolve<E: de::Error>(raw: String, span: Span) -> Result<Self, E> {
+        let (playbook, check) = match raw.split_once('/') {
+            Some((playbook, check)) => (Some(playbook.to_string()), check.to_string()),
+            None => (None, raw.clone()),
+        };
+        let valid = playbook.as_deref().is_none_or(is_slug) && is_slug(&check);
+        if !valid {
+            problem::<E>(
+                span,
+                format!("`{raw}` is not a check id or PLAYBOOK/ID"),
+                "write the id of a check of this playbook (`gateway`) or of another playbook (`network/uplink`)",
+            )?;
+        }
+        Ok(Dependency { playbook, check })
+    }
+}
+
+impl JsonSchema for Dependency {
+    fn schema_name() -> Cow<'static, str> {
+        "Dependency".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "description": "The id of a check of this playbook, or `PLAYBOOK/ID` for a check of another playbook.",
+            "pattern": "^([a-z0-9][a-z0-9_-]*/)?[a-z0-9][a-z0-9_-]*$",
+            "examples": ["gateway", "network/uplink"]
+        })
+    }
+}
