@@ -240,7 +240,8 @@ pub struct RemediationOutcome {
     /// `fixed` (verified), `failed` (an action failed, or verify still fails),
     /// `exhausted` (the guard is spent), `unverified` (`verify: false`), `cooldown`,
     /// `busy` (another process is remediating this check), `skipped` (no store to
-    /// keep the guard in), or `planned` in a dry run.
+    /// keep the guard in), `held` (a failing dependency: "held: depends on gateway
+    /// (CRITICAL)"), `not_started` (a maintenance window), or `planned` in a dry run.
     pub result: String,
     /// Which attempt this was within the guard window (1-based).
     pub attempt: u32,

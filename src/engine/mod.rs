@@ -148,6 +148,14 @@ impl Shared {
         }
     }
 
+    /// The result of check `id` in this run so far, as `depends_on` judges it.
+    fn this_run(&self, id: &str) -> Option<crate::quiet::dependency::ThisRun> {
+        let planned = self.plan.iter().find(|p| self.check(**p).1.id.as_str() == id)?;
+        let collected = self.collected.lock().ok()?;
+        let result = collected.checks[planned.slot].as_ref()?;
+        Some(crate::quiet::dependency::ThisRun { status: result.status, held: !result.holds.is_empty() })
+    }
+
     fn store(&self, slot: usize, result: CheckResult) {
         if let Some(observer) = &self.options.observer {
             observer.check_finished(&result);
@@ -428,11 +436,14 @@ async fn run_checks(shared: &Arc<Shared>, phase: Option<usize>, finished: &mut H
             let result = match wait_for_needs(check, &earlier, &receivers).await {
                 Some(reason) => run.not_run(Status::Skipped, reason),
                 None => {
+                    wait_for_dependencies(&shared, check, &receivers).await;
                     let _permit = shared.permits.acquire().await;
                     if let Some(observer) = &shared.options.observer {
                         observer.check_started(check.id.as_str());
                     }
-                    let result = run.execute().await;
+                    let mut result = run.execute().await;
+                    // Quiet times: what holds this check's messages (and remediation) back.
+                    dependency_holds(&shared, p, &mut result).await;
                     if shared.options.no_remediate {
                         result
                     } else {
@@ -457,6 +468,48 @@ async fn run_checks(shared: &Arc<Shared>, phase: Option<usize>, finished: &mut H
         }
     }
     statuses
+}
+
+/// Waits for the checks of this phase that `check` depends on (`depends_on`): they are
+/// judged by their result in this run. Never skips: whatever they end with, `check` runs.
+async fn wait_for_dependencies(
+    shared: &Shared,
+    check: &Check,
+    siblings: &HashMap<String, watch::Receiver<Option<Status>>>,
+) {
+    let own = shared.loaded.playbook.name.as_str();
+    for dependency in check.depends_on.iter().flatten().filter(|d| d.other_playbook(own).is_none()) {
+        if let Some(receiver) = siblings.get(dependency.check.as_str()) {
+            let _ = receiver.clone().wait_for(Option::is_some).await;
+        }
+    }
+}
+
+/// The `depends_on` holds of a finished check, put on its result (with a note for each
+/// stale dependency ignored). Reads the store and the folder, so off the async threads.
+async fn dependency_holds(shared: &Arc<Shared>, planned: Planned, result: &mut CheckResult) {
+    if shared.check(planned).1.depends_on.is_none() {
+        return;
+    }
+    let shared = shared.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        let (_, check) = shared.check(planned);
+        let lookup = crate::quiet::dependency::Lookup {
+            playbook: shared.loaded.playbook.name.as_str(),
+            base_dir: &shared.loaded.base_dir,
+            own_period: shared.options.period,
+            stored: shared.engine.results.as_deref(),
+            now_ms: crate::clock::now_ms(),
+        };
+        crate::quiet::dependency::holds(check, &lookup, |id| shared.this_run(id))
+    })
+    .await;
+    if let Ok((holds, notes)) = found {
+        for hold in holds.iter() {
+            result.holds.push(hold.clone());
+        }
+        result.details.extend(notes);
+    }
 }
 
 /// Waits for the checks `check` needs; `Some(reason)` when one of them is not OK.

@@ -77,6 +77,19 @@ pub async fn apply(run: &CheckRun<'_>, result: CheckResult, mode: Mode, run_id: 
         result.message = format!("{}; remediation after {after} failing runs ({streak} so far)", result.message);
         return result;
     }
+    // Quiet times (PLAYBOOK.md's table): a failing dependency holds the remediation, a
+    // maintenance window does not start it; the streak above still counted.
+    match crate::quiet::remediation_gate(&result.holds) {
+        crate::quiet::RemediationGate::Run => {}
+        crate::quiet::RemediationGate::Held(message) => {
+            result.remediation = Some(outcome("held", 0, max_attempts, message));
+            return result;
+        }
+        crate::quiet::RemediationGate::NotStarted(message) => {
+            result.remediation = Some(outcome("not_started", 0, max_attempts, message));
+            return result;
+        }
+    }
 
     // The guard, from the audit.
     let now = now_ms();

@@ -19,6 +19,7 @@
 
 pub mod alerts;
 pub mod backlog;
+mod dependencies;
 pub mod failure;
 mod groups;
 mod history;
