@@ -8,6 +8,7 @@ mod alerts;
 mod cli;
 mod daemon;
 mod delivery;
+mod dependencies;
 mod engine;
 mod export;
 mod history;
