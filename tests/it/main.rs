@@ -11,6 +11,7 @@ mod delivery;
 mod dependencies;
 mod engine;
 mod export;
+mod flapping;
 mod history;
 mod history_csv;
 mod import_rules;
