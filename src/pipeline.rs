@@ -66,6 +66,7 @@ impl Services {
             engine.probes.history = Some(store.clone());
             engine.journal = Some(store.clone());
             engine.silences = Some(store.clone());
+            engine.results = Some(store.clone());
             if !dry_run {
                 engine.probes.groups = Some(store.clone());
             }
@@ -179,7 +180,7 @@ impl QueuePlace {
 }
 
 /// The schedule's period, which caps the default run timeout.
-fn schedule_period(loaded: &Loaded) -> Option<std::time::Duration> {
+pub(crate) fn schedule_period(loaded: &Loaded) -> Option<std::time::Duration> {
     let schedule = loaded.playbook.schedule.as_ref()?;
     let cron = crate::schedule::cron::parse(schedule.cron.as_str()).ok()?;
     let zone = crate::schedule::cron::timezone(schedule.timezone.as_ref().map(|t| t.as_str())).ok()?;

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::outcome::Status;
 
 /// What is kept per stream between runs.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AlertState {
     /// Consecutive failing runs.
     pub streak: u32,
@@ -34,6 +34,9 @@ pub struct AlertState {
     pub notified_ms: Option<i64>,
     /// When the streak began (Unix ms).
     pub since_ms: Option<i64>,
+    /// Flapping on this channel (only when the channel sets `flapping:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flap: Option<crate::quiet::flapping::FlapState>,
 }
 
 /// A channel's policy.
@@ -72,6 +75,12 @@ pub enum AlertKind {
     Recovery,
     /// `runner notify test`.
     Test,
+    /// The check started flapping on this channel: the last message until it settles.
+    #[serde(rename = "flapping")]
+    FlappingStarted,
+    /// The check stopped flapping: its current status.
+    #[serde(rename = "stable")]
+    FlappingStopped,
 }
 
 impl AlertKind {
@@ -82,6 +91,8 @@ impl AlertKind {
             AlertKind::Reminder => "REMINDER",
             AlertKind::Recovery => "RECOVERY",
             AlertKind::Test => "TEST",
+            AlertKind::FlappingStarted => "FLAPPING",
+            AlertKind::FlappingStopped => "STABLE",
         }
     }
 }
@@ -253,6 +264,28 @@ mod tests {
             ],
         );
         assert_eq!(kinds, [None, None, None, Some(AlertKind::Problem), None, Some(AlertKind::Recovery)]);
+    }
+
+    #[test]
+    fn a_held_step_counts_the_streak_and_catches_up_after() {
+        let policy = Policy { after: 2, ..Policy::default() };
+        let mut state = AlertState::default();
+        let mut kinds = Vec::new();
+        for (at, status, held) in
+            [(0, Status::Critical, true), (5, Status::Critical, true), (10, Status::Critical, false)]
+        {
+            let (next, kind) = step(&state, status, &policy, at, held);
+            state = next;
+            kinds.push(kind);
+        }
+        // Held twice (the streak reached 2 silently), then the first unheld run catches up.
+        assert_eq!(kinds, [None, None, Some(AlertKind::Problem)]);
+        assert_eq!(state.streak, 3);
+        // OK while held: no recovery and the problem stays open; the next unheld OK sends it.
+        let (held_ok, kind) = step(&state, Status::Ok, &policy, 15, true);
+        assert_eq!((kind, held_ok.notified), (None, Some(Status::Critical)));
+        let (_, kind) = step(&held_ok, Status::Ok, &policy, 20, false);
+        assert_eq!(kind, Some(AlertKind::Recovery));
     }
 
     #[test]

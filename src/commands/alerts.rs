@@ -34,7 +34,12 @@ pub fn run(cli: &Cli, args: &AlertsArgs) -> crate::error::Result<i32> {
             _ => "quiet".to_string(),
         };
         let since = state.since_ms.map(|ms| format!(", failing since {}", ago(ms))).unwrap_or_default();
-        let line = format!("{key:<width$}  {status:<8}  streak {:<3} {open}{since}", state.streak);
+        let flap = match &state.flap {
+            Some(flap) if flap.flapping => format!(", FLAPPING ({:.1}% state changes)", flap.percent),
+            Some(flap) => format!(", not flapping ({:.1}%)", flap.percent),
+            None => String::new(),
+        };
+        let line = format!("{key:<width$}  {status:<8}  streak {:<3} {open}{since}{flap}", state.streak);
         let line = if state.notified.is_some() { style.red(&line) } else { line };
         let _ = writeln!(out, "{line}");
     }

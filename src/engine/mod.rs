@@ -137,6 +137,8 @@ struct Shared {
     /// The silences in force when the run started, and this host's id (they match on it).
     silences: Vec<crate::quiet::silence::Silence>,
     host: String,
+    /// The load's quiet-time plan (windows planned, other playbooks' periods).
+    quiet: Arc<crate::quiet::plan::Plan>,
 }
 
 impl Shared {
@@ -149,6 +151,14 @@ impl Shared {
             }
             None => (None, &playbook.checks.as_ref().expect("planned from checks")[planned.index]),
         }
+    }
+
+    /// The result of check `id` in this run so far, as `depends_on` judges it.
+    fn this_run(&self, id: &str) -> Option<crate::quiet::dependency::ThisRun> {
+        let planned = self.plan.iter().find(|p| self.check(**p).1.id.as_str() == id)?;
+        let collected = self.collected.lock().ok()?;
+        let result = collected.checks[planned.slot].as_ref()?;
+        Some(crate::quiet::dependency::ThisRun { status: result.status, held: !result.holds.is_empty() })
     }
 
     fn store(&self, slot: usize, result: CheckResult) {
@@ -221,9 +231,15 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
         }
         None => Vec::new(),
     };
+    // Made once per load (the first run may read the folder for other playbooks' periods).
+    let quiet = {
+        let loaded = loaded.clone();
+        tokio::task::spawn_blocking(move || loaded.quiet_plan()).await.unwrap_or_default()
+    };
     let shared = Arc::new(Shared {
         runner_intervals,
         silences,
+        quiet,
         host: crate::host::id(),
         collected: Mutex::new(Collected { checks: vec![None; plan.len()], phases: Vec::new() }),
         permits: Semaphore::new(options.concurrency.max(1)),
@@ -449,6 +465,7 @@ async fn run_checks(shared: &Arc<Shared>, phase: Option<usize>, finished: &mut H
             let result = match wait_for_needs(check, &earlier, &receivers).await {
                 Some(reason) => run.not_run(Status::Skipped, reason),
                 None => {
+                    wait_for_dependencies(&shared, check, &receivers).await;
                     let _permit = shared.permits.acquire().await;
                     if let Some(observer) = &shared.options.observer {
                         observer.check_started(check.id.as_str());
@@ -456,9 +473,7 @@ async fn run_checks(shared: &Arc<Shared>, phase: Option<usize>, finished: &mut H
                     let result = run.execute().await;
                     // Quiet times, before remediation: they gate it (a window: it does
                     // not start; a failing dependency: it is held), and hold messages.
-                    let playbook = &shared.loaded.playbook;
-                    let holds =
-                        crate::quiet::check_holds(playbook, check, &shared.silences, &shared.host, crate::clock::now());
+                    let (holds, notes) = check_holds(&shared, p).await;
                     let mut result = if shared.options.no_remediate {
                         result
                     } else {
@@ -469,6 +484,7 @@ async fn run_checks(shared: &Arc<Shared>, phase: Option<usize>, finished: &mut H
                     };
                     // On the result reported (a verified remediation reports its verify).
                     result.holds = holds;
+                    result.details.extend(notes);
                     release_silences(&shared, result).await
                 }
             };
@@ -487,6 +503,44 @@ async fn run_checks(shared: &Arc<Shared>, phase: Option<usize>, finished: &mut H
         }
     }
     statuses
+}
+
+/// Waits for the checks of this phase that `check` depends on (`depends_on`): they are
+/// judged by their result in this run. Never skips: whatever they end with, `check` runs.
+async fn wait_for_dependencies(
+    shared: &Shared,
+    check: &Check,
+    siblings: &HashMap<String, watch::Receiver<Option<Status>>>,
+) {
+    let own = shared.loaded.playbook.name.as_str();
+    for dependency in check.depends_on.iter().flatten().filter(|d| d.other_playbook(own).is_none()) {
+        if let Some(receiver) = siblings.get(dependency.check.as_str()) {
+            let _ = receiver.clone().wait_for(Option::is_some).await;
+        }
+    }
+}
+
+/// The engine's one quiet-time hook: the holds of a finished check (windows, silences,
+/// then dependencies: `quiet::check_holds`), with the notes for its result. A check with
+/// `depends_on` reads the store, so it is asked off the async threads; the others are
+/// answered from memory (the load's plan, the run's silences).
+async fn check_holds(shared: &Arc<Shared>, planned: Planned) -> (crate::quiet::Holds, Vec<String>) {
+    fn ask(shared: &Shared, planned: Planned) -> (crate::quiet::Holds, Vec<String>) {
+        let (_, check) = shared.check(planned);
+        let run = crate::quiet::RunQuiet {
+            plan: &shared.quiet,
+            silences: &shared.silences,
+            host: &shared.host,
+            stored: shared.engine.results.as_deref(),
+            own_period: shared.options.period,
+        };
+        crate::quiet::check_holds(&shared.loaded.playbook, check, &run, crate::clock::now(), |id| shared.this_run(id))
+    }
+    if shared.check(planned).1.depends_on.is_none() {
+        return ask(shared, planned);
+    }
+    let shared = shared.clone();
+    tokio::task::spawn_blocking(move || ask(&shared, planned)).await.unwrap_or_default()
 }
 
 /// An OK result releases its check from the `--until-ok` silences holding it (its first

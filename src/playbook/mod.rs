@@ -1,6 +1,7 @@
 //! The playbook: the model users write ([`types`]), how it is read ([`load`]), what makes
 //! it valid ([`validate`]) and how problems are told ([`diagnostic`]).
 
+pub mod dependencies;
 pub mod diagnostic;
 pub mod discover;
 pub mod interpolate;

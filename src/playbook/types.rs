@@ -17,7 +17,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::span::Span;
-use super::values::{Cond, Dur, Id, Located, SecretText, Template, Text};
+use super::values::{Cond, DependsOn, Dur, Id, Located, Percent, SecretText, Template, Text};
 use crate::alert::discord::DiscordConfig;
 use crate::alert::slack::SlackConfig;
 use crate::alert::webhook::WebhookConfig;
@@ -316,6 +316,11 @@ pub struct Check {
     /// Ids of checks (same or earlier phase) that must be OK first; otherwise this one is
     /// SKIPPED with the reason.
     pub needs: Option<Vec<Id>>,
+    /// Checks whose failure explains this one's: `ID` in this playbook (judged by its
+    /// result in this run, so it runs first) or `PLAYBOOK/ID` (its latest stored result).
+    /// While one fails or is itself held back, this check's messages and remediation are
+    /// held; unlike `needs`, it always runs.
+    pub depends_on: Option<Vec<DependsOn>>,
     /// Words for `runner run --tags`.
     #[schemars(transform = super::schema_rules::tags)]
     pub tags: Option<Vec<String>>,
@@ -597,6 +602,37 @@ pub struct Channel {
     /// Grouping per destination: one message for everything due within `window`, at
     /// most `max_per_hour` messages per UTC hour (off unless set).
     pub group: Option<crate::alert::group::GroupConfig>,
+    /// Flapping detection on this channel (off unless set): one message when a check
+    /// starts flapping, none while it flaps, one when it stops.
+    pub flapping: Option<Flapping>,
+}
+
+/// A channel's `flapping:` (PLAYBOOK.md, "Flapping and grouping, per notify channel").
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Flapping {
+    /// How many recent results the flap percent is computed over (at least 2; default 21).
+    #[schemars(range(min = 2))]
+    pub window: Option<u32>,
+    /// Above this weighted share of state changes, the check starts flapping (default 50%).
+    pub high: Option<Percent>,
+    /// Below this it stops flapping (default 25%); lower than `high`.
+    pub low: Option<Percent>,
+}
+
+impl Flapping {
+    pub const DEFAULT_WINDOW: u32 = 21;
+    pub const DEFAULT_HIGH: f64 = 50.0;
+    pub const DEFAULT_LOW: f64 = 25.0;
+
+    /// The setting with its defaults applied.
+    pub fn config(&self) -> crate::quiet::flapping::FlapConfig {
+        crate::quiet::flapping::FlapConfig {
+            window: self.window.unwrap_or(Self::DEFAULT_WINDOW).max(2),
+            high: self.high.and_then(|p| p.get()).unwrap_or(Self::DEFAULT_HIGH),
+            low: self.low.and_then(|p| p.get()).unwrap_or(Self::DEFAULT_LOW),
+        }
+    }
 }
 
 impl Channel {

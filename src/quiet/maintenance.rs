@@ -332,6 +332,64 @@ pub fn open_at(windows: &[Planned], t: Timestamp) -> Option<Open> {
     Some(open)
 }
 
+/// A set of windows (the playbook's, and a check's own), planned once per load, that
+/// remembers its last answer to [`open_at`] over the instants where it cannot change:
+/// from the instant asked until the next window opens or an open one closes. A run of
+/// many checks, and run after run of a daemon, asks the cron planner again only at those
+/// boundaries.
+#[derive(Debug, Default)]
+pub struct Windows {
+    windows: Vec<Planned>,
+    known: std::sync::Mutex<Option<Known>>,
+}
+
+/// An answer of [`open_at`] and the instants `[from, until)` it holds for.
+#[derive(Clone, Debug)]
+struct Known {
+    from: Timestamp,
+    until: Timestamp,
+    open: Option<Open>,
+}
+
+impl Windows {
+    pub fn new(windows: Vec<Planned>) -> Windows {
+        Windows { windows, known: std::sync::Mutex::new(None) }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.windows.is_empty()
+    }
+
+    /// [`open_at`] over these windows, from memory when `t` is where the last answer holds.
+    pub fn open_at(&self, t: Timestamp) -> Option<Open> {
+        if self.windows.is_empty() {
+            return None;
+        }
+        if let Ok(known) = self.known.lock()
+            && let Some(known) = known.as_ref()
+            && known.from <= t
+            && t < known.until
+        {
+            return known.open.clone();
+        }
+        let open = open_at(&self.windows, t);
+        // Nothing changes before a window opens (every start is a fire or a `from`) or an
+        // open one closes (which may change the reason, or end the hold).
+        let starts = self.windows.iter().filter_map(|w| w.next_after(t)).map(|(from, _)| from);
+        let ends = self.windows.iter().filter_map(|w| w.open_at(t)).map(|(_, until)| until);
+        let until = starts.chain(ends).min().unwrap_or(Timestamp::MAX);
+        if let Ok(mut known) = self.known.lock() {
+            *known = Some(Known { from: t, until, open: open.clone() });
+        }
+        open
+    }
+
+    /// [`next_after`] over these windows.
+    pub fn next_after(&self, t: Timestamp) -> Option<Open> {
+        next_after(&self.windows, t)
+    }
+}
+
 /// The next window to open strictly after `t`.
 pub fn next_after(windows: &[Planned], t: Timestamp) -> Option<Open> {
     windows
@@ -408,6 +466,39 @@ mod tests {
         assert_eq!(open.reason.as_deref(), Some("first"));
         assert_eq!(open.until, at("2026-06-01T14:00:00Z"), "until the last one closes");
         assert_eq!(open_at(&windows, at("2026-06-01T14:00:00Z")), None);
+    }
+
+    #[test]
+    fn a_set_of_windows_remembers_its_answer_only_where_it_cannot_change() {
+        // A recurring window, a one-off overlapping it with another reason, and the DST
+        // day: every minute of two days, the remembered answer is the computed one.
+        let windows = || {
+            vec![
+                planned("{cron: '30 2 * * *', duration: 1h, timezone: Europe/Berlin, reason: nightly}"),
+                planned("{from: '2026-03-29T01:30:00Z', until: '2026-03-29T03:00:00Z', reason: upgrade}"),
+                planned("{cron: '0 12 * * *', duration: 15m}"),
+            ]
+        };
+        let remembered = Windows::new(windows());
+        let fresh = windows();
+        let mut t = at("2026-03-28T00:00:00Z");
+        let mut changes = 0;
+        let mut last = None;
+        while t < at("2026-03-30T00:00:00Z") {
+            let answer = remembered.open_at(t);
+            assert_eq!(answer, open_at(&fresh, t), "at {t}");
+            changes += usize::from(answer != last);
+            last = answer;
+            t = t.checked_add(SignedDuration::from_secs(60)).unwrap();
+        }
+        // The 28th: nightly opens and closes, noon too (4). The 29th: nightly opens after
+        // the gap, already held until upgrade closes (the chain); upgrade opening inside
+        // it changes nothing; nightly closing changes the reason and `from`; upgrade
+        // closes; noon opens and closes (5).
+        assert_eq!(changes, 9);
+        // Asked backwards in time, it computes again rather than answer from memory.
+        assert_eq!(remembered.open_at(at("2026-03-28T01:45:00Z")).unwrap().reason.as_deref(), Some("nightly"));
+        assert!(Windows::default().open_at(t).is_none());
     }
 
     #[test]

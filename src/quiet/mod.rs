@@ -17,7 +17,9 @@
 //! policy reads [`Holds`] before it sends. Nothing else decides.
 
 pub mod dependency;
+pub mod flapping;
 pub mod maintenance;
+pub mod plan;
 pub mod silence;
 
 use serde::{Deserialize, Serialize};
@@ -143,32 +145,55 @@ impl Holds {
     }
 }
 
-/// The check-level holds of one result at `now` (maintenance windows of the playbook and
-/// the check, the silences in force that match it on this host, then its dependencies),
-/// in order of precedence. The engine computes them before remediation; the alert
-/// policy reads them from the result.
+/// What one run gives the quiet-time rule, gathered once for all its checks: the load's
+/// plan (windows, the periods of other playbooks), the silences in force when the run
+/// started, this host's id (silences match on it), and the dependencies' stored results.
+pub struct RunQuiet<'a> {
+    pub plan: &'a plan::Plan,
+    pub silences: &'a [silence::Silence],
+    pub host: &'a str,
+    /// The store's latest results (none without a store: stored dependencies hold nothing).
+    pub stored: Option<&'a dyn dependency::LatestResults>,
+    /// The dependent playbook's own schedule period (a dependency's, failing its own).
+    pub own_period: Option<std::time::Duration>,
+}
+
+/// The check-level holds of one result at `now`, in order of precedence: an open
+/// maintenance window (the playbook's or the check's), the silences in force that match
+/// it on this host, then its dependencies (`this_run(id)`: a same-playbook dependency's
+/// result in this run, if it ran). With them, the notes for the result (a stale
+/// dependency ignored). The engine asks before remediation (which the holds gate); the
+/// alert policy reads them from the result. Reads the store only for a check with
+/// `depends_on`.
 pub fn check_holds(
     playbook: &crate::playbook::Playbook,
     check: &crate::playbook::Check,
-    silences: &[silence::Silence],
-    host: &str,
+    run: &RunQuiet<'_>,
     now: jiff::Timestamp,
-) -> Holds {
-    let mut holds = Vec::new();
-    if playbook.maintenance.is_some() || check.maintenance.is_some() {
-        let windows = maintenance::windows_for(playbook, check);
-        if let Some(open) = maintenance::open_at(&windows, now) {
-            holds.push(open.hold());
-        }
+    this_run: impl Fn(&str) -> Option<dependency::ThisRun>,
+) -> (Holds, Vec<String>) {
+    let mut holds = Holds::default();
+    if let Some(open) = run.plan.windows(check).open_at(now) {
+        holds.push(open.hold());
     }
     let now_ms = now.as_millisecond();
-    holds.extend(
-        silences
-            .iter()
-            .filter(|s| s.in_force(now_ms) && s.matches(playbook.name.as_str(), check.id.as_str(), host))
-            .map(silence::Silence::hold),
-    );
-    Holds::new(holds).with(&dependency::holds(check))
+    for silence in run.silences {
+        if silence.in_force(now_ms) && silence.matches(playbook.name.as_str(), check.id.as_str(), run.host) {
+            holds.push(silence.hold());
+        }
+    }
+    if check.depends_on.is_none() {
+        return (holds, Vec::new());
+    }
+    let lookup = dependency::Lookup {
+        playbook: playbook.name.as_str(),
+        periods: run.plan.periods(),
+        own_period: run.own_period,
+        stored: run.stored,
+        now_ms,
+    };
+    let (dependencies, notes) = dependency::holds(check, &lookup, this_run);
+    (holds.with(&dependencies), notes)
 }
 
 /// What the holds on a check do to its remediation (PLAYBOOK.md's table).

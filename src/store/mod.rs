@@ -19,6 +19,7 @@
 //!   (`sqlite/<concern>.rs`). [`Store`] is their sum, plus what is the store's own
 //!   (degraded, reopen, takes_writes, describe).
 //! - Interfaces that other modules define for what they need (`ProbeState`, `Journal`,
+//!   `LatestResults`,
 //!   `GroupJournal`, `MetricHistory`, `Ledger`) are supertraits too, so that an
 //!   `Arc<dyn Store>` is handed to the engine as any of them (trait upcasting), and the
 //!   engine never depends on the store.
@@ -95,6 +96,7 @@ use crate::engine::journal::Journal;
 use crate::error::Error;
 use crate::probe::state::ProbeState;
 use crate::process_group::GroupJournal;
+use crate::quiet::dependency::LatestResults;
 use crate::report::retention::Ledger;
 
 /// Everything kept or read between runs, whatever keeps it (see the module header).
@@ -111,6 +113,7 @@ pub trait Store:
     + silences::SilenceStore
     + decisions::DecisionStore
     + ProbeState
+    + LatestResults
     + Ledger
     + MetricHistory
     + Journal

@@ -40,6 +40,7 @@ pub(crate) fn each_backend(test: impl Fn(&Arc<dyn Store>)) {
 
 mod alerts;
 mod decisions;
+mod dependencies;
 mod groups_outbox;
 mod history;
 mod remediations;

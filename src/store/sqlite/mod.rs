@@ -19,6 +19,7 @@
 
 mod alerts;
 mod decisions;
+mod dependencies;
 pub mod failure;
 mod groups;
 mod groups_outbox;

@@ -252,7 +252,10 @@ ALTER TABLE delivery_attempts ADD COLUMN carried INTEGER;
         // - `decisions`: one row per (result, channel): the message kind sent, or none,
         //   and every reason that held it back, in order (JSON list of codes).
         // - `results.holds`: the check-level holds of a result (JSON), for uptime and
-        //   history, whether or not the playbook notifies.
+        //   history, whether or not the playbook notifies; `depends_on` reads a
+        //   dependency's latest stored result and whether it was itself held back.
+        // - `alert_state.flap`: an alert stream's flapping state (JSON of
+        //   `quiet::flapping::FlapState`), NULL when the channel does not detect flapping.
         M::up(
             r#"
 CREATE TABLE silences (
@@ -289,6 +292,7 @@ CREATE TABLE decisions (
 ) WITHOUT ROWID;
 
 ALTER TABLE results ADD COLUMN holds TEXT;
+ALTER TABLE alert_state ADD COLUMN flap TEXT;
 "#,
         ),
     ])
