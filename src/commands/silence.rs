@@ -74,7 +74,8 @@ fn add(dir: &std::path::Path, args: &SilenceAddArgs) -> crate::error::Result<i32
         return Err(Error::Usage("--reason cannot be empty: say why, for whoever reads it later".into()));
     }
     let now = crate::clock::now();
-    let expires = silence::expiry(now, args.for_.as_deref(), args.until.as_deref()).map_err(Error::Usage)?;
+    let expires =
+        silence::expiry(now, args.for_.as_deref(), args.until.as_deref()).map_err(|e| Error::Usage(e.to_string()))?;
     let store = crate::store::open(dir)?;
     let known = known(store.as_ref(), &args.paths)?;
     if let Some(playbook) = &args.playbook {

@@ -72,7 +72,7 @@ pub fn default_zone(playbook: &Playbook) -> TimeZone {
 }
 
 /// Reads an RFC 3339 instant (`2026-12-24T00:00:00+01:00`, `…Z`).
-pub fn instant(text: &str) -> Result<Timestamp, String> {
+fn instant(text: &str) -> Result<Timestamp, String> {
     text.trim().parse::<Timestamp>().map_err(|_| format!("`{text}` is not an RFC 3339 instant"))
 }
 

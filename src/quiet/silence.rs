@@ -105,9 +105,34 @@ impl Silence {
 /// monitoring switched off).
 pub const LONGEST: std::time::Duration = std::time::Duration::from_secs(366 * 86_400);
 
+/// Why `--for` or `--until` gives no end for a silence (a usage error).
+#[derive(Debug, thiserror::Error)]
+pub enum ExpiryError {
+    #[error("give --for DURATION or --until TIME")]
+    Neither,
+    #[error("--for `{text}`: {source}")]
+    Duration { text: String, source: crate::duration::DurationError },
+    #[error("--for `{0}` is no time at all: a silence needs a length, e.g. `--for 2h`")]
+    NoLength(String),
+    #[error(
+        "--for `{0}` is longer than a year; a silence that long is monitoring switched off (edit the playbook instead)"
+    )]
+    ForTooLong(String),
+    #[error("`{0}` is not a time: write RFC 3339 (`2026-06-01T18:00:00+02:00`) or `YYYY-MM-DD HH:MM` (local)")]
+    NotATime(String),
+    #[error("`{text}` is not a time in the local zone: {source}")]
+    NotLocal { text: String, source: jiff::Error },
+    #[error("--until `{text}` is in the past ({end}); a silence ends after it is made")]
+    Past { text: String, end: jiff::Timestamp },
+    #[error("--until `{0}` is more than a year away; a silence that long is monitoring switched off")]
+    UntilTooFar(String),
+    #[error("the end of the silence is out of range: {0}")]
+    OutOfRange(jiff::Error),
+}
+
 /// When a silence written `--until TIME` ends: RFC 3339, or `YYYY-MM-DD HH:MM` (with
 /// optional `:SS`) in the local zone.
-pub fn parse_until(text: &str, zone: &jiff::tz::TimeZone) -> Result<jiff::Timestamp, String> {
+fn parse_until(text: &str, zone: &jiff::tz::TimeZone) -> Result<jiff::Timestamp, ExpiryError> {
     let text = text.trim();
     if let Ok(instant) = text.parse::<jiff::Timestamp>() {
         return Ok(instant);
@@ -119,43 +144,38 @@ pub fn parse_until(text: &str, zone: &jiff::tz::TimeZone) -> Result<jiff::Timest
         Some(datetime) => datetime
             .to_zoned(zone.clone())
             .map(|z| z.timestamp())
-            .map_err(|e| format!("`{text}` is not a time in the local zone: {e}")),
-        None => Err(format!(
-            "`{text}` is not a time: write RFC 3339 (`2026-06-01T18:00:00+02:00`) or `YYYY-MM-DD HH:MM` (local)"
-        )),
+            .map_err(|source| ExpiryError::NotLocal { text: text.to_string(), source }),
+        None => Err(ExpiryError::NotATime(text.to_string())),
     }
 }
 
 /// When a silence made at `now` ends, from `--for` or `--until`: a usage error for a
 /// length of 0, an end already past, or one beyond [`LONGEST`].
-pub fn expiry(now: jiff::Timestamp, for_: Option<&str>, until: Option<&str>) -> Result<jiff::Timestamp, String> {
+pub fn expiry(now: jiff::Timestamp, for_: Option<&str>, until: Option<&str>) -> Result<jiff::Timestamp, ExpiryError> {
     let end = match (for_, until) {
         (Some(text), None) => {
-            let length = crate::duration::parse(text).map_err(|e| format!("--for `{text}`: {e}"))?;
+            let length = crate::duration::parse(text)
+                .map_err(|source| ExpiryError::Duration { text: text.to_string(), source })?;
             if length.is_zero() {
-                return Err(format!("--for `{text}` is no time at all: a silence needs a length, e.g. `--for 2h`"));
+                return Err(ExpiryError::NoLength(text.to_string()));
             }
             if length > LONGEST {
-                return Err(format!(
-                    "--for `{text}` is longer than a year; a silence that long is monitoring switched off (edit the playbook instead)"
-                ));
+                return Err(ExpiryError::ForTooLong(text.to_string()));
             }
-            let signed = jiff::SignedDuration::try_from(length).map_err(|e| e.to_string())?;
-            now.checked_add(signed).map_err(|e| e.to_string())?
+            let signed = jiff::SignedDuration::try_from(length).map_err(ExpiryError::OutOfRange)?;
+            now.checked_add(signed).map_err(ExpiryError::OutOfRange)?
         }
         (None, Some(text)) => {
             let end = parse_until(text, &jiff::tz::TimeZone::system())?;
             if end <= now {
-                return Err(format!("--until `{text}` is in the past ({end}); a silence ends after it is made"));
+                return Err(ExpiryError::Past { text: text.to_string(), end });
             }
             if end.duration_since(now).unsigned_abs() > LONGEST {
-                return Err(format!(
-                    "--until `{text}` is more than a year away; a silence that long is monitoring switched off"
-                ));
+                return Err(ExpiryError::UntilTooFar(text.to_string()));
             }
             end
         }
-        _ => return Err("give --for DURATION or --until TIME".into()),
+        _ => return Err(ExpiryError::Neither),
     };
     Ok(end)
 }
@@ -199,10 +219,10 @@ mod tests {
     fn expiry_refuses_nothing_the_past_and_forever() {
         let now: jiff::Timestamp = "2026-06-01T12:00:00Z".parse().unwrap();
         assert_eq!(expiry(now, Some("2h"), None).unwrap(), "2026-06-01T14:00:00Z".parse::<jiff::Timestamp>().unwrap());
-        assert!(expiry(now, Some("0s"), None).unwrap_err().contains("no time"));
-        assert!(expiry(now, Some("5000d"), None).unwrap_err().contains("longer than a year"));
-        assert!(expiry(now, None, Some("2026-06-01T11:00:00Z")).unwrap_err().contains("past"));
-        assert!(expiry(now, None, Some("next tuesday")).unwrap_err().contains("not a time"));
+        assert!(expiry(now, Some("0s"), None).unwrap_err().to_string().contains("no time"));
+        assert!(expiry(now, Some("5000d"), None).unwrap_err().to_string().contains("longer than a year"));
+        assert!(expiry(now, None, Some("2026-06-01T11:00:00Z")).unwrap_err().to_string().contains("past"));
+        assert!(expiry(now, None, Some("next tuesday")).unwrap_err().to_string().contains("not a time"));
         assert!(expiry(now, None, Some("2026-06-01T18:00:00+02:00")).is_ok());
         let local = parse_until("2026-06-01 18:30", &jiff::tz::TimeZone::get("Europe/Berlin").unwrap()).unwrap();
         assert_eq!(local, "2026-06-01T16:30:00Z".parse::<jiff::Timestamp>().unwrap());
