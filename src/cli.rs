@@ -53,6 +53,15 @@ pub enum Command {
     Schema,
     /// Print a systemd unit, a launchd plist or crontab lines for running the playbooks.
     Export(ExportArgs),
+    /// Serve the status page and the HTTP API from the store, without scheduling.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to serve on (0.0.0.0 only when asked for).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9465")]
+    pub listen: String,
 }
 
 #[derive(Debug, Args)]
@@ -131,7 +140,7 @@ pub struct DaemonArgs {
     /// Playbook files and folders [default: playbooks/].
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Serve /healthz, /metrics and /status on this address.
+    /// Serve the status page, the API, /healthz, /metrics and /status on this address.
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
     /// Only playbooks with one of these tags.

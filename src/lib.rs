@@ -38,4 +38,5 @@ pub mod store;
 pub mod style;
 pub mod template;
 pub mod threshold;
+pub mod web;
 pub mod write;

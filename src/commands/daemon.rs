@@ -31,7 +31,7 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> crate::error::Result<i32> {
         }
     }
     let state_dir = super::run::state_dir(cli.state.as_deref());
-    let services = Services::open(&StateConfig { dir: state_dir, no_store: false }, false)?;
+    let services = Services::open(&StateConfig { dir: state_dir.clone(), no_store: false }, false)?;
     if let Some(reason) = services.store.as_ref().and_then(|s| s.degraded()) {
         tracing::error!(target: "runner::daemon", %reason, "the store cannot be opened for writing: runs go on, kept in memory until it can");
         services.backlog.unwritable(&reason);
@@ -51,8 +51,9 @@ pub fn run(cli: &Cli, args: &DaemonArgs) -> crate::error::Result<i32> {
                 path: std::path::PathBuf::from(format!("listen address {address}")),
                 source,
             })?;
-            tracing::info!(target: "runner::daemon", address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "serving /healthz, /metrics and /status");
-            tokio::spawn(crate::schedule::liveness::serve(listener, daemon.liveness()));
+            tracing::info!(target: "runner::daemon", address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "serving the status page, the API, /healthz, /metrics and /status");
+            let app = crate::web::app(&state_dir, Some(daemon.liveness()));
+            tokio::spawn(crate::web::server::serve(listener, app, crate::web::server::Limits::default()));
         }
         let code = daemon.run().await;
         Ok::<i32, Error>(code)

@@ -11,6 +11,7 @@ pub mod prune;
 pub mod remediations;
 pub mod run;
 pub mod schema;
+pub mod serve;
 pub mod silence;
 pub mod tick;
 pub mod validate;
@@ -35,6 +36,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Tick(args) => tick::run(&cli, args),
         Command::List(args) => list::run(args),
         Command::Schema => schema::run(),
+        Command::Serve(args) => serve::run(&cli, args),
     };
     let nagios = matches!(&cli.command, Command::Run(args) if args.format == RunFormat::Nagios);
     match result {

@@ -486,6 +486,15 @@ impl Daemon {
 
     /// Schedules a new or changed valid playbook (unless `--tags` or its lack of a
     /// schedule leave it out).
+    /// Leaves what was loaded in the store, for `runner serve`; a store that refuses it
+    /// is said at debug level (the run path already says so louder).
+    fn leave_snapshot(&self, loaded: &Loaded, timezone: Option<String>) {
+        let Some(store) = &self.services.store else { return };
+        if let Err(error) = store.save_playbook_snapshot(&super::snapshot::of(loaded, timezone)) {
+            tracing::debug!(target: "runner::daemon", %error, "the playbook's snapshot was not stored");
+        }
+    }
+
     fn schedule(&mut self, loaded: Arc<Loaded>, previous_name: Option<String>) {
         let name = loaded.playbook.name.to_string();
         if let Some(old) = previous_name.filter(|old| *old != name) {
@@ -496,7 +505,9 @@ impl Daemon {
             self.entries.remove(&name);
             return;
         }
-        let Some(schedule) = self.schedule_of(&loaded) else {
+        let schedule = self.schedule_of(&loaded);
+        self.leave_snapshot(&loaded, schedule.as_ref().and_then(|s| s.zone.iana_name()).map(str::to_string));
+        let Some(schedule) = schedule else {
             tracing::info!(target: "runner::daemon", playbook = %name, "no schedule: not run by the daemon");
             self.entries.remove(&name);
             return;

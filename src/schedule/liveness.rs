@@ -2,7 +2,7 @@
 //! scheduling loop has not ticked recently, a playbook is overdue beyond its grace, the
 //! store cannot be written, or there is nothing to watch),
 //! `/metrics` (Prometheus text) and `/status` (JSON). The loop updates a shared
-//! [`Liveness`] on every tick; the server only reads it.
+//! [`Liveness`] on every tick; the HTTP server (`crate::web`) only reads it.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -10,8 +10,6 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::Serialize;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 use crate::outcome::CheckResult;
 use crate::output::prometheus::{self, Exposition, label};
@@ -264,64 +262,6 @@ fn flapping_samples(out: &mut Exposition, rows: &[crate::store::alerts::StateRow
             &labels,
             flap.percent,
         );
-    }
-}
-
-/// Serves `/healthz`, `/metrics` and `/status` on `listener` until the process ends.
-pub async fn serve(listener: TcpListener, live: Shared) {
-    loop {
-        let Ok((mut stream, _)) = listener.accept().await else { continue };
-        let live = live.clone();
-        tokio::spawn(async move {
-            let mut buffer = vec![0u8; 4096];
-            let mut filled = 0;
-            loop {
-                let Ok(Ok(n)) = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buffer[filled..])).await
-                else {
-                    return;
-                };
-                if n == 0 {
-                    return;
-                }
-                filled += n;
-                if buffer[..filled].windows(4).any(|w| w == b"\r\n\r\n") || filled == buffer.len() {
-                    break;
-                }
-            }
-            let head = String::from_utf8_lossy(&buffer[..filled]).into_owned();
-            let mut parts = head.split_whitespace();
-            let method = parts.next().unwrap_or("");
-            let path = parts.next().unwrap_or("").split('?').next().unwrap_or("").to_string();
-            let snapshot = live.lock().map(|l| l.clone()).unwrap_or_default();
-            let (code, content_type, body) = match (method, path.as_str()) {
-                ("GET" | "HEAD", "/healthz") => {
-                    let (code, body) = health(&snapshot, crate::clock::now());
-                    (code, "text/plain; charset=utf-8", body)
-                }
-                ("GET" | "HEAD", "/metrics") => (200, "text/plain; version=0.0.4; charset=utf-8", metrics(&snapshot)),
-                ("GET", "/status") => {
-                    (200, "application/json", serde_json::to_string_pretty(&snapshot).unwrap_or_default() + "\n")
-                }
-                ("GET", _) => {
-                    (404, "text/plain; charset=utf-8", "not found: try /healthz, /metrics or /status\n".to_string())
-                }
-                _ => (405, "text/plain; charset=utf-8", "method not allowed\n".to_string()),
-            };
-            let body = crate::secret::scrub_owned(body);
-            let reason = match code {
-                200 => "OK",
-                404 => "Not Found",
-                405 => "Method Not Allowed",
-                _ => "Service Unavailable",
-            };
-            let response = format!(
-                "HTTP/1.1 {code} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-                body.len(),
-                if method == "HEAD" { "" } else { body.as_str() }
-            );
-            let _ = stream.write_all(response.as_bytes()).await;
-            let _ = stream.shutdown().await;
-        });
     }
 }
 

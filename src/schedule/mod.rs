@@ -9,4 +9,5 @@ pub mod liveness;
 pub mod plan;
 pub mod sd_notify;
 pub mod self_metrics;
+pub mod snapshot;
 pub mod tick;

@@ -4,7 +4,8 @@
 //! and the notification outbox with its delivery attempts ([`alerts`]), the written
 //! reports (`report::retention::Ledger`), the remediation audit and runner's own actions
 //! ([`remediations`]), the process groups of running commands ([`groups`]) and the
-//! schedulers' memory ([`schedule`]). Callers hold `Arc<dyn Store>` / `&dyn Store` and
+//! schedulers' memory ([`schedule`]), what daemons loaded ([`snapshots`], for `runner serve`) and results over time ([`results`], for
+//! the status page and the API). Callers hold `Arc<dyn Store>` / `&dyn Store` and
 //! never know the backend.
 //!
 //! Backends: [`sqlite`] (one file in the state folder, the embedded default). PostgreSQL
@@ -78,9 +79,11 @@ pub mod groups_outbox;
 pub mod history;
 pub mod last_run;
 pub mod remediations;
+pub mod results;
 pub mod runs;
 pub mod schedule;
 pub mod silences;
+pub mod snapshots;
 pub mod sqlite;
 mod state_dir;
 
@@ -112,6 +115,8 @@ pub trait Store:
     + schedule::ScheduleStore
     + silences::SilenceStore
     + decisions::DecisionStore
+    + snapshots::SnapshotStore
+    + results::ResultStore
     + ProbeState
     + LatestResults
     + Ledger
@@ -155,6 +160,27 @@ pub fn open_or_degraded(dir: &Path) -> Arc<dyn Store> {
 pub fn open_read_only(dir: &Path) -> Result<Option<Arc<dyn Store>>, Error> {
     Ok(sqlite::SqliteStore::open_read_only(dir)?.map(|store| Arc::new(store) as Arc<dyn Store>))
 }
+
+/// Opens a reader of the store of the state folder `dir` for pages and APIs: a few
+/// connections of its own that only read (every write is refused), so that readers never
+/// wait on the writer. The store is created and brought up to date first when needed.
+pub fn open_reader(dir: &Path) -> Result<Arc<dyn Store>, Error> {
+    let reader = match sqlite::SqliteStore::open_reader(dir, READERS)? {
+        Some(reader) => reader,
+        None => {
+            drop(open(dir)?);
+            sqlite::SqliteStore::open_reader(dir, READERS)?.ok_or_else(|| Error::Store {
+                path: dir.to_path_buf(),
+                message: "its schema is not the one this runner reads".into(),
+            })?
+        }
+    };
+    Ok(Arc::new(reader))
+}
+
+/// How many connections a reader has: enough for a page and a few API calls at once, on
+/// a machine whose cores the checks need too.
+const READERS: usize = 3;
 
 /// Now, in Unix milliseconds.
 pub fn now_ms() -> i64 {

@@ -37,3 +37,4 @@ mod run_checks;
 mod schema;
 mod secrets;
 mod shipped;
+mod web;

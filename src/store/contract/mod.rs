@@ -44,8 +44,10 @@ mod dependencies;
 mod groups_outbox;
 mod history;
 mod remediations;
+mod results;
 mod schedule;
 mod silences;
+mod snapshots;
 mod state;
 
 /// A check of a test run: its id, status and metrics (name, value).

@@ -27,10 +27,12 @@ mod history;
 mod last_run;
 mod probe_state;
 mod remediations;
+mod results;
 mod runs;
 mod schedule;
 pub mod schema;
 mod silences;
+mod snapshots;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -48,7 +50,11 @@ pub const DB_FILE: &str = "runner.db";
 /// The SQLite store.
 pub struct SqliteStore {
     dir: PathBuf,
-    connection: Mutex<Connection>,
+    /// One connection for a writer; a few read-only ones for a reader ([`SqliteStore::open_reader`]),
+    /// taken by whichever call finds one free.
+    connections: Box<[Mutex<Connection>]>,
+    /// Where the next call that finds every connection busy waits.
+    next: std::sync::atomic::AtomicUsize,
     /// Why the store could not be opened for writing, while that lasts (see the module
     /// header); `None` for a store opened normally.
     degraded: Mutex<Option<String>>,
@@ -106,7 +112,16 @@ impl SqliteStore {
     }
 
     fn with_connection(dir: &Path, connection: Connection, degraded: Option<String>) -> SqliteStore {
-        SqliteStore { dir: dir.to_path_buf(), connection: Mutex::new(connection), degraded: Mutex::new(degraded) }
+        SqliteStore::with_connections(dir, vec![connection], degraded)
+    }
+
+    fn with_connections(dir: &Path, connections: Vec<Connection>, degraded: Option<String>) -> SqliteStore {
+        SqliteStore {
+            dir: dir.to_path_buf(),
+            connections: connections.into_iter().map(Mutex::new).collect(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+            degraded: Mutex::new(degraded),
+        }
     }
 
     /// Opens the store for a run that must go on without it: when it cannot be opened
@@ -130,7 +145,7 @@ impl SqliteStore {
 
     /// The database file, opened read-only, when its schema is the current one.
     fn read_only_connection(dir: &Path) -> Option<Connection> {
-        SqliteStore::open_read_only(dir).ok().flatten().and_then(|store| store.connection.into_inner().ok())
+        SqliteStore::open_read_only(dir).ok().flatten().and_then(SqliteStore::into_connection)
     }
 
     /// Opens an existing store read-only (a dry run): `Ok(None)` when there is none yet,
@@ -157,6 +172,26 @@ impl SqliteStore {
         Ok(Some(SqliteStore::with_connection(dir, connection, None)))
     }
 
+    /// The store's first (a writer's only) connection, taken out of it.
+    fn into_connection(self) -> Option<Connection> {
+        self.connections.into_vec().into_iter().next().and_then(|c| c.into_inner().ok())
+    }
+
+    /// A reader for pages and APIs: `size` read-only connections (`query_only` too), so
+    /// that reads never wait on the writer's connection, and every write is refused.
+    /// `Ok(None)` as [`SqliteStore::open_read_only`].
+    pub fn open_reader(dir: &Path, size: usize) -> Result<Option<SqliteStore>, Error> {
+        let mut connections = Vec::new();
+        for _ in 0..size.max(1) {
+            let Some(connection) = SqliteStore::open_read_only(dir)?.and_then(SqliteStore::into_connection) else {
+                return Ok(None);
+            };
+            let _ = connection.pragma_update(None, "query_only", true);
+            connections.push(connection);
+        }
+        Ok(Some(SqliteStore::with_connections(dir, connections, None)))
+    }
+
     /// The state folder.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -165,8 +200,15 @@ impl SqliteStore {
     /// Runs `f` with the connection. Callers on the async runtime go through
     /// `spawn_blocking` (SQLite blocks).
     pub fn with<R>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<R>) -> Result<R, Error> {
-        let mut connection =
-            self.connection.lock().map_err(|_| Error::Internal("the store's lock is poisoned".into()))?;
+        let poisoned = || Error::Internal("the store's lock is poisoned".into());
+        let free = self.connections.iter().find_map(|c| c.try_lock().ok());
+        let mut connection = match free {
+            Some(connection) => connection,
+            None => {
+                let turn = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.connections.len();
+                self.connections[turn].lock().map_err(|_| poisoned())?
+            }
+        };
         f(&mut connection).map_err(|e| {
             let reason = self.degraded().unwrap_or_else(|| failure::describe(&e, &connection, &self.dir));
             Error::StoreFailed { path: self.dir.clone(), reason }
@@ -184,9 +226,8 @@ impl Store for SqliteStore {
             return Ok(());
         }
         let fresh = SqliteStore::open(&self.dir)?;
-        let connection =
-            fresh.connection.into_inner().map_err(|_| Error::Internal("a fresh lock is poisoned".into()))?;
-        if let (Ok(mut current), Ok(mut degraded)) = (self.connection.lock(), self.degraded.lock()) {
+        let connection = fresh.into_connection().ok_or_else(|| Error::Internal("a fresh lock is poisoned".into()))?;
+        if let (Ok(mut current), Ok(mut degraded)) = (self.connections[0].lock(), self.degraded.lock()) {
             *current = connection;
             *degraded = None;
             tracing::info!(target: "runner::store", dir = %self.dir.display(), "the store can be written again");
@@ -200,5 +241,25 @@ impl Store for SqliteStore {
 
     fn describe(&self) -> String {
         self.dir.display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::snapshots::PlaybookSnapshot;
+
+    #[test]
+    fn a_reader_sees_what_the_writer_wrote_and_refuses_to_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let reader = crate::store::open_reader(dir.path()).unwrap();
+        let writer = crate::store::open(dir.path()).unwrap();
+        let snapshot = PlaybookSnapshot { name: "web".into(), host: "h".into(), ..PlaybookSnapshot::default() };
+        writer.save_playbook_snapshot(&snapshot).unwrap();
+        assert_eq!(reader.playbook_snapshots().unwrap(), std::slice::from_ref(&snapshot));
+        let refused = reader.save_playbook_snapshot(&snapshot).unwrap_err().to_string();
+        assert!(refused.contains("readonly") || refused.contains("read-only"), "{refused}");
+        // Its connections are many: a held one does not make the next read wait.
+        let held = reader.playbook_snapshots();
+        assert!(held.is_ok());
     }
 }

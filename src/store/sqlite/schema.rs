@@ -17,7 +17,7 @@
 use rusqlite_migration::{M, Migrations};
 
 /// How many migrations there are (the schema version this runner writes).
-pub const VERSIONS: usize = 5;
+pub const VERSIONS: usize = 6;
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -244,7 +244,20 @@ CREATE INDEX outbox_carriers ON outbox (group_key, created_ms) WHERE alert IS NU
 ALTER TABLE delivery_attempts ADD COLUMN carried INTEGER;
 "#,
         ),
-        // 5. Quiet times (issue 12).
+        // 5. What each daemon loaded (`store::snapshots`), so that `runner serve` shows a
+        //    playbook without its file: one JSON body per playbook and host.
+        M::up(
+            r#"
+CREATE TABLE playbook_snapshots (
+    playbook  TEXT NOT NULL,
+    host_id   TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    saved_ms  INTEGER NOT NULL,
+    PRIMARY KEY (playbook, host_id)
+) WITHOUT ROWID;
+"#,
+        ),
+        // 6. Quiet times (issue 12).
         // - `silences`: made by `runner silence add` (or the API), kept after they end
         //   (`ended_ms`, `ended_by`) for `history`. `matched` is, for `--until-ok`, the
         //   checks known when it was made ("playbook/check", JSON): it ends when each is

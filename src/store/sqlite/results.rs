@@ -1,0 +1,39 @@
+//! Check results over time, read from SQLite (see `store::results`).
+
+use rusqlite::params;
+
+use super::SqliteStore;
+use crate::error::Error;
+use crate::store::results::{ResultQuery, ResultRow, ResultStore};
+
+impl ResultStore for SqliteStore {
+    fn results(&self, query: &ResultQuery<'_>) -> Result<Vec<ResultRow>, Error> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT r.id, r.run_id, p.name, k.check_id, r.started_ms, res.status, res.duration_ms, res.message
+                 FROM runs r JOIN playbooks p ON p.id = r.playbook_id
+                 JOIN results res ON res.run = r.id JOIN checks k ON k.id = res.check_ref
+                 WHERE (?1 IS NULL OR p.name = ?1) AND (?2 IS NULL OR k.check_id = ?2)
+                   AND r.started_ms >= ?3 AND (?4 IS NULL OR r.id < ?4)
+                   AND r.dry_run = 0 AND r.interrupted = 0 AND r.status != 'running'
+                 ORDER BY r.id DESC, k.check_id LIMIT ?5",
+            )?;
+            let rows = statement.query_map(
+                params![query.playbook, query.check, query.since_ms, query.before, query.limit],
+                |row| {
+                    Ok(ResultRow {
+                        seq: row.get(0)?,
+                        run_id: row.get(1)?,
+                        playbook: row.get(2)?,
+                        check: row.get(3)?,
+                        started_ms: row.get(4)?,
+                        status: row.get(5)?,
+                        duration_ms: row.get(6)?,
+                        message: row.get(7)?,
+                    })
+                },
+            )?;
+            rows.collect()
+        })
+    }
+}
