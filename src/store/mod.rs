@@ -20,8 +20,7 @@
 //!   (`sqlite/<concern>.rs`). [`Store`] is their sum, plus what is the store's own
 //!   (degraded, reopen, takes_writes, describe).
 //! - Interfaces that other modules define for what they need (`ProbeState`, `Journal`,
-//!   `LatestResults`,
-//!   `GroupJournal`, `MetricHistory`, `Ledger`) are supertraits too, so that an
+//!   `GroupJournal`, `MetricHistory`, `Ledger`, `LatestResults`) are supertraits too, so that an
 //!   `Arc<dyn Store>` is handed to the engine as any of them (trait upcasting), and the
 //!   engine never depends on the store.
 //! - Methods are synchronous: SQLite blocks, and PostgreSQL can be served by a blocking
