@@ -44,6 +44,7 @@ fn check(id: &str, status: Status, message: String, metrics: &[(&str, f64)], ms:
         remediation: None,
         runbook: None,
         tags: Vec::new(),
+        holds: runner::quiet::Holds::default(),
     }
 }
 
@@ -113,6 +114,7 @@ fn record(i: usize, start_ms: i64, rng: &mut Lcg) -> RunRecord {
         stands_for: None,
         scheduled_for: None,
         period_ms: Some(FIVE_MINUTES_MS as u64),
+        decisions: Vec::new(),
     }
 }
 

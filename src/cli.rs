@@ -48,6 +48,8 @@ pub enum Command {
     Uptime(UptimeArgs),
     /// Send notifications by hand.
     Notify(NotifyArgs),
+    /// Hold back the messages of a playbook, a check or everything for a while.
+    Silence(SilenceArgs),
     /// Delete stored history older than a duration.
     Prune(PruneArgs),
     /// Print the playbook JSON Schema.
@@ -277,4 +279,66 @@ pub enum ExportTarget {
     Systemd,
     Launchd,
     Crontab,
+}
+
+#[derive(Debug, Args)]
+pub struct SilenceArgs {
+    #[command(subcommand)]
+    pub command: SilenceCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SilenceCommand {
+    /// Make a silence; prints its id.
+    Add(SilenceAddArgs),
+    /// The silences in force (or, with --expired, those that ended).
+    List {
+        /// The silences that ended (expired, ended by hand, or released) instead.
+        #[arg(long)]
+        expired: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ValidateFormat::Human)]
+        format: ValidateFormat,
+    },
+    /// End a silence now.
+    Expire {
+        /// The silence's id (from `runner silence list`).
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["playbook", "all"]))]
+#[command(group = clap::ArgGroup::new("end").required(true).args(["for_", "until"]))]
+pub struct SilenceAddArgs {
+    /// The playbook's `name` (known from the store or the playbook folders).
+    #[arg(long, value_name = "NAME")]
+    pub playbook: Option<String>,
+    /// Only this check of the playbook.
+    #[arg(long, value_name = "ID", requires = "playbook")]
+    pub check: Option<String>,
+    /// Every playbook and check.
+    #[arg(long)]
+    pub all: bool,
+    /// How long (e.g. 2h; at most a year).
+    #[arg(long = "for", value_name = "DURATION")]
+    pub for_: Option<String>,
+    /// Until when: RFC 3339, or `YYYY-MM-DD HH:MM` in the local zone.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Release each matched check at its own first OK after now; the silence ends when
+    /// all are (the expiry stays as a backstop).
+    #[arg(long)]
+    pub until_ok: bool,
+    /// Only on this host (its id); every host when omitted.
+    #[arg(long, value_name = "H")]
+    pub host: Option<String>,
+    /// Why (shown with every result it holds back).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Playbook files and folders where `--playbook` and `--check` are looked up, besides
+    /// the store [default: playbooks/ when it exists].
+    #[arg(long = "path", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
 }

@@ -240,7 +240,8 @@ pub struct RemediationOutcome {
     /// `fixed` (verified), `failed` (an action failed, or verify still fails),
     /// `exhausted` (the guard is spent), `unverified` (`verify: false`), `cooldown`,
     /// `busy` (another process is remediating this check), `skipped` (no store to
-    /// keep the guard in), or `planned` in a dry run.
+    /// keep the guard in), `not_started` (a maintenance window is open), `held` (a
+    /// `depends_on` dependency is failing), or `planned` in a dry run.
     pub result: String,
     /// Which attempt this was within the guard window (1-based).
     pub attempt: u32,
@@ -273,6 +274,10 @@ pub struct CheckResult {
     pub runbook: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// What held this result's messages back (maintenance, silences, dependencies), in
+    /// order of precedence. Never changes `status`: quiet times hold messages, not state.
+    #[serde(default, skip_serializing_if = "crate::quiet::Holds::is_empty")]
+    pub holds: crate::quiet::Holds,
 }
 
 /// The result of one phase: its actions and whether it failed.
@@ -449,6 +454,10 @@ pub struct RunRecord {
     /// part of the run's JSON (the outputs and the report stay as they were).
     #[serde(skip_serializing, default)]
     pub period_ms: Option<u64>,
+    /// What alerting decided, per result and channel: the message sent (or none) and
+    /// every reason that held it back (filled in by the pipeline; stored with the run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<crate::store::decisions::DecisionRow>,
 }
 
 #[cfg(test)]

@@ -65,6 +65,8 @@ impl Services {
         if let Some(store) = &store {
             engine.probes.history = Some(store.clone());
             engine.journal = Some(store.clone());
+            engine.silences = Some(store.clone());
+            engine.results = Some(store.clone());
             if !dry_run {
                 engine.probes.groups = Some(store.clone());
             }
@@ -178,7 +180,7 @@ impl QueuePlace {
 }
 
 /// The schedule's period, which caps the default run timeout.
-fn schedule_period(loaded: &Loaded) -> Option<std::time::Duration> {
+pub(crate) fn schedule_period(loaded: &Loaded) -> Option<std::time::Duration> {
     let schedule = loaded.playbook.schedule.as_ref()?;
     let cron = crate::schedule::cron::parse(schedule.cron.as_str()).ok()?;
     let zone = crate::schedule::cron::timezone(schedule.timezone.as_ref().map(|t| t.as_str())).ok()?;
@@ -274,9 +276,13 @@ async fn run(loaded: Arc<Loaded>, services: &Services, options: RunOptions) -> R
     let mut unstored = None;
     match &services.store {
         Some(store) => match record_and_decide(store, &services.backlog, &record, &loaded, partial, dry_run).await {
-            Recorded::Stored(d) => decisions = d,
+            Recorded::Stored(d) => {
+                record.decisions.clone_from(&d.rows);
+                decisions = d;
+            }
             Recorded::NotStored(d, reason) => {
                 record.notes.push(format!("the run could not be stored: {reason}"));
+                record.decisions.clone_from(&d.rows);
                 unstored = Some((d.states.clone(), reason));
                 decisions = d;
             }
@@ -341,7 +347,7 @@ async fn record_and_decide(
 ) -> Recorded {
     let store = store.clone();
     let backlog = backlog.clone();
-    let copy = record.clone();
+    let mut copy = record.clone();
     let playbook = loaded.clone();
     let recorded = tokio::task::spawn_blocking(move || {
         let current: Vec<StateRow> = match backlog.alert_states(store.as_ref(), copy.playbook.as_str()) {
@@ -349,6 +355,7 @@ async fn record_and_decide(
             Err(error) => return Recorded::Failed(error.store_reason()),
         };
         let decisions = crate::alert::decide(&copy, &playbook, &current, partial, crate::store::now_ms());
+        copy.decisions.clone_from(&decisions.rows);
         if dry_run {
             return Recorded::Stored(decisions);
         }

@@ -36,6 +36,13 @@ pub struct Alert {
     pub at: String,
 }
 
+/// Says, on a flapping message, how much the check flapped and over how many results.
+pub fn flapping_text(alert: &mut Alert, percent: f64, window: u32) {
+    if matches!(alert.kind, AlertKind::FlappingStarted | AlertKind::FlappingStopped) {
+        alert.text = format!("{percent:.1}% weighted state changes over the last {window} results\n{}", alert.text);
+    }
+}
+
 /// The failing checks of a run, one line each.
 fn failing_lines(record: &RunRecord) -> Vec<String> {
     record
@@ -86,6 +93,10 @@ pub fn build(
             None => format!("{subject} recovered (OK)"),
         },
         AlertKind::Test => format!("test message from runner for {subject}"),
+        AlertKind::FlappingStarted => {
+            format!("{subject} started flapping ({}); no messages until it settles", status.label())
+        }
+        AlertKind::FlappingStopped => format!("{subject} stopped flapping: {}", status.label()),
     };
     let mut text = match (kind, check) {
         (AlertKind::Test, _) => "If you can read this, the channel works.".to_string(),

@@ -11,13 +11,18 @@
 //! - OK ends the streak; a recovery is sent only for a problem that was notified.
 //! - SKIPPED and MANUAL leave everything unchanged; so does a run with nothing to say.
 //! - A failing status outside `on` ends the streak but is not a recovery.
+//! - While the step is *held* (a quiet time: maintenance, silence, `depends_on`,
+//!   flapping) the state steps as usual — the streak counts — but nothing is sent and a
+//!   notified problem is neither opened nor closed. The first unheld step catches up from
+//!   that state: failing, not notified, streak ≥ `after` → problem; OK and notified →
+//!   recovery; worse than notified → escalation (PLAYBOOK.md, "How quiet times decide").
 
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::Status;
 
 /// What is kept per stream between runs.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AlertState {
     /// Consecutive failing runs.
     pub streak: u32,
@@ -29,6 +34,9 @@ pub struct AlertState {
     pub notified_ms: Option<i64>,
     /// When the streak began (Unix ms).
     pub since_ms: Option<i64>,
+    /// Flapping on this channel (only when the channel sets `flapping:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flap: Option<crate::quiet::flapping::FlapState>,
 }
 
 /// A channel's policy.
@@ -67,6 +75,12 @@ pub enum AlertKind {
     Recovery,
     /// `runner notify test`.
     Test,
+    /// The check started flapping on this channel: the last message until it settles.
+    #[serde(rename = "flapping")]
+    FlappingStarted,
+    /// The check stopped flapping: its current status.
+    #[serde(rename = "stable")]
+    FlappingStopped,
 }
 
 impl AlertKind {
@@ -77,12 +91,36 @@ impl AlertKind {
             AlertKind::Reminder => "REMINDER",
             AlertKind::Recovery => "RECOVERY",
             AlertKind::Test => "TEST",
+            AlertKind::FlappingStarted => "FLAPPING",
+            AlertKind::FlappingStopped => "STABLE",
         }
     }
 }
 
-/// One step: the stream's status in this run, at `now` (Unix ms).
-pub fn step(state: &AlertState, status: Status, policy: &Policy, now: i64) -> (AlertState, Option<AlertKind>) {
+/// One step: the stream's status in this run, at `now` (Unix ms); `held` when a quiet
+/// time holds this stream's messages back.
+pub fn step(
+    state: &AlertState,
+    status: Status,
+    policy: &Policy,
+    now: i64,
+    held: bool,
+) -> (AlertState, Option<AlertKind>) {
+    let (mut next, kind) = step_unheld(state, status, policy, now);
+    if held {
+        // Messages, never state: the streak stands, the notified problem (and when the
+        // streak began, which its recovery reports) stays as people last heard it.
+        next.notified = state.notified;
+        next.notified_ms = state.notified_ms;
+        if state.notified.is_some() && next.since_ms.is_none() {
+            next.since_ms = state.since_ms;
+        }
+        return (next, None);
+    }
+    (next, kind)
+}
+
+fn step_unheld(state: &AlertState, status: Status, policy: &Policy, now: i64) -> (AlertState, Option<AlertKind>) {
     if !status.counts() {
         return (state.clone(), None);
     }
@@ -140,7 +178,7 @@ mod tests {
         statuses
             .iter()
             .map(|(at, status)| {
-                let (next, kind) = step(&state, *status, policy, *at);
+                let (next, kind) = step(&state, *status, policy, *at, false);
                 state = next;
                 kind
             })
@@ -229,8 +267,68 @@ mod tests {
     }
 
     #[test]
+    fn a_held_step_counts_the_streak_and_catches_up_after() {
+        let policy = Policy { after: 2, ..Policy::default() };
+        let mut state = AlertState::default();
+        let mut kinds = Vec::new();
+        for (at, status, held) in
+            [(0, Status::Critical, true), (5, Status::Critical, true), (10, Status::Critical, false)]
+        {
+            let (next, kind) = step(&state, status, &policy, at, held);
+            state = next;
+            kinds.push(kind);
+        }
+        // Held twice (the streak reached 2 silently), then the first unheld run catches up.
+        assert_eq!(kinds, [None, None, Some(AlertKind::Problem)]);
+        assert_eq!(state.streak, 3);
+        // OK while held: no recovery and the problem stays open; the next unheld OK sends it.
+        let (held_ok, kind) = step(&state, Status::Ok, &policy, 15, true);
+        assert_eq!((kind, held_ok.notified), (None, Some(Status::Critical)));
+        let (_, kind) = step(&held_ok, Status::Ok, &policy, 20, false);
+        assert_eq!(kind, Some(AlertKind::Recovery));
+    }
+
+    #[test]
     fn unknown_alerts_by_default() {
         let kinds = run(&Policy::default(), &[(0, Status::Unknown)]);
         assert_eq!(kinds, [Some(AlertKind::Problem)]);
+    }
+
+    /// Runs (at, status, held) through the policy.
+    fn run_held(policy: &Policy, steps: &[(i64, Status, bool)]) -> Vec<Option<AlertKind>> {
+        let mut state = AlertState::default();
+        steps
+            .iter()
+            .map(|(at, status, held)| {
+                let (next, kind) = step(&state, *status, policy, *at, *held);
+                state = next;
+                kind
+            })
+            .collect()
+    }
+
+    #[test]
+    fn held_steps_count_the_streak_and_the_first_unheld_one_raises_the_problem() {
+        let policy = Policy { after: 3, ..Policy::default() };
+        let c = Status::Critical;
+        let kinds = run_held(&policy, &[(0, c, true), (5, c, true), (10, c, true), (15, c, true), (20, c, false)]);
+        assert_eq!(kinds, [None, None, None, None, Some(AlertKind::Problem)]);
+    }
+
+    #[test]
+    fn a_recovery_inside_a_hold_is_sent_at_the_first_unheld_result() {
+        let (c, ok) = (Status::Critical, Status::Ok);
+        let kinds = run_held(&Policy::default(), &[(0, c, false), (5, ok, true), (10, ok, true), (15, ok, false)]);
+        assert_eq!(kinds, [Some(AlertKind::Problem), None, None, Some(AlertKind::Recovery)]);
+        // A problem that opened and closed inside the hold was never heard of: nothing.
+        let kinds = run_held(&Policy::default(), &[(0, c, true), (5, ok, true), (10, ok, false)]);
+        assert_eq!(kinds, [None, None, None]);
+    }
+
+    #[test]
+    fn an_escalation_inside_a_hold_is_sent_at_the_first_unheld_result() {
+        let (w, c) = (Status::Warning, Status::Critical);
+        let kinds = run_held(&Policy::default(), &[(0, w, false), (5, c, true), (10, c, false), (15, c, false)]);
+        assert_eq!(kinds, [Some(AlertKind::Problem), None, Some(AlertKind::Escalation), None]);
     }
 }

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use crate::cli::{AlertsArgs, Cli};
+use crate::store::Store;
 use crate::style::Style;
 
 pub fn run(cli: &Cli, args: &AlertsArgs) -> crate::error::Result<i32> {
@@ -33,10 +34,16 @@ pub fn run(cli: &Cli, args: &AlertsArgs) -> crate::error::Result<i32> {
             _ => "quiet".to_string(),
         };
         let since = state.since_ms.map(|ms| format!(", failing since {}", ago(ms))).unwrap_or_default();
-        let line = format!("{key:<width$}  {status:<8}  streak {:<3} {open}{since}", state.streak);
+        let flap = match &state.flap {
+            Some(flap) if flap.flapping => format!(", FLAPPING ({:.1}% state changes)", flap.percent),
+            Some(flap) => format!(", not flapping ({:.1}%)", flap.percent),
+            None => String::new(),
+        };
+        let line = format!("{key:<width$}  {status:<8}  streak {:<3} {open}{since}{flap}", state.streak);
         let line = if state.notified.is_some() { style.red(&line) } else { line };
         let _ = writeln!(out, "{line}");
     }
+    quiet_times(&mut out, store.as_ref(), name)?;
     let pending = store.pending_count(name)?;
     let _ = writeln!(out);
     let _ = writeln!(out, "outbox: {pending} message{} waiting", if pending == 1 { "" } else { "s" });
@@ -70,4 +77,42 @@ pub fn run(cli: &Cli, args: &AlertsArgs) -> crate::error::Result<i32> {
 fn ago(ms: i64) -> String {
     let seconds = ((crate::clock::now().as_millisecond() - ms) / 1000).max(0) as u64;
     format!("{} ago", crate::duration::format(std::time::Duration::from_secs(seconds)))
+}
+
+/// The silences in force (that touch `name`), and the latest decisions that something
+/// held back, with their reasons.
+fn quiet_times(out: &mut impl Write, store: &dyn Store, name: Option<&str>) -> crate::error::Result<()> {
+    let now = crate::clock::now_ms();
+    let silences: Vec<_> = store
+        .silences(now, false)?
+        .into_iter()
+        .filter(|s| name.is_none_or(|n| s.playbook.as_deref().is_none_or(|p| p == n)))
+        .collect();
+    if !silences.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "silences in force:");
+    }
+    for silence in &silences {
+        let until = jiff::Timestamp::from_millisecond(silence.expires_ms)
+            .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default();
+        let until_ok = if silence.until_ok { " or each check's first OK" } else { "" };
+        let _ = writeln!(
+            out,
+            "  {} {} until {until}{until_ok}, by {}: {}",
+            silence.id,
+            silence.scope(),
+            silence.maker,
+            silence.reason
+        );
+    }
+    let held: Vec<_> = store.latest_decisions(name)?.into_iter().filter(|(_, _, d)| !d.reasons.is_empty()).collect();
+    if !held.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "held at the latest run:");
+    }
+    for (playbook, _, decision) in held {
+        let _ = writeln!(out, "  {playbook}/{}/{}: {}", decision.channel, decision.check, decision.reasons.join(", "));
+    }
+    Ok(())
 }

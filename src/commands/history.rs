@@ -26,6 +26,39 @@ struct Output {
     runs: Vec<RunRow>,
     counts: Vec<(String, i64)>,
     trends: Vec<MetricTrend>,
+    /// Per run id: what alerting decided per check and channel, with every reason that
+    /// held (runs of playbooks that notify).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    decisions: DecisionsByRun,
+    /// Silences that touched the playbook in the period (in force, or ended: they are
+    /// kept for history).
+    silences: Vec<crate::quiet::silence::Silence>,
+}
+
+/// Decisions per run id.
+type DecisionsByRun = std::collections::BTreeMap<String, Vec<crate::store::decisions::DecisionRow>>;
+
+/// The decisions of the listed runs, and the silences of the period.
+fn quiet_times(
+    store: &dyn Store,
+    runs: &[RunRow],
+    playbook: Option<&str>,
+    since_ms: i64,
+) -> crate::error::Result<(DecisionsByRun, Vec<crate::quiet::silence::Silence>)> {
+    let mut decisions = std::collections::BTreeMap::new();
+    for run in runs {
+        let rows = store.decisions(&run.run_id)?;
+        if !rows.is_empty() {
+            decisions.insert(run.run_id.clone(), rows);
+        }
+    }
+    let now = crate::clock::now_ms();
+    let mut silences = store.silences(now, false)?;
+    silences.extend(store.silences(now, true)?);
+    silences.retain(|s| {
+        s.end().0 >= since_ms && playbook.is_none_or(|name| s.playbook.as_deref().is_none_or(|p| p == name))
+    });
+    Ok((decisions, silences))
 }
 
 pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
@@ -60,7 +93,8 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> crate::error::Result<i32> {
     let mut out = stdout.lock();
     match args.format {
         HistoryFormat::Json => {
-            let output = Output { since: crate::duration::format(since), runs, counts, trends };
+            let (decisions, silences) = quiet_times(store.as_ref(), &runs, name, since_ms)?;
+            let output = Output { since: crate::duration::format(since), runs, counts, trends, decisions, silences };
             let _ = writeln!(out, "{}", serde_json::to_string_pretty(&output).map_err(Error::Encode)?);
         }
         HistoryFormat::Csv if args.metrics => {

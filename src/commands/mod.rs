@@ -12,6 +12,7 @@ pub mod remediations;
 pub mod run;
 pub mod schema;
 pub mod serve;
+pub mod silence;
 pub mod tick;
 pub mod uptime;
 pub mod validate;
@@ -30,6 +31,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Alerts(args) => alerts::run(&cli, args),
         Command::Uptime(args) => uptime::run(&cli, args),
         Command::Notify(args) => notify::run(&cli, args),
+        Command::Silence(args) => silence::run(&cli, args),
         Command::Prune(args) => prune::run(&cli, args),
         Command::Daemon(args) => daemon::run(&cli, args),
         Command::Export(args) => export::run(&cli, args),

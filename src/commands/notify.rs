@@ -47,6 +47,7 @@ pub fn run(cli: &Cli, args: &NotifyArgs) -> crate::error::Result<i32> {
         stands_for: None,
         scheduled_for: None,
         period_ms: None,
+        decisions: Vec::new(),
     };
     let alert = message::build(AlertKind::Test, &record, channel, None, 0, None, None);
     let body = crate::alert::body(&alert, &record, &loaded, config)?;

@@ -58,7 +58,8 @@ pub fn validate_files(files: &[std::path::PathBuf], options: &LoadOptions) -> (V
             Err(error) => errors.push(error),
         }
     }
-    for (index, diagnostic) in names_unique_across(&reports) {
+    let across = crate::playbook::dependencies::dependencies_across(&reports);
+    for (index, diagnostic) in names_unique_across(&reports).into_iter().chain(across) {
         reports[index].diagnostics.push(diagnostic);
         reports[index].diagnostics.sort_by_key(|d| (d.span.line, d.span.col));
     }

@@ -165,6 +165,7 @@ impl CheckRun<'_> {
             remediation: None,
             runbook: check.runbook.as_ref().map(|r| scrub_owned(r.to_string())),
             tags: self.loaded.playbook.check_tags(check),
+            holds: crate::quiet::Holds::default(),
         }
     }
 

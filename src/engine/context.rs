@@ -16,10 +16,14 @@ pub struct Engine {
     pub journal: Option<Arc<dyn super::journal::Journal>>,
     /// The state folder, whose `locks/` holds the per-check remediation locks, if any.
     pub lock_dir: Option<PathBuf>,
+    /// Where silences are kept (none without a store: nothing is silenced).
+    pub silences: Option<Arc<dyn crate::store::silences::SilenceStore>>,
+    /// Latest stored results, for `depends_on` (none without a store).
+    pub results: Option<Arc<dyn crate::quiet::dependency::LatestResults>>,
 }
 
 impl Engine {
     pub fn new(state: Arc<dyn ProbeState>) -> Self {
-        Engine { probes: ProbeServices::new(state), journal: None, lock_dir: None }
+        Engine { probes: ProbeServices::new(state), journal: None, lock_dir: None, silences: None, results: None }
     }
 }

@@ -134,6 +134,11 @@ struct Shared {
     plan: Vec<Planned>,
     /// When runner itself acted lately (its restarts are not crashes).
     runner_intervals: Vec<crate::checks::restarts::Interval>,
+    /// The silences in force when the run started, and this host's id (they match on it).
+    silences: Vec<crate::quiet::silence::Silence>,
+    host: String,
+    /// The load's quiet-time plan (windows planned, other playbooks' periods).
+    quiet: Arc<crate::quiet::plan::Plan>,
 }
 
 impl Shared {
@@ -146,6 +151,14 @@ impl Shared {
             }
             None => (None, &playbook.checks.as_ref().expect("planned from checks")[planned.index]),
         }
+    }
+
+    /// The result of check `id` in this run so far, as `depends_on` judges it.
+    fn this_run(&self, id: &str) -> Option<crate::quiet::dependency::ThisRun> {
+        let planned = self.plan.iter().find(|p| self.check(**p).1.id.as_str() == id)?;
+        let collected = self.collected.lock().ok()?;
+        let result = collected.checks[planned.slot].as_ref()?;
+        Some(crate::quiet::dependency::ThisRun { status: result.status, held: !result.holds.is_empty() })
     }
 
     fn store(&self, slot: usize, result: CheckResult) {
@@ -203,8 +216,31 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
         }
         None => Vec::new(),
     };
+    let silences = match engine.silences.clone() {
+        Some(store) => {
+            let now = started_at.as_millisecond();
+            match tokio::task::spawn_blocking(move || store.silences(now, false)).await {
+                Ok(Ok(silences)) => silences,
+                Ok(Err(error)) => {
+                    // Nothing is silenced then: a message too many beats one lost.
+                    tracing::warn!(target: "runner::quiet", %error, "cannot read the silences; none applies to this run");
+                    Vec::new()
+                }
+                Err(_) => Vec::new(),
+            }
+        }
+        None => Vec::new(),
+    };
+    // Made once per load (the first run may read the folder for other playbooks' periods).
+    let quiet = {
+        let loaded = loaded.clone();
+        tokio::task::spawn_blocking(move || loaded.quiet_plan()).await.unwrap_or_default()
+    };
     let shared = Arc::new(Shared {
         runner_intervals,
+        silences,
+        quiet,
+        host: crate::host::id(),
         collected: Mutex::new(Collected { checks: vec![None; plan.len()], phases: Vec::new() }),
         permits: Semaphore::new(options.concurrency.max(1)),
         plan,
@@ -280,6 +316,7 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
         stands_for: shared.options.stands_for.filter(|n| *n > 1),
         scheduled_for: shared.options.scheduled_for.map(|t| t.to_string()),
         period_ms: shared.options.period.map(|p| u64::try_from(p.as_millis()).unwrap_or(u64::MAX)),
+        decisions: Vec::new(),
     }
 }
 
@@ -429,18 +466,27 @@ async fn run_checks(shared: &Arc<Shared>, phase: Option<usize>, finished: &mut H
             let result = match wait_for_needs(check, &earlier, &receivers).await {
                 Some(reason) => run.not_run(Status::Skipped, reason),
                 None => {
+                    wait_for_dependencies(&shared, check, &receivers).await;
                     let _permit = shared.permits.acquire().await;
                     if let Some(observer) = &shared.options.observer {
                         observer.check_started(check.id.as_str());
                     }
                     let result = run.execute().await;
-                    if shared.options.no_remediate {
+                    // Quiet times, before remediation: they gate it (a window: it does
+                    // not start; a failing dependency: it is held), and hold messages.
+                    let (holds, notes) = check_holds(&shared, p).await;
+                    let mut result = if shared.options.no_remediate {
                         result
                     } else {
+                        let gate = crate::quiet::remediation_gate(&holds);
                         let mode = remediation::Mode { dry_run: shared.options.dry_run, origin: shared.options.origin };
                         let run_id = shared.options.run_id.clone().unwrap_or_default();
-                        remediation::apply(&run, result, mode, &run_id).await
-                    }
+                        remediation::apply(&run, result, mode, &run_id, &gate).await
+                    };
+                    // On the result reported (a verified remediation reports its verify).
+                    result.holds = holds;
+                    result.details.extend(notes);
+                    release_silences(&shared, result).await
                 }
             };
             let status = result.status;
@@ -458,6 +504,90 @@ async fn run_checks(shared: &Arc<Shared>, phase: Option<usize>, finished: &mut H
         }
     }
     statuses
+}
+
+/// Waits for the checks of this phase that `check` depends on (`depends_on`): they are
+/// judged by their result in this run. Never skips: whatever they end with, `check` runs.
+async fn wait_for_dependencies(
+    shared: &Shared,
+    check: &Check,
+    siblings: &HashMap<String, watch::Receiver<Option<Status>>>,
+) {
+    let own = shared.loaded.playbook.name.as_str();
+    for dependency in check.depends_on.iter().flatten().filter(|d| d.other_playbook(own).is_none()) {
+        if let Some(receiver) = siblings.get(dependency.check.as_str()) {
+            let _ = receiver.clone().wait_for(Option::is_some).await;
+        }
+    }
+}
+
+/// The engine's one quiet-time hook: the holds of a finished check (windows, silences,
+/// then dependencies: `quiet::check_holds`), with the notes for its result. A check with
+/// `depends_on` reads the store, so it is asked off the async threads; the others are
+/// answered from memory (the load's plan, the run's silences).
+async fn check_holds(shared: &Arc<Shared>, planned: Planned) -> (crate::quiet::Holds, Vec<String>) {
+    fn ask(shared: &Shared, planned: Planned) -> (crate::quiet::Holds, Vec<String>) {
+        let (_, check) = shared.check(planned);
+        let run = crate::quiet::RunQuiet {
+            plan: &shared.quiet,
+            silences: &shared.silences,
+            host: &shared.host,
+            stored: shared.engine.results.as_deref(),
+            own_period: shared.options.period,
+        };
+        crate::quiet::check_holds(&shared.loaded.playbook, check, &run, crate::clock::now(), |id| shared.this_run(id))
+    }
+    if shared.check(planned).1.depends_on.is_none() {
+        return ask(shared, planned);
+    }
+    let shared = shared.clone();
+    tokio::task::spawn_blocking(move || ask(&shared, planned)).await.unwrap_or_default()
+}
+
+/// An OK result releases its check from the `--until-ok` silences holding it (its first
+/// OK after they were made): it is not held by them, and the store remembers the release
+/// (the silence ends when every check it matched is released). A dry run records nothing.
+async fn release_silences(shared: &Shared, mut result: CheckResult) -> CheckResult {
+    if result.status != Status::Ok || result.holds.is_empty() {
+        return result;
+    }
+    let releasing: Vec<i64> = shared
+        .silences
+        .iter()
+        .filter(|s| {
+            s.until_ok
+                && result
+                    .holds
+                    .iter()
+                    .any(|h| matches!(h, crate::quiet::Hold::Silenced { id, .. } if *id == s.id.to_string()))
+        })
+        .map(|s| s.id)
+        .collect();
+    if releasing.is_empty() {
+        return result;
+    }
+    let kept = result
+        .holds
+        .iter()
+        .filter(
+            |h| !matches!(h, crate::quiet::Hold::Silenced { id, .. } if releasing.iter().any(|r| r.to_string() == *id)),
+        )
+        .cloned()
+        .collect();
+    result.holds = crate::quiet::Holds::new(kept);
+    if let (Some(store), false) = (shared.engine.silences.clone(), shared.options.dry_run) {
+        let (playbook, check, now) =
+            (shared.loaded.playbook.name.to_string(), result.id.clone(), crate::clock::now_ms());
+        let _ = tokio::task::spawn_blocking(move || {
+            for id in releasing {
+                if let Err(error) = store.release_silence(id, &playbook, &check, now) {
+                    tracing::warn!(target: "runner::quiet", %error, silence = id, "cannot record the release of a silence");
+                }
+            }
+        })
+        .await;
+    }
+    result
 }
 
 /// Waits for the checks `check` needs; `Some(reason)` when one of them is not OK.

@@ -53,7 +53,16 @@ fn plan(config: &Remediate) -> String {
 
 /// Remediates a finished check if its result calls for it; returns the result to report
 /// (the verify result when a remediation ran and verified).
-pub async fn apply(run: &CheckRun<'_>, result: CheckResult, mode: Mode, run_id: &str) -> CheckResult {
+///
+/// `gate` is what quiet times say (`quiet::remediation_gate`): the streak counts either
+/// way, but a gated remediation that is due does not start.
+pub async fn apply(
+    run: &CheckRun<'_>,
+    result: CheckResult,
+    mode: Mode,
+    run_id: &str,
+    gate: &crate::quiet::RemediationGate,
+) -> CheckResult {
     let Some(config) = &run.check.remediate else { return result };
     let playbook = run.loaded.playbook.name.as_str();
     let check = run.check.id.as_str();
@@ -76,6 +85,19 @@ pub async fn apply(run: &CheckRun<'_>, result: CheckResult, mode: Mode, run_id: 
     if streak < after {
         result.message = format!("{}; remediation after {after} failing runs ({streak} so far)", result.message);
         return result;
+    }
+    // Quiet times: the streak above counted; the remediation does not start. The check's
+    // message is left alone (quiet times never change what a run says it saw).
+    match gate {
+        crate::quiet::RemediationGate::Run => {}
+        crate::quiet::RemediationGate::NotStarted(why) => {
+            result.remediation = Some(outcome("not_started", 0, max_attempts, why.clone()));
+            return result;
+        }
+        crate::quiet::RemediationGate::Held(why) => {
+            result.remediation = Some(outcome("held", 0, max_attempts, why.clone()));
+            return result;
+        }
     }
 
     // The guard, from the audit.

@@ -69,6 +69,12 @@ impl Format for Human {
             if let Some(remediation) = &check.remediation {
                 text.push_str(&format!("\n  {:>12}  {}", "", style.cyan(&format!("↻ {}", remediation.message))));
             }
+            // Quiet times: the status stands; the line says its messages are held.
+            if let Some(first) = check.holds.first() {
+                let more = check.holds.iter().count() - 1;
+                let more = if more > 0 { format!(" (+{more} more)") } else { String::new() };
+                text.push_str(&format!("\n  {:>12}  {}", "", style.dim(&format!("held: {}{more}", first.describe()))));
+            }
             text.trim_end().to_string() + "\n"
         };
 

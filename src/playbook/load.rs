@@ -91,6 +91,7 @@ impl FileReport {
                 source: self.source,
                 playbook,
                 warnings: self.diagnostics,
+                quiet: std::sync::OnceLock::new(),
             }),
             (_, playbook) => Err(Box::new(FileReport { playbook, ..self })),
         }
@@ -106,6 +107,16 @@ pub struct Loaded {
     pub source: Arc<str>,
     pub playbook: Playbook,
     pub warnings: Vec<Diagnostic>,
+    /// The quiet-time plan, made at the first run of this load (see `quiet::plan`).
+    quiet: std::sync::OnceLock<Arc<crate::quiet::plan::Plan>>,
+}
+
+impl Loaded {
+    /// The quiet-time plan of this load: made once, at first use (it may read the
+    /// playbook's folder for the periods of the playbooks `depends_on` names).
+    pub fn quiet_plan(&self) -> Arc<crate::quiet::plan::Plan> {
+        self.quiet.get_or_init(|| Arc::new(crate::quiet::plan::Plan::new(self))).clone()
+    }
 }
 
 fn base_dir(path: &Path) -> PathBuf {

@@ -1,12 +1,13 @@
 //! The playbook: the model users write ([`types`]), how it is read ([`load`]), what makes
 //! it valid ([`validate`]) and how problems are told ([`diagnostic`]).
 
+pub mod dependencies;
 pub mod diagnostic;
 pub mod discover;
 pub mod interpolate;
 pub mod load;
 mod requote;
-mod schedule_values;
+pub(crate) mod schedule_values;
 pub mod schema_rules;
 pub mod shape;
 pub mod span;

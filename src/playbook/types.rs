@@ -17,7 +17,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::span::Span;
-use super::values::{Cond, Dur, Id, Located, SecretText, Template, Text};
+use super::values::{Cond, DependsOn, Dur, Id, Located, Percent, SecretText, Template, Text};
 use crate::alert::discord::DiscordConfig;
 use crate::alert::slack::SlackConfig;
 use crate::alert::webhook::WebhookConfig;
@@ -80,6 +80,9 @@ pub struct Playbook {
     pub tags: Option<Vec<String>>,
     /// How long the store keeps this playbook's runs (default: until `runner prune`).
     pub retention: Option<Dur>,
+    /// Maintenance windows of the whole playbook: while one is open, no check's messages
+    /// are sent and no remediation starts (runs, results and exit codes are unchanged).
+    pub maintenance: Option<Vec<Window>>,
 }
 
 /// Defaults for every check and action of a playbook.
@@ -261,6 +264,31 @@ pub enum Overlap {
 }
 
 // ---------------------------------------------------------------------------------------
+// Maintenance windows
+
+/// A maintenance window: one opens at each fire of `cron` and lasts `duration`, or one
+/// is open between `from` and `until`. While it is open, messages are held back and
+/// remediation does not start; checks still run and are stored as usual.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// A window opens at each fire of this cron (5 fields, 6 with leading seconds, or a
+    /// nickname), in `timezone`. Needs `duration`.
+    pub cron: Option<Text>,
+    /// How long each window of `cron` lasts (elapsed time, so DST does not stretch it).
+    pub duration: Option<Dur>,
+    /// IANA zone of `cron` (default: the schedule's effective zone: its `timezone`, else
+    /// the machine's).
+    pub timezone: Option<Text>,
+    /// The start of a one-off window: an RFC 3339 instant (`2026-12-24T00:00:00+01:00`).
+    pub from: Option<Text>,
+    /// The end of a one-off window: an RFC 3339 instant after `from`.
+    pub until: Option<Text>,
+    /// Why: shown with every result the window holds back.
+    pub reason: Option<Text>,
+}
+
+// ---------------------------------------------------------------------------------------
 // Checks
 
 /// A check: common keys plus exactly one kind, the key of its config (`http`, `tcp`, …).
@@ -288,6 +316,11 @@ pub struct Check {
     /// Ids of checks (same or earlier phase) that must be OK first; otherwise this one is
     /// SKIPPED with the reason.
     pub needs: Option<Vec<Id>>,
+    /// Checks whose failure explains this one's: `ID` in this playbook (judged by its
+    /// result in this run, so it runs first) or `PLAYBOOK/ID` (its latest stored result).
+    /// While one fails or is itself held back, this check's messages and remediation are
+    /// held; unlike `needs`, it always runs.
+    pub depends_on: Option<Vec<DependsOn>>,
     /// Words for `runner run --tags`.
     #[schemars(transform = super::schema_rules::tags)]
     pub tags: Option<Vec<String>>,
@@ -295,6 +328,8 @@ pub struct Check {
     pub runbook: Option<Text>,
     /// What to do when it fails.
     pub remediate: Option<Remediate>,
+    /// Maintenance windows of this check alone (the playbook's apply too).
+    pub maintenance: Option<Vec<Window>>,
 
     // The kinds, one field each, in the order of the table in src/checks/mod.rs; the
     // field's name is the kind's name there (tests/it/schema.rs checks both agree).
@@ -567,6 +602,37 @@ pub struct Channel {
     /// Grouping per destination: one message for everything due within `window`, at
     /// most `max_per_hour` messages per UTC hour (off unless set).
     pub group: Option<crate::alert::group::GroupConfig>,
+    /// Flapping detection on this channel (off unless set): one message when a check
+    /// starts flapping, none while it flaps, one when it stops.
+    pub flapping: Option<Flapping>,
+}
+
+/// A channel's `flapping:` (PLAYBOOK.md, "Flapping and grouping, per notify channel").
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Flapping {
+    /// How many recent results the flap percent is computed over (at least 2; default 21).
+    #[schemars(range(min = 2))]
+    pub window: Option<u32>,
+    /// Above this weighted share of state changes, the check starts flapping (default 50%).
+    pub high: Option<Percent>,
+    /// Below this it stops flapping (default 25%); lower than `high`.
+    pub low: Option<Percent>,
+}
+
+impl Flapping {
+    pub const DEFAULT_WINDOW: u32 = 21;
+    pub const DEFAULT_HIGH: f64 = 50.0;
+    pub const DEFAULT_LOW: f64 = 25.0;
+
+    /// The setting with its defaults applied.
+    pub fn config(&self) -> crate::quiet::flapping::FlapConfig {
+        crate::quiet::flapping::FlapConfig {
+            window: self.window.unwrap_or(Self::DEFAULT_WINDOW).max(2),
+            high: self.high.and_then(|p| p.get()).unwrap_or(Self::DEFAULT_HIGH),
+            low: self.low.and_then(|p| p.get()).unwrap_or(Self::DEFAULT_LOW),
+        }
+    }
 }
 
 impl Channel {

@@ -40,6 +40,7 @@ pub fn validate(playbook: &Playbook, base_dir: &Path, source: &str) -> Vec<Diagn
     v.actions();
     v.notify();
     v.report(base_dir);
+    v.maintenance();
     v.out
 }
 
@@ -228,6 +229,31 @@ impl<'p> Validator<'p> {
         period
     }
 
+    /// The maintenance windows of the playbook and of each check (quiet::maintenance
+    /// reads them; the rules are its own).
+    fn maintenance(&mut self) {
+        let p = self.playbook;
+        let zone = crate::quiet::maintenance::default_zone(p);
+        let now = crate::clock::now();
+        let top = self.key_span(&["maintenance"]);
+        let mut windows: Vec<(&crate::playbook::Window, Span, Option<String>)> =
+            p.maintenance.iter().flatten().map(|w| (w, top, Some("maintenance".to_string()))).collect();
+        for (_, check) in p.all_checks() {
+            let path = format!("check \"{}\" maintenance", check.id);
+            windows.extend(check.maintenance.iter().flatten().map(|w| (w, check.id.span(), Some(path.clone()))));
+        }
+        for (window, at, path) in windows {
+            let (planned, mut found) = crate::quiet::maintenance::plan(window, &zone, at);
+            if let Some(planned) = planned {
+                found.extend(crate::quiet::maintenance::validate(window, &planned, now));
+            }
+            for mut diagnostic in found {
+                diagnostic.path.clone_from(&path);
+                self.out.push(diagnostic);
+            }
+        }
+    }
+
     fn structure(&mut self) {
         let p = self.playbook;
         match (&p.checks, &p.phases) {
@@ -317,6 +343,7 @@ impl<'p> Validator<'p> {
             }
             self.thresholds(check, &path);
             self.needs(check, &path, phase.map(|(i, _)| i).unwrap_or(0), &phase_of, &all_ids);
+            self.depends_on(check, &path, phase.map(|(i, _)| i).unwrap_or(0), &phase_of, &all_ids);
             if let Some(kind) = check.kind() {
                 let playbook = (self.playbook.name.as_str(), self.base_dir);
                 kind.validate(&mut KindRules::new(check, &path, playbook, &all_ids, &mut self.out));
@@ -331,7 +358,7 @@ impl<'p> Validator<'p> {
                 }
             }
         }
-        self.needs_cycles(&all);
+        self.wait_cycles(&all);
     }
 
     fn one_kind(&mut self, check: &Check, path: &str) {
@@ -436,52 +463,90 @@ impl<'p> Validator<'p> {
         }
     }
 
-    /// `needs` must form no cycle (checks of one phase start together, so a cycle would
-    /// never start). Iterative depth-first search: a grey node reached again closes a cycle.
-    fn needs_cycles(&mut self, all: &[Placed<'_>]) {
-        let needs_of: HashMap<&str, Vec<&Id>> =
-            all.iter().map(|(_, _, c)| (c.id.as_str(), c.needs.iter().flatten().collect())).collect();
-        #[derive(Clone, Copy, PartialEq)]
-        enum Mark {
-            Grey,
-            Black,
-        }
-        let mut marks: HashMap<&str, Mark> = HashMap::new();
-        for (_, _, root) in all {
-            if marks.contains_key(root.id.as_str()) {
+    /// `depends_on`: ids of this playbook (or `PLAYBOOK/ID`, checked across the folder by
+    /// `dependencies::dependencies_across`), not itself, not in a later phase (this check
+    /// waits for its dependencies in this run, so they must run first).
+    fn depends_on(
+        &mut self,
+        check: &Check,
+        path: &str,
+        my_phase: usize,
+        phase_of: &HashMap<&str, usize>,
+        all_ids: &[&str],
+    ) {
+        let own = self.playbook.name.as_str();
+        for dependency in check.depends_on.iter().flatten() {
+            if dependency.other_playbook(own).is_some() {
                 continue;
             }
-            // (node, index of the next `needs` entry to follow)
-            let mut stack: Vec<(&str, usize)> = vec![(root.id.as_str(), 0)];
-            marks.insert(root.id.as_str(), Mark::Grey);
-            while let Some((node, next)) = stack.last_mut() {
-                let edges = &needs_of[*node];
-                if *next >= edges.len() {
-                    marks.insert(*node, Mark::Black);
-                    stack.pop();
-                    continue;
-                }
-                let need = edges[*next];
-                *next += 1;
-                let target = need.as_str();
-                if !needs_of.contains_key(target) || target == *node {
-                    continue; // reported by `needs`
-                }
-                match marks.get(target) {
-                    Some(Mark::Grey) => {
-                        let start = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
-                        let mut cycle: Vec<&str> = stack[start..].iter().map(|(n, _)| *n).collect();
-                        cycle.push(target);
-                        let d = self.error(need.span(), format!("`needs` forms a cycle: {}", cycle.join(" → ")));
-                        d.hint = Some("checks in a cycle can never start; remove one of these `needs`".into());
-                    }
-                    Some(Mark::Black) => {}
-                    None => {
-                        marks.insert(target, Mark::Grey);
-                        stack.push((target, 0));
-                    }
-                }
+            let id = dependency.check.as_str();
+            if id == check.id.as_str() {
+                let d = self.error(dependency.span(), format!("check `{}` depends on itself", check.id));
+                d.hint = Some("`depends_on` names the checks whose failure explains this one's".into());
+                d.path = Some(path.to_string());
+                continue;
             }
+            match phase_of.get(id) {
+                None => {
+                    let d = self.error(
+                        dependency.span(),
+                        format!("`depends_on` names `{dependency}`, which is not a check of this playbook"),
+                    );
+                    d.hint = Some(match did_you_mean(id, all_ids.iter().copied()) {
+                        Some(best) => format!("did you mean `{best}`?"),
+                        None => "`depends_on` takes ids of checks of this playbook, or `PLAYBOOK/ID`".into(),
+                    });
+                    d.path = Some(path.to_string());
+                }
+                Some(&phase) if phase > my_phase => {
+                    let d = self.error(
+                        dependency.span(),
+                        format!("`depends_on` names `{dependency}`, which runs in a later phase"),
+                    );
+                    d.hint = Some(
+                        "a dependency is judged by its result in this run, so it must run first: move it to this or an earlier phase".into(),
+                    );
+                    d.path = Some(path.to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A check waits for what it `needs` and for what it `depends_on` in this playbook:
+    /// together they must form no cycle (checks of one phase start together, so a cycle
+    /// would never start).
+    fn wait_cycles(&mut self, all: &[Placed<'_>]) {
+        use super::dependencies::{Edge, Via, cycles};
+        let own = self.playbook.name.as_str();
+        let nodes: Vec<String> = all.iter().map(|(_, _, c)| c.id.to_string()).collect();
+        let mut edges = Vec::new();
+        for (_, _, check) in all {
+            for need in check.needs.iter().flatten() {
+                edges.push(Edge {
+                    from: check.id.to_string(),
+                    to: need.to_string(),
+                    span: need.span(),
+                    via: Via::Needs,
+                });
+            }
+            for dependency in check.depends_on.iter().flatten().filter(|d| d.other_playbook(own).is_none()) {
+                edges.push(Edge {
+                    from: check.id.to_string(),
+                    to: dependency.check.clone(),
+                    span: dependency.span(),
+                    via: Via::DependsOn,
+                });
+            }
+        }
+        for cycle in cycles(&nodes, &edges) {
+            let hint = if cycle.edges.iter().all(|e| e.via == Via::Needs) {
+                "checks in a cycle can never start; remove one of these `needs`"
+            } else {
+                "a check waits for what it needs and depends on, so checks in a cycle can never start; remove one of these"
+            };
+            let d = self.error(cycle.closing.span, cycle.message());
+            d.hint = Some(hint.into());
         }
     }
 
@@ -595,6 +660,9 @@ impl<'p> Validator<'p> {
                     d.path = Some(path.clone());
                 }
             }
+            if let Some(flapping) = &channel.flapping {
+                self.flapping(flapping, channel, &path);
+            }
             if let Some(webhook) = &channel.webhook
                 && let Some(method) = &webhook.method
                 && !is_http_method(method.as_str())
@@ -602,6 +670,34 @@ impl<'p> Validator<'p> {
                 let d = self.error(method.span(), format!("`{method}` is not an HTTP method"));
                 d.path = Some(path.clone());
             }
+        }
+    }
+
+    /// `flapping`: window ≥ 2, 0 ≤ low < high ≤ 100 %.
+    fn flapping(&mut self, flapping: &Flapping, channel: &Channel, path: &str) {
+        if let Some(window) = flapping.window.filter(|w| *w < 2) {
+            let d = self.error(channel.id.span(), format!("`flapping.window: {window}` must be at least 2"));
+            d.hint = Some("the flap percent weighs the changes between consecutive results; 21 is usual".into());
+            d.path = Some(format!("{path}.flapping.window"));
+        }
+        for (key, percent) in [("high", flapping.high), ("low", flapping.low)] {
+            if let Some(value) = percent.and_then(|p| p.get()).filter(|v| !(0.0..=100.0).contains(v)) {
+                let d = self.error(
+                    percent.map_or(channel.id.span(), |p| p.span()),
+                    format!("`flapping.{key}: {value}%` is not between 0% and 100%"),
+                );
+                d.path = Some(format!("{path}.flapping.{key}"));
+            }
+        }
+        let config = flapping.config();
+        if config.low >= config.high {
+            let span = flapping.low.or(flapping.high).map_or(channel.id.span(), |p| p.span());
+            let d = self.error(
+                span,
+                format!("`flapping.low` ({}%) must be lower than `flapping.high` ({}%)", config.low, config.high),
+            );
+            d.hint = Some("flapping starts above `high` and stops below `low`, e.g. `{high: 50%, low: 25%}`".into());
+            d.path = Some(format!("{path}.flapping"));
         }
     }
 

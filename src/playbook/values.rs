@@ -758,3 +758,131 @@ impl JsonSchema for PathText {
         string_schema("A path; relative paths resolve against the playbook's folder.")
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Percent
+
+/// A share in percent: `50%`, `12.5%`, or a bare number (`50`).
+pub type Percent = Located<Percentage>;
+
+/// The value of a [`Percent`]: `None` when the text did not parse (already reported).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Percentage(Option<f64>);
+
+impl Percent {
+    /// The percent; `None` when it did not parse.
+    pub(crate) fn get(&self) -> Option<f64> {
+        self.value.0
+    }
+}
+
+impl Serialize for Percentage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format!("{}%", self.0.unwrap_or_default()))
+    }
+}
+
+impl Resolve for Percentage {
+    type Written = String;
+    fn resolve<E: de::Error>(raw: String, span: Span) -> Result<Self, E> {
+        let text = expanded(raw, span);
+        let number = text.trim().strip_suffix('%').unwrap_or(text.trim()).trim();
+        match number.parse::<f64>() {
+            Ok(value) if value.is_finite() => Ok(Percentage(Some(value))),
+            _ => {
+                problem::<E>(span, format!("`{text}` is not a percent"), "write a number and `%`: `50%`, `12.5%`")?;
+                Ok(Percentage(None))
+            }
+        }
+    }
+}
+
+impl JsonSchema for Percentage {
+    fn schema_name() -> Cow<'static, str> {
+        "Percent".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A percent: a number, optionally followed by `%`, e.g. `50%`, `12.5%`.",
+            "type": ["number", "string"],
+            "pattern": r"^\s*\d+(\.\d+)?\s*%?\s*$|\$\{",
+            "examples": ["50%", "25%"]
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Dependency
+
+/// A `depends_on` entry: `ID` (a check of this playbook) or `PLAYBOOK/ID`.
+pub type DependsOn = Located<Dependency>;
+
+/// The value of a [`DependsOn`].
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Dependency {
+    /// The playbook named before the `/`, if any.
+    pub playbook: Option<String>,
+    pub check: String,
+}
+
+impl Dependency {
+    /// The other playbook this names, if not `own` (a `PLAYBOOK/ID` naming its own
+    /// playbook is a same-playbook dependency).
+    pub fn other_playbook(&self, own: &str) -> Option<&str> {
+        self.playbook.as_deref().filter(|p| *p != own)
+    }
+}
+
+impl fmt::Debug for Dependency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.to_string())
+    }
+}
+
+impl fmt::Display for Dependency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.playbook {
+            Some(playbook) => write!(f, "{playbook}/{}", self.check),
+            None => f.write_str(&self.check),
+        }
+    }
+}
+
+impl Serialize for Dependency {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
+    }
+}
+
+impl Resolve for Dependency {
+    type Written = String;
+    fn resolve<E: de::Error>(raw: String, span: Span) -> Result<Self, E> {
+        let (playbook, check) = match raw.split_once('/') {
+            Some((playbook, check)) => (Some(playbook.to_string()), check.to_string()),
+            None => (None, raw.clone()),
+        };
+        let valid = playbook.as_deref().is_none_or(is_slug) && is_slug(&check);
+        if !valid {
+            problem::<E>(
+                span,
+                format!("`{raw}` is not a check id or PLAYBOOK/ID"),
+                "write the id of a check of this playbook (`gateway`) or of another playbook (`network/uplink`)",
+            )?;
+        }
+        Ok(Dependency { playbook, check })
+    }
+}
+
+impl JsonSchema for Dependency {
+    fn schema_name() -> Cow<'static, str> {
+        "Dependency".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "description": "The id of a check of this playbook, or `PLAYBOOK/ID` for a check of another playbook.",
+            "pattern": "^([a-z0-9][a-z0-9_-]*/)?[a-z0-9][a-z0-9_-]*$",
+            "examples": ["gateway", "network/uplink"]
+        })
+    }
+}

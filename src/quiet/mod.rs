@@ -16,6 +16,12 @@
 //! ([`remediation_gate`]): the engine reads it before a remediation starts, the alert
 //! policy reads [`Holds`] before it sends. Nothing else decides.
 
+pub mod dependency;
+pub mod flapping;
+pub mod maintenance;
+pub mod plan;
+pub mod silence;
+
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::Status;
@@ -137,6 +143,57 @@ impl Holds {
     pub fn with(&self, other: &Holds) -> Holds {
         Holds::new(self.0.iter().chain(other.0.iter()).cloned().collect())
     }
+}
+
+/// What one run gives the quiet-time rule, gathered once for all its checks: the load's
+/// plan (windows, the periods of other playbooks), the silences in force when the run
+/// started, this host's id (silences match on it), and the dependencies' stored results.
+pub struct RunQuiet<'a> {
+    pub plan: &'a plan::Plan,
+    pub silences: &'a [silence::Silence],
+    pub host: &'a str,
+    /// The store's latest results (none without a store: stored dependencies hold nothing).
+    pub stored: Option<&'a dyn dependency::LatestResults>,
+    /// The dependent playbook's own schedule period (a dependency's, failing its own).
+    pub own_period: Option<std::time::Duration>,
+}
+
+/// The check-level holds of one result at `now`, in order of precedence: an open
+/// maintenance window (the playbook's or the check's), the silences in force that match
+/// it on this host, then its dependencies (`this_run(id)`: a same-playbook dependency's
+/// result in this run, if it ran). With them, the notes for the result (a stale
+/// dependency ignored). The engine asks before remediation (which the holds gate); the
+/// alert policy reads them from the result. Reads the store only for a check with
+/// `depends_on`.
+pub fn check_holds(
+    playbook: &crate::playbook::Playbook,
+    check: &crate::playbook::Check,
+    run: &RunQuiet<'_>,
+    now: jiff::Timestamp,
+    this_run: impl Fn(&str) -> Option<dependency::ThisRun>,
+) -> (Holds, Vec<String>) {
+    let mut holds = Holds::default();
+    if let Some(open) = run.plan.windows(check).open_at(now) {
+        holds.push(open.hold());
+    }
+    let now_ms = now.as_millisecond();
+    for silence in run.silences {
+        if silence.in_force(now_ms) && silence.matches(playbook.name.as_str(), check.id.as_str(), run.host) {
+            holds.push(silence.hold());
+        }
+    }
+    if check.depends_on.is_none() {
+        return (holds, Vec::new());
+    }
+    let lookup = dependency::Lookup {
+        playbook: playbook.name.as_str(),
+        periods: run.plan.periods(),
+        own_period: run.own_period,
+        stored: run.stored,
+        now_ms,
+    };
+    let (dependencies, notes) = dependency::holds(check, &lookup, this_run);
+    (holds.with(&dependencies), notes)
 }
 
 /// What the holds on a check do to its remediation (PLAYBOOK.md's table).

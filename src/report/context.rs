@@ -12,6 +12,9 @@
 //!   max_attempts, message)
 //! - `uptime` (reports only, with a store): the playbook's and each check's uptime over
 //!   the last 30 days (`report::uptime`)
+//! - `decisions`: per check and channel, the message sent (or none) and every reason
+//!   that held it back
+//! - `silences`: the silences that held a result of this run (id, reason, checks)
 //! - `vars`, `env`
 
 use minijinja::Value;
@@ -69,6 +72,8 @@ pub fn json(record: &RunRecord, loaded: &Loaded) -> serde_json::Value {
         "checks": record.checks,
         "summary": record.summary,
         "remediations": remediations,
+        "decisions": record.decisions,
+        "silences": silences_of(record),
         "vars": playbook.vars.clone().unwrap_or_default(),
     })
 }
@@ -89,4 +94,20 @@ pub fn value_with(record: &RunRecord, loaded: &Loaded, uptime: Option<&serde_jso
         }
         None => minijinja::context! { env => env, ..base },
     }
+}
+
+/// The silences that held a result of this run: id, reason and the checks they held.
+fn silences_of(record: &RunRecord) -> Vec<serde_json::Value> {
+    let mut found: Vec<(String, Option<String>, Vec<String>)> = Vec::new();
+    for check in &record.checks {
+        for hold in check.holds.iter() {
+            if let crate::quiet::Hold::Silenced { id, note } = hold {
+                match found.iter_mut().find(|(known, _, _)| known == id) {
+                    Some((_, _, checks)) => checks.push(check.id.clone()),
+                    None => found.push((id.clone(), note.clone(), vec![check.id.clone()])),
+                }
+            }
+        }
+    }
+    found.into_iter().map(|(id, reason, checks)| json!({"id": id, "reason": reason, "checks": checks})).collect()
 }

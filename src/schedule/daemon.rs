@@ -404,9 +404,15 @@ impl Daemon {
         tokio::spawn(async move {
             pipeline::drain_outbox(&services, &loaded, DrainScope::Everything, pipeline::DELIVERY_BUDGET * 2).await;
             let host = crate::host::id();
-            let undeliverable = tokio::task::spawn_blocking(move || store.undeliverable(None)).await;
-            if let (Ok(Ok(all)), Ok(mut live)) = (undeliverable, live.lock()) {
-                live.undeliverable = all.into_iter().filter(|u| u.host == host).collect();
+            let read =
+                tokio::task::spawn_blocking(move || (store.undeliverable(None), store.all_alert_states(None))).await;
+            if let (Ok((undeliverable, states)), Ok(mut live)) = (read, live.lock()) {
+                if let Ok(all) = undeliverable {
+                    live.undeliverable = all.into_iter().filter(|u| u.host == host).collect();
+                }
+                if let Ok(states) = states {
+                    live.flapping = states.into_iter().filter(|s| s.state.flap.is_some()).collect();
+                }
             }
             busy.store(false, Ordering::SeqCst);
         });
@@ -584,6 +590,7 @@ impl Daemon {
                     remediation: None,
                     runbook: check.runbook.as_ref().map(|r| r.to_string()),
                     tags: loaded.playbook.check_tags(check),
+                    holds: crate::quiet::Holds::default(),
                     id: stored.id,
                 })
             })

@@ -70,6 +70,9 @@ pub struct Liveness {
     pub nothing_to_watch: Option<String>,
     /// Whether the store takes writes, and what waits for it.
     pub store: crate::store::backlog::StoreHealth,
+    /// The alert streams of channels with `flapping:`, as last stored.
+    #[serde(skip)]
+    pub flapping: Vec<crate::store::alerts::StateRow>,
 }
 
 pub type Shared = Arc<Mutex<Liveness>>;
@@ -225,6 +228,7 @@ pub fn metrics(live: &Liveness) -> String {
             );
         }
     }
+    flapping_samples(&mut out, &live.flapping);
     for playbook in &live.playbooks {
         let ran_at = seconds(&playbook.last_run).unwrap_or(0.0);
         for check in &playbook.checks {
@@ -232,6 +236,33 @@ pub fn metrics(live: &Liveness) -> String {
         }
     }
     out.render()
+}
+
+/// Per check (stream) and channel with `flapping:`: whether it flaps, and its percent.
+fn flapping_samples(out: &mut Exposition, rows: &[crate::store::alerts::StateRow]) {
+    for row in rows {
+        let Some(flap) = &row.state.flap else { continue };
+        let labels = format!(
+            "playbook=\"{}\",channel=\"{}\",check=\"{}\"",
+            label(&row.playbook),
+            label(&row.channel),
+            label(&row.stream)
+        );
+        out.sample(
+            "runner_alert_flapping",
+            "1 while the check is flapping on the channel (its messages held).",
+            "gauge",
+            &labels,
+            f64::from(u8::from(flap.flapping)),
+        );
+        out.sample(
+            "runner_alert_flap_percent",
+            "The check's weighted share of state changes over the channel's flapping window.",
+            "gauge",
+            &labels,
+            flap.percent,
+        );
+    }
 }
 
 #[cfg(test)]
@@ -251,6 +282,24 @@ mod tests {
             }],
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn flapping_is_a_gauge_per_check_and_channel() {
+        let mut live = live("2026-11-22T09:59:50Z", "2026-11-22T10:04:00Z");
+        let flap = crate::quiet::flapping::FlapState { flapping: true, recent: Vec::new(), percent: 61.25 };
+        live.flapping = vec![crate::store::alerts::StateRow {
+            playbook: "hb".into(),
+            channel: "ops".into(),
+            stream: "api".into(),
+            state: crate::alert::policy::AlertState { flap: Some(flap), ..Default::default() },
+        }];
+        let text = metrics(&live);
+        assert!(text.contains("runner_alert_flapping{playbook=\"hb\",channel=\"ops\",check=\"api\"} 1\n"), "{text}");
+        assert!(
+            text.contains("runner_alert_flap_percent{playbook=\"hb\",channel=\"ops\",check=\"api\"} 61.25\n"),
+            "{text}"
+        );
     }
 
     #[test]

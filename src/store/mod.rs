@@ -20,7 +20,7 @@
 //!   (`sqlite/<concern>.rs`). [`Store`] is their sum, plus what is the store's own
 //!   (degraded, reopen, takes_writes, describe).
 //! - Interfaces that other modules define for what they need (`ProbeState`, `Journal`,
-//!   `GroupJournal`, `MetricHistory`, `Ledger`) are supertraits too, so that an
+//!   `GroupJournal`, `MetricHistory`, `Ledger`, `LatestResults`) are supertraits too, so that an
 //!   `Arc<dyn Store>` is handed to the engine as any of them (trait upcasting), and the
 //!   engine never depends on the store.
 //! - Methods are synchronous: SQLite blocks, and PostgreSQL can be served by a blocking
@@ -71,6 +71,7 @@ pub mod alerts;
 pub mod backlog;
 #[cfg(test)]
 mod contract;
+pub mod decisions;
 pub mod failure;
 pub mod groups;
 pub mod groups_outbox;
@@ -80,6 +81,7 @@ pub mod remediations;
 pub mod results;
 pub mod runs;
 pub mod schedule;
+pub mod silences;
 pub mod snapshots;
 pub mod sqlite;
 mod state_dir;
@@ -97,6 +99,7 @@ use crate::engine::journal::Journal;
 use crate::error::Error;
 use crate::probe::state::ProbeState;
 use crate::process_group::GroupJournal;
+use crate::quiet::dependency::LatestResults;
 use crate::report::retention::Ledger;
 
 /// Everything kept or read between runs, whatever keeps it (see the module header).
@@ -111,9 +114,12 @@ pub trait Store:
     + remediations::RemediationStore
     + groups::GroupStore
     + schedule::ScheduleStore
+    + silences::SilenceStore
+    + decisions::DecisionStore
     + snapshots::SnapshotStore
     + results::ResultStore
     + ProbeState
+    + LatestResults
     + Ledger
     + MetricHistory
     + Journal

@@ -198,17 +198,11 @@ pub fn raw_figures(samples: &[Sample], since_ms: i64, now_ms: i64) -> Figures {
     Figures::of(totals, summed)
 }
 
-/// The quiet time that makes `check`'s result "no data" (`maintenance` or `silenced`),
-/// read from its holds.
-///
-/// TODO(lead, issue 12 merge): quiet-a adds `holds: Holds` to `CheckResult`; read
-/// `check.holds` directly then. Until that field exists this reads the serialized result,
-/// where the field appears under the agreed name as soon as it is added, so the stored
-/// `results.quiet` column is filled either way.
+/// The quiet time that makes a result "no data" for uptime (`maintenance` or `silenced`),
+/// the first of its holds that is one: a failing dependency or flapping does not hide
+/// downtime (CLI.md names only maintenance and silences).
 pub fn quiet_reason(check: &CheckResult) -> Option<&'static str> {
-    let value = serde_json::to_value(check).ok()?;
-    let holds: crate::quiet::Holds = serde_json::from_value(value.get("holds")?.clone()).ok()?;
-    holds.codes().into_iter().find(|code| timeline::is_no_data_reason(code))
+    check.holds.codes().into_iter().find(|code| timeline::is_no_data_reason(code))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use crate::alert::outbox::Outcome;
 use crate::alert::policy::AlertState;
 use crate::outcome::Status;
+use crate::quiet::flapping::FlapState;
 use crate::store::alerts::{NewMessage, StateRow};
 use crate::store::contract::{each_backend, record};
 use crate::store::now_ms;
@@ -21,6 +22,8 @@ fn state(playbook: &str, channel: &str, streak: u32, status: Status) -> StateRow
             notified: Some(status),
             notified_ms: Some(7),
             since_ms: Some(3),
+            // Flapping state rides on the alert state (JSON): it must come back whole.
+            flap: Some(FlapState { flapping: true, recent: vec![Status::Ok, status], percent: 62.5 }),
         },
     }
 }

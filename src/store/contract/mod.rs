@@ -39,11 +39,14 @@ pub(crate) fn each_backend(test: impl Fn(&Arc<dyn Store>)) {
 }
 
 mod alerts;
+mod decisions;
+mod dependencies;
 mod groups_outbox;
 mod history;
 mod remediations;
 mod results;
 mod schedule;
+mod silences;
 mod snapshots;
 mod state;
 

@@ -75,7 +75,7 @@ impl AlertStore for SqliteStore {
     fn alert_states(&self, playbook: &str) -> Result<Vec<StateRow>, Error> {
         self.with(|c| {
             let mut statement = c.prepare_cached(
-                "SELECT playbook, channel, stream, streak, status, notified, notified_ms, since_ms FROM alert_state WHERE playbook = ?1",
+                "SELECT playbook, channel, stream, streak, status, notified, notified_ms, since_ms, flap FROM alert_state WHERE playbook = ?1",
             )?;
             let rows = statement.query_map([playbook], state_row)?;
             rows.collect()
@@ -85,7 +85,7 @@ impl AlertStore for SqliteStore {
     fn all_alert_states(&self, playbook: Option<&str>) -> Result<Vec<StateRow>, Error> {
         self.with(|c| {
             let mut statement = c.prepare(
-                "SELECT playbook, channel, stream, streak, status, notified, notified_ms, since_ms FROM alert_state
+                "SELECT playbook, channel, stream, streak, status, notified, notified_ms, since_ms, flap FROM alert_state
                  WHERE ?1 IS NULL OR playbook = ?1 ORDER BY playbook, channel, stream",
             )?;
             let rows = statement.query_map([playbook], state_row)?;
@@ -108,11 +108,11 @@ impl AlertStore for SqliteStore {
             let now = now_ms();
             for row in states {
                 tx.execute(
-                    "INSERT INTO alert_state (playbook, channel, stream, streak, status, notified, notified_ms, since_ms, updated_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                    "INSERT INTO alert_state (playbook, channel, stream, streak, status, notified, notified_ms, since_ms, updated_ms, flap)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                      ON CONFLICT (playbook, channel, stream) DO UPDATE SET streak = excluded.streak, status = excluded.status,
                        notified = excluded.notified, notified_ms = excluded.notified_ms, since_ms = excluded.since_ms,
-                       updated_ms = excluded.updated_ms",
+                       updated_ms = excluded.updated_ms, flap = excluded.flap",
                     params![
                         row.playbook,
                         row.channel,
@@ -122,7 +122,8 @@ impl AlertStore for SqliteStore {
                         status_name(row.state.notified),
                         row.state.notified_ms,
                         row.state.since_ms,
-                        now
+                        now,
+                        row.state.flap.as_ref().and_then(|f| serde_json::to_string(f).ok())
                     ],
                 )?;
             }
@@ -409,6 +410,7 @@ fn state_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StateRow> {
             notified: notified.as_deref().and_then(Status::from_name),
             notified_ms: row.get(6)?,
             since_ms: row.get(7)?,
+            flap: row.get::<_, Option<String>>(8)?.and_then(|json| serde_json::from_str(&json).ok()),
         },
     })
 }

@@ -18,6 +18,8 @@
 //! this type: callers hold `&dyn Store` / `Arc<dyn Store>` from `store::open*`.
 
 mod alerts;
+mod decisions;
+mod dependencies;
 pub mod failure;
 mod groups;
 mod groups_outbox;
@@ -29,6 +31,7 @@ mod results;
 mod runs;
 mod schedule;
 pub mod schema;
+mod silences;
 mod snapshots;
 mod uptime;
 

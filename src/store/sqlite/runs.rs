@@ -109,8 +109,8 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
     let run = tx.last_insert_rowid();
     let mut uptime_marks = Vec::with_capacity(record.checks.len());
     let mut insert_result = tx.prepare_cached(
-        "INSERT INTO results (run, check_ref, status, duration_ms, attempts, message, details, remediation, quiet)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO results (run, check_ref, status, duration_ms, attempts, message, details, remediation, quiet, holds)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     let mut insert_metric =
         tx.prepare_cached("INSERT OR REPLACE INTO metrics (series, at, run, value) VALUES (?1, ?2, ?3, ?4)")?;
@@ -122,6 +122,7 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
         });
         let remediation = check.remediation.as_ref().and_then(|r| serde_json::to_string(r).ok());
         let quiet = crate::uptime::quiet_reason(check);
+        let holds = (!check.holds.is_empty()).then(|| serde_json::to_string(&check.holds).ok()).flatten();
         insert_result.execute(params![
             run,
             check_ref,
@@ -131,7 +132,8 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
             check.message,
             details,
             remediation,
-            quiet
+            quiet,
+            holds
         ])?;
         uptime_marks.push((check_ref, crate::uptime::Mark::of(check.status, quiet)));
         if check.status == Status::Skipped || check.status == Status::Manual {
@@ -145,5 +147,6 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
             }
         }
     }
+    super::decisions::insert(tx, &record.id, &record.decisions)?;
     super::uptime::record(tx, playbook, started_ms, period_ms, &uptime_marks)
 }

@@ -17,7 +17,7 @@
 use rusqlite_migration::{M, Migrations};
 
 /// How many migrations there are (the schema version this runner writes).
-pub const VERSIONS: usize = 6;
+pub const VERSIONS: usize = 7;
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -312,6 +312,57 @@ CREATE TABLE uptime_tails (
                 super::uptime::rebuild_all(tx)?;
                 Ok(())
             },
+        ),
+        // 7. Quiet times (issue 12).
+        // - `silences`: made by `runner silence add` (or the API), kept after they end
+        //   (`ended_ms`, `ended_by`) for `history`. `matched` is, for `--until-ok`, the
+        //   checks known when it was made ("playbook/check", JSON): it ends when each is
+        //   released, by its own first OK after `created_ms` (`silence_releases`).
+        // - `decisions`: one row per (result, channel): the message kind sent, or none,
+        //   and every reason that held it back, in order (JSON list of codes).
+        // - `results.holds`: the check-level holds of a result (JSON), for uptime and
+        //   history, whether or not the playbook notifies; `depends_on` reads a
+        //   dependency's latest stored result and whether it was itself held back.
+        // - `alert_state.flap`: an alert stream's flapping state (JSON of
+        //   `quiet::flapping::FlapState`), NULL when the channel does not detect flapping.
+        M::up(
+            r#"
+CREATE TABLE silences (
+    id          INTEGER PRIMARY KEY,
+    playbook    TEXT,
+    check_id    TEXT,
+    host        TEXT,
+    reason      TEXT NOT NULL,
+    maker       TEXT NOT NULL,
+    created_ms  INTEGER NOT NULL,
+    expires_ms  INTEGER NOT NULL,
+    until_ok    INTEGER NOT NULL DEFAULT 0,
+    matched     TEXT,
+    ended_ms    INTEGER,
+    ended_by    TEXT
+);
+CREATE INDEX silences_in_force ON silences (ended_ms, expires_ms);
+
+CREATE TABLE silence_releases (
+    silence_id  INTEGER NOT NULL REFERENCES silences(id) ON DELETE CASCADE,
+    playbook    TEXT NOT NULL,
+    check_id    TEXT NOT NULL,
+    released_ms INTEGER NOT NULL,
+    PRIMARY KEY (silence_id, playbook, check_id)
+) WITHOUT ROWID;
+
+CREATE TABLE decisions (
+    run_id   TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+    check_id TEXT NOT NULL,
+    channel  TEXT NOT NULL,
+    kind     TEXT,
+    reasons  TEXT NOT NULL,
+    PRIMARY KEY (run_id, check_id, channel)
+) WITHOUT ROWID;
+
+ALTER TABLE results ADD COLUMN holds TEXT;
+ALTER TABLE alert_state ADD COLUMN flap TEXT;
+"#,
         ),
     ])
 }

@@ -1,0 +1,192 @@
+//! `runner silence add | list | expire`: silences made, shown and ended by hand.
+//!
+//! Which playbooks `--playbook` may name: those the store has results of (they ran on
+//! this machine) and those in the playbook folders (`--path`, default `playbooks/` when it
+//! exists), so that a playbook about to be deployed for the first time can be silenced
+//! before its first run. A name found in neither is a usage error (64) with a "did you
+//! mean"; so is a `--check` that the playbook does not have.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::cli::{Cli, SilenceAddArgs, SilenceArgs, SilenceCommand, ValidateFormat};
+use crate::error::Error;
+use crate::playbook::discover;
+use crate::playbook::load::LoadOptions;
+use crate::quiet::silence::{self, NewSilence, Silence};
+use crate::store::Store;
+
+pub fn run(cli: &Cli, args: &SilenceArgs) -> crate::error::Result<i32> {
+    let dir = super::run::state_dir(cli.state.as_deref());
+    match &args.command {
+        SilenceCommand::Add(add_args) => add(&dir, add_args),
+        SilenceCommand::List { expired, format } => list(&dir, *expired, *format),
+        SilenceCommand::Expire { id } => expire(&dir, id),
+    }
+}
+
+/// Who made it: `$USER`, else `unknown`.
+fn maker() -> String {
+    std::env::var("USER").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| "unknown".into())
+}
+
+/// Every playbook known here, with its check ids: the store's and the folders'.
+fn known(store: &dyn Store, paths: &[PathBuf]) -> crate::error::Result<BTreeMap<String, Vec<String>>> {
+    let mut known: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (playbook, check) in store.known_checks()? {
+        known.entry(playbook).or_default().push(check);
+    }
+    let paths: Vec<PathBuf> = if paths.is_empty() {
+        let default = PathBuf::from(discover::DEFAULT_DIR);
+        if default.is_dir() { vec![default] } else { Vec::new() }
+    } else {
+        paths.to_vec()
+    };
+    if !paths.is_empty() {
+        let (files, errors) = discover::playbook_files(&paths);
+        if let Some(error) = errors.into_iter().next() {
+            return Err(error);
+        }
+        let (reports, _) = super::validate::validate_files(&files, &LoadOptions::default());
+        for playbook in reports.iter().filter_map(|r| r.playbook.as_ref()) {
+            let checks = known.entry(playbook.name.to_string()).or_default();
+            for (_, check) in playbook.all_checks() {
+                checks.push(check.id.to_string());
+            }
+        }
+    }
+    for checks in known.values_mut() {
+        checks.sort();
+        checks.dedup();
+    }
+    Ok(known)
+}
+
+fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    crate::playbook::suggest::did_you_mean(word, candidates)
+        .map(|m| format!("; did you mean `{m}`?"))
+        .unwrap_or_default()
+}
+
+fn add(dir: &std::path::Path, args: &SilenceAddArgs) -> crate::error::Result<i32> {
+    if args.reason.trim().is_empty() {
+        return Err(Error::Usage("--reason cannot be empty: say why, for whoever reads it later".into()));
+    }
+    let now = crate::clock::now();
+    let expires =
+        silence::expiry(now, args.for_.as_deref(), args.until.as_deref()).map_err(|e| Error::Usage(e.to_string()))?;
+    let store = crate::store::open(dir)?;
+    let known = known(store.as_ref(), &args.paths)?;
+    if let Some(playbook) = &args.playbook {
+        let Some(checks) = known.get(playbook) else {
+            let hint = did_you_mean(playbook, known.keys().map(String::as_str));
+            let where_ = if known.is_empty() {
+                "no playbook is known yet (none has run here, and no playbook folder was found; name one with --path)"
+                    .to_string()
+            } else {
+                format!("known: {}", known.keys().cloned().collect::<Vec<_>>().join(", "))
+            };
+            return Err(Error::Usage(format!(
+                "no playbook `{playbook}` in the store or the playbook folders{hint} ({where_})"
+            )));
+        };
+        if let Some(check) = &args.check
+            && !checks.contains(check)
+        {
+            let hint = did_you_mean(check, checks.iter().map(String::as_str));
+            return Err(Error::Usage(format!(
+                "playbook `{playbook}` has no check `{check}`{hint} (its checks: {})",
+                checks.join(", ")
+            )));
+        }
+    }
+    let playbook = if args.all { None } else { args.playbook.clone() };
+    let matched: Vec<String> = if args.until_ok {
+        known
+            .iter()
+            .filter(|(p, _)| playbook.as_ref().is_none_or(|wanted| wanted == *p))
+            .flat_map(|(p, checks)| checks.iter().map(move |c| (p, c)))
+            .filter(|(_, c)| args.check.as_ref().is_none_or(|wanted| wanted == *c))
+            .map(|(p, c)| silence::key(p, c))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let new = NewSilence {
+        playbook,
+        check: args.check.clone(),
+        host: args.host.clone(),
+        reason: args.reason.trim().to_string(),
+        maker: maker(),
+        created_ms: now.as_millisecond(),
+        expires_ms: expires.as_millisecond(),
+        until_ok: args.until_ok,
+        matched,
+    };
+    let id = store.add_silence(&new)?;
+    let made = store.silence(id)?.ok_or_else(|| Error::Internal("a silence just made is gone".into()))?;
+    super::print_stdout(&format!("{id}\n"))?;
+    eprintln!("silenced {}: {}", describe(&made), made.reason);
+    Ok(0)
+}
+
+/// One line for people: `3  playbook web  until 2026-06-01 18:00 UTC (or each check's first OK)  by alice`.
+fn describe(silence: &Silence) -> String {
+    let (end, how) = silence.end();
+    let end = jiff::Timestamp::from_millisecond(end)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
+    let until_ok = if silence.until_ok {
+        let released = silence.released.len();
+        format!(" (or each check's first OK; {released} of {} released)", silence.matched.len())
+    } else {
+        String::new()
+    };
+    let now = crate::clock::now_ms();
+    let when = if silence.in_force(now) { format!("until {end}{until_ok}") } else { format!("ended {end} ({how})") };
+    format!("{} {}, {when}, by {}", silence.id, silence.scope(), silence.maker)
+}
+
+fn list(dir: &std::path::Path, expired: bool, format: ValidateFormat) -> crate::error::Result<i32> {
+    let silences = match crate::store::open_read_only(dir)? {
+        Some(store) => store.silences(crate::clock::now_ms(), expired)?,
+        None => Vec::new(),
+    };
+    if format == ValidateFormat::Json {
+        let text = serde_json::to_string_pretty(&serde_json::json!({ "silences": silences }))
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        super::print_stdout(&format!("{text}\n"))?;
+        return Ok(0);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if silences.is_empty() {
+        let _ = writeln!(out, "{}", if expired { "no silence has ended" } else { "no silence in force" });
+    }
+    for silence in &silences {
+        let _ = writeln!(out, "{}: {}", describe(silence), silence.reason);
+    }
+    Ok(0)
+}
+
+fn expire(dir: &std::path::Path, id: &str) -> crate::error::Result<i32> {
+    let Ok(number) = id.trim().parse::<i64>() else {
+        return Err(Error::Usage(format!("`{id}` is not a silence id (a number, from `runner silence list`)")));
+    };
+    let Some(store) = crate::store::open_read_only(dir)? else {
+        return Err(Error::Usage(format!("no silence {number}: none has been made (store {})", dir.display())));
+    };
+    drop(store);
+    let store = crate::store::open(dir)?;
+    let Some(found) = store.silence(number)? else {
+        return Err(Error::Usage(format!("no silence {number}; `runner silence list` shows those in force")));
+    };
+    let now = crate::clock::now_ms();
+    if store.expire_silence(number, now, &format!("expired by {}", maker()))? {
+        super::print_stdout(&format!("silence {number} ended ({}: {})\n", found.scope(), found.reason))?;
+    } else {
+        super::print_stdout(&format!("silence {number} had already ended: {}\n", describe(&found)))?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,230 @@
+//! Silences: a person's "quiet, please" on a playbook, one check or everything, until an
+//! expiry (`--for`, `--until`) or, with `--until-ok`, until each matched check is OK
+//! again. Made by `runner silence add` (or the API), stored ([`crate::store::silences`]),
+//! kept after they end for `history`.
+//!
+//! This module owns what a silence is, what it matches and when it is in force, and how
+//! people write its end (`2h`, RFC 3339, `YYYY-MM-DD HH:MM` local). Like every quiet time
+//! it holds messages, never state: a silenced check runs, is stored with its real status
+//! and is remediated as usual (a silence quiets people, not fixes).
+
+use serde::Serialize;
+
+use super::Hold;
+
+/// A stored silence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Silence {
+    pub id: i64,
+    /// `None`: every playbook (`--all`).
+    pub playbook: Option<String>,
+    /// `None`: every check of the playbook.
+    pub check: Option<String>,
+    /// `None`: every host. On one host it matches when equal to this host's id.
+    pub host: Option<String>,
+    pub reason: String,
+    /// Who made it (`$USER`, or `api`).
+    pub maker: String,
+    pub created_ms: i64,
+    /// The backstop: it ends then at the latest.
+    pub expires_ms: i64,
+    pub until_ok: bool,
+    /// With `until_ok`: the checks known when it was made (`playbook/check`); it ends
+    /// when each of them is released.
+    pub matched: Vec<String>,
+    /// With `until_ok`: the checks released by their first OK (`playbook/check`).
+    pub released: Vec<String>,
+    /// When it ended early (expired by hand, or every matched check released).
+    pub ended_ms: Option<i64>,
+    /// `expired by USER`, `released` (every matched check was OK again).
+    pub ended_by: Option<String>,
+}
+
+/// What `runner silence add` asks for.
+#[derive(Clone, Debug)]
+pub struct NewSilence {
+    pub playbook: Option<String>,
+    pub check: Option<String>,
+    pub host: Option<String>,
+    pub reason: String,
+    pub maker: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    pub until_ok: bool,
+    pub matched: Vec<String>,
+}
+
+/// `playbook/check`, the key of a check across playbooks.
+pub fn key(playbook: &str, check: &str) -> String {
+    format!("{playbook}/{check}")
+}
+
+impl Silence {
+    /// In force at `now`: not ended, not expired.
+    pub fn in_force(&self, now_ms: i64) -> bool {
+        self.ended_ms.is_none() && now_ms < self.expires_ms
+    }
+
+    /// When it ended or ends, and how.
+    pub fn end(&self) -> (i64, &str) {
+        match (self.ended_ms, &self.ended_by) {
+            (Some(at), Some(by)) => (at, by.as_str()),
+            (Some(at), None) => (at, "ended"),
+            (None, _) => (self.expires_ms, "expired"),
+        }
+    }
+
+    /// Whether it covers this check on this host (released checks no longer are).
+    pub fn matches(&self, playbook: &str, check: &str, host: &str) -> bool {
+        self.playbook.as_deref().is_none_or(|p| p == playbook)
+            && self.check.as_deref().is_none_or(|c| c == check)
+            && self.host.as_deref().is_none_or(|h| h == host)
+            && !self.released.iter().any(|k| *k == key(playbook, check))
+    }
+
+    /// What it matches, for people: `everything`, `playbook web`, `web/api`.
+    pub fn scope(&self) -> String {
+        let what = match (&self.playbook, &self.check) {
+            (None, _) => "everything".to_string(),
+            (Some(p), None) => format!("playbook {p}"),
+            (Some(p), Some(c)) => key(p, c),
+        };
+        match &self.host {
+            Some(host) => format!("{what} on {host}"),
+            None => what,
+        }
+    }
+
+    /// The hold it puts on a matched check.
+    pub fn hold(&self) -> Hold {
+        Hold::Silenced { id: self.id.to_string(), note: Some(self.reason.clone()) }
+    }
+}
+
+/// The longest silence: a year. Longer is a usage error (a silence nobody remembers is a
+/// monitoring switched off).
+pub const LONGEST: std::time::Duration = std::time::Duration::from_secs(366 * 86_400);
+
+/// Why `--for` or `--until` gives no end for a silence (a usage error).
+#[derive(Debug, thiserror::Error)]
+pub enum ExpiryError {
+    #[error("give --for DURATION or --until TIME")]
+    Neither,
+    #[error("--for `{text}`: {source}")]
+    Duration { text: String, source: crate::duration::DurationError },
+    #[error("--for `{0}` is no time at all: a silence needs a length, e.g. `--for 2h`")]
+    NoLength(String),
+    #[error(
+        "--for `{0}` is longer than a year; a silence that long is monitoring switched off (edit the playbook instead)"
+    )]
+    ForTooLong(String),
+    #[error("`{0}` is not a time: write RFC 3339 (`2026-06-01T18:00:00+02:00`) or `YYYY-MM-DD HH:MM` (local)")]
+    NotATime(String),
+    #[error("`{text}` is not a time in the local zone: {source}")]
+    NotLocal { text: String, source: jiff::Error },
+    #[error("--until `{text}` is in the past ({end}); a silence ends after it is made")]
+    Past { text: String, end: jiff::Timestamp },
+    #[error("--until `{0}` is more than a year away; a silence that long is monitoring switched off")]
+    UntilTooFar(String),
+    #[error("the end of the silence is out of range: {0}")]
+    OutOfRange(jiff::Error),
+}
+
+/// When a silence written `--until TIME` ends: RFC 3339, or `YYYY-MM-DD HH:MM` (with
+/// optional `:SS`) in the local zone.
+fn parse_until(text: &str, zone: &jiff::tz::TimeZone) -> Result<jiff::Timestamp, ExpiryError> {
+    let text = text.trim();
+    if let Ok(instant) = text.parse::<jiff::Timestamp>() {
+        return Ok(instant);
+    }
+    let local = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|format| jiff::civil::DateTime::strptime(format, text).ok());
+    match local {
+        Some(datetime) => datetime
+            .to_zoned(zone.clone())
+            .map(|z| z.timestamp())
+            .map_err(|source| ExpiryError::NotLocal { text: text.to_string(), source }),
+        None => Err(ExpiryError::NotATime(text.to_string())),
+    }
+}
+
+/// When a silence made at `now` ends, from `--for` or `--until`: a usage error for a
+/// length of 0, an end already past, or one beyond [`LONGEST`].
+pub fn expiry(now: jiff::Timestamp, for_: Option<&str>, until: Option<&str>) -> Result<jiff::Timestamp, ExpiryError> {
+    let end = match (for_, until) {
+        (Some(text), None) => {
+            let length = crate::duration::parse(text)
+                .map_err(|source| ExpiryError::Duration { text: text.to_string(), source })?;
+            if length.is_zero() {
+                return Err(ExpiryError::NoLength(text.to_string()));
+            }
+            if length > LONGEST {
+                return Err(ExpiryError::ForTooLong(text.to_string()));
+            }
+            let signed = jiff::SignedDuration::try_from(length).map_err(ExpiryError::OutOfRange)?;
+            now.checked_add(signed).map_err(ExpiryError::OutOfRange)?
+        }
+        (None, Some(text)) => {
+            let end = parse_until(text, &jiff::tz::TimeZone::system())?;
+            if end <= now {
+                return Err(ExpiryError::Past { text: text.to_string(), end });
+            }
+            if end.duration_since(now).unsigned_abs() > LONGEST {
+                return Err(ExpiryError::UntilTooFar(text.to_string()));
+            }
+            end
+        }
+        _ => return Err(ExpiryError::Neither),
+    };
+    Ok(end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn silence(playbook: Option<&str>, check: Option<&str>, host: Option<&str>) -> Silence {
+        Silence {
+            id: 1,
+            playbook: playbook.map(str::to_string),
+            check: check.map(str::to_string),
+            host: host.map(str::to_string),
+            reason: "r".into(),
+            maker: "me".into(),
+            created_ms: 0,
+            expires_ms: 1000,
+            until_ok: false,
+            matched: Vec::new(),
+            released: Vec::new(),
+            ended_ms: None,
+            ended_by: None,
+        }
+    }
+
+    #[test]
+    fn matching() {
+        assert!(silence(None, None, None).matches("web", "api", "h1"));
+        assert!(silence(Some("web"), None, None).matches("web", "api", "h1"));
+        assert!(!silence(Some("web"), None, None).matches("db", "api", "h1"));
+        assert!(!silence(Some("web"), Some("api"), None).matches("web", "tls", "h1"));
+        assert!(!silence(None, None, Some("h2")).matches("web", "api", "h1"));
+        let mut released = silence(Some("web"), None, None);
+        released.released.push(key("web", "api"));
+        assert!(!released.matches("web", "api", "h1") && released.matches("web", "tls", "h1"));
+        assert!(silence(None, None, None).in_force(999) && !silence(None, None, None).in_force(1000));
+    }
+
+    #[test]
+    fn expiry_refuses_nothing_the_past_and_forever() {
+        let now: jiff::Timestamp = "2026-06-01T12:00:00Z".parse().unwrap();
+        assert_eq!(expiry(now, Some("2h"), None).unwrap(), "2026-06-01T14:00:00Z".parse::<jiff::Timestamp>().unwrap());
+        assert!(expiry(now, Some("0s"), None).unwrap_err().to_string().contains("no time"));
+        assert!(expiry(now, Some("5000d"), None).unwrap_err().to_string().contains("longer than a year"));
+        assert!(expiry(now, None, Some("2026-06-01T11:00:00Z")).unwrap_err().to_string().contains("past"));
+        assert!(expiry(now, None, Some("next tuesday")).unwrap_err().to_string().contains("not a time"));
+        assert!(expiry(now, None, Some("2026-06-01T18:00:00+02:00")).is_ok());
+        let local = parse_until("2026-06-01 18:30", &jiff::tz::TimeZone::get("Europe/Berlin").unwrap()).unwrap();
+        assert_eq!(local, "2026-06-01T16:30:00Z".parse::<jiff::Timestamp>().unwrap());
+    }
+}
