@@ -83,10 +83,6 @@ impl Captured {
         }
         text
     }
-
-    pub fn is_truncated(&self) -> bool {
-        self.total > self.bytes.len() as u64
-    }
 }
 
 /// How a command ended.

@@ -36,8 +36,6 @@ pub const LOAD_FUEL: u64 = 100_000;
 pub const RUN_FUEL: u64 = 20_000_000;
 /// The most text a load-time string may render to.
 pub const LOAD_OUTPUT_LIMIT: usize = 64 * 1024;
-/// The most text a report or notification may render to.
-pub const RUN_OUTPUT_LIMIT: usize = 16 * 1024 * 1024;
 
 /// An environment with runner's filters and the given fuel.
 pub fn environment(zone: impl Fn() -> TimeZone + Send + Sync + 'static, fuel: u64) -> minijinja::Environment<'static> {

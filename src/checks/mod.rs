@@ -120,9 +120,14 @@ macro_rules! check_kinds {
         }
 
         /// Runs one attempt of a check's probe. Never fails: a failure is an [`Observation`].
+        ///
+        /// Each kind's future is boxed: unboxed, this future (and every check task that
+        /// awaits it) would be as large as the largest kind's (a database driver's is
+        /// kilobytes), and copying that on every spawn and poll cost more than the heartbeat's
+        /// probes themselves (callgrind, BENCHMARKS.md).
         pub async fn probe(kind: KindRef<'_>, ctx: &ProbeContext<'_>) -> Observation {
             match kind {
-                $(KindRef::$variant(config) => $field::probe(config, ctx).await,)*
+                $(KindRef::$variant(config) => Box::pin($field::probe(config, ctx)).await,)*
             }
         }
     };

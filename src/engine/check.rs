@@ -5,7 +5,7 @@
 //! scrubber here, once, so that every later view of it (outputs, store, reports,
 //! notifications) is clean.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::context::Engine;
 use crate::outcome::{CheckResult, Observation, Status, Verdict, format_number};
@@ -173,11 +173,4 @@ impl CheckRun<'_> {
     pub fn not_run(&self, status: Status, message: String) -> CheckResult {
         self.result(status, message, Observation::unknown(""), 0, Instant::now())
     }
-}
-
-/// How long a check may take at most, all attempts included (for planning).
-pub fn worst_case(loaded: &Loaded, check: &Check) -> Duration {
-    let playbook = &loaded.playbook;
-    let attempts = playbook.check_retries(check).saturating_add(1);
-    playbook.check_timeout(check) * attempts + playbook.check_retry_delay(check) * (attempts - 1)
 }

@@ -32,12 +32,8 @@ fn environment(loaded: &Loaded) -> minijinja::Environment<'static> {
     env
 }
 
-/// Renders the report path of a run, resolved against the playbook's folder.
-pub fn path(record: &RunRecord, loaded: &Loaded) -> Result<PathBuf, ReportError> {
-    path_with(record, loaded, None)
-}
-
-/// [`path`], with `uptime` in the context ([`uptime::context`]).
+/// Renders the report path of a run, resolved against the playbook's folder, with `uptime`
+/// in the context ([`uptime::context`]).
 fn path_with(record: &RunRecord, loaded: &Loaded, uptime: Option<&serde_json::Value>) -> Result<PathBuf, ReportError> {
     let Some(report) = &loaded.playbook.report else { return Err(ReportError::NotConfigured) };
     let env = environment(loaded);
@@ -56,12 +52,7 @@ fn path_with(record: &RunRecord, loaded: &Loaded, uptime: Option<&serde_json::Va
     Ok(resolve_against(&loaded.base_dir, rendered))
 }
 
-/// Renders the report's content.
-pub fn render(record: &RunRecord, loaded: &Loaded) -> Result<String, ReportError> {
-    render_with(record, loaded, None)
-}
-
-/// [`render`], with `uptime` in the context ([`uptime::context`]).
+/// Renders the report's content, with `uptime` in the context ([`uptime::context`]).
 fn render_with(record: &RunRecord, loaded: &Loaded, uptime: Option<&serde_json::Value>) -> Result<String, ReportError> {
     let Some(report) = &loaded.playbook.report else { return Err(ReportError::NotConfigured) };
     let template =

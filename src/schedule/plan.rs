@@ -45,8 +45,6 @@ pub enum MissReason {
     Overlap,
     /// Another process holds the playbook's lock (a manual `runner run`).
     Locked,
-    /// The daemon was stopping.
-    Shutdown,
 }
 
 impl MissReason {
@@ -55,7 +53,6 @@ impl MissReason {
             MissReason::Late => "late",
             MissReason::Overlap => "overlap",
             MissReason::Locked => "locked",
-            MissReason::Shutdown => "shutdown",
         }
     }
 }
