@@ -93,7 +93,12 @@ impl Daemon {
     }
 
     pub(crate) fn query(&self, sql: &str) -> String {
-        let output = Command::new("sqlite3").arg(self.state.join("runner.db")).arg(sql).output().unwrap();
+        let output = Command::new("sqlite3")
+            .args(["-cmd", ".timeout 10000"])
+            .arg(self.state.join("runner.db"))
+            .arg(sql)
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&output.stdout).trim().to_string()
     }
 }

@@ -22,7 +22,13 @@ fn every_minute(name: &str, zone: &str) -> String {
 }
 
 fn sqlite(state: &Path, sql: &str) -> String {
-    let output = Command::new("sqlite3").arg(state.join("runner.db")).arg(sql).output().expect("sqlite3 is installed");
+    // A tick that cron started may still be committing: wait for its lock as runner does.
+    let output = Command::new("sqlite3")
+        .args(["-cmd", ".timeout 10000"])
+        .arg(state.join("runner.db"))
+        .arg(sql)
+        .output()
+        .expect("sqlite3 is installed");
     assert!(output.status.success(), "{sql}: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }

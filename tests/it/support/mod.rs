@@ -253,7 +253,12 @@ impl Test {
     /// Runs SQL on the test's store (`.state/runner.db`) with the sqlite3 tool: one line
     /// per row, columns separated by `|`.
     pub fn sql(&self, query: &str) -> String {
-        let output = Command::new("sqlite3").arg(self.path(".state/runner.db")).arg(query).output().unwrap();
+        let output = Command::new("sqlite3")
+            .args(["-cmd", ".timeout 10000"])
+            .arg(self.path(".state/runner.db"))
+            .arg(query)
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&output.stdout).trim().to_string()
     }
 
