@@ -316,7 +316,7 @@ pub struct SilenceAddArgs {
     #[arg(long, value_name = "NAME")]
     pub playbook: Option<String>,
     /// Only this check of the playbook.
-    #[arg(long, value_name = "ID", requires = "playbook")]
+    #[arg(long, value_name = "ID", requires = "playbook", conflicts_with = "all")]
     pub check: Option<String>,
     /// Every playbook and check.
     #[arg(long)]

@@ -341,6 +341,10 @@ fn hostile_silences_are_usage_errors() {
     assert_eq!(add(&["--playbook", "web", "--for", "soon", "--reason", "x"]).code, 64);
     assert_eq!(add(&["--playbook", "web", "--for", "1h", "--reason", "  "]).code, 64);
     assert_eq!(add(&["--for", "1h", "--reason", "x"]).code, 64, "a target is required");
+    // `--check` belongs to one playbook: with `--all` it must not be dropped, widening the
+    // silence to everything.
+    assert_eq!(add(&["--all", "--check", "a", "--for", "1h", "--reason", "x"]).code, 64);
+    assert_eq!(test.run_args(&["silence", "list"]).stdout.matches("everything").count(), 0);
     assert_eq!(test.run_args(&["silence", "expire", "42"]).code, 64);
     assert_eq!(test.run_args(&["silence", "expire", "x; drop table"]).code, 64);
     // Found in the folder before it ever ran: fine.
