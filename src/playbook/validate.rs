@@ -233,6 +233,12 @@ impl<'p> Validator<'p> {
     /// reads them; the rules are its own).
     fn maintenance(&mut self) {
         let p = self.playbook;
+        let any = p.maintenance.is_some() || p.all_checks().iter().any(|(_, check)| check.maintenance.is_some());
+        if !any {
+            // Reading the zone (the system's, for a playbook without one) costs more than
+            // the rest of validating a heartbeat: only when there is a window to plan.
+            return;
+        }
         let zone = crate::quiet::maintenance::default_zone(p);
         let now = crate::clock::now();
         let top = self.key_span(&["maintenance"]);

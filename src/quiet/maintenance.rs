@@ -289,6 +289,9 @@ impl Planned {
 /// The windows that apply to a check: the playbook's, then its own. Windows that do not
 /// read are left out (validation reported them; an invalid playbook does not run).
 pub fn windows_for(playbook: &Playbook, check: &Check) -> Vec<Planned> {
+    if playbook.maintenance.is_none() && check.maintenance.is_none() {
+        return Vec::new(); // without reading the zone, which costs more than a heartbeat
+    }
     let zone = default_zone(playbook);
     playbook
         .maintenance
@@ -301,6 +304,9 @@ pub fn windows_for(playbook: &Playbook, check: &Check) -> Vec<Planned> {
 
 /// The playbook-wide windows alone (what a status page shows for the whole playbook).
 pub fn playbook_windows(playbook: &Playbook) -> Vec<Planned> {
+    if playbook.maintenance.is_none() {
+        return Vec::new();
+    }
     let zone = default_zone(playbook);
     playbook.maintenance.iter().flatten().filter_map(|w| plan(w, &zone, Span::UNKNOWN).0).collect()
 }
