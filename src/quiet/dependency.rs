@@ -183,7 +183,7 @@ mod tests {
         let (holds, notes) = holds(&check("[gateway, dns, db, skipped, never]"), &lookup, this_run);
         assert!(notes.is_empty());
         let described: Vec<String> = holds.iter().map(Hold::describe).collect();
-        assert_eq!(described, ["depends on gateway (CRITICAL)", "depends on db (OK)"]);
+        assert_eq!(described, ["depends on gateway (CRITICAL)", "depends on db (itself held back, OK)"]);
     }
 
     #[test]

@@ -95,6 +95,11 @@ impl Hold {
                 Some(note) => format!("silenced by {id}: {note}"),
                 None => format!("silenced by {id}"),
             },
+            // A dependency that is not failing holds only because it is itself held back
+            // (silenced, in a window): say that, not "(OK)".
+            Hold::SuppressedBy { dependency, status } if !status.is_failing() => {
+                format!("depends on {dependency} (itself held back, {})", status.label())
+            }
             Hold::SuppressedBy { dependency, status } => {
                 format!("depends on {dependency} ({})", status.label())
             }
@@ -208,14 +213,20 @@ pub enum RemediationGate {
 }
 
 /// The remediation rule: maintenance does not start it, a failing dependency holds it,
-/// silences and flapping leave it alone (a silence quiets people, not fixes).
+/// silences and flapping leave it alone (a silence quiets people, not fixes). A dependency
+/// that holds only because it is itself held back (silenced, say) while it is not failing
+/// holds the dependent's messages, not its fix: PLAYBOOK.md's table holds remediation for
+/// "`depends_on` failing" alone.
 pub fn remediation_gate(holds: &Holds) -> RemediationGate {
     for hold in holds.iter() {
         match hold {
             Hold::Maintenance { .. } => {
                 return RemediationGate::NotStarted(format!("not started: {}", hold.describe()));
             }
-            Hold::SuppressedBy { .. } => return RemediationGate::Held(format!("held: {}", hold.describe())),
+            Hold::SuppressedBy { status, .. } if status.is_failing() => {
+                return RemediationGate::Held(format!("held: {}", hold.describe()));
+            }
+            Hold::SuppressedBy { .. } => {}
             Hold::Silenced { .. } | Hold::Flapping { .. } => {}
         }
     }
@@ -254,5 +265,9 @@ mod tests {
             RemediationGate::Held("held: depends on gateway (CRITICAL)".into())
         );
         assert!(matches!(remediation_gate(&Holds::new(vec![dependency(), window()])), RemediationGate::NotStarted(_)));
+        // A dependency that is OK but itself silenced holds messages, never the fix.
+        let held_back = Hold::SuppressedBy { dependency: "gateway".into(), status: Status::Ok };
+        assert_eq!(remediation_gate(&Holds::new(vec![held_back.clone()])), RemediationGate::Run);
+        assert_eq!(held_back.describe(), "depends on gateway (itself held back, OK)");
     }
 }

@@ -185,6 +185,49 @@ fn a_skipped_dependency_holds_nothing() {
     assert_eq!(kinds(&server), ["problem", "problem"], "dns and api, each notified");
 }
 
+#[test]
+fn a_silenced_dependency_that_is_ok_holds_messages_but_never_the_fix() {
+    // `gateway` is OK but silenced: it is "itself held back", so `api`'s messages wait, but
+    // remediation is held only by a *failing* dependency (PLAYBOOK.md's table), and a
+    // silence quiets people, not fixes.
+    let server = Server::with(|_| Reply::status(200, "ok"));
+    let remediate = "    remediate:\n      actions: [{shell: 'echo x >> remediations'}]\n";
+    let yaml = format!(
+        "version: 1\nname: site\nchecks:\n{}{}{}",
+        check("gateway", ""),
+        check("api", &format!("    depends_on: [gateway]\n{remediate}")),
+        channel(&server.url("/hook"))
+    );
+    let test = Test::new().file("site.yaml", &yaml).file("status-gateway", "0").file("status-api", "2");
+    let clock = "2026-03-02T10:00:00Z";
+    let (code, _) = run_at(
+        &test,
+        clock,
+        &[
+            "silence",
+            "add",
+            "--playbook",
+            "site",
+            "--check",
+            "gateway",
+            "--for",
+            "1h",
+            "--reason",
+            "noisy",
+            "--path",
+            ".",
+        ],
+    );
+    assert_eq!(code, 0);
+    let (code, stdout) = run_at(&test, clock, &["run", "site.yaml", "--format", "json"]);
+    assert_eq!(code, 2, "quiet times never change the exit code");
+    let api = holds_of(&stdout).into_iter().find(|(id, _)| id == "api").unwrap().1;
+    assert_eq!(api[0]["reason"], "suppressed_by", "{api}");
+    assert!(kinds(&server).is_empty(), "the dependent's message is held");
+    let done = std::fs::read_to_string(test.path("remediations")).unwrap_or_default();
+    assert_eq!(done.lines().count(), 1, "the dependent's remediation ran");
+}
+
 /// Two playbooks in one folder: `network` (every 5 minutes) and `app`, whose `api`
 /// depends on `network/uplink`.
 fn two_playbooks(url: &str) -> Test {
