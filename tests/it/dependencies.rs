@@ -3,29 +3,14 @@
 //! remediations; dependencies across playbooks fresh, stale and never run; and what a
 //! hostile playbook tries (cycles, itself, a later phase, a SKIPPED dependency).
 
-use std::process::Command;
-
 use crate::alerts::kinds;
+use crate::support::Test;
 use crate::support::http::{Reply, Server};
-use crate::support::{Test, runner_bin};
 
 /// Runs `runner ARGS` in the test's folder and state with the clock started at `clock`.
 pub(crate) fn run_at(test: &Test, clock: &str, args: &[&str]) -> (i32, String) {
-    let output = Command::new(runner_bin())
-        .args(args)
-        .current_dir(test.root())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", test.root())
-        .env("RUNNER_STATE", test.path(".state"))
-        .env("NO_COLOR", "1")
-        .env("TZ", "UTC")
-        .env("RUNNER_TEST_CLOCK", clock)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned())
+    let output = crate::support::runner_at(test, Some(clock), args, &[]);
+    (output.code, output.stdout)
 }
 
 /// A check whose Nagios status is in the file `status-ID`, else in `status`.

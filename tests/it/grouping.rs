@@ -7,12 +7,12 @@
 //! group. Times are set with `RUNNER_TEST_CLOCK`.
 
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::support::http::{Reply, Request, Server};
-use crate::support::{Output, Test, runner_bin};
+use crate::support::{self, Output, Test};
 
 /// A playbook `name` of `checks` failing checks (`c00`, `c01`, …) whose message is
 /// `down` padded to `message_len` characters, alerting `channel` (YAML of one channel).
@@ -28,36 +28,11 @@ fn failing(name: &str, checks: usize, message_len: usize, channel: &str) -> Stri
     text
 }
 
-/// Runs `runner ARGS` in the test's folder with its state, at `clock` when given.
+/// [`support::runner_at`] with a short outbox backoff, so that retries come within a test.
 fn runner_at(test: &Test, clock: Option<&str>, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(runner_bin());
-    command
-        .args(args)
-        .current_dir(test.root())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", test.root())
-        .env("RUNNER_STATE", test.path(".state"))
-        .env("NO_COLOR", "1")
-        .env("TZ", "UTC")
-        .env("RUNNER_OUTBOX_BACKOFF", "100ms")
-        .stdin(Stdio::null());
-    if let Some(clock) = clock {
-        command.env("RUNNER_TEST_CLOCK", clock);
-    }
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let started = std::time::Instant::now();
-    let output = command.output().unwrap();
-    let output = Output {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        elapsed: started.elapsed(),
-    };
-    assert!(!output.stderr.contains("panicked"), "{}", output.stderr);
-    output
+    let mut env = env.to_vec();
+    env.push(("RUNNER_OUTBOX_BACKOFF", "100ms"));
+    support::runner_at(test, clock, args, &env)
 }
 
 fn json(request: &Request) -> serde_json::Value {

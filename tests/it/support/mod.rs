@@ -37,6 +37,39 @@ pub struct Output {
     pub elapsed: Duration,
 }
 
+/// Runs `runner ARGS` in `test`'s folder with its state (`.state`) and nothing else of the
+/// caller's environment but `PATH`, its clock started at `clock` when given
+/// (`RUNNER_TEST_CLOCK`), plus `env`. A panic in runner fails the test.
+pub fn runner_at(test: &Test, clock: Option<&str>, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(runner_bin());
+    command
+        .args(args)
+        .current_dir(test.root())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", test.root())
+        .env("RUNNER_STATE", test.path(".state"))
+        .env("NO_COLOR", "1")
+        .env("TZ", "UTC")
+        .stdin(Stdio::null());
+    if let Some(clock) = clock {
+        command.env("RUNNER_TEST_CLOCK", clock);
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let started = Instant::now();
+    let output = command.output().unwrap();
+    let output = Output {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    };
+    assert!(!output.stderr.contains("panicked"), "{}", output.stderr);
+    output
+}
+
 /// A CLI test: a temporary folder with files, a command line, an environment.
 pub struct Test {
     pub dir: tempfile::TempDir,
