@@ -77,6 +77,7 @@ pub mod groups;
 pub mod groups_outbox;
 pub mod history;
 pub mod last_run;
+pub mod postgres;
 pub mod remediations;
 pub mod results;
 pub mod runs;
@@ -147,6 +148,12 @@ pub trait Store:
 /// schema up to date.
 pub fn open(dir: &Path) -> Result<Arc<dyn Store>, Error> {
     Ok(Arc::new(sqlite::SqliteStore::open(dir)?))
+}
+
+/// Opens (creating the schema on first use) the shared store at a `postgres://` URL, as
+/// host `host`: every host-scoped row this store writes carries that id.
+pub fn open_shared(location: &postgres::Location, host: &str) -> Result<Arc<dyn Store>, Error> {
+    Ok(Arc::new(postgres::PostgresStore::open(location, host)?))
 }
 
 /// Whether the state folder `dir` holds a store yet (nothing is created).

@@ -17,13 +17,59 @@ pub(crate) struct Fresh {
 type Factory = fn() -> Fresh;
 
 /// Every backend, by name, with the factory of a fresh store.
-const BACKENDS: &[(&str, Factory)] = &[("sqlite", sqlite)];
+const BACKENDS: &[(&str, Factory)] = &[("sqlite", sqlite), ("postgres", postgres)];
 
 /// SQLite in a temporary state folder, opened through the same seam as runner's.
 fn sqlite() -> Fresh {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let store = super::open(dir.path()).expect("a fresh SQLite store opens");
     Fresh { store, _keep: Box::new(dir) }
+}
+
+/// The PostgreSQL server the contract runs against: the machine's (127.0.0.1:5432, user
+/// postgres), or `RUNNER_TEST_POSTGRES`.
+fn postgres_server() -> super::postgres::Location {
+    let url =
+        std::env::var("RUNNER_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    super::postgres::Location::parse(&url).expect("RUNNER_TEST_POSTGRES is a postgres:// URL")
+}
+
+/// A fresh database on the test server, dropped (with whatever is still connected to it)
+/// when the test's store is gone.
+struct FreshDatabase {
+    server: super::postgres::Location,
+    name: String,
+}
+
+impl Drop for FreshDatabase {
+    fn drop(&mut self) {
+        let admin = self.server.clone();
+        let name = self.name.clone();
+        // The blocking client runs its own runtime: keep it off any runtime a test has.
+        let _ = std::thread::spawn(move || {
+            if let Ok(mut client) = admin.connect_admin() {
+                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+            }
+        })
+        .join();
+    }
+}
+
+/// PostgreSQL: a database of its own per test, created empty, migrated through the same
+/// seam as runner's, dropped after.
+fn postgres() -> Fresh {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let server = postgres_server();
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let name = format!("runner_contract_{}_{n}_{nanos}", std::process::id());
+    let mut admin = server.connect_admin().expect("the test PostgreSQL server answers (tests/run starts it)");
+    admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("a fresh test database");
+    drop(admin);
+    let database = FreshDatabase { server: server.clone(), name: name.clone() };
+    let store =
+        super::open_shared(&server.with_database(&name), "contract-host").expect("a fresh PostgreSQL store opens");
+    Fresh { store, _keep: Box::new(database) }
 }
 
 /// Runs `test` on a fresh store of each backend; a failure names the backend.

@@ -1,0 +1,1 @@
+-- Alert state, outbox, delivery attempts, grouping, remediations, process groups, schedule state, silences, decisions, reports: src/store/postgres/{alerts,groups_outbox,remediations,groups,schedule,silences,decisions,ledger}.rs

@@ -1,0 +1,1 @@
+-- Runs, results, metrics, probe state, snapshots, uptime roll-ups: src/store/postgres/{runs,history,last_run,results,uptime,snapshots,probe_state,dependencies}.rs
