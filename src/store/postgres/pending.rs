@@ -1,51 +1,51 @@
 //! Placeholders for the concerns not yet ported to PostgreSQL: each block moves to its own
 //! file (`<concern>.rs`) as it is written, and this file goes when it is empty.
-#![allow(unused_variables)]
+#![allow(unused_variables, reason = "placeholders until each concern is ported")]
 
 use super::PostgresStore;
 use crate::alert::outbox::Outcome;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::checks::history::*;
 use crate::checks::restarts::Interval;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::engine::journal::*;
 use crate::error::Error;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::outcome::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::probe::state::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::process_group::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::quiet::dependency::*;
 use crate::quiet::silence::{NewSilence, Silence};
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::report::retention::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::store::alerts::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::store::decisions::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::store::groups::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::store::groups_outbox::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::store::history::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::store::last_run::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::store::remediations::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::store::results::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::store::runs::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::store::schedule::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::store::silences::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::store::snapshots::*;
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "placeholders until each concern is ported")]
 use crate::store::uptime::*;
 use std::path::{Path, PathBuf};
 
