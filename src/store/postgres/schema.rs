@@ -25,7 +25,7 @@ pub fn migrate(client: &mut Client) -> Result<(), postgres::Error> {
     )?;
     let current: i32 = transaction.query_one("SELECT COALESCE(MAX(version), 0) FROM runner_schema", &[])?.get(0);
     for (index, parts) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
-        for part in parts.iter() {
+        for part in *parts {
             transaction.batch_execute(part)?;
         }
         let version = (index + 1) as i32;
