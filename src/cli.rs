@@ -14,6 +14,17 @@ pub struct Cli {
     #[arg(long, global = true, env = "RUNNER_STATE", value_name = "DIR")]
     pub state: Option<PathBuf>,
 
+    /// Where runs, results and alert state are kept: `sqlite` (the default: a file in the
+    /// state folder) or postgres://USER@HOST[:PORT]/DB, shared by a fleet (the schema is
+    /// created on first use).
+    #[arg(long, global = true, env = "RUNNER_STORE", value_name = "URL", hide_env_values = true)]
+    pub store: Option<String>,
+
+    /// This host's id, recorded with everything host-scoped [default: the host name]. With
+    /// a shared store each host needs its own (not empty, not `localhost`).
+    #[arg(long = "host-id", global = true, env = "RUNNER_HOST_ID", value_name = "ID")]
+    pub host_id: Option<String>,
+
     /// More logging (-v: debug, -vv: trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,

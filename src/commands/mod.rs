@@ -24,7 +24,7 @@ use crate::style::Style;
 
 /// Runs the parsed command line and returns the exit code.
 pub fn dispatch(cli: Cli) -> i32 {
-    let result = match &cli.command {
+    let result = choose_store_and_host(&cli).and_then(|()| match &cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Run(args) => run::run(&cli, args),
         Command::History(args) => history::run(&cli, args),
@@ -39,7 +39,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::List(args) => list::run(args),
         Command::Schema => schema::run(),
         Command::Serve(args) => serve::run(&cli, args),
-    };
+    });
     let nagios = matches!(&cli.command, Command::Run(args) if args.format == RunFormat::Nagios);
     match result {
         Ok(code) if nagios && code > plugin_exit::UNKNOWN => {
@@ -52,6 +52,13 @@ pub fn dispatch(cli: Cli) -> i32 {
         }
         Err(error) => report(&error),
     }
+}
+
+/// Settles, once for the process, which store every command opens (`--store`) and the
+/// host id it records under (`--host-id`): a shared store needs a real host id.
+fn choose_store_and_host(cli: &Cli) -> Result<(), Error> {
+    let shared = crate::store::choose(cli.store.as_deref())?;
+    crate::host::choose(cli.host_id.as_deref(), shared)
 }
 
 /// Prints runner's own error and returns its exit code.

@@ -144,9 +144,49 @@ pub trait Store:
     fn describe(&self) -> String;
 }
 
-/// Opens (creating when needed) the store of the state folder `dir`, and brings its
-/// schema up to date.
+/// Which backend `open*` opens, chosen once per process from `--store` ([`choose`]).
+enum Backend {
+    /// The SQLite file of the state folder (the default).
+    Sqlite,
+    /// A PostgreSQL database shared by a fleet.
+    Postgres(postgres::Location),
+}
+
+static BACKEND: std::sync::OnceLock<Backend> = std::sync::OnceLock::new();
+
+/// Settles the backend for this process from `--store` / `RUNNER_STORE`: `sqlite` (or
+/// nothing) for the state folder's file, a `postgres://` URL for a shared store. Returns
+/// whether the store is shared. Called once, before any store is opened.
+pub fn choose(url: Option<&str>) -> Result<bool, Error> {
+    let backend = match url.map(str::trim) {
+        None | Some("") => Backend::Sqlite,
+        Some(word) if word.eq_ignore_ascii_case("sqlite") => Backend::Sqlite,
+        Some(url) => Backend::Postgres(postgres::Location::parse(url)?),
+    };
+    let shared = matches!(backend, Backend::Postgres(_));
+    let _ = BACKEND.set(backend);
+    Ok(shared)
+}
+
+/// The shared store's location, when `--store` chose one.
+fn shared_location() -> Option<&'static postgres::Location> {
+    match BACKEND.get() {
+        Some(Backend::Postgres(location)) => Some(location),
+        _ => None,
+    }
+}
+
+/// Whether this process records into a store shared by a fleet.
+pub fn is_shared() -> bool {
+    shared_location().is_some()
+}
+
+/// Opens (creating when needed) the store: the chosen shared store, else that of the
+/// state folder `dir`; and brings its schema up to date.
 pub fn open(dir: &Path) -> Result<Arc<dyn Store>, Error> {
+    if let Some(location) = shared_location() {
+        return open_shared(location, &crate::host::id());
+    }
     Ok(Arc::new(sqlite::SqliteStore::open(dir)?))
 }
 
@@ -158,6 +198,9 @@ pub fn open_shared(location: &postgres::Location, host: &str) -> Result<Arc<dyn 
 
 /// Whether the state folder `dir` holds a store yet (nothing is created).
 pub fn exists(dir: &Path) -> bool {
+    if is_shared() {
+        return true;
+    }
     dir.join(sqlite::DB_FILE).exists()
 }
 
@@ -165,12 +208,25 @@ pub fn exists(dir: &Path) -> bool {
 /// writing, a store that reads what it can and refuses every write ([`Store::degraded`]
 /// says why).
 pub fn open_or_degraded(dir: &Path) -> Arc<dyn Store> {
+    if is_shared() {
+        match open(dir) {
+            Ok(store) => return store,
+            Err(error) => {
+                // The fleet's store is away: record here meanwhile (the spool), so that no
+                // run is lost, and say so.
+                tracing::warn!(target: "runner::store", "the shared store cannot be opened ({}); recording in the state folder meanwhile", error.store_reason());
+            }
+        }
+    }
     Arc::new(sqlite::SqliteStore::open_or_degraded(dir))
 }
 
 /// Opens an existing store read-only (a dry run, `runner history`): `Ok(None)` when there
 /// is none yet, or when its schema is not the one this runner writes.
 pub fn open_read_only(dir: &Path) -> Result<Option<Arc<dyn Store>>, Error> {
+    if is_shared() {
+        return open(dir).map(Some);
+    }
     Ok(sqlite::SqliteStore::open_read_only(dir)?.map(|store| Arc::new(store) as Arc<dyn Store>))
 }
 
@@ -178,6 +234,10 @@ pub fn open_read_only(dir: &Path) -> Result<Option<Arc<dyn Store>>, Error> {
 /// connections of its own that only read (every write is refused), so that readers never
 /// wait on the writer. The store is created and brought up to date first when needed.
 pub fn open_reader(dir: &Path) -> Result<Arc<dyn Store>, Error> {
+    if is_shared() {
+        // A pool of its own: the reader's queries never wait on the writer's connections.
+        return open(dir);
+    }
     let reader = match sqlite::SqliteStore::open_reader(dir, READERS)? {
         Some(reader) => reader,
         None => {

@@ -14,6 +14,7 @@ mod dns;
 mod engine;
 mod export;
 mod flapping;
+mod fleet;
 mod grouping;
 mod history;
 mod history_csv;
