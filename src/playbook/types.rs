@@ -83,6 +83,28 @@ pub struct Playbook {
     /// Maintenance windows of the whole playbook: while one is open, no check's messages
     /// are sent and no remediation starts (runs, results and exit codes are unchanged).
     pub maintenance: Option<Vec<Window>>,
+    /// Where the daemons of a fleet run it, when they share a store: `every-host` (the
+    /// default: each daemon runs it and alerts name the host) or `one-host` (each fire is
+    /// claimed by one daemon, under a lease; its alerts are sent once). A daemon alone on
+    /// its own store runs it either way.
+    pub run_on: Option<RunOn>,
+    /// With a shared store, for an `every-host` playbook with a schedule: a check counts as
+    /// failing for alerts when at least this many hosts see it failing at one fire, and one
+    /// message for the fleet names them. Without a shared store it is ignored (said once in
+    /// the log).
+    #[schemars(range(min = 1, max = 10000))]
+    pub quorum: Option<u32>,
+}
+
+/// Where the daemons of a fleet run a playbook (PLAYBOOK.md, "Fleet").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunOn {
+    /// Every daemon runs it.
+    #[default]
+    EveryHost,
+    /// One daemon per fire, wherever one is alive.
+    OneHost,
 }
 
 /// Defaults for every check and action of a playbook.

@@ -116,6 +116,27 @@ impl<'p> Validator<'p> {
         }
     }
 
+    /// `run_on` and `quorum` (PLAYBOOK.md, "Fleet"): a quorum gathers the hosts' results
+    /// of one fire, so it needs fires, and hosts that each run the playbook.
+    fn fleet(&mut self) {
+        let p = self.playbook;
+        let Some(quorum) = p.quorum else { return };
+        let span = self.key_span(&["quorum"]);
+        if quorum == 0 {
+            self.error(span, "`quorum: 0` would alert with no host failing").hint =
+                Some("quorum is how many hosts must see a check failing at one fire: 1 or more".into());
+        } else if p.run_on == Some(super::types::RunOn::OneHost) {
+            self.error(
+                span,
+                "`quorum` is for `every-host` playbooks: each fire of a `one-host` playbook is seen by one host",
+            )
+            .hint = Some("remove `quorum`, or `run_on: one-host`".into());
+        } else if p.schedule.is_none() {
+            self.error(span, "`quorum` needs a schedule: the hosts' results are gathered per fire").hint =
+                Some("add a `schedule`, or remove `quorum`".into());
+        }
+    }
+
     fn top_level(&mut self) {
         let p = self.playbook;
         if p.version != 1 {
@@ -125,6 +146,7 @@ impl<'p> Validator<'p> {
         }
         self.positive("timeout", p.timeout.as_ref(), None);
         self.positive("retention", p.retention.as_ref(), None);
+        self.fleet();
         if let Some(defaults) = &p.defaults {
             self.positive("defaults.timeout", defaults.timeout.as_ref(), None);
             if let Some(retries) = defaults.retries.filter(|r| *r > MAX_RETRIES) {
