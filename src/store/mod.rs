@@ -73,6 +73,7 @@ pub mod backlog;
 mod contract;
 pub mod decisions;
 pub mod failure;
+pub mod fleet;
 pub mod groups;
 pub mod groups_outbox;
 pub mod history;
@@ -111,6 +112,7 @@ pub trait Store:
     + alerts::AlertStore
     + alerts::OutboxStore
     + groups_outbox::GroupedOutboxStore
+    + fleet::FleetStore
     + uptime::UptimeStore
     + remediations::RemediationStore
     + groups::GroupStore

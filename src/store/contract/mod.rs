@@ -87,6 +87,7 @@ pub(crate) fn each_backend(test: impl Fn(&Arc<dyn Store>)) {
 mod alerts;
 mod decisions;
 mod dependencies;
+mod fleet;
 mod groups_outbox;
 mod history;
 mod remediations;

@@ -22,6 +22,7 @@
 //! PostgresStore` each; this file owns the connections. Nothing outside `src/store` names
 //! this type: callers hold `&dyn Store` / `Arc<dyn Store>` from `store::open*`.
 
+mod fleet;
 mod pending;
 pub mod schema;
 

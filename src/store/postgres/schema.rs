@@ -8,7 +8,8 @@
 use postgres::Client;
 
 /// Every migration, in order: version N is `MIGRATIONS[N - 1]`.
-const MIGRATIONS: &[&[&str]] = &[&[include_str!("schema/data.sql"), include_str!("schema/alerts.sql")]];
+const MIGRATIONS: &[&[&str]] =
+    &[&[include_str!("schema/data.sql"), include_str!("schema/alerts.sql"), include_str!("schema/fleet.sql")]];
 
 /// How many migrations exist: the schema version this runner reads and writes.
 pub const VERSIONS: usize = MIGRATIONS.len();

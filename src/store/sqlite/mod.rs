@@ -21,6 +21,7 @@ mod alerts;
 mod decisions;
 mod dependencies;
 pub mod failure;
+mod fleet;
 mod groups;
 mod groups_outbox;
 mod history;

@@ -17,7 +17,7 @@
 use rusqlite_migration::{M, Migrations};
 
 /// How many migrations there are (the schema version this runner writes).
-pub const VERSIONS: usize = 7;
+pub const VERSIONS: usize = 8;
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -362,6 +362,35 @@ CREATE TABLE decisions (
 
 ALTER TABLE results ADD COLUMN holds TEXT;
 ALTER TABLE alert_state ADD COLUMN flap TEXT;
+"#,
+        ),
+        // 8. A fleet (PLAYBOOK.md "Fleet"; `store::fleet`):
+        // - `fleet_hosts`: each daemon's heartbeat, by host id, with the instance (one
+        //   process) that beats, and when the fleet raised it as silent;
+        // - `fire_claims`: who runs each fire of a one-host playbook, under a lease.
+        M::up(
+            r#"
+CREATE TABLE fleet_hosts (
+    host            TEXT PRIMARY KEY,
+    instance        TEXT NOT NULL,
+    pid             INTEGER NOT NULL,
+    started_ms      INTEGER NOT NULL,
+    seen_ms         INTEGER NOT NULL,
+    grace_ms        INTEGER NOT NULL,
+    playbooks       TEXT NOT NULL,
+    silent_since_ms INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE fire_claims (
+    playbook        TEXT NOT NULL,
+    fire_ms         INTEGER NOT NULL,
+    host            TEXT NOT NULL,
+    lease_until_ms  INTEGER NOT NULL,
+    claimed_ms      INTEGER NOT NULL,
+    finished_ms     INTEGER,
+    takeovers       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (playbook, fire_ms)
+) WITHOUT ROWID;
 "#,
         ),
     ])
