@@ -63,6 +63,13 @@ pub enum Error {
     #[error("playbook `{name}` is already running (lock {} is held); nothing ran", lock.display())]
     Locked { name: String, lock: PathBuf },
 
+    /// A `one-host` playbook's fire is held by another host of the fleet (exit 75, as a
+    /// local lock).
+    #[error(
+        "playbook `{name}` is running on host {host} (a one-host playbook runs on one host at a time); nothing ran"
+    )]
+    HeldElsewhere { name: String, host: String },
+
     #[error("internal error: {0} (this is a bug: please report it)")]
     Internal(String),
 
@@ -89,7 +96,7 @@ impl Error {
             Error::Read { .. } | Error::Write { .. } | Error::Store { .. } | Error::StoreFailed { .. } => exit::IO,
             Error::InvalidPlaybook { .. } | Error::InvalidInput(_) | Error::Payload(_) => exit::DATA,
             Error::Usage(_) | Error::DurationFlag { .. } => exit::USAGE,
-            Error::Locked { .. } => exit::LOCKED,
+            Error::Locked { .. } | Error::HeldElsewhere { .. } => exit::LOCKED,
             Error::Internal(_) | Error::Runtime(_) | Error::Logging(_) | Error::Task(_) | Error::Encode(_) => {
                 exit::SOFTWARE
             }

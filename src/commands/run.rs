@@ -94,6 +94,28 @@ pub fn state_dir(cli_state: Option<&std::path::Path>) -> std::path::PathBuf {
     cli_state.map(|p| p.to_path_buf()).unwrap_or_else(crate::store::default_dir)
 }
 
+/// A manual run of a `run_on: one-host` playbook on a shared store takes the same lease as
+/// the daemons' fires (PLAYBOOK.md, "Fleet"): refused (exit 75) while another host holds a
+/// fire of it. Called inside the run's runtime, which renews the lease while the run lasts.
+fn claim_one_host_run(
+    services: &Services,
+    loaded: &crate::playbook::Loaded,
+) -> crate::error::Result<Option<crate::schedule::claim::Lease>> {
+    use crate::schedule::claim;
+    let one_host = loaded.playbook.run_on == Some(crate::playbook::types::RunOn::OneHost);
+    let Some(store) = services.store.as_ref().filter(|_| one_host && crate::store::is_shared()) else {
+        return Ok(None);
+    };
+    let name = loaded.playbook.name.as_str();
+    let grace = crate::schedule::plan::schedule_of(loaded, &crate::host::id())
+        .map(|s| s.grace)
+        .unwrap_or(std::time::Duration::from_secs(60));
+    match claim::claim(store, name, crate::clock::now(), &crate::host::id(), claim::lease_for(grace))? {
+        claim::Taken::Mine(lease) => Ok(Some(lease)),
+        claim::Taken::Elsewhere { holder, .. } => Err(Error::HeldElsewhere { name: name.to_string(), host: holder }),
+    }
+}
+
 pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
     let _ = crate::logging::init(&crate::logging::LogOptions {
         verbose: cli.verbose,
@@ -133,6 +155,10 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
     };
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(Error::Runtime)?;
+    let fleet_lease = match args.dry_run {
+        true => None,
+        false => runtime.block_on(async { claim_one_host_run(&services, &loaded) })?,
+    };
     let record = runtime.block_on(async {
         // SIGTERM (a service manager, `kill`, `timeout(1)`) ends the run as Ctrl-C does:
         // with its process groups, not leaving them behind.
@@ -152,6 +178,9 @@ pub fn run(cli: &Cli, args: &RunArgs) -> crate::error::Result<i32> {
         // Stopped while notifications were in flight: they finish (or time out) first,
         // so that a stop never makes a receiver get a message twice.
         runtime.block_on(crate::alert::outbox::settle());
+    }
+    if let Some(lease) = fleet_lease {
+        lease.finish();
     }
     if let Some(progress) = &progress {
         progress.finish();

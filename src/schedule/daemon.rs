@@ -27,6 +27,8 @@ use jiff::Timestamp;
 use tokio::task::JoinSet;
 
 use super::catalogue::{Catalogue, Change};
+use super::claim;
+use super::heartbeat;
 use super::liveness::{self, InvalidView, Liveness, PlaybookView};
 use super::plan::{self, Decision, MissReason, Slot};
 use super::sd_notify::Notifier;
@@ -59,6 +61,88 @@ struct Entry {
     persisted: Option<Timestamp>,
 }
 
+/// Runs `name` for `fire` under the playbook's lock (a manual run in progress wins).
+async fn run_fire(services: &Services, loaded: Arc<Loaded>, name: String, fire: Timestamp, stands_for: u32) -> Done {
+    let turn = match Turn::take(services, &name, LockPolicy::FailIfHeld) {
+        Ok(turn) => turn,
+        Err(Error::Locked { .. }) => return Done { name, record: None, fire, locked: true },
+        Err(error) => {
+            tracing::error!(target: "runner::daemon", %error, "cannot take the playbook's lock");
+            return Done { name, record: None, fire, locked: true };
+        }
+    };
+    let options = RunOptions {
+        origin: Origin::Daemon,
+        scheduled_for: Some(fire),
+        stands_for: Some(stands_for),
+        ..RunOptions::default()
+    };
+    let record = turn.run(loaded, options).await;
+    drop(turn);
+    Done { name, record: Some(record), fire, locked: false }
+}
+
+/// A fire of a `run_on: one-host` playbook on a shared store, before its claim.
+struct OneHostFire {
+    loaded: Arc<Loaded>,
+    fire: Timestamp,
+    host: String,
+    lease: Duration,
+    grace: Duration,
+}
+
+impl OneHostFire {
+    /// Claims the fire: `Some(lease)` when this host runs it. Otherwise a watcher is left
+    /// behind (detached, so that the playbook's own next fire is not held up by it) that
+    /// takes the fire over if its holder dies before fire + grace, or records it missed.
+    async fn claim(self, services: &Services, name: &str) -> Option<claim::Lease> {
+        let store = services.store.clone()?;
+        let (claim_store, claim_name, host, fire, lease) =
+            (store.clone(), name.to_string(), self.host.clone(), self.fire, self.lease);
+        let taken =
+            tokio::task::spawn_blocking(move || claim::claim(&claim_store, &claim_name, fire, &host, lease)).await;
+        let (holder, until_ms) = match taken {
+            Ok(Ok(claim::Taken::Mine(lease))) => return Some(lease),
+            Ok(Ok(claim::Taken::Elsewhere { holder, until_ms })) => (holder, until_ms),
+            Ok(Err(error)) => {
+                // The shared store cannot decide: a duplicate run, said so, beats none.
+                tracing::warn!(target: "runner::fleet", %error, playbook = name, "cannot claim a one-host fire; running it here");
+                return None;
+            }
+            Err(_) => return None,
+        };
+        tracing::debug!(target: "runner::fleet", playbook = name, fire = %self.fire, holder = %holder, "fire held by another host");
+        if let Some(until_ms) = until_ms {
+            let services = services.clone();
+            let name = name.to_string();
+            let deadline = self.fire.checked_add(self.grace).unwrap_or(self.fire);
+            tokio::spawn(async move {
+                let watched =
+                    claim::watch(store, name.clone(), self.fire, self.host, self.lease, until_ms, deadline).await;
+                match watched {
+                    Ok(claim::Watched::TakenOver(lease)) => {
+                        let done = run_fire(&services, self.loaded, name, self.fire, 1).await;
+                        lease.finish();
+                        if let Some(record) = done.record {
+                            tracing::info!(target: "runner::fleet", playbook = %done.name, status = %record.status, "ran a fire taken over from a host that died");
+                        }
+                    }
+                    Ok(claim::Watched::Missed { claimant }) => {
+                        tracing::warn!(target: "runner::fleet", playbook = %name, fire = %self.fire, claimant = %claimant, "missed fire: its claimant died");
+                        if let Some(store) = &services.store {
+                            let reason = MissReason::ClaimantDied.name();
+                            let _ = store.record_misses(&name, &[(self.fire.as_millisecond(), reason)]);
+                        }
+                    }
+                    Ok(claim::Watched::Nothing) => {}
+                    Err(error) => tracing::warn!(target: "runner::fleet", %error, "cannot watch a one-host fire"),
+                }
+            });
+        }
+        None
+    }
+}
+
 /// A finished run task.
 struct Done {
     name: String,
@@ -82,6 +166,8 @@ pub struct Daemon {
     backlog_busy: Arc<std::sync::atomic::AtomicBool>,
     /// Why nothing is scheduled, when nothing is.
     nothing_to_watch: Option<String>,
+    /// This daemon in the fleet, when the store is shared.
+    member: Option<heartbeat::Member>,
 }
 
 /// This host's name, for the jitter offset.
@@ -115,6 +201,7 @@ impl Daemon {
             outbox_busy: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             backlog_busy: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             nothing_to_watch: None,
+            member: crate::store::is_shared().then(|| heartbeat::Member::new(&crate::host::id())),
         }
     }
 
@@ -133,6 +220,11 @@ impl Daemon {
             return crate::error::exit::SOFTWARE;
         };
         self.reload(true);
+        if let Err(error) = self.beat() {
+            tracing::error!(target: "runner::fleet", %error, "cannot join the fleet");
+            eprintln!("error: {}", crate::secret::scrub(&error.to_string()));
+            return error.exit_code();
+        }
         self.catch_up_interrupted().await;
         self.tick().await;
         self.notifier.send("READY=1");
@@ -220,6 +312,9 @@ impl Daemon {
         }
         self.store_backlog();
         self.drain_outbox();
+        if let Err(error) = self.beat() {
+            tracing::error!(target: "runner::fleet", %error, "heartbeat failed");
+        }
         let now = crate::clock::now();
         let nap = self.nap();
         let views: Vec<PlaybookView> = self
@@ -244,6 +339,41 @@ impl Daemon {
             l.invalid = invalid;
         });
         self.notifier.send("WATCHDOG=1");
+    }
+
+    /// Beats into the shared store when a beat is due, and raises hosts that fell silent
+    /// (log, `/healthz`). `Err(Usage)` when another live process beats under this host id.
+    fn beat(&mut self) -> Result<(), Error> {
+        let (Some(member), Some(store)) = (self.member.as_mut(), self.services.store.as_ref()) else { return Ok(()) };
+        if !member.due() {
+            return Ok(());
+        }
+        let playbooks: Vec<String> = self.entries.keys().cloned().collect();
+        let grace =
+            self.entries.values().filter_map(|e| plan::schedule_of(&e.loaded, &self.host)).map(|s| s.grace).max();
+        let heard = match member.beat(store.as_ref(), playbooks, grace.unwrap_or_default()) {
+            Ok(heard) => heard,
+            Err(error @ Error::Usage(_)) => return Err(error),
+            Err(error) => {
+                tracing::warn!(target: "runner::fleet", %error, "cannot beat into the shared store");
+                return Ok(());
+            }
+        };
+        if let Some(since) = heard.back_after {
+            tracing::warn!(target: "runner::fleet", host = %crate::host::id(), silent_since_ms = since, "runner on this host is back: the fleet had raised it as silent");
+        }
+        for (host, heard_ms) in &heard.newly_silent {
+            tracing::error!(target: "runner::fleet", host = %host, last_heard_ms = heard_ms, "runner on {host} is silent");
+        }
+        let silent = heard
+            .silent
+            .iter()
+            .map(|(host, ms)| {
+                (host.clone(), Timestamp::from_millisecond(*ms).map(|t| t.to_string()).unwrap_or_default())
+            })
+            .collect();
+        self.update_live(|l| l.silent_hosts = silent);
+        Ok(())
     }
 
     fn update_live(&self, f: impl FnOnce(&mut Liveness)) {
@@ -293,26 +423,38 @@ impl Daemon {
         let name = name.to_string();
         let lateness = crate::clock::now().as_millisecond() - fire.as_millisecond();
         tracing::info!(target: "runner::daemon", playbook = %name, %fire, stands_for, late_ms = lateness, "run");
+        let fleet = self.one_host_fire(&loaded, fire);
         self.running.spawn(async move {
-            // The same lock as `runner run`: a manual run in progress wins.
-            let turn = match Turn::take(&services, &name, LockPolicy::FailIfHeld) {
-                Ok(turn) => turn,
-                Err(Error::Locked { .. }) => return Done { name, record: None, fire, locked: true },
-                Err(error) => {
-                    tracing::error!(target: "runner::daemon", %error, "cannot take the playbook's lock");
-                    return Done { name, record: None, fire, locked: true };
-                }
+            // A one-host fire is run by the host that claims it; the others watch it.
+            let lease = match fleet {
+                Some(fleet) => match fleet.claim(&services, &name).await {
+                    Some(lease) => Some(lease),
+                    None => return Done { name, record: None, fire, locked: false },
+                },
+                None => None,
             };
-            let options = RunOptions {
-                origin: Origin::Daemon,
-                scheduled_for: Some(fire),
-                stands_for: Some(stands_for),
-                ..RunOptions::default()
-            };
-            let record = turn.run(loaded, options).await;
-            drop(turn);
-            Done { name, record: Some(record), fire, locked: false }
+            let done = run_fire(&services, loaded, name, fire, stands_for).await;
+            if let Some(lease) = lease {
+                lease.finish();
+            }
+            done
         });
+    }
+
+    /// The claim a fire of `loaded` needs: a `run_on: one-host` playbook on a shared store.
+    fn one_host_fire(&self, loaded: &Arc<Loaded>, fire: Timestamp) -> Option<OneHostFire> {
+        let one_host = loaded.playbook.run_on == Some(crate::playbook::types::RunOn::OneHost);
+        if !one_host || !crate::store::is_shared() || self.services.store.is_none() {
+            return None;
+        }
+        let grace = self.schedule_of(loaded).map(|s| s.grace).unwrap_or(Duration::from_secs(60));
+        Some(OneHostFire {
+            loaded: loaded.clone(),
+            fire,
+            host: crate::host::id(),
+            lease: claim::lease_for(grace),
+            grace,
+        })
     }
 
     /// A run ended: update the playbook's view, and start the queued run if any.

@@ -70,6 +70,10 @@ pub struct Liveness {
     pub nothing_to_watch: Option<String>,
     /// Whether the store takes writes, and what waits for it.
     pub store: crate::store::backlog::StoreHealth,
+    /// Hosts of the fleet that have fallen silent (host, last heard as RFC 3339), when
+    /// the store is shared.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub silent_hosts: Vec<(String, String)>,
     /// The alert streams of channels with `flapping:`, as last stored.
     #[serde(skip)]
     pub flapping: Vec<crate::store::alerts::StateRow>,
@@ -113,12 +117,20 @@ pub fn health(live: &Liveness, now: Timestamp) -> (u16, String) {
         ));
     }
     let mut body = String::new();
+    let fleet_lines: Vec<String> = live
+        .silent_hosts
+        .iter()
+        .map(|(host, heard)| format!("fleet: runner on {host} is silent (last heard {heard})\n"))
+        .collect();
     if problems.is_empty() {
         body.push_str("ok\n");
     } else {
         for problem in &problems {
             body.push_str(&format!("unhealthy: {problem}\n"));
         }
+    }
+    for line in &fleet_lines {
+        body.push_str(line);
     }
     for invalid in &live.invalid {
         body.push_str(&format!(

@@ -3,8 +3,10 @@
 //! daemon says about itself ([`liveness`], [`sd_notify`]).
 
 pub mod catalogue;
+pub mod claim;
 pub mod cron;
 pub mod daemon;
+pub mod heartbeat;
 pub mod liveness;
 pub mod plan;
 pub mod sd_notify;

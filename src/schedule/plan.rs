@@ -45,6 +45,9 @@ pub enum MissReason {
     Overlap,
     /// Another process holds the playbook's lock (a manual `runner run`).
     Locked,
+    /// A `one-host` fire whose claimant's lease lapsed after fire + grace (its host died
+    /// or lost the store), so that no host could take it over in time.
+    ClaimantDied,
 }
 
 impl MissReason {
@@ -53,6 +56,7 @@ impl MissReason {
             MissReason::Late => "late",
             MissReason::Overlap => "overlap",
             MissReason::Locked => "locked",
+            MissReason::ClaimantDied => "claimant-died",
         }
     }
 }

@@ -92,6 +92,11 @@ pub trait FleetStore {
     /// the next fire.
     fn finish_claim(&self, playbook: &str, fire_ms: i64, host: &str, now_ms: i64) -> Result<(), Error>;
 
+    /// At a fire's deadline (fire + grace), ends a fire that nobody finished and whose lease
+    /// (if any) has lapsed, so that it is counted once as missed. `Some(host)` for the one
+    /// caller that ended it: the claimant that died, or `""` when nobody ever claimed it.
+    fn settle_fire(&self, playbook: &str, fire_ms: i64, now_ms: i64) -> Result<Option<String>, Error>;
+
     /// The claims of `playbook` for fires at or after `since_ms`, oldest first.
     fn fire_claims(&self, playbook: &str, since_ms: i64) -> Result<Vec<FireClaim>, Error>;
 }

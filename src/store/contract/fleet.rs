@@ -74,12 +74,29 @@ fn a_fire_is_held_by_one_host_until_its_lease_lapses_or_it_finishes() {
         store.finish_claim("api", 60_000, "b", 62_000).unwrap();
         assert_eq!(store.claim_fire("api", 60_000, "c", 62_100, 1_000).unwrap(), Claim::Done { host: "b".into() });
         assert_eq!(store.claim_fire("api", 61_000, "c", 62_100, 1_000).unwrap(), Claim::Taken, "no longer blocked");
+        // At a fire's deadline: a fire nobody claimed, or whose claimant died, is settled
+        // once (as missed); a finished or live one is not.
+        assert_eq!(store.settle_fire("api", 59_000, 70_000).unwrap(), Some(String::new()));
+        assert_eq!(store.settle_fire("api", 59_000, 70_001).unwrap(), None, "once");
+        assert_eq!(store.settle_fire("api", 60_000, 70_000).unwrap(), None, "it finished");
+        store.claim_fire("api", 63_000, "d", 63_200, 1_000).unwrap();
+        assert_eq!(store.settle_fire("api", 63_000, 63_500).unwrap(), None, "its lease is live");
+        assert_eq!(store.settle_fire("api", 63_000, 64_300).unwrap(), Some("d".into()), "d died");
+        assert_eq!(store.claim_fire("api", 63_000, "e", 64_400, 1_000).unwrap(), Claim::Done { host: "d".into() });
         // Other playbooks are apart.
         assert_eq!(store.claim_fire("db", 60_000, "a", 60_010, 1_000).unwrap(), Claim::Taken);
 
         let claims = store.fire_claims("api", 0).unwrap();
         let seen: Vec<_> = claims.iter().map(|c| (c.fire_ms, c.host.as_str(), c.finished_ms, c.takeovers)).collect();
-        assert_eq!(seen, [(60_000, "b", Some(62_000), 1), (61_000, "c", None, 0)]);
+        assert_eq!(
+            seen,
+            [
+                (59_000, "", Some(70_000), 0),
+                (60_000, "b", Some(62_000), 1),
+                (61_000, "c", None, 0),
+                (63_000, "d", Some(64_300), 0)
+            ]
+        );
     });
 }
 

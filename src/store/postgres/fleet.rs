@@ -172,6 +172,38 @@ impl FleetStore for PostgresStore {
         })
     }
 
+    fn settle_fire(&self, playbook: &str, fire_ms: i64, now_ms: i64) -> Result<Option<String>, Error> {
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", &[&CLAIM_LOCK, &playbook])?;
+            let existing = tx.query_opt(
+                "SELECT host, lease_until_ms, finished_ms FROM fire_claims WHERE playbook = $1 AND fire_ms = $2",
+                &[&playbook, &fire_ms],
+            )?;
+            let settled =
+                match existing.map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1), r.get::<_, Option<i64>>(2))) {
+                    None => {
+                        tx.execute(
+                            "INSERT INTO fire_claims (playbook, fire_ms, host, lease_until_ms, claimed_ms, finished_ms)
+                         VALUES ($1, $2, '', $3, $3, $3)",
+                            &[&playbook, &fire_ms, &now_ms],
+                        )?;
+                        Some(String::new())
+                    }
+                    Some((host, lease_until, None)) if lease_until <= now_ms => {
+                        tx.execute(
+                            "UPDATE fire_claims SET finished_ms = $3 WHERE playbook = $1 AND fire_ms = $2",
+                            &[&playbook, &fire_ms, &now_ms],
+                        )?;
+                        Some(host)
+                    }
+                    Some(_) => None,
+                };
+            tx.commit()?;
+            Ok(settled)
+        })
+    }
+
     fn fire_claims(&self, playbook: &str, since_ms: i64) -> Result<Vec<FireClaim>, Error> {
         self.with(|c| {
             let rows = c.query(
