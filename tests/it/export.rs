@@ -626,3 +626,40 @@ fn the_crontab_line_reads_the_env_file_and_names_the_variables_the_playbooks_nee
     let log = std::fs::read_to_string(state.join("tick.log")).unwrap();
     assert_eq!(ran.status.code(), Some(0), "{command}\n{log}");
 }
+
+#[test]
+fn a_fleet_export_carries_the_store_and_host_id_and_never_a_store_password() {
+    let test = Test::new().file("p/daily.yaml", DAILY);
+    let open_url = "postgres://runner@db.internal:5432/runner";
+    let unit =
+        run_linked(&runner_bin(), test.root(), &["--store", open_url, "--host-id", "web-1", "export", "systemd", "p"]);
+    assert_eq!(unit.code, 0, "{}", unit.stderr);
+    assert!(unit.stdout.contains(&format!("Environment=RUNNER_STORE={open_url}\n")), "{}", unit.stdout);
+    assert!(unit.stdout.contains("Environment=RUNNER_HOST_ID=web-1\n"), "{}", unit.stdout);
+    let file = test.path("runner.service");
+    std::fs::write(&file, &unit.stdout).unwrap();
+    let verify = output(Command::new("systemd-analyze").arg("verify").arg(&file));
+    assert!(verify.status.success(), "{}\n{}", unit.stdout, String::from_utf8_lossy(&verify.stderr));
+
+    // A URL with a password goes in the environment file, which the unit and the crontab
+    // line read: neither shows it.
+    let secret_url = "postgres://runner:Fleet-pw-8812@db.internal/runner";
+    for target in ["systemd", "crontab"] {
+        let out = run_linked(
+            &runner_bin(),
+            test.root(),
+            &["--store", secret_url, "--host-id", "web-1", "export", target, "p"],
+        );
+        assert_eq!(out.code, 0, "{target}: {}", out.stderr);
+        assert!(
+            !out.stdout.contains("Fleet-pw-8812") && !out.stderr.contains("Fleet-pw-8812"),
+            "{target}: {}",
+            out.stdout
+        );
+        assert!(out.stdout.contains("put RUNNER_STORE=<its URL> in /etc/runner/env"), "{target}: {}", out.stdout);
+        assert!(out.stdout.contains("web-1"), "{target}: {}", out.stdout);
+    }
+    let crontab =
+        run_linked(&runner_bin(), test.root(), &["--store", open_url, "--host-id", "web-1", "export", "crontab", "p"]);
+    assert!(crontab.stdout.contains(&format!("--store '{open_url}' --host-id 'web-1' tick")), "{}", crontab.stdout);
+}

@@ -40,6 +40,12 @@ pub fn crontab(export: &Export) -> crate::error::Result<String> {
     }
     let state = export.state.clone().unwrap_or_else(|| super::absolute(&super::super::run::state_dir(None)));
     notes.extend(environment::needed_note(&playbooks));
+    if let Err(masked) = export.store_in_the_open() {
+        notes.push(format!(
+            "# The shared store ({masked}) holds a password: put RUNNER_STORE=<its URL> in {} (mode 600); the line reads it.",
+            environment::ENV_FILE
+        ));
+    }
     let lines: Vec<String> = tick_commands(export, &state)?.iter().map(|c| format!("* * * * * {c}")).collect();
     Ok(format!(
         "# runner: the playbooks below, each on its own schedule and in its own timezone (DST
@@ -73,8 +79,15 @@ fn tick_commands(export: &Export, state: &Path) -> crate::error::Result<Vec<Stri
     // cron's umask (022) would make the state folder 0755 and tick.log 0644: runner then
     // warns on every tick that its state is open to others.
     // Cron's environment has none of the playbooks' secrets: the line reads the env file.
+    let mut fleet = String::new();
+    if let Ok(Some(url)) = export.store_in_the_open() {
+        fleet.push_str(&format!(" --store {}", shell_word(url)));
+    }
+    if let Some(id) = &export.host_id {
+        fleet.push_str(&format!(" --host-id {}", shell_word(id)));
+    }
     let start = escape_percent(&format!(
-        "umask 077; {}mkdir -p {state_word} && exec {runner} --state {state_word} tick",
+        "umask 077; {}mkdir -p {state_word} && exec {runner} --state {state_word}{fleet} tick",
         environment::source_env_file()
     ));
     let end = escape_percent(&format!(" >>{log} 2>&1"));

@@ -41,6 +41,24 @@ pub struct Export {
     pub paths: Vec<PathBuf>,
     /// The state folder given with `--state`, absolute.
     pub state: Option<PathBuf>,
+    /// The shared store given with `--store` (a `postgres://` URL), if any.
+    pub store: Option<String>,
+    /// The host id given with `--host-id`, if any.
+    pub host_id: Option<String>,
+}
+
+impl Export {
+    /// The shared store's URL when it can be written where others may read it (no
+    /// password): `Ok(None)` without a shared store, `Err(masked)` when the URL holds a
+    /// password, which goes in the environment file instead.
+    fn store_in_the_open(&self) -> Result<Option<&str>, String> {
+        let Some(url) = self.store.as_deref() else { return Ok(None) };
+        match crate::store::postgres::Location::parse(url) {
+            Ok(location) if location.masked() == url => Ok(Some(url)),
+            Ok(location) => Err(location.masked().to_string()),
+            Err(_) => Ok(None),
+        }
+    }
 }
 
 impl Export {
@@ -128,6 +146,8 @@ pub fn run(cli: &Cli, args: &ExportArgs) -> crate::error::Result<i32> {
         runner: runner_path(),
         paths: paths.iter().map(|p| absolute(p)).collect(),
         state: cli.state.as_ref().map(|s| absolute(s)),
+        store: cli.store.clone().filter(|_| crate::store::is_shared()),
+        host_id: cli.host_id.clone().filter(|id| !id.trim().is_empty()),
     };
     for path in export.paths.iter().chain(&export.state).chain([&export.runner]) {
         refuse_non_utf8(path)?;

@@ -73,6 +73,24 @@ fn report_folder(loaded: &Loaded) -> Option<PathBuf> {
     Some(super::absolute(&loaded.base_dir.join(folder)))
 }
 
+/// The unit's settings for a fleet: the host id, and the shared store, unless its URL
+/// holds a password (a unit file is readable by all: the URL then goes in the environment
+/// file, which the unit reads).
+fn fleet_settings(export: &Export) -> crate::error::Result<String> {
+    let mut lines = String::new();
+    match export.store_in_the_open() {
+        Ok(Some(url)) => lines.push_str(&format!("Environment=RUNNER_STORE={}\n", word(url, Context::Setting)?)),
+        Ok(None) => {}
+        Err(masked) => lines.push_str(&format!(
+            "# The shared store ({masked}) holds a password: put RUNNER_STORE=<its URL> in {ENV_FILE} (mode 600).\n"
+        )),
+    }
+    if let Some(id) = &export.host_id {
+        lines.push_str(&format!("Environment=RUNNER_HOST_ID={}\n", word(id, Context::Setting)?));
+    }
+    Ok(lines)
+}
+
 /// A system unit running the daemon.
 pub fn systemd(export: &Export) -> crate::error::Result<String> {
     let playbooks = export.playbooks()?;
@@ -84,6 +102,7 @@ pub fn systemd(export: &Export) -> crate::error::Result<String> {
         Some(state) => format!("Environment=RUNNER_STATE={}\n", path_word(state, Context::Setting)?),
         None => format!("StateDirectory=runner\nStateDirectoryMode=0700\nEnvironment=RUNNER_STATE={DEFAULT_STATE}\n"),
     };
+    let fleet_lines = fleet_settings(export)?;
     let mut writable = vec![state.clone()];
     writable.extend(playbooks.iter().filter_map(report_folder));
     writable.sort();
@@ -119,7 +138,7 @@ NotifyAccess=main
 ExecStartPre=+/bin/mkdir -p {made}
 ExecStart={runner} {arguments}
 ExecReload=/bin/kill -HUP $MAINPID
-{state_lines}EnvironmentFile=-{ENV_FILE}
+{state_lines}{fleet_lines}EnvironmentFile=-{ENV_FILE}
 Restart=on-failure
 RestartSec=5s
 # The scheduling loop pings the watchdog on every tick (at most every 15 s); a loop that
