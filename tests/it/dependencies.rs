@@ -337,3 +337,32 @@ fn validate_refuses_a_cycle_across_playbooks_and_an_unknown_check_of_a_known_one
         .args(["validate", "a.yaml"])
         .expect_code(0);
 }
+
+#[test]
+fn scope_playbook_a_held_dependent_is_no_recovery_of_its_playbook() {
+    let server = Server::with(|_| Reply::status(200, "ok"));
+    let network = format!("version: 1\nname: network\nchecks:\n{}", check("uplink", ""));
+    let app = format!(
+        "version: 1\nname: app\nchecks:\n{}{}{}    scope: playbook\n",
+        check("api", "    depends_on: [network/uplink]\n"),
+        check("db", ""),
+        channel(&server.url("/hook"))
+    );
+    let test = Test::new().file("network.yaml", &network).file("app.yaml", &app).file("status", "0");
+    std::fs::write(test.path("status-api"), "2").unwrap();
+    // api fails before the uplink ever ran: the playbook's problem.
+    run_at(&test, "2026-03-02T10:00:00Z", &["run", "app.yaml"]);
+    assert_eq!(kinds(&server), ["problem"]);
+    // The uplink fails: api (the only failing check of app) is held; db is OK. Nothing.
+    std::fs::write(test.path("status-uplink"), "2").unwrap();
+    run_at(&test, "2026-03-02T10:01:00Z", &["run", "network.yaml"]);
+    run_at(&test, "2026-03-02T10:02:00Z", &["run", "app.yaml"]);
+    assert_eq!(kinds(&server), ["problem"], "a held failure is no recovery");
+    assert_eq!(test.sql("SELECT streak, notified FROM alert_state WHERE playbook = 'app'"), "2|critical");
+    // Everything OK again: one recovery.
+    std::fs::write(test.path("status-uplink"), "0").unwrap();
+    std::fs::write(test.path("status-api"), "0").unwrap();
+    run_at(&test, "2026-03-02T10:03:00Z", &["run", "network.yaml"]);
+    run_at(&test, "2026-03-02T10:04:00Z", &["run", "app.yaml"]);
+    assert_eq!(kinds(&server), ["problem", "recovery"]);
+}
