@@ -431,3 +431,46 @@ fn the_destination_of_a_group_is_never_stored_nor_printed() {
     }
     assert_eq!(grouped.len(), 1, "one destination");
 }
+
+#[test]
+fn members_whose_group_cannot_be_built_are_recorded_undeliverable_then_expire() {
+    let server = Server::with(|_| Reply::status(200, "ok"));
+    let channel =
+        format!("  - id: hook\n    webhook: {{url: \"{}\"}}\n    group: {{window: 1m}}\n", server.url("/hook"));
+    let scheduled = |channel: &str| {
+        failing("alpha", 2, 10, channel).replacen(
+            "checks:\n",
+            "schedule: {cron: \"* * * * *\", timezone: UTC}\nchecks:\n",
+            1,
+        )
+    };
+    let test = Test::new().file("pb/a.yaml", &scheduled(&channel));
+    let tick = |clock: &str| runner_at(&test, Some(clock), &["tick", "pb"], &[]);
+    tick("2026-03-02T10:00:30Z");
+    tick("2026-03-02T10:01:05Z");
+    assert_eq!(test.sql("SELECT count(*) FROM outbox WHERE alert IS NOT NULL"), "2");
+    // The channel is removed while its group's window is open: the group cannot be built.
+    std::fs::write(test.path("pb/a.yaml"), scheduled("  - id: other\n    webhook: {url: \"\"}\n")).unwrap();
+    let ticked = tick("2026-03-02T10:02:10Z");
+    assert!(!ticked.stderr.contains("panicked"), "{}", ticked.stderr);
+    assert!(server.requests().is_empty());
+    assert_eq!(
+        test.sql("SELECT count(DISTINCT message_id), min(reason) FROM outbox_undeliverable"),
+        "2|its group cannot be built here: channel `hook` is no longer in the playbook",
+        "each member is recorded undeliverable, with why"
+    );
+    let alerts = runner_at(&test, Some("2026-03-02T10:02:20Z"), &["alerts"], &[]).stdout;
+    assert_eq!(alerts.matches("undeliverable here").count(), 2, "{alerts}");
+    assert!(alerts.contains("channel `hook` is no longer in the playbook"), "{alerts}");
+    // A day later they end: dropped, each with a finished delivery attempt saying why.
+    tick("2026-03-03T10:02:10Z");
+    assert_eq!(test.sql("SELECT count(*) FROM outbox WHERE alert IS NOT NULL AND dropped LIKE 'expired:%'"), "2");
+    assert_eq!(
+        test.sql(
+            "SELECT count(*) FROM delivery_attempts WHERE outcome = 'dropped' AND error LIKE '%channel `hook` is no longer%'"
+        ),
+        "2"
+    );
+    assert_eq!(test.sql("SELECT count(*) FROM outbox_undeliverable"), "0");
+    assert!(server.requests().is_empty());
+}
