@@ -172,6 +172,20 @@ pub fn due(
     groups
 }
 
+/// When the earliest group window still open at `now` closes (Unix ms): the daemon wakes
+/// then. A window already closed whose group waits (for the next hour under
+/// `max_per_hour`, or for a process that can build it) is not a reason to wake early.
+pub fn next_close(pending: &[PendingMember], now: i64) -> Option<i64> {
+    let mut first: HashMap<&str, &PendingMember> = HashMap::new();
+    for member in pending {
+        let entry = first.entry(member.group_key.as_str()).or_insert(member);
+        if (member.created_ms, member.id) < (entry.created_ms, entry.id) {
+            *entry = member;
+        }
+    }
+    first.values().map(|m| m.created_ms.saturating_add(m.window_ms)).filter(|&closes| closes > now).min()
+}
+
 /// A member's alert, as much of it as a group message shows.
 #[derive(Clone, Debug, Deserialize)]
 pub struct GroupedAlert {
@@ -615,6 +629,21 @@ mod tests {
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0].members.len(), 2);
         assert_eq!(due(&pending, 2_000, true, |_, _| 0).len(), 1, "runner run closes it now");
+    }
+
+    #[test]
+    fn the_next_close_is_the_earliest_open_window_of_a_groups_first_member() {
+        let pending = [
+            member(1, "a", 1_000, 60_000, None),
+            member(2, "a", 5_000, 1_000, None),
+            member(3, "b", 2_000, 30_000, None),
+            member(4, "c", 0, 1_000, Some(1)),
+        ];
+        // a closes at 61 000 (its first member's window), b at 32 000, c closed already.
+        assert_eq!(next_close(&pending, 10_000), Some(32_000));
+        assert_eq!(next_close(&pending, 40_000), Some(61_000));
+        assert_eq!(next_close(&pending, 61_000), None);
+        assert_eq!(next_close(&[], 0), None);
     }
 
     #[test]
