@@ -464,3 +464,34 @@ fn scope_playbook_a_window_on_one_check_holds_only_that_checks_failure() {
     assert_eq!(run("2026-06-01T11:05:00Z", 0, 0), 0);
     assert_eq!(kinds(&server), ["problem", "escalation", "recovery"]);
 }
+
+#[test]
+fn a_silence_for_another_host_holds_nothing_and_one_for_this_host_holds() {
+    let server = receiver();
+    let mut test = Test::new().file("p.yaml", &two_checks(&server.url("/hook"), "web"));
+    // This host's id as runner computes it (RUNNER_HOST_ID, else the kernel's host name).
+    let here = runner::host::id();
+    if let Ok(id) = std::env::var("RUNNER_HOST_ID") {
+        test = test.env("RUNNER_HOST_ID", &id);
+    }
+    let silence = |check: &str, host: &str| {
+        let args = ["silence", "add", "--playbook", "web", "--check", check, "--host", host, "--for", "1h"];
+        let made = test.run_args(&[&args[..], &["--reason", "host test"]].concat());
+        assert_eq!(made.code, 0, "{}", made.stderr);
+    };
+    set(&test, 0, 0);
+    test.run_args(&["run", "p.yaml"]);
+    silence("a", "elsewhere.example");
+    set(&test, 2, 0);
+    let output = test.run_args(&["run", "p.yaml"]);
+    assert!(!output.stdout.contains("held:"), "{}", output.stdout);
+    assert_eq!(checks_and_kinds(&server), [("a".to_string(), "problem".to_string())], "another host's silence");
+    silence("b", &here);
+    set(&test, 2, 2);
+    let output = test.run_args(&["run", "p.yaml"]);
+    assert!(output.stdout.contains("held: silenced by"), "{}", output.stdout);
+    assert_eq!(output.code, 2);
+    assert_eq!(checks_and_kinds(&server).len(), 1, "this host's silence holds b");
+    let listed = test.run_args(&["silence", "list"]).stdout;
+    assert!(listed.contains(&format!("on {here}")) && listed.contains("on elsewhere.example"), "{listed}");
+}
