@@ -172,6 +172,20 @@ pub fn due(
     groups
 }
 
+/// When the earliest group window still open at `now` closes (Unix ms): the daemon wakes
+/// then. A window already closed whose group waits (for the next hour under
+/// `max_per_hour`, or for a process that can build it) is not a reason to wake early.
+pub fn next_close(pending: &[PendingMember], now: i64) -> Option<i64> {
+    let mut first: HashMap<&str, &PendingMember> = HashMap::new();
+    for member in pending {
+        let entry = first.entry(member.group_key.as_str()).or_insert(member);
+        if (member.created_ms, member.id) < (entry.created_ms, entry.id) {
+            *entry = member;
+        }
+    }
+    first.values().map(|m| m.created_ms.saturating_add(m.window_ms)).filter(|&closes| closes > now).min()
+}
+
 /// A member's alert, as much of it as a group message shows.
 #[derive(Clone, Debug, Deserialize)]
 pub struct GroupedAlert {
@@ -513,21 +527,16 @@ pub async fn form(store: &Arc<dyn Store>, loaded: &[Arc<Loaded>], scope: Option<
     };
     let mut playbooks = super::outbox::Playbooks::new(loaded);
     let mut recorded = 0;
+    let mut unbuildable = Vec::new();
     for group in &due {
-        let in_scope = |m: &&PendingMember| scope.as_ref().is_none_or(|names| names.contains(&m.playbook));
-        let lead = group.members.iter().find(in_scope).unwrap_or(&group.members[0]);
-        let playbook = match playbooks.of_file(&lead.playbook, &lead.file).await {
-            Ok(playbook) => playbook,
-            Err(reason) => {
-                tracing::warn!(target: "runner::alert", playbook = %lead.playbook, %reason, "cannot build a group message here; its messages stay queued");
+        let (lead, playbook, channel) = match lead(&mut playbooks, group, scope.as_deref()).await {
+            Ok(lead) => lead,
+            Err(reasons) => {
+                unbuildable.extend(reasons);
                 continue;
             }
         };
-        let Some(channel) = playbook.playbook.notify.iter().flatten().find(|c| c.id.as_str() == lead.channel) else {
-            tracing::warn!(target: "runner::alert", playbook = %lead.playbook, channel = %lead.channel, "the channel of a group is no longer in its playbook; its messages stay queued");
-            continue;
-        };
-        let carriers = carriers(group, channel, &playbook, lead);
+        let carriers = carriers(group, &channel, &playbook, lead);
         let (store, key) = (store.clone(), group.key.clone());
         match tokio::task::spawn_blocking(move || store.record_group(&key, &carriers, now)).await {
             Ok(Ok(n)) => recorded += n,
@@ -535,7 +544,38 @@ pub async fn form(store: &Arc<dyn Store>, loaded: &[Arc<Loaded>], scope: Option<
             Err(error) => tracing::error!(target: "runner::alert", %error, "cannot record a group message"),
         }
     }
+    for (member, reason) in unbuildable {
+        super::outbox::unbuildable_member(store, member, reason, now).await;
+    }
     recorded
+}
+
+/// The member whose channel a group's carriers are built with (its headers, template):
+/// the first member of `scope`'s playbooks whose playbook loads here and still has its
+/// channel, else the first of any playbook. `None` when no member can lead: each member
+/// comes back with why its own playbook or channel cannot be used here, so that it is
+/// recorded as undeliverable (shown by `runner alerts`), not left queued in silence.
+async fn lead<'g>(
+    playbooks: &mut super::outbox::Playbooks<'_>,
+    group: &'g DueGroup,
+    scope: Option<&[String]>,
+) -> Result<(&'g PendingMember, Arc<Loaded>, Channel), Vec<(&'g PendingMember, String)>> {
+    let in_scope = |m: &&PendingMember| scope.is_none_or(|names| names.contains(&m.playbook));
+    let candidates = group.members.iter().filter(in_scope).chain(group.members.iter().filter(|m| !in_scope(m)));
+    let mut reasons = Vec::new();
+    for member in candidates {
+        match playbooks.of_file(&member.playbook, &member.file).await {
+            Ok(playbook) => match playbook.playbook.notify.iter().flatten().find(|c| c.id.as_str() == member.channel) {
+                Some(channel) => {
+                    let channel = channel.clone();
+                    return Ok((member, playbook, channel));
+                }
+                None => reasons.push((member, format!("channel `{}` is no longer in the playbook", member.channel))),
+            },
+            Err(reason) => reasons.push((member, crate::secret::scrub_owned(reason.to_string()))),
+        }
+    }
+    Err(reasons)
 }
 
 #[cfg(test)]
@@ -589,6 +629,21 @@ mod tests {
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0].members.len(), 2);
         assert_eq!(due(&pending, 2_000, true, |_, _| 0).len(), 1, "runner run closes it now");
+    }
+
+    #[test]
+    fn the_next_close_is_the_earliest_open_window_of_a_groups_first_member() {
+        let pending = [
+            member(1, "a", 1_000, 60_000, None),
+            member(2, "a", 5_000, 1_000, None),
+            member(3, "b", 2_000, 30_000, None),
+            member(4, "c", 0, 1_000, Some(1)),
+        ];
+        // a closes at 61 000 (its first member's window), b at 32 000, c closed already.
+        assert_eq!(next_close(&pending, 10_000), Some(32_000));
+        assert_eq!(next_close(&pending, 40_000), Some(61_000));
+        assert_eq!(next_close(&pending, 61_000), None);
+        assert_eq!(next_close(&[], 0), None);
     }
 
     #[test]

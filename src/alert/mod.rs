@@ -208,17 +208,27 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
     decisions
 }
 
-/// A `scope: playbook` stream's status: the worst among the checks nothing holds back.
-/// When every counted check is held, the stream is held (by all their reasons) and steps
-/// on the run's status, so that its streak still counts.
+/// A `scope: playbook` stream's status and holds. Quiet times hold back messages, never
+/// state: the stream steps on the worst status of all its checks, exactly as without them.
+/// It is held when every failing check is held (their holds are its reasons), so that a
+/// silence on the only failing check neither closes the problem (no false recovery, the
+/// streak stands) nor opens one. When nothing fails, it is held while any check is held:
+/// an OK under a hold is not heard yet, and the recovery waits for the first result after
+/// the hold lifts (the catch-up rule), as for a check's own stream.
 fn playbook_stream(record: &RunRecord) -> (Status, Holds) {
     let counted: Vec<&crate::outcome::CheckResult> = record.checks.iter().filter(|c| c.status.counts()).collect();
-    let free: Vec<Status> = counted.iter().filter(|c| c.holds.is_empty()).map(|c| c.status).collect();
-    if free.is_empty() {
-        let holds = counted.iter().fold(Holds::default(), |all, c| all.with(&c.holds));
-        return (record.status, holds);
-    }
-    (crate::outcome::worst_of(free), Holds::default())
+    let status = crate::outcome::worst_of(counted.iter().map(|c| c.status));
+    let failing: Vec<&crate::outcome::CheckResult> =
+        counted.iter().copied().filter(|c| c.status.is_failing()).collect();
+    let holding: Vec<&crate::outcome::CheckResult> = if failing.is_empty() {
+        counted.iter().copied().filter(|c| !c.holds.is_empty()).collect()
+    } else if failing.iter().all(|c| !c.holds.is_empty()) {
+        failing
+    } else {
+        Vec::new()
+    };
+    let holds = holding.iter().fold(Holds::default(), |all, c| all.with(&c.holds));
+    (status, holds)
 }
 
 /// The decisions of one stream step: one row per result on the channel (a check's own

@@ -514,6 +514,47 @@ async fn record(
     }
 }
 
+/// Settles a grouped member whose group cannot be built here (`alert::group::form`: its
+/// playbook does not load, or no longer has its channel, and no other member of its group
+/// can lead): recorded as undeliverable on this host with `reason` (what `runner alerts`
+/// and `/healthz` show) and left queued for a process that can; once older than
+/// [`EXPIRY`], dropped like any message, with a finished delivery attempt saying why.
+pub(super) async fn unbuildable_member(
+    store: &Arc<dyn Store>,
+    member: &crate::store::groups_outbox::PendingMember,
+    reason: String,
+    now_ms: i64,
+) {
+    let message = OutboxMessage {
+        id: member.id,
+        idempotency: member.idempotency.clone(),
+        playbook: member.playbook.clone(),
+        file: member.file.clone(),
+        channel: member.channel.clone(),
+        kind: "group".to_string(),
+        summary: member.summary.clone(),
+        body: String::new(),
+        created_ms: member.created_ms,
+        due_ms: member.created_ms,
+        attempts: 0,
+        last_error: None,
+        delivered_ms: None,
+        dropped: None,
+    };
+    let host = crate::host::id();
+    if now_ms - member.created_ms > EXPIRY.as_millis() as i64 {
+        let reason = format!(
+            "expired: undelivered for {}; its group could not be built: {reason}",
+            crate::duration::format(EXPIRY)
+        );
+        let attempt = begin(Some(store), &message, &host).await;
+        record(Some(store), &message, attempt, None, &Outcome::Dropped { reason }, &host).await;
+    } else {
+        let reason = format!("its group cannot be built here: {reason}");
+        record(Some(store), &message, None, None, &Outcome::Undeliverable { reason }, &host).await;
+    }
+}
+
 /// Gives claimed messages back, due as they were (not attempted by this process).
 async fn release(store: Option<&Arc<dyn Store>>, ids: Vec<i64>) {
     let Some(store) = store.cloned() else { return };

@@ -123,6 +123,9 @@ struct Planned {
 struct Collected {
     checks: Vec<Option<CheckResult>>,
     phases: Vec<PhaseResult>,
+    /// The quiet-time notes of the checks (a stale dependency ignored), `ID: note`: on the
+    /// run's notes too, so that every view shows them, not only the JSON details.
+    quiet_notes: Vec<String>,
 }
 
 struct Shared {
@@ -151,6 +154,15 @@ impl Shared {
             }
             None => (None, &playbook.checks.as_ref().expect("planned from checks")[planned.index]),
         }
+    }
+
+    /// Keeps a check's quiet-time notes for the run's notes.
+    fn note(&self, check: &str, notes: &[String]) {
+        if notes.is_empty() {
+            return;
+        }
+        let mut collected = self.collected.lock().unwrap_or_else(|p| p.into_inner());
+        collected.quiet_notes.extend(notes.iter().map(|note| format!("{check}: {note}")));
     }
 
     /// The result of check `id` in this run so far, as `depends_on` judges it.
@@ -241,7 +253,11 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
         silences,
         quiet,
         host: crate::host::id(),
-        collected: Mutex::new(Collected { checks: vec![None; plan.len()], phases: Vec::new() }),
+        collected: Mutex::new(Collected {
+            checks: vec![None; plan.len()],
+            phases: Vec::new(),
+            quiet_notes: Vec::new(),
+        }),
         permits: Semaphore::new(options.concurrency.max(1)),
         plan,
         loaded: loaded.clone(),
@@ -267,6 +283,8 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
         }
     }
     let checks: Vec<CheckResult> = collected.checks.into_iter().flatten().collect();
+    let mut quiet_notes = collected.quiet_notes;
+    quiet_notes.sort();
     let mut phases = collected.phases;
     if timed_out {
         // Phases that never reported are listed as ended by the timeout.
@@ -296,6 +314,7 @@ pub async fn run(loaded: Arc<Loaded>, engine: Arc<Engine>, options: RunOptions) 
     if checks.is_empty() && !shared.options.selection.is_everything() {
         notes.push("no check matches the selection (--phase/--check/--tags)".to_string());
     }
+    notes.extend(quiet_notes);
     RunRecord {
         id: shared.options.run_id.clone().unwrap_or_else(new_run_id),
         playbook: playbook.name.to_string(),
@@ -485,6 +504,7 @@ async fn run_checks(shared: &Arc<Shared>, phase: Option<usize>, finished: &mut H
                     };
                     // On the result reported (a verified remediation reports its verify).
                     result.holds = holds;
+                    shared.note(&result.id, &notes);
                     result.details.extend(notes);
                     release_silences(&shared, result).await
                 }

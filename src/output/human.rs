@@ -69,11 +69,19 @@ impl Format for Human {
             if let Some(remediation) = &check.remediation {
                 text.push_str(&format!("\n  {:>12}  {}", "", style.cyan(&format!("↻ {}", remediation.message))));
             }
-            // Quiet times: the status stands; the line says its messages are held.
-            if let Some(first) = check.holds.first() {
-                let more = check.holds.iter().count() - 1;
+            // Quiet times: the status stands; the line says its messages are held (the
+            // check's own holds first, then flapping, a hold of a channel).
+            let flapping = flapping_channels(record, &check.id);
+            let first = check
+                .holds
+                .first()
+                .map(crate::quiet::Hold::describe)
+                .or_else(|| (!flapping.is_empty()).then(|| format!("flapping on {}", flapping.join(", "))));
+            if let Some(first) = first {
+                let more = check.holds.iter().count().saturating_sub(1)
+                    + if check.holds.is_empty() { 0 } else { flapping.len() };
                 let more = if more > 0 { format!(" (+{more} more)") } else { String::new() };
-                text.push_str(&format!("\n  {:>12}  {}", "", style.dim(&format!("held: {}{more}", first.describe()))));
+                text.push_str(&format!("\n  {:>12}  {}", "", style.dim(&format!("held: {first}{more}"))));
             }
             text.trim_end().to_string() + "\n"
         };
@@ -154,6 +162,16 @@ impl Format for Human {
         out.push_str(&format!("{verdict} · {} · {}\n", record.summary.sentence(), elapsed(record.duration_ms)));
         out
     }
+}
+
+/// The channels on which `check` is flapping in this run (its decisions say so).
+fn flapping_channels<'a>(record: &'a RunRecord, check: &str) -> Vec<&'a str> {
+    record
+        .decisions
+        .iter()
+        .filter(|d| d.check == check && d.reasons.iter().any(|r| r == "flapping"))
+        .map(|d| d.channel.as_str())
+        .collect()
 }
 
 fn stage_lines(stage: &crate::outcome::StageResult, style: Style) -> String {

@@ -9,8 +9,9 @@
 //!   (with a note on the dependent's result) when older than two of that playbook's
 //!   periods. The period is that playbook's schedule, found among the playbooks of the
 //!   dependent's folder (read once per load of the dependent: [`periods_in`], kept by
-//!   `quiet::plan`); failing that, the dependent's own period; with neither, the latest
-//!   result is used however old it is.
+//!   `quiet::plan`); failing that (it has no schedule), two of the dependent's own periods;
+//!   with neither (a manual `runner run` of unscheduled playbooks), [`UNSCHEDULED_LIMIT`]:
+//!   an old failure never holds forever.
 //! - A dependency that has never run holds nothing; neither does a SKIPPED or MANUAL one.
 //! - A failing dependency, or one itself held back (it carries holds), holds the
 //!   dependent: [`Hold::SuppressedBy`].
@@ -24,6 +25,10 @@ use std::time::Duration;
 use super::{Hold, Holds};
 use crate::outcome::Status;
 use crate::playbook::Check;
+
+/// How old a stored dependency result may be when neither its playbook nor the
+/// dependent's has a schedule to measure it by.
+pub const UNSCHEDULED_LIMIT: Duration = Duration::from_secs(3600);
 
 /// A check's latest stored result, as `depends_on` needs it.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,11 +78,14 @@ pub fn holds(check: &Check, lookup: &Lookup<'_>, this_run: impl Fn(&str) -> Opti
         let judged = match other {
             None => match this_run(&dependency.check) {
                 Some(result) => Some(result),
-                None => stored(lookup, lookup.playbook, &dependency.check, lookup.own_period, &mut notes),
+                None => {
+                    let limit = Staleness::new(lookup.own_period, lookup.own_period, None);
+                    stored(lookup, lookup.playbook, &dependency.check, &limit, &mut notes)
+                }
             },
             Some(playbook) => {
-                let period = lookup.periods.get(playbook).copied().or(lookup.own_period);
-                stored(lookup, playbook, &dependency.check, period, &mut notes)
+                let limit = Staleness::new(lookup.periods.get(playbook).copied(), lookup.own_period, Some(playbook));
+                stored(lookup, playbook, &dependency.check, &limit, &mut notes)
             }
         };
         let Some(result) = judged else { continue };
@@ -88,27 +96,53 @@ pub fn holds(check: &Check, lookup: &Lookup<'_>, this_run: impl Fn(&str) -> Opti
     (holds, notes)
 }
 
+/// How old a stored dependency result may be, and the words that say why.
+struct Staleness {
+    limit: Duration,
+    why: String,
+}
+
+impl Staleness {
+    /// Two of the dependency's periods; two of the dependent's when the dependency has no
+    /// schedule (`other`: its playbook, when it is another one); [`UNSCHEDULED_LIMIT`]
+    /// when neither has one.
+    fn new(theirs: Option<Duration>, own: Option<Duration>, other: Option<&str>) -> Staleness {
+        let two = |period: Duration| (2 * period, crate::duration::format(2 * period));
+        match (theirs, own, other) {
+            (Some(period), _, _) | (None, Some(period), None) => {
+                let (limit, text) = two(period);
+                Staleness { limit, why: format!("two of its periods ({text})") }
+            }
+            (None, Some(period), Some(other)) => {
+                let (limit, text) = two(period);
+                Staleness { limit, why: format!("two of this playbook's periods ({text}; {other} has no schedule)") }
+            }
+            (None, None, _) => Staleness {
+                limit: UNSCHEDULED_LIMIT,
+                why: format!("{} (no schedule to measure it by)", crate::duration::format(UNSCHEDULED_LIMIT)),
+            },
+        }
+    }
+}
+
 /// The latest stored result of a dependency, unless it is stale (then a note says so).
 fn stored(
     lookup: &Lookup<'_>,
     playbook: &str,
     check: &str,
-    period: Option<Duration>,
+    staleness: &Staleness,
     notes: &mut Vec<String>,
 ) -> Option<ThisRun> {
     let result = lookup.stored?.latest_result(playbook, check)?;
     let age_ms = (lookup.now_ms - result.at_ms).max(0);
-    if let Some(period) = period {
-        let limit = 2 * period.as_millis() as i64;
-        if age_ms > limit {
-            let age = crate::duration::format(Duration::from_secs((age_ms / 1000) as u64));
-            notes.push(format!(
-                "depends_on {playbook}/{check}: its latest result ({}, {age} ago) is older than two of its periods ({}), so it is ignored",
-                result.status.label(),
-                crate::duration::format(2 * period)
-            ));
-            return None;
-        }
+    if age_ms > i64::try_from(staleness.limit.as_millis()).unwrap_or(i64::MAX) {
+        let age = crate::duration::format(Duration::from_secs((age_ms / 1000) as u64));
+        notes.push(format!(
+            "depends_on {playbook}/{check}: its latest result ({}, {age} ago) is older than {}, so it is ignored",
+            result.status.label(),
+            staleness.why
+        ));
+        return None;
     }
     Some(ThisRun { status: result.status, held: result.held })
 }
@@ -210,6 +244,36 @@ mod tests {
         let (stale, notes) = holds(&check("[network/uplink]"), &later, |_| None);
         assert!(stale.is_empty());
         assert_eq!(notes.len(), 1);
-        assert!(notes[0].contains("older than two of its periods (10m)"), "{notes:?}");
+        assert!(
+            notes[0].contains("older than two of this playbook's periods (10m; network has no schedule)"),
+            "{notes:?}"
+        );
+        // The dependency's own period first, when it has a schedule.
+        let periods = HashMap::from([("network".to_string(), Duration::from_secs(600))]);
+        let theirs = Lookup { periods: &periods, ..later };
+        let (fresh, notes) = holds(&check("[network/uplink]"), &theirs, |_| None);
+        assert_eq!((fresh.codes(), notes.len()), (vec!["suppressed_by"], 0), "11 minutes of 20");
+    }
+
+    #[test]
+    fn without_any_schedule_a_stored_result_is_stale_after_an_hour() {
+        let stored = Stored::default();
+        let now = 1000 * MIN;
+        for (playbook, check) in [("network", "uplink"), ("app", "db")] {
+            stored.0.lock().unwrap().insert(
+                (playbook.into(), check.into()),
+                StoredResult { status: Status::Critical, at_ms: now - 59 * MIN, held: false },
+            );
+        }
+        let lookup =
+            Lookup { playbook: "app", periods: &HashMap::new(), own_period: None, stored: Some(&stored), now_ms: now };
+        // `db` is of this playbook but not in this run (`--check api`): its stored result.
+        let (fresh, notes) = holds(&check("[network/uplink, db]"), &lookup, |_| None);
+        assert_eq!((fresh.codes().len(), notes.len()), (2, 0), "59 minutes: fresh");
+        let later = Lookup { now_ms: now + 2 * MIN, ..lookup };
+        let (stale, notes) = holds(&check("[network/uplink, db]"), &later, |_| None);
+        assert!(stale.is_empty(), "an old CRITICAL never holds forever");
+        assert_eq!(notes.len(), 2);
+        assert!(notes.iter().all(|n| n.contains("older than 1h (no schedule to measure it by)")), "{notes:?}");
     }
 }

@@ -163,6 +163,12 @@ pub struct Daemon {
     last_mono: Instant,
     host: String,
     outbox_busy: Arc<std::sync::atomic::AtomicBool>,
+    /// When the earliest open group window closes (Unix ms), as the last delivery round
+    /// saw it: the loop wakes then, not up to [`MAX_NAP`] late.
+    group_close: Arc<Mutex<Option<i64>>>,
+    /// Said by a delivery round when it ends, so that the loop naps again knowing
+    /// [`Daemon::group_close`].
+    round_ended: Arc<tokio::sync::Notify>,
     backlog_busy: Arc<std::sync::atomic::AtomicBool>,
     /// Why nothing is scheduled, when nothing is.
     nothing_to_watch: Option<String>,
@@ -199,6 +205,8 @@ impl Daemon {
             last_mono: Instant::now(),
             host: hostname(),
             outbox_busy: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            group_close: Arc::new(Mutex::new(None)),
+            round_ended: Arc::new(tokio::sync::Notify::new()),
             backlog_busy: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             nothing_to_watch: None,
             member: crate::store::is_shared().then(|| heartbeat::Member::new(&crate::host::id())),
@@ -229,10 +237,14 @@ impl Daemon {
         self.tick().await;
         self.notifier.send("READY=1");
         tracing::info!(target: "runner::daemon", scheduled = self.entries.len(), invalid = self.catalogue.invalid().count(), "daemon started");
+        let round_ended = self.round_ended.clone();
         loop {
             let nap = self.nap();
             tokio::select! {
                 _ = tokio::time::sleep(nap) => {}
+                // A delivery round ended: nap again, until the group window it saw close
+                // if that is sooner (no tick now: the round was the tick's).
+                _ = round_ended.notified() => continue,
                 _ = hangup.recv() => {
                     tracing::info!(target: "runner::daemon", "SIGHUP: reloading playbooks");
                     self.notifier.send("RELOADING=1");
@@ -256,10 +268,12 @@ impl Daemon {
         crate::error::exit::OK
     }
 
-    /// How long to nap: until the earliest next fire, never more than [`MAX_NAP`].
+    /// How long to nap: until the earliest next fire or group window close, never more
+    /// than [`MAX_NAP`].
     fn nap(&self) -> Duration {
         let now = crate::clock::now();
-        let earliest = self.entries.values().filter_map(|e| e.slot.next_fire(now)).min();
+        let close = self.group_close.lock().ok().and_then(|c| *c).and_then(|ms| Timestamp::from_millisecond(ms).ok());
+        let earliest = self.entries.values().filter_map(|e| e.slot.next_fire(now)).chain(close).min();
         let until = earliest.map(|t| Duration::from_millis((t.as_millisecond() - now.as_millisecond()).max(0) as u64));
         let mut nap = until.unwrap_or(MAX_NAP).min(MAX_NAP);
         if let Some(watchdog) = Notifier::watchdog_interval() {
@@ -543,11 +557,23 @@ impl Daemon {
         let busy = self.outbox_busy.clone();
         let live = self.live.clone();
         let services = self.services.clone();
+        let (group_close, round_ended) = (self.group_close.clone(), self.round_ended.clone());
         tokio::spawn(async move {
             pipeline::drain_outbox(&services, &loaded, DrainScope::Everything, pipeline::DELIVERY_BUDGET * 2).await;
             let host = crate::host::id();
-            let read =
-                tokio::task::spawn_blocking(move || (store.undeliverable(None), store.all_alert_states(None))).await;
+            let read = tokio::task::spawn_blocking(move || {
+                let close = store
+                    .pending_members(None)
+                    .map(|pending| crate::alert::group::next_close(&pending, crate::store::now_ms()));
+                (store.undeliverable(None), store.all_alert_states(None), close)
+            })
+            .await;
+            let read = read.map(|(undeliverable, states, close)| {
+                if let Ok(mut group_close) = group_close.lock() {
+                    *group_close = close.ok().flatten();
+                }
+                (undeliverable, states)
+            });
             if let (Ok((undeliverable, states)), Ok(mut live)) = (read, live.lock()) {
                 if let Ok(all) = undeliverable {
                     live.undeliverable = all.into_iter().filter(|u| u.host == host).collect();
@@ -557,6 +583,7 @@ impl Daemon {
                 }
             }
             busy.store(false, Ordering::SeqCst);
+            round_ended.notify_one();
         });
     }
 

@@ -337,3 +337,82 @@ fn validate_refuses_a_cycle_across_playbooks_and_an_unknown_check_of_a_known_one
         .args(["validate", "a.yaml"])
         .expect_code(0);
 }
+
+#[test]
+fn scope_playbook_a_held_dependent_is_no_recovery_of_its_playbook() {
+    let server = Server::with(|_| Reply::status(200, "ok"));
+    let network = format!("version: 1\nname: network\nchecks:\n{}", check("uplink", ""));
+    let app = format!(
+        "version: 1\nname: app\nchecks:\n{}{}{}    scope: playbook\n",
+        check("api", "    depends_on: [network/uplink]\n"),
+        check("db", ""),
+        channel(&server.url("/hook"))
+    );
+    let test = Test::new().file("network.yaml", &network).file("app.yaml", &app).file("status", "0");
+    std::fs::write(test.path("status-api"), "2").unwrap();
+    // api fails before the uplink ever ran: the playbook's problem.
+    run_at(&test, "2026-03-02T10:00:00Z", &["run", "app.yaml"]);
+    assert_eq!(kinds(&server), ["problem"]);
+    // The uplink fails: api (the only failing check of app) is held; db is OK. Nothing.
+    std::fs::write(test.path("status-uplink"), "2").unwrap();
+    run_at(&test, "2026-03-02T10:01:00Z", &["run", "network.yaml"]);
+    run_at(&test, "2026-03-02T10:02:00Z", &["run", "app.yaml"]);
+    assert_eq!(kinds(&server), ["problem"], "a held failure is no recovery");
+    assert_eq!(test.sql("SELECT streak, notified FROM alert_state WHERE playbook = 'app'"), "2|critical");
+    // Everything OK again: one recovery.
+    std::fs::write(test.path("status-uplink"), "0").unwrap();
+    std::fs::write(test.path("status-api"), "0").unwrap();
+    run_at(&test, "2026-03-02T10:03:00Z", &["run", "network.yaml"]);
+    run_at(&test, "2026-03-02T10:04:00Z", &["run", "app.yaml"]);
+    assert_eq!(kinds(&server), ["problem", "recovery"]);
+}
+
+/// `network` without a schedule and `app` (`api` depends on `network/uplink`), with the
+/// schedule `app_schedule` (a YAML line, or nothing).
+fn unscheduled_dependency(url: &str, app_schedule: &str) -> Test {
+    let network = format!("version: 1\nname: network\nchecks:\n{}", check("uplink", ""));
+    let app = format!(
+        "version: 1\nname: app\n{app_schedule}checks:\n{}{}",
+        check("api", "    depends_on: [network/uplink]\n"),
+        channel(url)
+    );
+    Test::new().file("network.yaml", &network).file("app.yaml", &app).file("status", "2")
+}
+
+#[test]
+fn a_dependency_without_a_schedule_is_stale_after_two_of_the_dependents_periods() {
+    let server = Server::with(|_| Reply::status(200, "ok"));
+    let test = unscheduled_dependency(&server.url("/hook"), "schedule: {cron: \"*/5 * * * *\"}\n");
+    run_at(&test, "2026-03-02T10:00:00Z", &["run", "network.yaml"]);
+    let (_, stdout) = run_at(&test, "2026-03-02T10:09:00Z", &["run", "app.yaml", "--format", "json"]);
+    assert_eq!(holds_of(&stdout)[0].1[0]["dependency"], "network/uplink", "fresh: it holds");
+    assert!(server.requests().is_empty());
+    // 11 minutes: older than two of app's 5-minute periods. The note is in the human view.
+    let (_, stdout) = run_at(&test, "2026-03-02T10:11:00Z", &["run", "app.yaml"]);
+    assert!(
+        stdout.contains("note: api: depends_on network/uplink: its latest result (CRITICAL, 11m ago)")
+            && stdout.contains("older than two of this playbook's periods (10m; network has no schedule)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("held:"), "{stdout}");
+    assert_eq!(kinds(&server), ["problem"]);
+}
+
+#[test]
+fn a_dependency_is_stale_after_an_hour_when_neither_playbook_has_a_schedule() {
+    let server = Server::with(|_| Reply::status(200, "ok"));
+    let test = unscheduled_dependency(&server.url("/hook"), "");
+    run_at(&test, "2026-03-02T10:00:00Z", &["run", "network.yaml"]);
+    let (_, stdout) = run_at(&test, "2026-03-02T10:59:00Z", &["run", "app.yaml"]);
+    assert!(stdout.contains("held: depends on network/uplink (CRITICAL)"), "{stdout}");
+    assert!(server.requests().is_empty());
+    // An old CRITICAL does not hold forever: after an hour it is ignored, with a note.
+    let (_, stdout) = run_at(&test, "2026-03-02T11:01:00Z", &["run", "app.yaml", "--format", "json"]);
+    let run: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(run["checks"][0]["holds"].is_null(), "{stdout}");
+    let details = run["checks"][0]["details"].to_string();
+    assert!(details.contains("older than 1h (no schedule to measure it by)"), "{details}");
+    let note = run["checks"][0]["details"].as_array().and_then(|d| d.last()).and_then(|d| d.as_str()).unwrap_or("");
+    assert_eq!(run["notes"][0].as_str().unwrap_or(""), format!("api: {note}"), "on the run's notes too");
+    assert_eq!(kinds(&server), ["problem"]);
+}

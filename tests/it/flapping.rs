@@ -137,3 +137,19 @@ fn validate_refuses_a_window_under_two_and_low_not_under_high() {
         .expect_code(1);
     assert!(output.stdout.contains("`lots` is not a percent"), "{}", output.stdout);
 }
+
+#[test]
+fn the_human_view_says_a_flapping_check_is_held_on_its_channel() {
+    let server = Server::with(|_| Reply::status(200, "ok"));
+    let channel = "    after: 1\n    flapping: {window: 4, high: 60%, low: 30%}\n";
+    let test = Test::new().file("p.yaml", &playbook(&server.url("/hook"), channel));
+    // As above: flapping from run 3 on.
+    for (n, status) in [(1, 2), (2, 0), (3, 2)] {
+        run(&test, n, status);
+    }
+    std::fs::write(test.path("status"), "0").unwrap();
+    let (code, stdout) = run_at(&test, &clock(4), &["run", "p.yaml"]);
+    assert_eq!(code, 0, "flapping never changes the status");
+    assert!(stdout.contains("held: flapping on hook"), "{stdout}");
+    assert_eq!(kinds(&server), ["problem", "recovery", "flapping"]);
+}

@@ -431,3 +431,76 @@ fn the_destination_of_a_group_is_never_stored_nor_printed() {
     }
     assert_eq!(grouped.len(), 1, "one destination");
 }
+
+#[test]
+fn members_whose_group_cannot_be_built_are_recorded_undeliverable_then_expire() {
+    let server = Server::with(|_| Reply::status(200, "ok"));
+    let channel =
+        format!("  - id: hook\n    webhook: {{url: \"{}\"}}\n    group: {{window: 1m}}\n", server.url("/hook"));
+    let scheduled = |channel: &str| {
+        failing("alpha", 2, 10, channel).replacen(
+            "checks:\n",
+            "schedule: {cron: \"* * * * *\", timezone: UTC}\nchecks:\n",
+            1,
+        )
+    };
+    let test = Test::new().file("pb/a.yaml", &scheduled(&channel));
+    let tick = |clock: &str| runner_at(&test, Some(clock), &["tick", "pb"], &[]);
+    tick("2026-03-02T10:00:30Z");
+    tick("2026-03-02T10:01:05Z");
+    assert_eq!(test.sql("SELECT count(*) FROM outbox WHERE alert IS NOT NULL"), "2");
+    // The channel is removed while its group's window is open: the group cannot be built.
+    std::fs::write(test.path("pb/a.yaml"), scheduled("  - id: other\n    webhook: {url: \"\"}\n")).unwrap();
+    let ticked = tick("2026-03-02T10:02:10Z");
+    assert!(!ticked.stderr.contains("panicked"), "{}", ticked.stderr);
+    assert!(server.requests().is_empty());
+    assert_eq!(
+        test.sql("SELECT count(DISTINCT message_id), min(reason) FROM outbox_undeliverable"),
+        "2|its group cannot be built here: channel `hook` is no longer in the playbook",
+        "each member is recorded undeliverable, with why"
+    );
+    let alerts = runner_at(&test, Some("2026-03-02T10:02:20Z"), &["alerts"], &[]).stdout;
+    assert_eq!(alerts.matches("undeliverable here").count(), 2, "{alerts}");
+    assert!(alerts.contains("channel `hook` is no longer in the playbook"), "{alerts}");
+    // A day later they end: dropped, each with a finished delivery attempt saying why.
+    tick("2026-03-03T10:02:10Z");
+    assert_eq!(test.sql("SELECT count(*) FROM outbox WHERE alert IS NOT NULL AND dropped LIKE 'expired:%'"), "2");
+    assert_eq!(
+        test.sql(
+            "SELECT count(*) FROM delivery_attempts WHERE outcome = 'dropped' AND error LIKE '%channel `hook` is no longer%'"
+        ),
+        "2"
+    );
+    assert_eq!(test.sql("SELECT count(*) FROM outbox_undeliverable"), "0");
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn the_daemon_closes_a_group_window_when_it_ends_not_at_its_next_tick() {
+    use crate::daemon::{Daemon, wait_until};
+    let server = Server::with(|_| Reply::status(200, "ok"));
+    let channel =
+        format!("  - id: hook\n    webhook: {{url: \"{}\"}}\n    group: {{window: 2s}}\n", server.url("/hook"));
+    // One fire, at 04:00:00, five seconds after the daemon starts; the next is an hour
+    // away, so the daemon would otherwise nap its longest (15 s) after the run.
+    let playbook = failing("hourly", 2, 10, &channel).replacen(
+        "checks:\n",
+        "schedule: {cron: \"0 * * * *\", timezone: UTC}\nchecks:\n",
+        1,
+    );
+    let test = Test::new().file("pb/hourly.yaml", &playbook);
+    let mut daemon = Daemon::start_with_env(&test, "pb", &[], &[("RUNNER_TEST_CLOCK", "2026-03-02T03:59:55Z")]);
+    assert!(wait_until(std::time::Duration::from_secs(40), || !server.requests().is_empty()), "one group message");
+    let waited: i64 = daemon
+        .query(
+            "SELECT (SELECT min(finished_ms) FROM delivery_attempts WHERE outcome = 'delivered')
+                  - (SELECT min(created_ms) FROM outbox WHERE alert IS NOT NULL)",
+        )
+        .parse()
+        .unwrap();
+    assert_eq!(daemon.stop(), Some(0));
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(json(&server.requests()[0])["alerts"].as_array().map(Vec::len), Some(2));
+    // Within the window and a generous second or three, not at the 15-second tick.
+    assert!((2_000..5_000).contains(&waited), "delivered {waited} ms after the first member was queued");
+}

@@ -377,3 +377,121 @@ fn hostile_windows_are_validate_errors() {
     assert!(endless.code == 1 && endless.stdout.contains("never close"), "{}", endless.stdout);
     assert_eq!(test.run_args(&["validate", "--strict", "overlapping.yaml"]).code, 0, "overlapping windows hold as one");
 }
+
+/// `two_checks` with one alert stream for the whole playbook.
+fn two_checks_one_stream(url: &str, check_a_extra: &str) -> String {
+    format!(
+        r#"version: 1
+name: web
+checks:
+  - id: a
+    command: {{shell: 'exit $(cat a)', nagios: true}}
+{check_a_extra}  - id: b
+    command: {{shell: 'exit $(cat b)', nagios: true}}
+notify:
+  - id: hook
+    webhook: {{url: "{url}"}}
+    scope: playbook
+"#
+    )
+}
+
+#[test]
+fn scope_playbook_a_silence_on_the_only_failing_check_sends_no_false_recovery() {
+    let server = receiver();
+    let test = Test::new().file("p.yaml", &two_checks_one_stream(&server.url("/hook"), ""));
+    set(&test, 2, 0);
+    test.run_args(&["run", "p.yaml"]);
+    assert_eq!(kinds(&server), ["problem"]);
+    let made = test.run_args(&["silence", "add", "--playbook", "web", "--check", "a", "--for", "1h", "--reason", "x"]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    // a still fails, silenced; b is OK: the playbook is still CRITICAL, nothing is sent.
+    test.run_args(&["run", "p.yaml"]);
+    assert_eq!(kinds(&server), ["problem"], "a silence is no recovery");
+    assert_eq!(
+        test.sql("SELECT streak, status, notified FROM alert_state"),
+        "2|critical|critical",
+        "the streak stands"
+    );
+    // a is OK while still silenced: the recovery waits for the hold to lift.
+    set(&test, 0, 0);
+    test.run_args(&["run", "p.yaml"]);
+    assert_eq!(kinds(&server), ["problem"]);
+    assert_eq!(test.run_args(&["silence", "expire", made.stdout.trim()]).code, 0);
+    test.run_args(&["run", "p.yaml"]);
+    assert_eq!(kinds(&server), ["problem", "recovery"], "caught up at the first result after the hold");
+    test.run_args(&["run", "p.yaml"]);
+    assert_eq!(kinds(&server), ["problem", "recovery"], "once");
+
+    // Still failing when the silence ends: nothing then; one recovery when all are OK.
+    let server = receiver();
+    let test = Test::new().file("p.yaml", &two_checks_one_stream(&server.url("/hook"), ""));
+    set(&test, 2, 0);
+    test.run_args(&["run", "p.yaml"]);
+    let made = test.run_args(&["silence", "add", "--playbook", "web", "--check", "a", "--for", "1h", "--reason", "x"]);
+    test.run_args(&["run", "p.yaml"]);
+    assert_eq!(test.run_args(&["silence", "expire", made.stdout.trim()]).code, 0);
+    test.run_args(&["run", "p.yaml"]);
+    assert_eq!(kinds(&server), ["problem"]);
+    set(&test, 0, 0);
+    test.run_args(&["run", "p.yaml"]);
+    assert_eq!(kinds(&server), ["problem", "recovery"]);
+}
+
+#[test]
+fn scope_playbook_a_window_on_one_check_holds_only_that_checks_failure() {
+    let server = receiver();
+    let window = "    maintenance: [{from: '2026-06-01T10:00:00Z', until: '2026-06-01T11:00:00Z', reason: restart}]\n";
+    let test = Test::new().file("p.yaml", &two_checks_one_stream(&server.url("/hook"), window));
+    let run = |at: &str, a: u8, b: u8| {
+        set(&test, a, b);
+        test.clone_with_clock(at).run_args(&["run", "p.yaml"]).code
+    };
+    assert_eq!(run("2026-06-01T09:50:00Z", 1, 0), 1);
+    assert_eq!(kinds(&server), ["problem"]);
+    // a gets worse inside its window: held, not an escalation, and no recovery either.
+    assert_eq!(run("2026-06-01T10:10:00Z", 2, 0), 2);
+    assert_eq!(kinds(&server), ["problem"]);
+    // b fails too, nothing holds it: the escalation names b, not a (held back).
+    assert_eq!(run("2026-06-01T10:20:00Z", 2, 2), 2);
+    assert_eq!(kinds(&server), ["problem", "escalation"]);
+    let escalation: serde_json::Value = serde_json::from_str(&server.requests()[1].body).unwrap();
+    let text = escalation["alert"]["text"].as_str().unwrap();
+    assert!(text.contains("CRITICAL b") && !text.contains(" a:"), "{text}");
+    // b recovers, a is OK inside its window: held; the recovery comes after the window.
+    assert_eq!(run("2026-06-01T10:30:00Z", 0, 0), 0);
+    assert_eq!(kinds(&server), ["problem", "escalation"]);
+    assert_eq!(run("2026-06-01T11:05:00Z", 0, 0), 0);
+    assert_eq!(kinds(&server), ["problem", "escalation", "recovery"]);
+}
+
+#[test]
+fn a_silence_for_another_host_holds_nothing_and_one_for_this_host_holds() {
+    let server = receiver();
+    let mut test = Test::new().file("p.yaml", &two_checks(&server.url("/hook"), "web"));
+    // This host's id as runner computes it (RUNNER_HOST_ID, else the kernel's host name).
+    let here = runner::host::id();
+    if let Ok(id) = std::env::var("RUNNER_HOST_ID") {
+        test = test.env("RUNNER_HOST_ID", &id);
+    }
+    let silence = |check: &str, host: &str| {
+        let args = ["silence", "add", "--playbook", "web", "--check", check, "--host", host, "--for", "1h"];
+        let made = test.run_args(&[&args[..], &["--reason", "host test"]].concat());
+        assert_eq!(made.code, 0, "{}", made.stderr);
+    };
+    set(&test, 0, 0);
+    test.run_args(&["run", "p.yaml"]);
+    silence("a", "elsewhere.example");
+    set(&test, 2, 0);
+    let output = test.run_args(&["run", "p.yaml"]);
+    assert!(!output.stdout.contains("held:"), "{}", output.stdout);
+    assert_eq!(checks_and_kinds(&server), [("a".to_string(), "problem".to_string())], "another host's silence");
+    silence("b", &here);
+    set(&test, 2, 2);
+    let output = test.run_args(&["run", "p.yaml"]);
+    assert!(output.stdout.contains("held: silenced by"), "{}", output.stdout);
+    assert_eq!(output.code, 2);
+    assert_eq!(checks_and_kinds(&server).len(), 1, "this host's silence holds b");
+    let listed = test.run_args(&["silence", "list"]).stdout;
+    assert!(listed.contains(&format!("on {here}")) && listed.contains("on elsewhere.example"), "{listed}");
+}
