@@ -86,6 +86,10 @@ fn schemathesis_finds_no_5xx_and_every_answer_matches_the_openapi_document() {
         let (code, _, body) = request(serve.1, "GET", path, &[], "");
         assert!(code == 200 && body.contains(needle), "{path}: {code} {}", &body[..body.len().min(500)]);
     }
+    // A method a path does not take: 405, the methods it does take, and a problem body.
+    let (code, head, body) = request(serve.1, "DELETE", "/api/v1/results", &[], "");
+    assert_eq!(code, 405, "{body}");
+    assert!(head.contains("allow: get,head") && head.contains("content-type: application/problem+json"), "{head}");
     // Creating a silence through the API is a placeholder (501) until the silences routes
     // land; while it is, that one operation is left out, and only then.
     let right = [("Authorization", &*format!("Bearer {TOKEN}"))];
