@@ -36,7 +36,7 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 command -v sqlite3 >/dev/null || { echo "sqlite3 is not installed (apt-get install sqlite3)" >&2; exit 1; }
 [ -n "${BENCH_SKIP_BUILD:-}" ] || cargo build --release --quiet
-runner="$(pwd)/target/release/runner"
+runner="${CARGO_TARGET_DIR:-$(pwd)/target}/release/runner"
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
