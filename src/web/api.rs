@@ -112,7 +112,10 @@ impl Params {
                 Ok(back) => back,
                 Err(crate::duration::DurationError::TooLong) => return Ok(0),
                 Err(e) => {
-                    return Err(problem(StatusCode::BAD_REQUEST, &format!("since: {e} (expected a duration such as 7d)")));
+                    return Err(problem(
+                        StatusCode::BAD_REQUEST,
+                        &format!("since: {e} (expected a duration such as 7d)"),
+                    ));
                 }
             },
         };

@@ -71,8 +71,12 @@ fn schemathesis_finds_no_5xx_and_every_answer_matches_the_openapi_document() {
         let run = runner_at(&test, None, &["run", "shop.yaml"], &[]);
         assert_eq!(run.code, 2, "a CRITICAL run exits 2: {}", run.stderr);
     }
-    let silenced =
-        runner_at(&test, None, &["silence", "add", "--playbook", "shop", "--check", "db", "--for", "2h", "--reason", "db migration"], &[("USER", "ops")]);
+    let silenced = runner_at(
+        &test,
+        None,
+        &["silence", "add", "--playbook", "shop", "--check", "db", "--for", "2h", "--reason", "db migration"],
+        &[("USER", "ops")],
+    );
     assert_eq!(silenced.code, 0, "{}", silenced.stderr);
     let serve = Serve::start(&test, &[("RUNNER_API_TOKEN", TOKEN)]);
     // The store has what the API lists, so schemathesis sees full answers, not empty lists.
@@ -100,7 +104,9 @@ fn schemathesis_finds_no_5xx_and_every_answer_matches_the_openapi_document() {
     // Every selected operation was exercised, and none was left out unless said above.
     let (selected, total, tested) = (
         figure(&report, "Selected:"),
-        report.lines().find_map(|l| l.trim().strip_prefix("Selected:")?.split('/').nth(1)?.trim().parse::<usize>().ok()),
+        report
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Selected:")?.split('/').nth(1)?.trim().parse::<usize>().ok()),
         figure(&report, "Tested:"),
     );
     assert!(selected.is_some() && selected == tested, "not every operation was tested:\n{report}");
