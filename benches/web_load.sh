@@ -108,7 +108,8 @@ for _ in $(seq 1 60); do
 done
 sleep 5
 kill -0 "$daemon" || { echo "the daemon died:" >&2; cat "$work/daemon.log" >&2; exit 1; }
-curl -fsS "http://127.0.0.1:$port/" | grep -q "Shop API" || { echo "the page does not show the playbooks" >&2; exit 1; }
+curl -fsS -o "$work/page.html" "http://127.0.0.1:$port/"
+grep -q "Shop API" "$work/page.html" || { echo "the page does not show the playbooks" >&2; exit 1; }
 rss_before=$(rss_kb "$daemon")
 
 echo "== wrk -t2 -c$connections -d${duration}s --latency http://127.0.0.1:$port/  (tick runs every second)"
