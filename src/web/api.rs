@@ -27,6 +27,25 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 /// The largest `limit`.
 const MAX_LIMIT: i64 = 1_000;
 
+/// The spelling of `since` the API takes, the document's `pattern` for it.
+const SINCE_PATTERN: &str = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h|d|w))+$";
+
+/// The spelling of `cursor`, the document's `pattern`: a positive sequence number that fits
+/// an i64 whatever its digits (18 at most), no sign, no leading zero.
+const CURSOR_PATTERN: &str = r"^[1-9][0-9]{0,17}$";
+
+fn since_pattern() -> &'static regex::Regex {
+    static PATTERN: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(SINCE_PATTERN).expect("a valid pattern"));
+    &PATTERN
+}
+
+fn cursor_pattern() -> &'static regex::Regex {
+    static PATTERN: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(CURSOR_PATTERN).expect("a valid pattern"));
+    &PATTERN
+}
+
 pub fn routes() -> Router<Site> {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi))
@@ -76,13 +95,29 @@ impl Params {
         }
     }
 
-    /// `since` (a duration such as `7d`) as Unix ms; 30 days back by default.
+    /// `since` (a duration such as `7d`) as Unix ms; 30 days back by default. The API takes
+    /// the duration's compact spelling only ([`SINCE_PATTERN`], as the document says, so that
+    /// what the document allows and what is answered 200 are the same set); a duration past
+    /// the parser's century means all of history, not an error.
     fn since_ms(&self) -> Result<i64, Response> {
         let back = match &self.since {
             None => std::time::Duration::from_secs(30 * 86_400),
-            Some(text) => crate::duration::parse(text).map_err(|e| {
-                problem(StatusCode::BAD_REQUEST, &format!("since: {e} (expected a duration such as 7d)"))
-            })?,
+            Some(text) if !since_pattern().is_match(text) => {
+                return Err(problem(
+                    StatusCode::BAD_REQUEST,
+                    "since: expected a duration such as 7d, 1.5h or 1d12h (units ms, s, m, h, d, w)",
+                ));
+            }
+            Some(text) => match crate::duration::parse(text) {
+                Ok(back) => back,
+                Err(crate::duration::DurationError::TooLong) => return Ok(0),
+                Err(e) => {
+                    return Err(problem(
+                        StatusCode::BAD_REQUEST,
+                        &format!("since: {e} (expected a duration such as 7d)"),
+                    ));
+                }
+            },
         };
         let back = i64::try_from(back.as_millis()).unwrap_or(i64::MAX);
         Ok(crate::store::now_ms().saturating_sub(back).max(0))
@@ -91,7 +126,7 @@ impl Params {
     fn cursor(&self) -> Result<Option<i64>, Response> {
         self.cursor
             .as_deref()
-            .map(|c| c.parse::<i64>().ok().filter(|n| *n > 0))
+            .map(|c| cursor_pattern().is_match(c).then(|| c.parse::<i64>().ok()).flatten())
             .map(|c| {
                 c.ok_or_else(|| problem(StatusCode::BAD_REQUEST, "cursor: use the next_cursor of the page before"))
             })
@@ -248,4 +283,50 @@ async fn silences(query: Result<Query<Params>, QueryRejection>) -> Answer {
 async fn create_silence(State(site): State<Site>, headers: axum::http::HeaderMap) -> Answer {
     site.token.check(&headers)?;
     Err(problem(StatusCode::NOT_IMPLEMENTED, "silences cannot be created through the API yet"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The patterns the code checks are the ones the document states, for every parameter.
+    #[test]
+    fn the_document_states_the_patterns_the_code_checks() {
+        let document: Value = serde_json::from_str(OPENAPI).unwrap();
+        let mut seen = 0;
+        for item in document["paths"].as_object().unwrap().values() {
+            for parameter in item["get"]["parameters"].as_array().into_iter().flatten() {
+                let expected = match parameter["name"].as_str() {
+                    Some("since") => SINCE_PATTERN,
+                    Some("cursor") => CURSOR_PATTERN,
+                    Some("limit") => {
+                        assert_eq!(parameter["schema"]["maximum"], MAX_LIMIT);
+                        continue;
+                    }
+                    _ => continue,
+                };
+                assert_eq!(parameter["schema"]["pattern"], expected, "{parameter}");
+                seen += 1;
+            }
+        }
+        assert!(seen >= 5, "{seen} patterned parameters");
+    }
+
+    #[test]
+    fn since_and_cursor_take_exactly_their_patterns() {
+        let since = |text: &str| Params { since: Some(text.into()), ..Params::default() }.since_ms().is_ok();
+        for good in ["7d", "1.5h", "1d12h", "500ms", "99999999999999999999w"] {
+            assert!(since(good), "{good}");
+        }
+        for bad in ["", "7", "1 h", "1hour", "-1d", ".5h", "1.5.3h", "7d "] {
+            assert!(!since(bad), "{bad:?}");
+        }
+        let cursor = |text: &str| Params { cursor: Some(text.into()), ..Params::default() }.cursor().is_ok();
+        for good in ["1", "999999999999999999"] {
+            assert!(cursor(good), "{good}");
+        }
+        for bad in ["0", "-1", "+1", "01", "9999999999999999999", "x"] {
+            assert!(!cursor(bad), "{bad:?}");
+        }
+    }
 }

@@ -60,6 +60,7 @@ pub fn routes(site: Site) -> Router {
         .route("/p/{name}", get(one_playbook))
         .merge(super::api::routes())
         .merge(super::badge::routes())
+        .method_not_allowed_fallback(wrong_method)
         .layer(axum::middleware::from_fn_with_state(site.clone(), cached))
         .with_state(site)
 }
@@ -69,8 +70,19 @@ pub async fn fallback(request: Request) -> Response {
     let read = matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
     match (request.uri().path().starts_with("/api/"), read) {
         (true, true) => problem(StatusCode::NOT_FOUND, "no such API path: see /api/v1/openapi.json"),
-        (true, false) => problem(StatusCode::METHOD_NOT_ALLOWED, "this API path takes no such method"),
+        (true, false) => wrong_method(request).await,
         (false, _) => super::liveness::fallback(request.method().clone()).await,
+    }
+}
+
+/// A method a path does not take: a 405 with a body that says so (a problem under `/api/`,
+/// words elsewhere) instead of axum's empty one; axum adds the `Allow` header.
+async fn wrong_method(request: Request) -> Response {
+    if request.uri().path().starts_with("/api/") {
+        problem(StatusCode::METHOD_NOT_ALLOWED, "this API path takes no such method")
+    } else {
+        let words = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+        (StatusCode::METHOD_NOT_ALLOWED, words, "method not allowed\n").into_response()
     }
 }
 

@@ -5,6 +5,7 @@ mod support;
 
 mod alerts;
 mod amqp;
+mod api_contract;
 
 mod cli;
 mod daemon;

@@ -83,7 +83,13 @@ fn a_slowloris_neither_stalls_the_scheduler_nor_holds_its_connections() {
 }
 
 /// One request on its own connection: (status, head, body).
-fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
+pub(crate) fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut text = format!("{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n", body.len());
@@ -102,10 +108,10 @@ fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: 
 }
 
 /// `runner serve` on a free port over the state folder of `test`; killed when dropped.
-struct Serve(std::process::Child, u16);
+pub(crate) struct Serve(std::process::Child, pub(crate) u16);
 
 impl Serve {
-    fn start(test: &Test, env: &[(&str, &str)]) -> Serve {
+    pub(crate) fn start(test: &Test, env: &[(&str, &str)]) -> Serve {
         let port = crate::support::redis::free_port();
         let child = std::process::Command::new(crate::support::runner_bin())
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
