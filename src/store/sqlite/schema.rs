@@ -364,6 +364,13 @@ ALTER TABLE results ADD COLUMN holds TEXT;
 ALTER TABLE alert_state ADD COLUMN flap TEXT;
 "#,
         ),
+        // 8. Uptime's longest outage is an incident's down time, no longer its time to
+        //    recover (the no-data time inside an incident is no outage): the day roll-ups'
+        //    `longest_ms` are rebuilt from the raw results under that definition.
+        M::up_with_hook("", |tx: &rusqlite::Transaction<'_>| -> rusqlite_migration::HookResult {
+            super::uptime::rebuild_all(tx)?;
+            Ok(())
+        }),
     ])
 }
 

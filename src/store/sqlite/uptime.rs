@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::outcome::Status;
 use crate::store::uptime::{Filter, SeriesFigures, UptimeStore};
 use crate::uptime::timeline::Effect;
-use crate::uptime::{Figures, Incident, IncidentTotals, Mark, Sample, Span, Tail, Totals, raw_figures};
+use crate::uptime::{Figures, Incident, IncidentTotals, Mark, Sample, Span, Tail, Totals, outage_ms, raw_figures};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -104,6 +104,9 @@ struct Rollup {
     spans: Vec<Span>,
     /// New incidents, and recoveries of stored ones.
     incidents: Vec<Incident>,
+    /// The incidents that recovered: their outage is added to the day they started once
+    /// the spans are written (it is the down time inside them).
+    recoveries: Vec<Incident>,
 }
 
 impl Rollup {
@@ -126,7 +129,7 @@ impl Rollup {
                 self.incidents.push(Incident { started_ms: at_ms, recovered_ms: None });
             }
             Effect::Recovered { started_ms, at_ms } => {
-                self.days.entry(started_ms.div_euclid(DAY_MS)).or_default().1.add_recovered(at_ms - started_ms);
+                self.recoveries.push(Incident { started_ms, recovered_ms: Some(at_ms) });
                 match self.incidents.iter_mut().find(|i| i.started_ms == started_ms) {
                     Some(incident) => incident.recovered_ms = Some(at_ms),
                     None => self.incidents.push(Incident { started_ms, recovered_ms: Some(at_ms) }),
@@ -137,33 +140,27 @@ impl Rollup {
 
     /// Adds this to the stored roll-ups of `key`.
     fn write(&self, c: &Connection, key: SeriesKey) -> rusqlite::Result<()> {
-        let SeriesKey { playbook_id, check_ref } = key;
-        let mut day_upsert = c.prepare_cached(
-            "INSERT INTO uptime_days (playbook_id, check_ref, day, up_ms, down_ms, up_results, down_results,
-               incidents, recovered, recover_ms, longest_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (playbook_id, check_ref, day) DO UPDATE SET up_ms = up_ms + excluded.up_ms,
-               down_ms = down_ms + excluded.down_ms, up_results = up_results + excluded.up_results,
-               down_results = down_results + excluded.down_results, incidents = incidents + excluded.incidents,
-               recovered = recovered + excluded.recovered, recover_ms = recover_ms + excluded.recover_ms,
-               longest_ms = CASE WHEN longest_ms IS NULL OR excluded.longest_ms > longest_ms
-                 THEN excluded.longest_ms ELSE longest_ms END",
-        )?;
-        for (day, (t, i)) in &self.days {
-            day_upsert.execute(params![
-                playbook_id,
-                check_ref,
-                day,
-                t.up_ms,
-                t.down_ms,
-                t.up_results,
-                t.down_results,
-                i.started,
-                i.recovered,
-                i.recover_ms,
-                i.longest_ms
-            ])?;
+        self.write_spans(c, key)?;
+        let mut days = self.days.clone();
+        for incident in &self.recoveries {
+            let recovered_ms = incident.recovered_ms.unwrap_or(incident.started_ms);
+            let outage = outage_ms(stored_down_ms(c, key, incident.started_ms, recovered_ms)?, incident.started_ms, recovered_ms);
+            let day = incident.started_ms.div_euclid(DAY_MS);
+            days.entry(day).or_default().1.add_recovered(recovered_ms - incident.started_ms, outage);
         }
+        let mut incident_upsert = c.prepare_cached(
+            "INSERT INTO uptime_incidents (playbook_id, check_ref, started_ms, recovered_ms) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (playbook_id, check_ref, started_ms) DO UPDATE SET recovered_ms = excluded.recovered_ms",
+        )?;
+        for incident in &self.incidents {
+            incident_upsert.execute(params![key.playbook_id, key.check_ref, incident.started_ms, incident.recovered_ms])?;
+        }
+        upsert_days(c, key, &days)
+    }
+
+    /// Adds the spans to the stored run-length timeline (extending its last span).
+    fn write_spans(&self, c: &Connection, key: SeriesKey) -> rusqlite::Result<()> {
+        let SeriesKey { playbook_id, check_ref } = key;
         let mut spans = self.spans.iter();
         if let Some(first) = spans.next() {
             let extended = c
@@ -180,15 +177,67 @@ impl Rollup {
         for span in spans {
             insert_span(c, key, span)?;
         }
-        let mut incident_upsert = c.prepare_cached(
-            "INSERT INTO uptime_incidents (playbook_id, check_ref, started_ms, recovered_ms) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (playbook_id, check_ref, started_ms) DO UPDATE SET recovered_ms = excluded.recovered_ms",
-        )?;
-        for incident in &self.incidents {
-            incident_upsert.execute(params![playbook_id, check_ref, incident.started_ms, incident.recovered_ms])?;
-        }
         Ok(())
     }
+}
+
+/// Adds days' totals to the stored ones of `key`.
+fn upsert_days(c: &Connection, key: SeriesKey, days: &BTreeMap<i64, (Totals, IncidentTotals)>) -> rusqlite::Result<()> {
+    let SeriesKey { playbook_id, check_ref } = key;
+    let mut day_upsert = c.prepare_cached(
+            "INSERT INTO uptime_days (playbook_id, check_ref, day, up_ms, down_ms, up_results, down_results,
+               incidents, recovered, recover_ms, longest_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (playbook_id, check_ref, day) DO UPDATE SET up_ms = up_ms + excluded.up_ms,
+               down_ms = down_ms + excluded.down_ms, up_results = up_results + excluded.up_results,
+               down_results = down_results + excluded.down_results, incidents = incidents + excluded.incidents,
+               recovered = recovered + excluded.recovered, recover_ms = recover_ms + excluded.recover_ms,
+               longest_ms = CASE WHEN longest_ms IS NULL OR excluded.longest_ms > longest_ms
+                 THEN excluded.longest_ms ELSE longest_ms END",
+        )?;
+        for (day, (t, i)) in days {
+            day_upsert.execute(params![
+                playbook_id,
+                check_ref,
+                day,
+                t.up_ms,
+                t.down_ms,
+                t.up_results,
+                t.down_results,
+                i.started,
+                i.recovered,
+                i.recover_ms,
+                i.longest_ms
+            ])?;
+        }
+    Ok(())
+}
+
+/// The down time of the stored (closed) spans inside `[from, to)`.
+fn stored_down_ms(c: &Connection, key: SeriesKey, from: i64, to: i64) -> rusqlite::Result<i64> {
+    let mut statement = c.prepare_cached(
+        "SELECT start_ms, end_ms FROM uptime_spans
+         WHERE playbook_id = ?1 AND check_ref = ?2 AND up = 0 AND start_ms < ?4 AND end_ms > ?3",
+    )?;
+    let rows = statement.query_map(params![key.playbook_id, key.check_ref, from, to], |r| {
+        Ok(Span { start_ms: r.get(0)?, end_ms: r.get(1)?, up: false })
+    })?;
+    let mut down = 0;
+    for span in rows {
+        down += span?.overlap_ms(from, to);
+    }
+    Ok(down)
+}
+
+/// The outage of an incident as it stands at `now_ms`: the stored down spans inside it and
+/// the last result's span if it is down.
+fn outage_at(c: &Connection, key: SeriesKey, tail: &Tail, incident: Incident, now_ms: i64) -> rusqlite::Result<i64> {
+    let end_ms = incident.end_at(now_ms);
+    let mut down = stored_down_ms(c, key, incident.started_ms, end_ms)?;
+    if let Some(span) = tail.open_span(now_ms).filter(|s| !s.up) {
+        down += span.overlap_ms(incident.started_ms, end_ms);
+    }
+    Ok(outage_ms(down, incident.started_ms, end_ms))
 }
 
 fn insert_span(c: &Connection, key: SeriesKey, span: &Span) -> rusqlite::Result<()> {
@@ -358,20 +407,21 @@ fn rolled_up(c: &Connection, key: SeriesKey, since_ms: i64, now_ms: i64) -> rusq
         totals.add(cut(c, key, end_day * DAY_MS, now_ms)?);
         if whole_incidents {
             incidents.merge(days_incidents);
-            incidents.merge(listed_incidents(c, key, since_ms, first_whole_day * DAY_MS, now_ms)?);
-            incidents.merge(listed_incidents(c, key, end_day * DAY_MS, now_ms, now_ms)?);
+            incidents.merge(listed_incidents(c, key, &tail, since_ms, first_whole_day * DAY_MS, now_ms)?);
+            incidents.merge(listed_incidents(c, key, &tail, end_day * DAY_MS, now_ms, now_ms)?);
             // The days count the open incident as started; how long it lasts is now's.
             if let Some(open) =
                 tail.open_incident_ms.filter(|at| (first_whole_day * DAY_MS..end_day * DAY_MS).contains(at))
             {
-                incidents.add_open(open, now_ms);
+                let open = Incident { started_ms: open, recovered_ms: None };
+                incidents.add_open(outage_at(c, key, &tail, open, now_ms)?);
             }
         } else {
-            incidents = listed_incidents(c, key, since_ms, now_ms, now_ms)?;
+            incidents = listed_incidents(c, key, &tail, since_ms, now_ms, now_ms)?;
         }
     } else {
         totals.add(cut(c, key, since_ms, now_ms)?);
-        incidents = listed_incidents(c, key, since_ms, now_ms, now_ms)?;
+        incidents = listed_incidents(c, key, &tail, since_ms, now_ms, now_ms)?;
     }
     if let Some(span) = tail.open_span(now_ms) {
         totals.add_span(span, since_ms, now_ms);
@@ -383,6 +433,7 @@ fn rolled_up(c: &Connection, key: SeriesKey, since_ms: i64, now_ms: i64) -> rusq
 fn listed_incidents(
     c: &Connection,
     key: SeriesKey,
+    tail: &Tail,
     from: i64,
     to: i64,
     now_ms: i64,
@@ -391,10 +442,14 @@ fn listed_incidents(
         "SELECT started_ms, recovered_ms FROM uptime_incidents
          WHERE playbook_id = ?1 AND check_ref = ?2 AND started_ms >= ?3 AND started_ms < ?4",
     )?;
-    let mut rows = statement.query(params![key.playbook_id, key.check_ref, from, to])?;
+    let listed = statement
+        .query_map(params![key.playbook_id, key.check_ref, from, to], |r| {
+            Ok(Incident { started_ms: r.get(0)?, recovered_ms: r.get(1)? })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut totals = IncidentTotals::default();
-    while let Some(r) = rows.next()? {
-        totals.add(Incident { started_ms: r.get(0)?, recovered_ms: r.get(1)? }, now_ms);
+    for incident in listed {
+        totals.add(incident, outage_at(c, key, tail, incident, now_ms)?, now_ms);
     }
     Ok(totals)
 }
@@ -603,9 +658,13 @@ mod tests {
             assert_percent(&api, 98.3745);
             assert_eq!(api.incidents, 2);
             assert!(!api.ongoing);
-            // (10 + 20) / 2 = 15 min to recover; the longest outage is B's 20 min.
+            // (10 + 20) / 2 = 15 min to recover. The longest outage is B's down time,
+            // 115–125 and 130–135 = 15 min: the no-data 125–130 inside it does not end B
+            // (one incident) but is no outage either, so the longest outage (15) stays
+            // within the down time (25) though B took 20 min to recover.
             assert_eq!(api.mean_time_to_recover_ms, Some(15 * MIN));
-            assert_eq!(api.longest_outage_ms, Some(20 * MIN));
+            assert_eq!(api.longest_outage_ms, Some(15 * MIN));
+            assert!(api.longest_outage_ms.unwrap() <= api.totals.down_ms);
             // `db` was always skipped: no data is "—", never 100 %.
             let db = figures(&rows, Some("db"));
             assert_eq!(db.uptime_percent, None);
@@ -615,7 +674,8 @@ mod tests {
         }
         // `--since 1500m` cuts the first day at minute 103: [103, 1603) holds no data
         // 103–115, down 115–125 and 130–135 (15 min), up 135–1603 (1468 min):
-        // 1468 / 1483 = 98.9885 %; only incident B started inside (20 min to recover).
+        // 1468 / 1483 = 98.9885 %; only incident B started inside (20 min to recover, an
+        // outage of 15 min: its down time).
         let since = now - 1500 * MIN;
         for rows in [store.uptime(filter, since, now).unwrap(), store.uptime_raw(filter, since, now).unwrap()] {
             let api = figures(&rows, Some("api"));
@@ -623,7 +683,7 @@ mod tests {
             assert_percent(&api, 98.9885);
             assert_eq!(
                 (api.incidents, api.mean_time_to_recover_ms, api.longest_outage_ms),
-                (1, Some(20 * MIN), Some(20 * MIN))
+                (1, Some(20 * MIN), Some(15 * MIN))
             );
         }
         // A window inside the gap after minute 35, 2 minutes long, ending at 50 (seen from
@@ -744,6 +804,15 @@ mod tests {
                 let rolled = store.uptime(Filter::default(), since_ms, now_ms).unwrap();
                 let raw = store.uptime_raw(Filter::default(), since_ms, now_ms).unwrap();
                 assert_eq!(rolled, raw, "since minute {since}, now minute {now}");
+                // An incident's outage is its down time: where time is weighed alone, the
+                // longest outage never exceeds the down time (no-data inside is no outage).
+                for row in rolled.iter().filter(|r| r.figures.totals.up_results + r.figures.totals.down_results == 0) {
+                    let figures = &row.figures;
+                    assert!(
+                        figures.longest_outage_ms.is_none_or(|longest| longest <= figures.totals.down_ms),
+                        "since minute {since}, now minute {now}: {figures:?}"
+                    );
+                }
                 since += 37;
             }
         }
