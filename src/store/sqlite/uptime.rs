@@ -299,12 +299,7 @@ fn save_tail(c: &Connection, key: SeriesKey, tail: &Tail) -> rusqlite::Result<()
 
 /// Replays one series from its raw results.
 fn rebuild_series(c: &Connection, key: SeriesKey) -> rusqlite::Result<()> {
-    for table in ["uptime_days", "uptime_spans", "uptime_incidents", "uptime_tails"] {
-        c.execute(
-            &format!("DELETE FROM {table} WHERE playbook_id = ?1 AND check_ref = ?2"),
-            params![key.playbook_id, key.check_ref],
-        )?;
-    }
+    delete_series(c, key)?;
     let mut tail = Tail::default();
     let mut rollup = Rollup::default();
     for sample in raw_samples(c, key)? {
@@ -321,6 +316,120 @@ pub(crate) fn rebuild_all(c: &Connection) -> rusqlite::Result<()> {
         rebuild_series(c, key)?;
     }
     Ok(())
+}
+
+/// Forgets the roll-ups older than the raw results that history retention kept: called in
+/// the transaction that prunes them, after they went. Each series' roll-ups become those
+/// of a replay from its first kept result (what `uptime_raw` computes), without replaying
+/// it: only the boundary changes (the time the last pruned result held, the incident it
+/// left open, the day each falls in).
+pub(crate) fn prune(c: &Connection, playbook: Option<&str>) -> rusqlite::Result<()> {
+    for (key, _, _) in series(c, Filter { playbook, check: None })? {
+        prune_series(c, key)?;
+    }
+    Ok(())
+}
+
+fn prune_series(c: &Connection, key: SeriesKey) -> rusqlite::Result<()> {
+    let Some(first) = first_result_ms(c, key)? else {
+        return delete_series(c, key);
+    };
+    let SeriesKey { playbook_id, check_ref } = key;
+    // Spans: the pruned results' go, and one that ran into the first kept result (merged
+    // run-length with its span) starts there.
+    c.prepare_cached("DELETE FROM uptime_spans WHERE playbook_id = ?1 AND check_ref = ?2 AND end_ms <= ?3")?
+        .execute(params![playbook_id, check_ref, first])?;
+    c.prepare_cached(
+        "UPDATE uptime_spans SET start_ms = ?3 WHERE playbook_id = ?1 AND check_ref = ?2 AND start_ms < ?3 AND end_ms > ?3",
+    )?
+    .execute(params![playbook_id, check_ref, first])?;
+    // The incident a pruned result left open: a replay starts it at its first failing kept
+    // result before its recovery (none: it is gone).
+    let straddling: Option<(i64, Option<i64>)> = c
+        .prepare_cached(
+            "SELECT started_ms, recovered_ms FROM uptime_incidents WHERE playbook_id = ?1 AND check_ref = ?2
+               AND started_ms < ?3 AND (recovered_ms IS NULL OR recovered_ms > ?3)",
+        )?
+        .query_row(params![playbook_id, check_ref, first], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    c.prepare_cached("DELETE FROM uptime_incidents WHERE playbook_id = ?1 AND check_ref = ?2 AND started_ms < ?3")?
+        .execute(params![playbook_id, check_ref, first])?;
+    let mut restarted = None;
+    if let Some((started, recovered)) = straddling {
+        let until = recovered.unwrap_or(i64::MAX);
+        restarted = raw_samples_between(c, key, first, until)?.iter().find(|s| s.mark == Mark::Down).map(|s| s.at_ms);
+        if let Some(at) = restarted {
+            c.prepare_cached(
+                "INSERT INTO uptime_incidents (playbook_id, check_ref, started_ms, recovered_ms) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![playbook_id, check_ref, at, recovered])?;
+        }
+        let mut tail = load_tail(c, key)?;
+        if tail.open_incident_ms == Some(started) {
+            tail.open_incident_ms = restarted;
+            save_tail(c, key, &tail)?;
+        }
+    }
+    // Days: those before the first kept result go; its day and the restarted incident's
+    // are recounted from the timeline above.
+    let first_day = first.div_euclid(DAY_MS);
+    c.prepare_cached("DELETE FROM uptime_days WHERE playbook_id = ?1 AND check_ref = ?2 AND day < ?3")?
+        .execute(params![playbook_id, check_ref, first_day])?;
+    recount_day(c, key, first_day)?;
+    if let Some(day) = restarted.map(|at| at.div_euclid(DAY_MS)).filter(|day| *day != first_day) {
+        recount_day(c, key, day)?;
+    }
+    Ok(())
+}
+
+/// When a series' first stored result is (`None`: it has none left).
+fn first_result_ms(c: &Connection, key: SeriesKey) -> rusqlite::Result<Option<i64>> {
+    if key.check_ref == PLAYBOOK_SERIES {
+        return c
+            .prepare_cached(
+                "SELECT min(runs.started_ms) FROM runs WHERE runs.playbook_id = ?1
+                   AND EXISTS (SELECT 1 FROM results WHERE results.run = runs.id)",
+            )?
+            .query_row([key.playbook_id], |r| r.get(0));
+    }
+    c.prepare_cached("SELECT min(runs.started_ms) FROM results JOIN runs ON runs.id = results.run WHERE results.check_ref = ?1")?
+        .query_row([key.check_ref], |r| r.get(0))
+}
+
+fn delete_series(c: &Connection, key: SeriesKey) -> rusqlite::Result<()> {
+    for table in ["uptime_days", "uptime_spans", "uptime_incidents", "uptime_tails"] {
+        c.execute(
+            &format!("DELETE FROM {table} WHERE playbook_id = ?1 AND check_ref = ?2"),
+            params![key.playbook_id, key.check_ref],
+        )?;
+    }
+    Ok(())
+}
+
+/// Recounts one day's roll-up from the timeline, the incidents and the raw counts.
+fn recount_day(c: &Connection, key: SeriesKey, day: i64) -> rusqlite::Result<()> {
+    c.prepare_cached("DELETE FROM uptime_days WHERE playbook_id = ?1 AND check_ref = ?2 AND day = ?3")?
+        .execute(params![key.playbook_id, key.check_ref, day])?;
+    let (from, to) = (day * DAY_MS, (day + 1) * DAY_MS);
+    let totals = cut(c, key, from, to)?;
+    let mut incidents = IncidentTotals::default();
+    let listed = c
+        .prepare_cached(
+            "SELECT started_ms, recovered_ms FROM uptime_incidents
+             WHERE playbook_id = ?1 AND check_ref = ?2 AND started_ms >= ?3 AND started_ms < ?4",
+        )?
+        .query_map(params![key.playbook_id, key.check_ref, from, to], |r| {
+            Ok(Incident { started_ms: r.get(0)?, recovered_ms: r.get(1)? })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for incident in listed {
+        incidents.started += 1;
+        if let Some(at) = incident.recovered_ms {
+            let outage = outage_ms(stored_down_ms(c, key, incident.started_ms, at)?, incident.started_ms, at);
+            incidents.add_recovered(at - incident.started_ms, outage);
+        }
+    }
+    upsert_days(c, key, &BTreeMap::from([(day, (totals, incidents))]))
 }
 
 /// The matching series, a playbook's own before its checks: (key, playbook, check).
@@ -349,6 +458,11 @@ fn series(c: &Connection, filter: Filter<'_>) -> rusqlite::Result<Vec<(SeriesKey
 
 /// A series' results in time order, from the raw tables.
 fn raw_samples(c: &Connection, key: SeriesKey) -> rusqlite::Result<Vec<Sample>> {
+    raw_samples_between(c, key, i64::MIN, i64::MAX)
+}
+
+/// A series' results of runs started in `[from, to)`, in time order.
+fn raw_samples_between(c: &Connection, key: SeriesKey, from: i64, to: i64) -> rusqlite::Result<Vec<Sample>> {
     let sample = |at_ms: i64, period_ms: Option<i64>, status: &str, quiet: Option<&str>| Sample {
         at_ms,
         mark: Mark::of(Status::from_name(status).unwrap_or(Status::Unknown), quiet),
@@ -357,20 +471,22 @@ fn raw_samples(c: &Connection, key: SeriesKey) -> rusqlite::Result<Vec<Sample>> 
     if key.check_ref != PLAYBOOK_SERIES {
         let mut statement = c.prepare_cached(
             "SELECT runs.started_ms, runs.period_ms, results.status, results.quiet
-             FROM results JOIN runs ON runs.id = results.run WHERE results.check_ref = ?1
+             FROM results JOIN runs ON runs.id = results.run
+             WHERE results.check_ref = ?1 AND runs.started_ms >= ?2 AND runs.started_ms < ?3
              ORDER BY runs.started_ms, runs.id",
         )?;
-        let rows = statement.query_map([key.check_ref], |r| {
+        let rows = statement.query_map(params![key.check_ref, from, to], |r| {
             Ok(sample(r.get(0)?, r.get(1)?, &r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?.as_deref()))
         })?;
         return rows.collect();
     }
     let mut statement = c.prepare_cached(
         "SELECT runs.id, runs.started_ms, runs.period_ms, results.status, results.quiet
-         FROM runs JOIN results ON results.run = runs.id WHERE runs.playbook_id = ?1
+         FROM runs JOIN results ON results.run = runs.id
+         WHERE runs.playbook_id = ?1 AND runs.started_ms >= ?2 AND runs.started_ms < ?3
          ORDER BY runs.started_ms, runs.id",
     )?;
-    let mut rows = statement.query([key.playbook_id])?;
+    let mut rows = statement.query(params![key.playbook_id, from, to])?;
     let mut samples: Vec<Sample> = Vec::new();
     let mut current_run = None;
     while let Some(r) = rows.next()? {
@@ -775,10 +891,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn roll_ups_equal_the_raw_computation_for_every_cut() {
-        let (_dir, store) = store();
-        let mut rng = Lcg(7);
+    /// 900 runs of `mixed` (checks `a`, `b`) with random statuses, gaps of up to 3 hours,
+    /// and stretches without a schedule; returns the minutes they started at.
+    fn mixed(store: &SqliteStore, seed: u64) -> Vec<i64> {
+        let mut rng = Lcg(seed);
         let statuses = ["ok", "ok", "ok", "ok", "critical", "warning", "unknown", "skipped", "manual"];
         let mut minute = 0;
         let mut minutes = Vec::new();
@@ -793,6 +909,13 @@ mod tests {
             let period = if i % 300 < 280 { FIVE } else { None };
             store.record_run(&run("mixed", *minute, period, &[("a", a), ("b", b)])).unwrap();
         }
+        minutes
+    }
+
+    #[test]
+    fn roll_ups_equal_the_raw_computation_for_every_cut() {
+        let (_dir, store) = store();
+        let minutes = mixed(&store, 7);
         // A run recorded late (a clock set back): its series are rebuilt.
         store.record_run(&run("mixed", 7, FIVE, &[("a", "critical"), ("b", "ok")])).unwrap();
         let last = *minutes.last().unwrap();
@@ -817,8 +940,51 @@ mod tests {
             }
         }
         // Rebuilding from scratch changes nothing.
+        assert_rebuild_changes_nothing(&store, last);
+    }
+
+    fn assert_rebuild_changes_nothing(store: &SqliteStore, last: i64) {
         let before = store.uptime(Filter::default(), at(0), at(last)).unwrap();
         store.rebuild_uptime().unwrap();
         assert_eq!(store.uptime(Filter::default(), at(0), at(last)).unwrap(), before);
+    }
+
+    /// Roll-up rows of one table older than `cutoff`.
+    fn older_rows(store: &SqliteStore, sql: &str, cutoff: i64) -> i64 {
+        store.with(|c| c.query_row(sql, [cutoff], |r| r.get(0))).unwrap()
+    }
+
+    #[test]
+    fn pruned_history_takes_its_roll_ups_along_and_both_paths_still_agree() {
+        use crate::store::history::HistoryStore;
+        let (_dir, store) = store();
+        let minutes = mixed(&store, 11);
+        let last = *minutes.last().unwrap();
+        // Cutoffs inside incidents, gaps and stretches without a schedule alike, each
+        // pruning a little more (as `retention` does after every run).
+        for cutoff in [minutes[40] + 2, minutes[41], minutes[150] + 1, minutes[290] - 1, minutes[600] + 3] {
+            store.prune(Some("mixed"), at(cutoff)).unwrap();
+            let first_day = at(cutoff).div_euclid(DAY_MS);
+            assert_eq!(older_rows(&store, "SELECT count(*) FROM uptime_days WHERE day < ?1", first_day), 0);
+            assert_eq!(older_rows(&store, "SELECT count(*) FROM uptime_spans WHERE end_ms <= ?1", at(cutoff)), 0);
+            assert_eq!(older_rows(&store, "SELECT count(*) FROM uptime_incidents WHERE started_ms < ?1", at(cutoff)), 0);
+            for now in [last, last + 60] {
+                let mut since = cutoff - 100;
+                while since < now {
+                    let (since_ms, now_ms) = (at(since), at(now));
+                    let rolled = store.uptime(Filter::default(), since_ms, now_ms).unwrap();
+                    let raw = store.uptime_raw(Filter::default(), since_ms, now_ms).unwrap();
+                    assert_eq!(rolled, raw, "cutoff minute {cutoff}, since minute {since}, now minute {now}");
+                    since += 293;
+                }
+            }
+        }
+        // What the fix-up left equals a replay from the kept results.
+        assert_rebuild_changes_nothing(&store, last);
+        // Everything pruned: no roll-up is left, and no figure.
+        store.prune(Some("mixed"), at(last + 1)).unwrap();
+        assert_eq!(older_rows(&store, "SELECT count(*) FROM uptime_tails WHERE at_ms < ?1", at(last + 1)), 0);
+        let rows = store.uptime(Filter::default(), at(0), at(last + 60)).unwrap();
+        assert!(rows.iter().all(|r| r.figures.uptime_percent.is_none()), "{rows:?}");
     }
 }
