@@ -17,7 +17,7 @@
 use rusqlite_migration::{M, Migrations};
 
 /// How many migrations there are (the schema version this runner writes).
-pub const VERSIONS: usize = 7;
+pub const VERSIONS: usize = 8;
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
