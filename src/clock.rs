@@ -57,17 +57,6 @@ pub fn now_ms() -> i64 {
     now().as_millisecond()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_system_clock_without_the_variable() {
-        // The unit tests never set the variable.
-        let before = jiff::Timestamp::now();
-        let now = super::now();
-        assert!(now >= before && now.duration_since(before).as_secs() < 5);
-    }
-}
-
 /// An instant for people: local time with its offset, `YYYY-MM-DD HH:MM ±HH:MM` (the zone
 /// of the machine, `TZ` when set), so nobody converts from UTC in their head.
 pub fn local_display(ms: i64) -> String {
@@ -80,4 +69,15 @@ pub fn local_display(ms: i64) -> String {
 /// An instant for machines: RFC 3339 in UTC (`None` when out of range).
 pub fn rfc3339(ms: i64) -> Option<String> {
     Timestamp::from_millisecond(ms).ok().map(|t| t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_system_clock_without_the_variable() {
+        // The unit tests never set the variable.
+        let before = jiff::Timestamp::now();
+        let now = super::now();
+        assert!(now >= before && now.duration_since(before).as_secs() < 5);
+    }
 }

@@ -41,12 +41,13 @@ pub fn login_name() -> String {
     }
     // SAFETY: getuid cannot fail.
     let uid = unsafe { libc::getuid() };
+    // SAFETY: `passwd` is plain data (integers and pointers); all zeroes is a valid value.
     let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
     let mut buffer = vec![0 as libc::c_char; 4096];
     let mut found: *mut libc::passwd = std::ptr::null_mut();
     // SAFETY: every pointer is valid for the call; getpwuid_r writes the strings into
     // `buffer` (its length given) and points `found` at `entry` on success.
-    let result = unsafe { libc::getpwuid_r(uid, &mut entry, buffer.as_mut_ptr(), buffer.len(), &mut found) };
+    let result = unsafe { libc::getpwuid_r(uid, &raw mut entry, buffer.as_mut_ptr(), buffer.len(), &raw mut found) };
     if result == 0 && !found.is_null() && !entry.pw_name.is_null() {
         // SAFETY: on success pw_name is a NUL-terminated string inside `buffer`.
         let name = unsafe { std::ffi::CStr::from_ptr(entry.pw_name) }.to_string_lossy().trim().to_string();

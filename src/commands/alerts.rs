@@ -11,7 +11,10 @@ pub fn run(cli: &Cli, args: &AlertsArgs) -> crate::error::Result<i32> {
     let dir = super::run::state_dir(cli.state.as_deref());
     let Some(store) = crate::store::open_read_only(&dir)? else {
         if let Some(name) = args.name.as_deref() {
-            return Err(crate::error::Error::Usage(format!("no playbook `{name}`: the store in {} is empty", dir.display())));
+            return Err(crate::error::Error::Usage(format!(
+                "no playbook `{name}`: the store in {} is empty",
+                dir.display()
+            )));
         }
         super::print_stdout(&format!("no alert state yet in {}\n", dir.display()))?;
         return Ok(0);

@@ -144,7 +144,11 @@ impl Rollup {
         let mut days = self.days.clone();
         for incident in &self.recoveries {
             let recovered_ms = incident.recovered_ms.unwrap_or(incident.started_ms);
-            let outage = outage_ms(stored_down_ms(c, key, incident.started_ms, recovered_ms)?, incident.started_ms, recovered_ms);
+            let outage = outage_ms(
+                stored_down_ms(c, key, incident.started_ms, recovered_ms)?,
+                incident.started_ms,
+                recovered_ms,
+            );
             let day = incident.started_ms.div_euclid(DAY_MS);
             days.entry(day).or_default().1.add_recovered(recovered_ms - incident.started_ms, outage);
         }
@@ -153,7 +157,12 @@ impl Rollup {
              ON CONFLICT (playbook_id, check_ref, started_ms) DO UPDATE SET recovered_ms = excluded.recovered_ms",
         )?;
         for incident in &self.incidents {
-            incident_upsert.execute(params![key.playbook_id, key.check_ref, incident.started_ms, incident.recovered_ms])?;
+            incident_upsert.execute(params![
+                key.playbook_id,
+                key.check_ref,
+                incident.started_ms,
+                incident.recovered_ms
+            ])?;
         }
         upsert_days(c, key, &days)
     }
@@ -185,7 +194,7 @@ impl Rollup {
 fn upsert_days(c: &Connection, key: SeriesKey, days: &BTreeMap<i64, (Totals, IncidentTotals)>) -> rusqlite::Result<()> {
     let SeriesKey { playbook_id, check_ref } = key;
     let mut day_upsert = c.prepare_cached(
-            "INSERT INTO uptime_days (playbook_id, check_ref, day, up_ms, down_ms, up_results, down_results,
+        "INSERT INTO uptime_days (playbook_id, check_ref, day, up_ms, down_ms, up_results, down_results,
                incidents, recovered, recover_ms, longest_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (playbook_id, check_ref, day) DO UPDATE SET up_ms = up_ms + excluded.up_ms,
@@ -194,22 +203,22 @@ fn upsert_days(c: &Connection, key: SeriesKey, days: &BTreeMap<i64, (Totals, Inc
                recovered = recovered + excluded.recovered, recover_ms = recover_ms + excluded.recover_ms,
                longest_ms = CASE WHEN longest_ms IS NULL OR excluded.longest_ms > longest_ms
                  THEN excluded.longest_ms ELSE longest_ms END",
-        )?;
-        for (day, (t, i)) in days {
-            day_upsert.execute(params![
-                playbook_id,
-                check_ref,
-                day,
-                t.up_ms,
-                t.down_ms,
-                t.up_results,
-                t.down_results,
-                i.started,
-                i.recovered,
-                i.recover_ms,
-                i.longest_ms
-            ])?;
-        }
+    )?;
+    for (day, (t, i)) in days {
+        day_upsert.execute(params![
+            playbook_id,
+            check_ref,
+            day,
+            t.up_ms,
+            t.down_ms,
+            t.up_results,
+            t.down_results,
+            i.started,
+            i.recovered,
+            i.recover_ms,
+            i.longest_ms
+        ])?;
+    }
     Ok(())
 }
 
@@ -392,8 +401,10 @@ fn first_result_ms(c: &Connection, key: SeriesKey) -> rusqlite::Result<Option<i6
             )?
             .query_row([key.playbook_id], |r| r.get(0));
     }
-    c.prepare_cached("SELECT min(runs.started_ms) FROM results JOIN runs ON runs.id = results.run WHERE results.check_ref = ?1")?
-        .query_row([key.check_ref], |r| r.get(0))
+    c.prepare_cached(
+        "SELECT min(runs.started_ms) FROM results JOIN runs ON runs.id = results.run WHERE results.check_ref = ?1",
+    )?
+    .query_row([key.check_ref], |r| r.get(0))
 }
 
 fn delete_series(c: &Connection, key: SeriesKey) -> rusqlite::Result<()> {
@@ -967,7 +978,10 @@ mod tests {
             let first_day = at(cutoff).div_euclid(DAY_MS);
             assert_eq!(older_rows(&store, "SELECT count(*) FROM uptime_days WHERE day < ?1", first_day), 0);
             assert_eq!(older_rows(&store, "SELECT count(*) FROM uptime_spans WHERE end_ms <= ?1", at(cutoff)), 0);
-            assert_eq!(older_rows(&store, "SELECT count(*) FROM uptime_incidents WHERE started_ms < ?1", at(cutoff)), 0);
+            assert_eq!(
+                older_rows(&store, "SELECT count(*) FROM uptime_incidents WHERE started_ms < ?1", at(cutoff)),
+                0
+            );
             for now in [last, last + 60] {
                 let mut since = cutoff - 100;
                 while since < now {
