@@ -391,20 +391,17 @@ fn prune_series(c: &Connection, key: SeriesKey) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// When a series' first stored result is (`None`: it has none left).
+/// When a series' first stored result is (`None`: it has none left). The playbook's runs
+/// are walked in time order (an index) until one holds a result of the series, so the
+/// answer costs a few rows however long the history.
 fn first_result_ms(c: &Connection, key: SeriesKey) -> rusqlite::Result<Option<i64>> {
-    if key.check_ref == PLAYBOOK_SERIES {
-        return c
-            .prepare_cached(
-                "SELECT min(runs.started_ms) FROM runs WHERE runs.playbook_id = ?1
-                   AND EXISTS (SELECT 1 FROM results WHERE results.run = runs.id)",
-            )?
-            .query_row([key.playbook_id], |r| r.get(0));
-    }
     c.prepare_cached(
-        "SELECT min(runs.started_ms) FROM results JOIN runs ON runs.id = results.run WHERE results.check_ref = ?1",
+        "SELECT runs.started_ms FROM runs WHERE runs.playbook_id = ?1
+           AND EXISTS (SELECT 1 FROM results WHERE results.run = runs.id AND (?2 = 0 OR results.check_ref = ?2))
+         ORDER BY runs.started_ms LIMIT 1",
     )?
-    .query_row([key.check_ref], |r| r.get(0))
+    .query_row(params![key.playbook_id, key.check_ref], |r| r.get(0))
+    .optional()
 }
 
 fn delete_series(c: &Connection, key: SeriesKey) -> rusqlite::Result<()> {
