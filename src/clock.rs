@@ -57,6 +57,20 @@ pub fn now_ms() -> i64 {
     now().as_millisecond()
 }
 
+/// An instant for people: local time with its offset, `YYYY-MM-DD HH:MM ±HH:MM` (the zone
+/// of the machine, `TZ` when set), so nobody converts from UTC in their head.
+pub fn local_display(ms: i64) -> String {
+    match Timestamp::from_millisecond(ms) {
+        Ok(at) => at.to_zoned(jiff::tz::TimeZone::system()).strftime("%Y-%m-%d %H:%M %:z").to_string(),
+        Err(_) => ms.to_string(),
+    }
+}
+
+/// An instant for machines: RFC 3339 in UTC (`None` when out of range).
+pub fn rfc3339(ms: i64) -> Option<String> {
+    Timestamp::from_millisecond(ms).ok().map(|t| t.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

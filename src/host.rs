@@ -85,6 +85,36 @@ fn kernel_hostname() -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
+/// Whether `id` is a valid host id (the rule of `--host-id`: [`slug_problem`]).
+pub fn is_valid_id(id: &str) -> bool {
+    slug_problem(id).is_none()
+}
+
+/// The login name of this process's user when `$USER` is unset (cron, systemd): the
+/// password database's name for the real uid, else `uid N`.
+pub fn login_name() -> String {
+    if let Some(user) = std::env::var("USER").ok().map(|u| u.trim().to_string()).filter(|u| !u.is_empty()) {
+        return user;
+    }
+    // SAFETY: getuid cannot fail.
+    let uid = unsafe { libc::getuid() };
+    // SAFETY: `passwd` is plain data (integers and pointers); all zeroes is a valid value.
+    let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut buffer = vec![0 as libc::c_char; 4096];
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call; getpwuid_r writes the strings into
+    // `buffer` (its length given) and points `found` at `entry` on success.
+    let result = unsafe { libc::getpwuid_r(uid, &raw mut entry, buffer.as_mut_ptr(), buffer.len(), &raw mut found) };
+    if result == 0 && !found.is_null() && !entry.pw_name.is_null() {
+        // SAFETY: on success pw_name is a NUL-terminated string inside `buffer`.
+        let name = unsafe { std::ffi::CStr::from_ptr(entry.pw_name) }.to_string_lossy().trim().to_string();
+        if !name.is_empty() {
+            return name;
+        }
+    }
+    format!("uid {uid}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

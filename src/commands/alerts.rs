@@ -10,10 +10,19 @@ use crate::style::Style;
 pub fn run(cli: &Cli, args: &AlertsArgs) -> crate::error::Result<i32> {
     let dir = super::run::state_dir(cli.state.as_deref());
     let Some(store) = crate::store::open_read_only(&dir)? else {
+        if let Some(name) = args.name.as_deref() {
+            return Err(crate::error::Error::Usage(format!(
+                "no playbook `{name}`: the store in {} is empty",
+                dir.display()
+            )));
+        }
         super::print_stdout(&format!("no alert state yet in {}\n", dir.display()))?;
         return Ok(0);
     };
     let name = args.name.as_deref();
+    if let Some(name) = name {
+        known_playbook(store.as_ref(), name)?;
+    }
     let states = store.all_alert_states(name)?;
     let style = Style::for_stdout();
     let stdout = std::io::stdout();
@@ -46,9 +55,16 @@ pub fn run(cli: &Cli, args: &AlertsArgs) -> crate::error::Result<i32> {
     quiet_times(&mut out, store.as_ref(), name)?;
     let pending = store.pending_count(name)?;
     let _ = writeln!(out);
-    let _ = writeln!(out, "outbox: {pending} message{} waiting", if pending == 1 { "" } else { "s" });
-    for message in store.messages(name, 10)?.iter().filter(|m| m.delivered_ms.is_none() && m.dropped.is_none()) {
-        let due = jiff::Timestamp::from_millisecond(message.due_ms).map(|t| t.to_string()).unwrap_or_default();
+    // The count and the listing are one set: what waits to be sent (a grouped member is
+    // sent inside its group's digest, which is counted; delivered and dropped are not).
+    let _ = writeln!(
+        out,
+        "outbox: {pending} message{} waiting to be sent (not delivered, not dropped; a group's digest counts once)",
+        if pending == 1 { "" } else { "s" }
+    );
+    let waiting = store.waiting_messages(name, LISTED)?;
+    for message in &waiting {
+        let due = crate::clock::local_display(message.due_ms);
         let _ = writeln!(
             out,
             "  {}: {} (attempts {}, next {due}{})",
@@ -57,6 +73,9 @@ pub fn run(cli: &Cli, args: &AlertsArgs) -> crate::error::Result<i32> {
             message.attempts,
             message.last_error.as_ref().map(|e| format!(", last error: {e}")).unwrap_or_default()
         );
+    }
+    if pending > waiting.len() as i64 {
+        let _ = writeln!(out, "  … and {} more", pending - waiting.len() as i64);
     }
     let here = crate::host::id();
     for message in store.undeliverable(name)? {
@@ -72,6 +91,24 @@ pub fn run(cli: &Cli, args: &AlertsArgs) -> crate::error::Result<i32> {
         );
     }
     Ok(0)
+}
+
+/// How many waiting messages are listed under the count.
+const LISTED: i64 = 10;
+
+/// A playbook this store knows nothing of is a usage error with the closest name.
+fn known_playbook(store: &dyn Store, name: &str) -> crate::error::Result<()> {
+    let mut names: Vec<String> = store.known_checks()?.into_iter().map(|(playbook, _)| playbook).collect();
+    names.extend(store.uptime_playbooks()?);
+    names.sort();
+    names.dedup();
+    if names.iter().any(|n| n == name) {
+        return Ok(());
+    }
+    let hint = crate::playbook::suggest::did_you_mean(name, names.iter().map(String::as_str))
+        .map(|n| format!("; did you mean `{n}`?"))
+        .unwrap_or_default();
+    Err(crate::error::Error::Usage(format!("no playbook `{name}` in the store{hint}")))
 }
 
 fn ago(ms: i64) -> String {
@@ -93,9 +130,7 @@ fn quiet_times(out: &mut impl Write, store: &dyn Store, name: Option<&str>) -> c
         let _ = writeln!(out, "silences in force:");
     }
     for silence in &silences {
-        let until = jiff::Timestamp::from_millisecond(silence.expires_ms)
-            .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-            .unwrap_or_default();
+        let until = crate::clock::local_display(silence.expires_ms);
         let until_ok = if silence.until_ok { " or each check's first OK" } else { "" };
         let _ = writeln!(
             out,

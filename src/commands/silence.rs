@@ -26,10 +26,13 @@ pub fn run(cli: &Cli, args: &SilenceArgs) -> crate::error::Result<i32> {
     }
 }
 
-/// Who made it: `$USER`, else `unknown`.
+/// Who made it: `$USER`, else the login name of this process's uid, else `uid N`.
 fn maker() -> String {
-    std::env::var("USER").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| "unknown".into())
+    crate::host::login_name()
 }
+
+/// The longest a silence may last: a year (a longer one is forgotten, not a silence).
+const LONGEST_SILENCE_MS: i64 = 365 * 86_400_000;
 
 /// Every playbook known here, with its check ids: the store's and the folders'.
 fn known(store: &dyn Store, paths: &[PathBuf]) -> crate::error::Result<BTreeMap<String, Vec<String>>> {
@@ -76,6 +79,22 @@ fn add(dir: &std::path::Path, args: &SilenceAddArgs) -> crate::error::Result<i32
     let now = crate::clock::now();
     let expires =
         silence::expiry(now, args.for_.as_deref(), args.until.as_deref()).map_err(|e| Error::Usage(e.to_string()))?;
+    if expires.as_millisecond() - now.as_millisecond() > LONGEST_SILENCE_MS {
+        return Err(Error::Usage(match (&args.for_, &args.until) {
+            (Some(for_), _) => format!("--for {for_}: a silence lasts at most 365d; use --until for a date"),
+            (None, Some(until)) => {
+                format!("--until {until}: a silence lasts at most a year (365d); pick a date within a year")
+            }
+            (None, None) => "a silence lasts at most 365d".to_string(),
+        }));
+    }
+    if let Some(host) = args.host.as_deref()
+        && !crate::host::is_valid_id(host)
+    {
+        return Err(Error::Usage(format!(
+            "--host {host:?}: not a host id (lowercase letters, digits, `-`, `_` and `.`, starting with a letter or digit, like `--host-id`)"
+        )));
+    }
     let store = crate::store::open(dir)?;
     let known = known(store.as_ref(), &args.paths)?;
     if let Some(playbook) = &args.playbook {
@@ -131,12 +150,11 @@ fn add(dir: &std::path::Path, args: &SilenceAddArgs) -> crate::error::Result<i32
     Ok(0)
 }
 
-/// One line for people: `3  playbook web  until 2026-06-01 18:00 UTC (or each check's first OK)  by alice`.
+/// One line for people: `3 playbook web, until 2026-06-01 20:00 +02:00 (or each check's first OK), by alice`
+/// (local time with its offset).
 fn describe(silence: &Silence) -> String {
     let (end, how) = silence.end();
-    let end = jiff::Timestamp::from_millisecond(end)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default();
+    let end = crate::clock::local_display(end);
     let until_ok = if silence.until_ok {
         let released = silence.released.len();
         format!(" (or each check's first OK; {released} of {} released)", silence.matched.len())
@@ -154,6 +172,7 @@ fn list(dir: &std::path::Path, expired: bool, format: ValidateFormat) -> crate::
         None => Vec::new(),
     };
     if format == ValidateFormat::Json {
+        let silences: Vec<serde_json::Value> = silences.iter().map(with_rfc3339).collect();
         let text = serde_json::to_string_pretty(&serde_json::json!({ "silences": silences }))
             .map_err(|e| Error::Internal(e.to_string()))?;
         super::print_stdout(&format!("{text}\n"))?;
@@ -168,6 +187,18 @@ fn list(dir: &std::path::Path, expired: bool, format: ValidateFormat) -> crate::
         let _ = writeln!(out, "{}: {}", describe(silence), silence.reason);
     }
     Ok(0)
+}
+
+/// A silence as JSON: its epoch fields, and beside them the same instants in RFC 3339
+/// (`created`, `expires`, `ended`; `ended` is null while it is in force).
+fn with_rfc3339(silence: &Silence) -> serde_json::Value {
+    let mut value = serde_json::to_value(silence).unwrap_or_default();
+    if let Some(object) = value.as_object_mut() {
+        object.insert("created".into(), crate::clock::rfc3339(silence.created_ms).into());
+        object.insert("expires".into(), crate::clock::rfc3339(silence.expires_ms).into());
+        object.insert("ended".into(), silence.ended_ms.and_then(crate::clock::rfc3339).into());
+    }
+    value
 }
 
 fn expire(dir: &std::path::Path, id: &str) -> crate::error::Result<i32> {

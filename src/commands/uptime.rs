@@ -13,6 +13,9 @@ use crate::uptime::render::{self, Report};
 pub fn run(cli: &Cli, args: &UptimeArgs) -> crate::error::Result<i32> {
     let window =
         crate::duration::parse(&args.since).map_err(|e| Error::Usage(format!("--since {}: {e}", args.since)))?;
+    if window.is_zero() {
+        return Err(Error::Usage(format!("--since {}: the window must be longer than zero (e.g. 30d)", args.since)));
+    }
     let host = crate::host::id();
     // One host per store until the fleet store: a filter for another host is a typo.
     if let Some(asked) = args.host.as_deref()
@@ -26,6 +29,12 @@ pub fn run(cli: &Cli, args: &UptimeArgs) -> crate::error::Result<i32> {
     let since = crate::duration::format(window);
     let dir = super::run::state_dir(cli.state.as_deref());
     let Some(store) = open(&dir)? else {
+        if let Some(name) = args.name.as_deref() {
+            return Err(Error::Usage(format!(
+                "no stored results of a playbook named `{name}`: the store in {} is empty",
+                dir.display()
+            )));
+        }
         eprintln!("no history yet in {} (runs are recorded by `runner run` and the daemon)", dir.display());
         let report = Report::new(since, from, now.to_string(), host, Vec::new());
         return print(&report, args.format);

@@ -161,6 +161,11 @@ pub trait OutboxStore {
     /// Gives claimed messages back to the queue, due as they were.
     fn release(&self, ids: &[i64]) -> Result<(), Error>;
 
-    /// How many messages wait (not delivered, not dropped); of one playbook or all.
+    /// How many messages wait (not delivered, not dropped, not carried by a group's
+    /// digest: a grouped member goes out inside it); of one playbook or all.
     fn pending_count(&self, playbook: Option<&str>) -> Result<i64, Error>;
+
+    /// The messages [`pending_count`](Self::pending_count) counts, the first due first, at
+    /// most `limit` (`runner alerts` lists them under that count).
+    fn waiting_messages(&self, playbook: Option<&str>, limit: i64) -> Result<Vec<OutboxMessage>, Error>;
 }

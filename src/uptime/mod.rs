@@ -11,7 +11,10 @@
 //! A playbook's own series is its runs: a run is down when a counted check fails, up when
 //! every counted check is OK, no data when no check counts (all skipped or held back).
 //! Incidents are counted in the window they start in; the time to recover and the longest
-//! outage are whole incidents (an incident still open runs until now).
+//! outage are whole incidents (an incident still open runs until now). An incident is a
+//! maximal span of failing results that no-data results inside do not end; its outage
+//! length counts only its down time ([`outage_ms`]), so the longest outage never exceeds
+//! the down time.
 
 pub mod render;
 pub mod timeline;
@@ -66,6 +69,21 @@ pub struct Incident {
     pub recovered_ms: Option<i64>,
 }
 
+impl Incident {
+    /// Where the incident ends as seen at `now_ms` (a recovery later than now: not yet).
+    pub fn end_at(&self, now_ms: i64) -> i64 {
+        self.recovered_ms.filter(|at| *at <= now_ms).unwrap_or(now_ms).max(self.started_ms)
+    }
+}
+
+/// An incident's outage length: its down time (`down_ms`, the failing results' spans inside
+/// it), never the no-data time inside it, so the longest outage cannot exceed the down time.
+/// A series weighted by result (no schedule) has no down time: its outage is then the time
+/// from the first failing result to `end_ms` (the next OK, or now).
+pub fn outage_ms(down_ms: i64, started_ms: i64, end_ms: i64) -> i64 {
+    if down_ms > 0 { down_ms } else { (end_ms - started_ms).max(0) }
+}
+
 /// What the incidents that started in a window add up to (additive, so whole days of
 /// roll-ups and cut days add up the same as a list of incidents).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -74,32 +92,33 @@ pub struct IncidentTotals {
     pub recovered: i64,
     /// The sum of the recovered ones' times to recover.
     pub recover_ms: i64,
-    /// The longest incident (an open one counts until now).
+    /// The longest incident's outage ([`outage_ms`]; an open one counts until now).
     pub longest_ms: Option<i64>,
     /// Whether one is still open.
     pub ongoing: bool,
 }
 
 impl IncidentTotals {
-    /// Adds one incident, as it stands at `now_ms` (recovered later than now: still open).
-    pub fn add(&mut self, incident: Incident, now_ms: i64) {
+    /// Adds one incident, as it stands at `now_ms` (recovered later than now: still open),
+    /// with its outage length up to then.
+    pub fn add(&mut self, incident: Incident, outage_ms: i64, now_ms: i64) {
         self.started += 1;
         match incident.recovered_ms.filter(|at| *at <= now_ms) {
-            Some(at) => self.add_recovered(at - incident.started_ms),
-            None => self.add_open(incident.started_ms, now_ms),
+            Some(at) => self.add_recovered(at - incident.started_ms, outage_ms),
+            None => self.add_open(outage_ms),
         }
     }
 
-    pub fn add_recovered(&mut self, took_ms: i64) {
+    pub fn add_recovered(&mut self, took_ms: i64, outage_ms: i64) {
         self.recovered += 1;
         self.recover_ms += took_ms;
-        self.longest_ms = self.longest_ms.max(Some(took_ms));
+        self.longest_ms = self.longest_ms.max(Some(outage_ms));
     }
 
-    /// An incident open since `started_ms` (counted in `started` elsewhere).
-    pub fn add_open(&mut self, started_ms: i64, now_ms: i64) {
+    /// An incident still open, with its outage so far (counted in `started` elsewhere).
+    pub fn add_open(&mut self, outage_ms: i64) {
         self.ongoing = true;
-        self.longest_ms = self.longest_ms.max(Some((now_ms - started_ms).max(0)));
+        self.longest_ms = self.longest_ms.max(Some(outage_ms.max(0)));
     }
 
     pub fn merge(&mut self, other: IncidentTotals) {
@@ -136,7 +155,8 @@ pub struct Figures {
     /// The mean time from an incident's first failing result to the next OK, over the
     /// incidents that recovered.
     pub mean_time_to_recover_ms: Option<i64>,
-    /// The longest incident (an open one counts until now).
+    /// The longest incident's outage: its down time only, never the no-data time inside
+    /// it (an open one counts until now).
     pub longest_outage_ms: Option<i64>,
 }
 
@@ -172,10 +192,17 @@ pub fn raw_figures(samples: &[Sample], since_ms: i64, now_ms: i64) -> Figures {
     let mut tail = Tail::default();
     let mut totals = Totals::default();
     let mut incidents: Vec<Incident> = Vec::new();
+    // Every down span, whole: an incident's outage is the down time inside it.
+    let mut down: Vec<Span> = Vec::new();
     let in_window = |at: i64| at >= since_ms && at < now_ms;
     for sample in samples {
         tail.step(*sample, |effect| match effect {
-            timeline::Effect::Span(span) => totals.add_span(span, since_ms, now_ms),
+            timeline::Effect::Span(span) => {
+                totals.add_span(span, since_ms, now_ms);
+                if !span.up {
+                    down.push(span);
+                }
+            }
             timeline::Effect::Count { at_ms, up } if in_window(at_ms) => totals.add_count(up),
             timeline::Effect::IncidentStarted { at_ms } if in_window(at_ms) => {
                 incidents.push(Incident { started_ms: at_ms, recovered_ms: None });
@@ -190,10 +217,15 @@ pub fn raw_figures(samples: &[Sample], since_ms: i64, now_ms: i64) -> Figures {
     }
     if let Some(span) = tail.open_span(now_ms) {
         totals.add_span(span, since_ms, now_ms);
+        if !span.up {
+            down.push(span);
+        }
     }
     let mut summed = IncidentTotals::default();
     for incident in incidents {
-        summed.add(incident, now_ms);
+        let end_ms = incident.end_at(now_ms);
+        let down_ms = down.iter().map(|s| s.overlap_ms(incident.started_ms, end_ms)).sum();
+        summed.add(incident, outage_ms(down_ms, incident.started_ms, end_ms), now_ms);
     }
     Figures::of(totals, summed)
 }

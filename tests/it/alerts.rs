@@ -424,3 +424,29 @@ fn every_kind_of_body_template_failure_falls_back_and_notify_test_says_why() {
         assert!(!output.stderr.contains("cannot render the body template: \n"), "{}", output.stderr);
     }
 }
+
+#[test]
+fn the_outbox_count_and_its_listing_are_the_same_messages() {
+    let server = Server::with(|_| Reply::status(503, "busy"));
+    let test = Test::new().file("p.yaml", &playbook(&server.url("/hook"), "    after: 1\n"));
+    run_with(&test, 2);
+    assert_eq!(server.requests().len(), 1, "one message, refused: it waits");
+    // Newer messages that do not wait: a dozen delivered, one dropped, and a grouped
+    // member carried by the waiting one (it goes out inside it).
+    let copy = |n: usize, set: &str| {
+        format!(
+            "INSERT INTO outbox (idempotency, playbook, file, channel, kind, summary, body, created_ms, due_ms, {set})
+             SELECT idempotency || '-{n}', playbook, file, channel, kind, 'not waiting {n}', body, created_ms + {n}, due_ms, "
+        )
+    };
+    for n in 0..12 {
+        test.sql(&format!("{}1 FROM outbox WHERE id = 1", copy(n, "delivered_ms")));
+    }
+    test.sql(&format!("{}'gone' FROM outbox WHERE id = 1", copy(12, "dropped")));
+    test.sql(&format!("{}1 FROM outbox WHERE id = 1", copy(13, "carried_by")));
+    let alerts = test.run_args(&["alerts"]);
+    assert!(alerts.stdout.contains("outbox: 1 message waiting"), "{}", alerts.stdout);
+    let listed: Vec<&str> = alerts.stdout.lines().filter(|l| l.starts_with("  hook: ")).collect();
+    assert_eq!(listed.len(), 1, "{}", alerts.stdout);
+    assert!(!listed[0].contains("not waiting"), "{}", alerts.stdout);
+}

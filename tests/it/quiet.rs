@@ -357,6 +357,46 @@ fn hostile_silences_are_usage_errors() {
 }
 
 #[test]
+fn silences_are_at_most_a_year_for_a_host_id_made_by_the_uid_and_shown_in_local_time() {
+    let server = receiver();
+    let test = Test::new().file("playbooks/web.yaml", &two_checks(&server.url("/hook"), "web"));
+    let clock = Some("2026-03-02T10:00:00Z");
+    // No $USER (cron, systemd): runner_at clears the environment.
+    let add = |args: &[&str]| {
+        let mut all = vec!["silence", "add", "--playbook", "web", "--reason", "x"];
+        all.extend_from_slice(args);
+        crate::support::runner_at(&test, clock, &all, &[("TZ", "Asia/Kolkata")])
+    };
+    let long = add(&["--for", "366d"]);
+    assert_eq!(long.code, 64, "{long:?}");
+    assert!(long.stderr.contains("at most 365d; use --until for a date"), "{long:?}");
+    let far = add(&["--until", "2027-03-03T10:00:00Z"]);
+    assert_eq!(far.code, 64, "{far:?}");
+    assert!(far.stderr.contains("at most a year"), "{far:?}");
+    let host = add(&["--for", "1h", "--host", "Web 1;rm"]);
+    assert_eq!(host.code, 64, "{host:?}");
+    assert!(host.stderr.contains("not a host id"), "{host:?}");
+    assert_eq!(add(&["--for", "1h", "--host", "web-1.example"]).code, 0);
+    assert_eq!(add(&["--for", "365d"]).code, 0);
+    let list = crate::support::runner_at(&test, clock, &["silence", "list"], &[("TZ", "Asia/Kolkata")]);
+    // 2027-03-02 10:00 UTC is 15:30 in India (+05:30); made by this uid's login name.
+    assert!(list.stdout.contains("until 2027-03-02 15:30 +05:30"), "{list:?}");
+    assert!(!list.stdout.contains("unknown"), "{list:?}");
+    let login = std::process::Command::new("id").arg("-un").output().unwrap();
+    let login = String::from_utf8_lossy(&login.stdout).trim().to_string();
+    assert!(list.stdout.contains(&format!("by {login}")), "{list:?}");
+    let json = crate::support::runner_at(&test, clock, &["silence", "list", "--format", "json"], &[]);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let silence = json["silences"].as_array().unwrap().iter().find(|s| s["host"].is_null()).unwrap();
+    assert_eq!(silence["created"], "2026-03-02T10:00:00Z", "{silence}");
+    assert_eq!(silence["expires"], "2027-03-02T10:00:00Z", "{silence}");
+    assert!(silence["ended"].is_null() && silence["expires_ms"].is_i64(), "{silence}");
+    // `runner alerts` with a typo: did you mean.
+    let alerts = crate::support::runner_at(&test, clock, &["alerts", "wbe"], &[]);
+    assert_eq!(alerts.code, 64, "{alerts:?}");
+}
+
+#[test]
 fn hostile_windows_are_validate_errors() {
     let check = "checks:\n  - id: c\n    command: {shell: 'true'}\n";
     let case = |windows: &str| format!("version: 1\nname: w\nmaintenance:\n{windows}{check}");

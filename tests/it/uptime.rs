@@ -141,6 +141,14 @@ fn uptime_refuses_what_it_cannot_answer() {
     // This host is this host.
     let host = runner::host::id();
     assert_eq!(at(&test, NOW, &["uptime", "--host", &host]).code, 0);
+    // A zero window answers nothing.
+    let zero = at(&test, NOW, &["uptime", "--since", "0s"]);
+    assert_eq!(zero.code, 64, "{zero:?}");
+    assert!(zero.stderr.contains("longer than zero"), "{zero:?}");
+    // No store yet, a name: nothing is known of it.
+    let unseen = Test::new().run_args(&["uptime", "shop"]);
+    assert_eq!(unseen.code, 64, "{unseen:?}");
+    assert!(unseen.stderr.contains("`shop`"), "{unseen:?}");
     // No store yet: a sentence, and an empty table.
     let empty = Test::new().run_args(&["uptime", "--format", "csv"]);
     assert_eq!(empty.code, 0, "{empty:?}");

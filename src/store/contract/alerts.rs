@@ -81,6 +81,8 @@ fn messages_sent_before_the_store_took_their_run_are_queued_as_delivered() {
         let sent = [("k1".to_string(), 1_750_000_000_500)];
         store.commit_run_after_sending(&run, &[], &[message("k1", "web"), message("k2", "web")], &sent).unwrap();
         assert_eq!(store.pending_count(None).unwrap(), 1, "only k2 waits");
+        let waiting = store.waiting_messages(Some("web"), 10).unwrap();
+        assert_eq!(waiting.iter().map(|m| m.idempotency.as_str()).collect::<Vec<_>>(), ["k2"], "listed as counted");
         let all = store.messages(Some("web"), 10).unwrap();
         let k1 = all.iter().find(|m| m.idempotency == "k1").unwrap();
         assert_eq!((k1.delivered_ms, k1.attempts), (Some(1_750_000_000_500), 1));

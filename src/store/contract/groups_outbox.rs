@@ -58,6 +58,13 @@ fn members_wait_unclaimed_until_their_carrier_is_delivered() {
             .finish_attempt(carrier.id, None, Some(503), &Outcome::Retry { due_ms: now, error: "busy".into() }, "h")
             .unwrap();
         assert_eq!(store.pending_count(None).unwrap(), 2, "the carrier and c's member still wait");
+        // What waits is listed as counted: the carrier and c's member, not those it carries.
+        let mut waiting: Vec<i64> = store.waiting_messages(None, 10).unwrap().iter().map(|m| m.id).collect();
+        waiting.sort();
+        let mut expected = vec![carrier.id, ids[2]];
+        expected.sort();
+        assert_eq!(waiting, expected);
+        assert_eq!(store.waiting_messages(None, 1).unwrap().len(), 1, "at most the limit");
         store.finish_attempt(carrier.id, None, Some(200), &Outcome::Delivered, "h").unwrap();
         for id in &ids[..2] {
             assert!(store.message(*id).unwrap().unwrap().delivered_ms.is_some());

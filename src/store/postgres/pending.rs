@@ -164,6 +164,9 @@ impl crate::store::alerts::OutboxStore for PostgresStore {
     fn pending_count(&self, playbook: Option<&str>) -> Result<i64, Error> {
         unimplemented!("PostgreSQL: OutboxStore::pending_count")
     }
+    fn waiting_messages(&self, playbook: Option<&str>, limit: i64) -> Result<Vec<OutboxMessage>, Error> {
+        unimplemented!("PostgreSQL: OutboxStore::waiting_messages")
+    }
 }
 
 impl crate::store::groups_outbox::GroupedOutboxStore for PostgresStore {

@@ -320,6 +320,17 @@ impl OutboxStore for SqliteStore {
         })
     }
 
+    fn waiting_messages(&self, playbook: Option<&str>, limit: i64) -> Result<Vec<OutboxMessage>, Error> {
+        self.with(|c| {
+            let mut statement = c.prepare(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM outbox WHERE delivered_ms IS NULL AND dropped IS NULL AND carried_by IS NULL
+                   AND (?1 IS NULL OR playbook = ?1) ORDER BY due_ms, id LIMIT ?2"
+            ))?;
+            let rows = statement.query_map(params![playbook, limit], row_to_message)?;
+            rows.collect()
+        })
+    }
+
     fn pending_count(&self, playbook: Option<&str>) -> Result<i64, Error> {
         self.with(|c| {
             c.query_row(

@@ -152,6 +152,10 @@ impl HistoryStore for SqliteStore {
                 "DELETE FROM runs WHERE started_ms < ?1 AND (?2 IS NULL OR playbook_id IN (SELECT id FROM playbooks WHERE name = ?2))",
                 params![cutoff_ms, playbook],
             )?;
+            // The uptime roll-ups of what went go with it (in this transaction).
+            if runs > 0 {
+                super::uptime::prune(&tx, playbook)?;
+            }
             tx.execute(
                 "DELETE FROM outbox WHERE created_ms < ?1 AND (delivered_ms IS NOT NULL OR dropped IS NOT NULL) AND (?2 IS NULL OR playbook = ?2)",
                 params![cutoff_ms, playbook],

@@ -17,7 +17,7 @@
 use rusqlite_migration::{M, Migrations};
 
 /// How many migrations there are (the schema version this runner writes).
-pub const VERSIONS: usize = 8;
+pub const VERSIONS: usize = 9;
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -364,7 +364,14 @@ ALTER TABLE results ADD COLUMN holds TEXT;
 ALTER TABLE alert_state ADD COLUMN flap TEXT;
 "#,
         ),
-        // 8. A fleet (PLAYBOOK.md "Fleet"; `store::fleet`):
+        // 8. Uptime's longest outage is an incident's down time, no longer its time to
+        //    recover (the no-data time inside an incident is no outage): the day roll-ups'
+        //    `longest_ms` are rebuilt from the raw results under that definition.
+        M::up_with_hook("", |tx: &rusqlite::Transaction<'_>| -> rusqlite_migration::HookResult {
+            super::uptime::rebuild_all(tx)?;
+            Ok(())
+        }),
+        // 9. A fleet (PLAYBOOK.md "Fleet"; `store::fleet`):
         // - `fleet_hosts`: each daemon's heartbeat, by host id, with the instance (one
         //   process) that beats, and when the fleet raised it as silent;
         // - `fire_claims`: who runs each fire of a one-host playbook, under a lease.

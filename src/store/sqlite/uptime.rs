@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::outcome::Status;
 use crate::store::uptime::{Filter, SeriesFigures, UptimeStore};
 use crate::uptime::timeline::Effect;
-use crate::uptime::{Figures, Incident, IncidentTotals, Mark, Sample, Span, Tail, Totals, raw_figures};
+use crate::uptime::{Figures, Incident, IncidentTotals, Mark, Sample, Span, Tail, Totals, outage_ms, raw_figures};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -104,6 +104,9 @@ struct Rollup {
     spans: Vec<Span>,
     /// New incidents, and recoveries of stored ones.
     incidents: Vec<Incident>,
+    /// The incidents that recovered: their outage is added to the day they started once
+    /// the spans are written (it is the down time inside them).
+    recoveries: Vec<Incident>,
 }
 
 impl Rollup {
@@ -126,7 +129,7 @@ impl Rollup {
                 self.incidents.push(Incident { started_ms: at_ms, recovered_ms: None });
             }
             Effect::Recovered { started_ms, at_ms } => {
-                self.days.entry(started_ms.div_euclid(DAY_MS)).or_default().1.add_recovered(at_ms - started_ms);
+                self.recoveries.push(Incident { started_ms, recovered_ms: Some(at_ms) });
                 match self.incidents.iter_mut().find(|i| i.started_ms == started_ms) {
                     Some(incident) => incident.recovered_ms = Some(at_ms),
                     None => self.incidents.push(Incident { started_ms, recovered_ms: Some(at_ms) }),
@@ -137,33 +140,36 @@ impl Rollup {
 
     /// Adds this to the stored roll-ups of `key`.
     fn write(&self, c: &Connection, key: SeriesKey) -> rusqlite::Result<()> {
-        let SeriesKey { playbook_id, check_ref } = key;
-        let mut day_upsert = c.prepare_cached(
-            "INSERT INTO uptime_days (playbook_id, check_ref, day, up_ms, down_ms, up_results, down_results,
-               incidents, recovered, recover_ms, longest_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (playbook_id, check_ref, day) DO UPDATE SET up_ms = up_ms + excluded.up_ms,
-               down_ms = down_ms + excluded.down_ms, up_results = up_results + excluded.up_results,
-               down_results = down_results + excluded.down_results, incidents = incidents + excluded.incidents,
-               recovered = recovered + excluded.recovered, recover_ms = recover_ms + excluded.recover_ms,
-               longest_ms = CASE WHEN longest_ms IS NULL OR excluded.longest_ms > longest_ms
-                 THEN excluded.longest_ms ELSE longest_ms END",
+        self.write_spans(c, key)?;
+        let mut days = self.days.clone();
+        for incident in &self.recoveries {
+            let recovered_ms = incident.recovered_ms.unwrap_or(incident.started_ms);
+            let outage = outage_ms(
+                stored_down_ms(c, key, incident.started_ms, recovered_ms)?,
+                incident.started_ms,
+                recovered_ms,
+            );
+            let day = incident.started_ms.div_euclid(DAY_MS);
+            days.entry(day).or_default().1.add_recovered(recovered_ms - incident.started_ms, outage);
+        }
+        let mut incident_upsert = c.prepare_cached(
+            "INSERT INTO uptime_incidents (playbook_id, check_ref, started_ms, recovered_ms) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (playbook_id, check_ref, started_ms) DO UPDATE SET recovered_ms = excluded.recovered_ms",
         )?;
-        for (day, (t, i)) in &self.days {
-            day_upsert.execute(params![
-                playbook_id,
-                check_ref,
-                day,
-                t.up_ms,
-                t.down_ms,
-                t.up_results,
-                t.down_results,
-                i.started,
-                i.recovered,
-                i.recover_ms,
-                i.longest_ms
+        for incident in &self.incidents {
+            incident_upsert.execute(params![
+                key.playbook_id,
+                key.check_ref,
+                incident.started_ms,
+                incident.recovered_ms
             ])?;
         }
+        upsert_days(c, key, &days)
+    }
+
+    /// Adds the spans to the stored run-length timeline (extending its last span).
+    fn write_spans(&self, c: &Connection, key: SeriesKey) -> rusqlite::Result<()> {
+        let SeriesKey { playbook_id, check_ref } = key;
         let mut spans = self.spans.iter();
         if let Some(first) = spans.next() {
             let extended = c
@@ -180,15 +186,67 @@ impl Rollup {
         for span in spans {
             insert_span(c, key, span)?;
         }
-        let mut incident_upsert = c.prepare_cached(
-            "INSERT INTO uptime_incidents (playbook_id, check_ref, started_ms, recovered_ms) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (playbook_id, check_ref, started_ms) DO UPDATE SET recovered_ms = excluded.recovered_ms",
-        )?;
-        for incident in &self.incidents {
-            incident_upsert.execute(params![playbook_id, check_ref, incident.started_ms, incident.recovered_ms])?;
-        }
         Ok(())
     }
+}
+
+/// Adds days' totals to the stored ones of `key`.
+fn upsert_days(c: &Connection, key: SeriesKey, days: &BTreeMap<i64, (Totals, IncidentTotals)>) -> rusqlite::Result<()> {
+    let SeriesKey { playbook_id, check_ref } = key;
+    let mut day_upsert = c.prepare_cached(
+        "INSERT INTO uptime_days (playbook_id, check_ref, day, up_ms, down_ms, up_results, down_results,
+               incidents, recovered, recover_ms, longest_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (playbook_id, check_ref, day) DO UPDATE SET up_ms = up_ms + excluded.up_ms,
+               down_ms = down_ms + excluded.down_ms, up_results = up_results + excluded.up_results,
+               down_results = down_results + excluded.down_results, incidents = incidents + excluded.incidents,
+               recovered = recovered + excluded.recovered, recover_ms = recover_ms + excluded.recover_ms,
+               longest_ms = CASE WHEN longest_ms IS NULL OR excluded.longest_ms > longest_ms
+                 THEN excluded.longest_ms ELSE longest_ms END",
+    )?;
+    for (day, (t, i)) in days {
+        day_upsert.execute(params![
+            playbook_id,
+            check_ref,
+            day,
+            t.up_ms,
+            t.down_ms,
+            t.up_results,
+            t.down_results,
+            i.started,
+            i.recovered,
+            i.recover_ms,
+            i.longest_ms
+        ])?;
+    }
+    Ok(())
+}
+
+/// The down time of the stored (closed) spans inside `[from, to)`.
+fn stored_down_ms(c: &Connection, key: SeriesKey, from: i64, to: i64) -> rusqlite::Result<i64> {
+    let mut statement = c.prepare_cached(
+        "SELECT start_ms, end_ms FROM uptime_spans
+         WHERE playbook_id = ?1 AND check_ref = ?2 AND up = 0 AND start_ms < ?4 AND end_ms > ?3",
+    )?;
+    let rows = statement.query_map(params![key.playbook_id, key.check_ref, from, to], |r| {
+        Ok(Span { start_ms: r.get(0)?, end_ms: r.get(1)?, up: false })
+    })?;
+    let mut down = 0;
+    for span in rows {
+        down += span?.overlap_ms(from, to);
+    }
+    Ok(down)
+}
+
+/// The outage of an incident as it stands at `now_ms`: the stored down spans inside it and
+/// the last result's span if it is down.
+fn outage_at(c: &Connection, key: SeriesKey, tail: &Tail, incident: Incident, now_ms: i64) -> rusqlite::Result<i64> {
+    let end_ms = incident.end_at(now_ms);
+    let mut down = stored_down_ms(c, key, incident.started_ms, end_ms)?;
+    if let Some(span) = tail.open_span(now_ms).filter(|s| !s.up) {
+        down += span.overlap_ms(incident.started_ms, end_ms);
+    }
+    Ok(outage_ms(down, incident.started_ms, end_ms))
 }
 
 fn insert_span(c: &Connection, key: SeriesKey, span: &Span) -> rusqlite::Result<()> {
@@ -250,12 +308,7 @@ fn save_tail(c: &Connection, key: SeriesKey, tail: &Tail) -> rusqlite::Result<()
 
 /// Replays one series from its raw results.
 fn rebuild_series(c: &Connection, key: SeriesKey) -> rusqlite::Result<()> {
-    for table in ["uptime_days", "uptime_spans", "uptime_incidents", "uptime_tails"] {
-        c.execute(
-            &format!("DELETE FROM {table} WHERE playbook_id = ?1 AND check_ref = ?2"),
-            params![key.playbook_id, key.check_ref],
-        )?;
-    }
+    delete_series(c, key)?;
     let mut tail = Tail::default();
     let mut rollup = Rollup::default();
     for sample in raw_samples(c, key)? {
@@ -272,6 +325,119 @@ pub(crate) fn rebuild_all(c: &Connection) -> rusqlite::Result<()> {
         rebuild_series(c, key)?;
     }
     Ok(())
+}
+
+/// Forgets the roll-ups older than the raw results that history retention kept: called in
+/// the transaction that prunes them, after they went. Each series' roll-ups become those
+/// of a replay from its first kept result (what `uptime_raw` computes), without replaying
+/// it: only the boundary changes (the time the last pruned result held, the incident it
+/// left open, the day each falls in).
+pub(crate) fn prune(c: &Connection, playbook: Option<&str>) -> rusqlite::Result<()> {
+    for (key, _, _) in series(c, Filter { playbook, check: None })? {
+        prune_series(c, key)?;
+    }
+    Ok(())
+}
+
+fn prune_series(c: &Connection, key: SeriesKey) -> rusqlite::Result<()> {
+    let Some(first) = first_result_ms(c, key)? else {
+        return delete_series(c, key);
+    };
+    let SeriesKey { playbook_id, check_ref } = key;
+    // Spans: the pruned results' go, and one that ran into the first kept result (merged
+    // run-length with its span) starts there.
+    c.prepare_cached("DELETE FROM uptime_spans WHERE playbook_id = ?1 AND check_ref = ?2 AND end_ms <= ?3")?
+        .execute(params![playbook_id, check_ref, first])?;
+    c.prepare_cached(
+        "UPDATE uptime_spans SET start_ms = ?3 WHERE playbook_id = ?1 AND check_ref = ?2 AND start_ms < ?3 AND end_ms > ?3",
+    )?
+    .execute(params![playbook_id, check_ref, first])?;
+    // The incident a pruned result left open: a replay starts it at its first failing kept
+    // result before its recovery (none: it is gone).
+    let straddling: Option<(i64, Option<i64>)> = c
+        .prepare_cached(
+            "SELECT started_ms, recovered_ms FROM uptime_incidents WHERE playbook_id = ?1 AND check_ref = ?2
+               AND started_ms < ?3 AND (recovered_ms IS NULL OR recovered_ms > ?3)",
+        )?
+        .query_row(params![playbook_id, check_ref, first], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    c.prepare_cached("DELETE FROM uptime_incidents WHERE playbook_id = ?1 AND check_ref = ?2 AND started_ms < ?3")?
+        .execute(params![playbook_id, check_ref, first])?;
+    let mut restarted = None;
+    if let Some((started, recovered)) = straddling {
+        let until = recovered.unwrap_or(i64::MAX);
+        restarted = raw_samples_between(c, key, first, until)?.iter().find(|s| s.mark == Mark::Down).map(|s| s.at_ms);
+        if let Some(at) = restarted {
+            c.prepare_cached(
+                "INSERT INTO uptime_incidents (playbook_id, check_ref, started_ms, recovered_ms) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![playbook_id, check_ref, at, recovered])?;
+        }
+        let mut tail = load_tail(c, key)?;
+        if tail.open_incident_ms == Some(started) {
+            tail.open_incident_ms = restarted;
+            save_tail(c, key, &tail)?;
+        }
+    }
+    // Days: those before the first kept result go; its day and the restarted incident's
+    // are recounted from the timeline above.
+    let first_day = first.div_euclid(DAY_MS);
+    c.prepare_cached("DELETE FROM uptime_days WHERE playbook_id = ?1 AND check_ref = ?2 AND day < ?3")?
+        .execute(params![playbook_id, check_ref, first_day])?;
+    recount_day(c, key, first_day)?;
+    if let Some(day) = restarted.map(|at| at.div_euclid(DAY_MS)).filter(|day| *day != first_day) {
+        recount_day(c, key, day)?;
+    }
+    Ok(())
+}
+
+/// When a series' first stored result is (`None`: it has none left). The playbook's runs
+/// are walked in time order (an index) until one holds a result of the series, so the
+/// answer costs a few rows however long the history.
+fn first_result_ms(c: &Connection, key: SeriesKey) -> rusqlite::Result<Option<i64>> {
+    c.prepare_cached(
+        "SELECT runs.started_ms FROM runs WHERE runs.playbook_id = ?1
+           AND EXISTS (SELECT 1 FROM results WHERE results.run = runs.id AND (?2 = 0 OR results.check_ref = ?2))
+         ORDER BY runs.started_ms LIMIT 1",
+    )?
+    .query_row(params![key.playbook_id, key.check_ref], |r| r.get(0))
+    .optional()
+}
+
+fn delete_series(c: &Connection, key: SeriesKey) -> rusqlite::Result<()> {
+    for table in ["uptime_days", "uptime_spans", "uptime_incidents", "uptime_tails"] {
+        c.execute(
+            &format!("DELETE FROM {table} WHERE playbook_id = ?1 AND check_ref = ?2"),
+            params![key.playbook_id, key.check_ref],
+        )?;
+    }
+    Ok(())
+}
+
+/// Recounts one day's roll-up from the timeline, the incidents and the raw counts.
+fn recount_day(c: &Connection, key: SeriesKey, day: i64) -> rusqlite::Result<()> {
+    c.prepare_cached("DELETE FROM uptime_days WHERE playbook_id = ?1 AND check_ref = ?2 AND day = ?3")?
+        .execute(params![key.playbook_id, key.check_ref, day])?;
+    let (from, to) = (day * DAY_MS, (day + 1) * DAY_MS);
+    let totals = cut(c, key, from, to)?;
+    let mut incidents = IncidentTotals::default();
+    let listed = c
+        .prepare_cached(
+            "SELECT started_ms, recovered_ms FROM uptime_incidents
+             WHERE playbook_id = ?1 AND check_ref = ?2 AND started_ms >= ?3 AND started_ms < ?4",
+        )?
+        .query_map(params![key.playbook_id, key.check_ref, from, to], |r| {
+            Ok(Incident { started_ms: r.get(0)?, recovered_ms: r.get(1)? })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for incident in listed {
+        incidents.started += 1;
+        if let Some(at) = incident.recovered_ms {
+            let outage = outage_ms(stored_down_ms(c, key, incident.started_ms, at)?, incident.started_ms, at);
+            incidents.add_recovered(at - incident.started_ms, outage);
+        }
+    }
+    upsert_days(c, key, &BTreeMap::from([(day, (totals, incidents))]))
 }
 
 /// The matching series, a playbook's own before its checks: (key, playbook, check).
@@ -300,6 +466,11 @@ fn series(c: &Connection, filter: Filter<'_>) -> rusqlite::Result<Vec<(SeriesKey
 
 /// A series' results in time order, from the raw tables.
 fn raw_samples(c: &Connection, key: SeriesKey) -> rusqlite::Result<Vec<Sample>> {
+    raw_samples_between(c, key, i64::MIN, i64::MAX)
+}
+
+/// A series' results of runs started in `[from, to)`, in time order.
+fn raw_samples_between(c: &Connection, key: SeriesKey, from: i64, to: i64) -> rusqlite::Result<Vec<Sample>> {
     let sample = |at_ms: i64, period_ms: Option<i64>, status: &str, quiet: Option<&str>| Sample {
         at_ms,
         mark: Mark::of(Status::from_name(status).unwrap_or(Status::Unknown), quiet),
@@ -308,20 +479,22 @@ fn raw_samples(c: &Connection, key: SeriesKey) -> rusqlite::Result<Vec<Sample>> 
     if key.check_ref != PLAYBOOK_SERIES {
         let mut statement = c.prepare_cached(
             "SELECT runs.started_ms, runs.period_ms, results.status, results.quiet
-             FROM results JOIN runs ON runs.id = results.run WHERE results.check_ref = ?1
+             FROM results JOIN runs ON runs.id = results.run
+             WHERE results.check_ref = ?1 AND runs.started_ms >= ?2 AND runs.started_ms < ?3
              ORDER BY runs.started_ms, runs.id",
         )?;
-        let rows = statement.query_map([key.check_ref], |r| {
+        let rows = statement.query_map(params![key.check_ref, from, to], |r| {
             Ok(sample(r.get(0)?, r.get(1)?, &r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?.as_deref()))
         })?;
         return rows.collect();
     }
     let mut statement = c.prepare_cached(
         "SELECT runs.id, runs.started_ms, runs.period_ms, results.status, results.quiet
-         FROM runs JOIN results ON results.run = runs.id WHERE runs.playbook_id = ?1
+         FROM runs JOIN results ON results.run = runs.id
+         WHERE runs.playbook_id = ?1 AND runs.started_ms >= ?2 AND runs.started_ms < ?3
          ORDER BY runs.started_ms, runs.id",
     )?;
-    let mut rows = statement.query([key.playbook_id])?;
+    let mut rows = statement.query(params![key.playbook_id, from, to])?;
     let mut samples: Vec<Sample> = Vec::new();
     let mut current_run = None;
     while let Some(r) = rows.next()? {
@@ -358,20 +531,21 @@ fn rolled_up(c: &Connection, key: SeriesKey, since_ms: i64, now_ms: i64) -> rusq
         totals.add(cut(c, key, end_day * DAY_MS, now_ms)?);
         if whole_incidents {
             incidents.merge(days_incidents);
-            incidents.merge(listed_incidents(c, key, since_ms, first_whole_day * DAY_MS, now_ms)?);
-            incidents.merge(listed_incidents(c, key, end_day * DAY_MS, now_ms, now_ms)?);
+            incidents.merge(listed_incidents(c, key, &tail, since_ms, first_whole_day * DAY_MS, now_ms)?);
+            incidents.merge(listed_incidents(c, key, &tail, end_day * DAY_MS, now_ms, now_ms)?);
             // The days count the open incident as started; how long it lasts is now's.
             if let Some(open) =
                 tail.open_incident_ms.filter(|at| (first_whole_day * DAY_MS..end_day * DAY_MS).contains(at))
             {
-                incidents.add_open(open, now_ms);
+                let open = Incident { started_ms: open, recovered_ms: None };
+                incidents.add_open(outage_at(c, key, &tail, open, now_ms)?);
             }
         } else {
-            incidents = listed_incidents(c, key, since_ms, now_ms, now_ms)?;
+            incidents = listed_incidents(c, key, &tail, since_ms, now_ms, now_ms)?;
         }
     } else {
         totals.add(cut(c, key, since_ms, now_ms)?);
-        incidents = listed_incidents(c, key, since_ms, now_ms, now_ms)?;
+        incidents = listed_incidents(c, key, &tail, since_ms, now_ms, now_ms)?;
     }
     if let Some(span) = tail.open_span(now_ms) {
         totals.add_span(span, since_ms, now_ms);
@@ -383,6 +557,7 @@ fn rolled_up(c: &Connection, key: SeriesKey, since_ms: i64, now_ms: i64) -> rusq
 fn listed_incidents(
     c: &Connection,
     key: SeriesKey,
+    tail: &Tail,
     from: i64,
     to: i64,
     now_ms: i64,
@@ -391,10 +566,14 @@ fn listed_incidents(
         "SELECT started_ms, recovered_ms FROM uptime_incidents
          WHERE playbook_id = ?1 AND check_ref = ?2 AND started_ms >= ?3 AND started_ms < ?4",
     )?;
-    let mut rows = statement.query(params![key.playbook_id, key.check_ref, from, to])?;
+    let listed = statement
+        .query_map(params![key.playbook_id, key.check_ref, from, to], |r| {
+            Ok(Incident { started_ms: r.get(0)?, recovered_ms: r.get(1)? })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut totals = IncidentTotals::default();
-    while let Some(r) = rows.next()? {
-        totals.add(Incident { started_ms: r.get(0)?, recovered_ms: r.get(1)? }, now_ms);
+    for incident in listed {
+        totals.add(incident, outage_at(c, key, tail, incident, now_ms)?, now_ms);
     }
     Ok(totals)
 }
@@ -603,9 +782,13 @@ mod tests {
             assert_percent(&api, 98.3745);
             assert_eq!(api.incidents, 2);
             assert!(!api.ongoing);
-            // (10 + 20) / 2 = 15 min to recover; the longest outage is B's 20 min.
+            // (10 + 20) / 2 = 15 min to recover. The longest outage is B's down time,
+            // 115–125 and 130–135 = 15 min: the no-data 125–130 inside it does not end B
+            // (one incident) but is no outage either, so the longest outage (15) stays
+            // within the down time (25) though B took 20 min to recover.
             assert_eq!(api.mean_time_to_recover_ms, Some(15 * MIN));
-            assert_eq!(api.longest_outage_ms, Some(20 * MIN));
+            assert_eq!(api.longest_outage_ms, Some(15 * MIN));
+            assert!(api.longest_outage_ms.unwrap() <= api.totals.down_ms);
             // `db` was always skipped: no data is "—", never 100 %.
             let db = figures(&rows, Some("db"));
             assert_eq!(db.uptime_percent, None);
@@ -615,7 +798,8 @@ mod tests {
         }
         // `--since 1500m` cuts the first day at minute 103: [103, 1603) holds no data
         // 103–115, down 115–125 and 130–135 (15 min), up 135–1603 (1468 min):
-        // 1468 / 1483 = 98.9885 %; only incident B started inside (20 min to recover).
+        // 1468 / 1483 = 98.9885 %; only incident B started inside (20 min to recover, an
+        // outage of 15 min: its down time).
         let since = now - 1500 * MIN;
         for rows in [store.uptime(filter, since, now).unwrap(), store.uptime_raw(filter, since, now).unwrap()] {
             let api = figures(&rows, Some("api"));
@@ -623,7 +807,7 @@ mod tests {
             assert_percent(&api, 98.9885);
             assert_eq!(
                 (api.incidents, api.mean_time_to_recover_ms, api.longest_outage_ms),
-                (1, Some(20 * MIN), Some(20 * MIN))
+                (1, Some(20 * MIN), Some(15 * MIN))
             );
         }
         // A window inside the gap after minute 35, 2 minutes long, ending at 50 (seen from
@@ -715,10 +899,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn roll_ups_equal_the_raw_computation_for_every_cut() {
-        let (_dir, store) = store();
-        let mut rng = Lcg(7);
+    /// 900 runs of `mixed` (checks `a`, `b`) with random statuses, gaps of up to 3 hours,
+    /// and stretches without a schedule; returns the minutes they started at.
+    fn mixed(store: &SqliteStore, seed: u64) -> Vec<i64> {
+        let mut rng = Lcg(seed);
         let statuses = ["ok", "ok", "ok", "ok", "critical", "warning", "unknown", "skipped", "manual"];
         let mut minute = 0;
         let mut minutes = Vec::new();
@@ -733,6 +917,13 @@ mod tests {
             let period = if i % 300 < 280 { FIVE } else { None };
             store.record_run(&run("mixed", *minute, period, &[("a", a), ("b", b)])).unwrap();
         }
+        minutes
+    }
+
+    #[test]
+    fn roll_ups_equal_the_raw_computation_for_every_cut() {
+        let (_dir, store) = store();
+        let minutes = mixed(&store, 7);
         // A run recorded late (a clock set back): its series are rebuilt.
         store.record_run(&run("mixed", 7, FIVE, &[("a", "critical"), ("b", "ok")])).unwrap();
         let last = *minutes.last().unwrap();
@@ -744,12 +935,83 @@ mod tests {
                 let rolled = store.uptime(Filter::default(), since_ms, now_ms).unwrap();
                 let raw = store.uptime_raw(Filter::default(), since_ms, now_ms).unwrap();
                 assert_eq!(rolled, raw, "since minute {since}, now minute {now}");
+                // An incident's outage is its down time: where time is weighed alone, the
+                // longest outage never exceeds the down time (no-data inside is no outage).
+                for row in rolled.iter().filter(|r| r.figures.totals.up_results + r.figures.totals.down_results == 0) {
+                    let figures = &row.figures;
+                    assert!(
+                        figures.longest_outage_ms.is_none_or(|longest| longest <= figures.totals.down_ms),
+                        "since minute {since}, now minute {now}: {figures:?}"
+                    );
+                }
                 since += 37;
             }
         }
         // Rebuilding from scratch changes nothing.
+        assert_rebuild_changes_nothing(&store, last);
+    }
+
+    fn assert_rebuild_changes_nothing(store: &SqliteStore, last: i64) {
         let before = store.uptime(Filter::default(), at(0), at(last)).unwrap();
         store.rebuild_uptime().unwrap();
         assert_eq!(store.uptime(Filter::default(), at(0), at(last)).unwrap(), before);
+    }
+
+    /// Roll-up rows of one table older than `cutoff`.
+    fn older_rows(store: &SqliteStore, sql: &str, cutoff: i64) -> i64 {
+        store.with(|c| c.query_row(sql, [cutoff], |r| r.get(0))).unwrap()
+    }
+
+    #[test]
+    fn pruned_history_takes_its_roll_ups_along_and_both_paths_still_agree() {
+        use crate::store::history::HistoryStore;
+        let (_dir, store) = store();
+        let minutes = mixed(&store, 11);
+        let last = *minutes.last().unwrap();
+        // Some failing results were held back by a maintenance window or a silence: no data.
+        store
+            .with(|c| {
+                c.execute_batch(
+                    "UPDATE results SET quiet = 'maintenance' WHERE (run * 7 + check_ref) % 11 = 0;
+                     UPDATE results SET quiet = 'silenced' WHERE (run * 5 + check_ref) % 13 = 0;",
+                )
+            })
+            .unwrap();
+        store.rebuild_uptime().unwrap();
+        // Cutoffs inside incidents, gaps and stretches without a schedule alike, each
+        // pruning a little more (as `retention` does after every run).
+        for cutoff in [minutes[40] + 2, minutes[41], minutes[150] + 1, minutes[290] - 1, minutes[600] + 3] {
+            store.prune(Some("mixed"), at(cutoff)).unwrap();
+            let first_day = at(cutoff).div_euclid(DAY_MS);
+            assert_eq!(older_rows(&store, "SELECT count(*) FROM uptime_days WHERE day < ?1", first_day), 0);
+            assert_eq!(older_rows(&store, "SELECT count(*) FROM uptime_spans WHERE end_ms <= ?1", at(cutoff)), 0);
+            assert_eq!(
+                older_rows(&store, "SELECT count(*) FROM uptime_incidents WHERE started_ms < ?1", at(cutoff)),
+                0
+            );
+            for now in [last, last + 60] {
+                let mut since = cutoff - 100;
+                while since < now {
+                    let (since_ms, now_ms) = (at(since), at(now));
+                    let rolled = store.uptime(Filter::default(), since_ms, now_ms).unwrap();
+                    let raw = store.uptime_raw(Filter::default(), since_ms, now_ms).unwrap();
+                    assert_eq!(rolled, raw, "cutoff minute {cutoff}, since minute {since}, now minute {now}");
+                    for row in
+                        rolled.iter().filter(|r| r.figures.totals.up_results + r.figures.totals.down_results == 0)
+                    {
+                        let figures = &row.figures;
+                        assert!(figures.longest_outage_ms.is_none_or(|longest| longest <= figures.totals.down_ms));
+                    }
+                    since += 293;
+                }
+            }
+        }
+        // What the fix-up left equals a replay from the kept results.
+        assert_rebuild_changes_nothing(&store, last);
+        // Everything pruned: no roll-up is left, and no figure.
+        store.prune(Some("mixed"), at(last + 1)).unwrap();
+        assert_eq!(older_rows(&store, "SELECT count(*) FROM uptime_tails WHERE at_ms < ?1", at(last + 1)), 0);
+        let rows = store.uptime(Filter::default(), at(0), at(last + 60)).unwrap();
+        assert!(rows.iter().all(|r| r.figures.uptime_percent.is_none()), "{rows:?}");
     }
 }
