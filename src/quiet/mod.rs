@@ -79,13 +79,12 @@ impl Hold {
         }
     }
 
-    /// One line for people: "maintenance: Weekly backup (until 05:00 UTC)".
+    /// One line for people: "maintenance: Weekly backup (until 2026-12-06 05:00 +01:00)".
     pub fn describe(&self) -> String {
         match self {
             Hold::Maintenance { note, until_ms } => {
-                let until = jiff::Timestamp::from_millisecond(*until_ms)
-                    .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-                    .unwrap_or_default();
+                // Local time with its offset, as every time runner shows people.
+                let until = crate::clock::local_display(*until_ms);
                 match note {
                     Some(note) => format!("maintenance: {note} (until {until})"),
                     None => format!("maintenance (until {until})"),
