@@ -185,6 +185,14 @@ impl crate::store::uptime::UptimeStore for PostgresStore {
     fn uptime(&self, filter: Filter<'_>, since_ms: i64, now_ms: i64) -> Result<Vec<SeriesFigures>, Error> {
         unimplemented!("PostgreSQL: UptimeStore::uptime")
     }
+    fn uptime_timeline(
+        &self,
+        filter: Filter<'_>,
+        since_ms: i64,
+        now_ms: i64,
+    ) -> Result<Vec<crate::store::uptime::SeriesTimeline>, Error> {
+        unimplemented!("PostgreSQL: UptimeStore::uptime_timeline")
+    }
     fn uptime_raw(&self, filter: Filter<'_>, since_ms: i64, now_ms: i64) -> Result<Vec<SeriesFigures>, Error> {
         unimplemented!("PostgreSQL: UptimeStore::uptime_raw")
     }
