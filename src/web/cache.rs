@@ -35,6 +35,13 @@ impl Cache {
         entries.get(key).filter(|(at, _)| at.elapsed() < TTL).map(|(_, answer)| answer.clone())
     }
 
+    /// Forgets every answer: a write (a silence made or ended) shows at once.
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+
     pub fn put(&self, key: String, answer: Answer) {
         let Ok(mut entries) = self.entries.lock() else { return };
         entries.retain(|_, (at, _)| at.elapsed() < TTL);
