@@ -284,5 +284,7 @@ pub fn rfc3339(ms: i64) -> String {
 
 /// `3h 5m` since `then_ms`.
 pub fn ago(then_ms: i64, now_ms: i64) -> String {
-    crate::duration::format(std::time::Duration::from_millis((now_ms - then_ms).max(0) as u64))
+    // To the second: `1h59m59s`, not `7199.985s`.
+    let seconds = ((now_ms - then_ms).max(0) + 500) / 1000;
+    crate::duration::format(std::time::Duration::from_secs(seconds as u64))
 }
