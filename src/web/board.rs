@@ -233,7 +233,11 @@ fn check_view(
         // roll-ups say the check last turned (for a status that counts as up or down).
         let counted = matches!(l.status.as_str(), "ok" | "warning" | "critical" | "unknown");
         match timeline.and_then(|t| t.state_since_ms) {
-            Some(turned) if counted && results.len() as i64 == LATENCY_POINTS && streak == results[results.len() - 1].started_ms => {
+            Some(turned)
+                if counted
+                    && results.len() as i64 == LATENCY_POINTS
+                    && streak == results[results.len() - 1].started_ms =>
+            {
                 turned.min(streak)
             }
             _ => streak,
@@ -272,7 +276,14 @@ fn bar(spans: &[Span], now_ms: i64) -> Vec<String> {
             for span in touching {
                 if span.up { up = true } else { down = true }
             }
-            if down { "down" } else if up { "up" } else { "none" }.to_string()
+            if down {
+                "down"
+            } else if up {
+                "up"
+            } else {
+                "none"
+            }
+            .to_string()
         })
         .collect()
 }

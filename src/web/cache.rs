@@ -53,7 +53,8 @@ impl Cache {
         if answer.body.len() > BYTES / 2 {
             return;
         }
-        let held = |entries: &HashMap<String, (Instant, Answer)>| entries.values().map(|(_, a)| a.body.len()).sum::<usize>();
+        let held =
+            |entries: &HashMap<String, (Instant, Answer)>| entries.values().map(|(_, a)| a.body.len()).sum::<usize>();
         while entries.len() >= ENTRIES || (!entries.is_empty() && held(&entries) + answer.body.len() > BYTES) {
             let oldest = entries.iter().min_by_key(|(_, (at, _))| *at).map(|(k, _)| k.clone());
             if let Some(oldest) = oldest {

@@ -33,9 +33,7 @@ use crate::store::Store;
 const MAKER: &str = "api";
 
 pub fn routes() -> Router<Site> {
-    Router::new()
-        .route("/api/v1/silences", get(list).post(create))
-        .route("/api/v1/silences/{id}/expire", post(expire))
+    Router::new().route("/api/v1/silences", get(list).post(create)).route("/api/v1/silences/{id}/expire", post(expire))
 }
 
 type Answer = Result<Response, Response>;
@@ -132,7 +130,8 @@ async fn create(State(site): State<Site>, headers: HeaderMap, body: Bytes) -> An
         };
         let writer = open_writer()?;
         let id = writer.add_silence(&new)?;
-        let made = writer.silence(id)?.ok_or_else(|| crate::error::Error::Internal("a silence just made is gone".into()))?;
+        let made =
+            writer.silence(id)?.ok_or_else(|| crate::error::Error::Internal("a silence just made is gone".into()))?;
         Ok(Ok(made))
     })
     .await?;
@@ -145,7 +144,8 @@ async fn create(State(site): State<Site>, headers: HeaderMap, body: Bytes) -> An
 /// A silence that cannot be made as asked: 422, saying why.
 fn refusal(refused: &RequestError) -> Response {
     // The CLI's flags are the API's fields.
-    let detail = refused.to_string().replace("--for", "`for`").replace("--until", "`until`").replace("--path", "a daemon");
+    let detail =
+        refused.to_string().replace("--for", "`for`").replace("--until", "`until`").replace("--path", "a daemon");
     problem(StatusCode::UNPROCESSABLE_ENTITY, &detail)
 }
 

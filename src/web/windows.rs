@@ -34,9 +34,9 @@ pub fn views(windows: &[serde_json::Value], zone: Option<&str>, now_ms: i64) -> 
         .iter()
         .map(|value| match value {
             // Unset keys are left out, not written as null.
-            serde_json::Value::Object(map) => {
-                serde_json::Value::Object(map.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect())
-            }
+            serde_json::Value::Object(map) => serde_json::Value::Object(
+                map.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            ),
             other => other.clone(),
         })
         .filter_map(|value| serde_saphyr::from_str::<Window>(&value.to_string()).ok())
@@ -59,7 +59,8 @@ pub fn views(windows: &[serde_json::Value], zone: Option<&str>, now_ms: i64) -> 
 }
 
 fn view(state: &str, open: maintenance::Open, words: impl Fn(&str, &str) -> String) -> WindowView {
-    let (from, until) = (super::board::rfc3339(open.from.as_millisecond()), super::board::rfc3339(open.until.as_millisecond()));
+    let (from, until) =
+        (super::board::rfc3339(open.from.as_millisecond()), super::board::rfc3339(open.until.as_millisecond()));
     WindowView { reason: open.reason, state: state.to_string(), words: words(&from, &until), from, until }
 }
 

@@ -381,7 +381,8 @@ fn silences_are_made_and_ended_through_the_api_by_the_cli_rules_and_show_on_the_
     let body = r#"{"playbook": "shop", "check": "hostile", "for": "2h", "reason": "deploying the shop"}"#;
     // The guard comes first: no token, a wrong one.
     assert_eq!(request(serve.1, "POST", "/api/v1/silences", &[], body).0, 401);
-    let (code, head, _) = request(serve.1, "POST", "/api/v1/silences", &[("Authorization", "Bearer s1lence-t0kem")], body);
+    let (code, head, _) =
+        request(serve.1, "POST", "/api/v1/silences", &[("Authorization", "Bearer s1lence-t0kem")], body);
     assert_eq!(code, 401);
     assert!(head.contains("www-authenticate: bearer"), "{head}");
     // Made: 201 with the silence, by `api`, stored where `runner silence list` reads.
@@ -437,7 +438,13 @@ fn silences_are_made_and_ended_through_the_api_by_the_cli_rules_and_show_on_the_
     let (_, _, page) = request(serve.1, "GET", "/p/shop", &[], "");
     assert!(page.contains("No silence in force"), "the page shows the end at once");
     // `all` silences everything, until each check's first OK.
-    let (code, _, all) = request(serve.1, "POST", "/api/v1/silences", &auth, r#"{"all": true, "until_ok": true, "for": "1h", "reason": "storm"}"#);
+    let (code, _, all) = request(
+        serve.1,
+        "POST",
+        "/api/v1/silences",
+        &auth,
+        r#"{"all": true, "until_ok": true, "for": "1h", "reason": "storm"}"#,
+    );
     assert_eq!(code, 201, "{all}");
     let all: serde_json::Value = serde_json::from_str(&all).unwrap();
     assert!(all["playbook"].is_null() && all["until_ok"] == true);
