@@ -11,8 +11,6 @@
 //! reads but cannot be made (no end, an end in the past, an unknown playbook or check, with
 //! a "did you mean") is a 422.
 
-#![expect(clippy::result_large_err, reason = "a refused request's error is its response, built once and sent as it is")]
-
 use std::collections::BTreeMap;
 
 use axum::Router;
