@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::quiet::silence::Silence;
 use crate::store::Store;
 use crate::store::remediations::RemediationRow;
-use crate::store::results::{ResultQuery, ResultRow};
+use crate::store::results::ResultRow;
 use crate::store::snapshots::{CheckOutline, PlaybookSnapshot};
 use crate::store::uptime::{Filter, SeriesTimeline};
 use crate::uptime::Span;
@@ -176,14 +176,7 @@ fn playbook_view(store: &dyn Store, snapshot: PlaybookSnapshot, now_ms: i64) -> 
     }
     let mut checks = Vec::new();
     for outline in outlines {
-        let query = ResultQuery {
-            playbook: Some(&snapshot.name),
-            check: Some(&outline.id),
-            since_ms: 0,
-            before: None,
-            limit: LATENCY_POINTS,
-        };
-        let results = store.results(&query)?;
+        let results = store.latest_results(&snapshot.name, &outline.id, LATENCY_POINTS)?;
         let uptime = series.iter().position(|c| *c == outline.id).map(|at| figures[at].clone());
         let timeline = timelines.iter().find(|t| t.check.as_deref() == Some(outline.id.as_str()));
         checks.push(check_view(outline, &results, uptime, timeline, now_ms));

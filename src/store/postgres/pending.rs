@@ -318,6 +318,9 @@ impl crate::store::results::ResultStore for PostgresStore {
     fn results(&self, query: &ResultQuery<'_>) -> Result<Vec<ResultRow>, Error> {
         unimplemented!("PostgreSQL: ResultStore::results")
     }
+    fn latest_results(&self, playbook: &str, check: &str, limit: i64) -> Result<Vec<ResultRow>, Error> {
+        unimplemented!("PostgreSQL: ResultStore::latest_results")
+    }
 }
 
 impl crate::probe::state::ProbeState for PostgresStore {
