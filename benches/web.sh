@@ -13,9 +13,14 @@ cd "$(dirname "$0")/.."
 REQUESTS=${REQUESTS:-2000}
 echo "== machine"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') × $(nproc)"
-cargo bench --quiet --bench uptime -- --full --build-only
+# The store is built once (and rebuilt when its data version changes).
+[ "$(cat target/bench-uptime/built 2>/dev/null)" = "$(grep -o 'uptime-bench-[^"]*' benches/uptime.rs)" ] ||
+  cargo bench --quiet --bench uptime -- --full --build-only
+# RUNNER_BIN: another build to serve with (the release build by default).
+[ -n "${RUNNER_BIN:-}" ] || cargo build --release --quiet --bin runner
 state="$(pwd)/target/bench-uptime/state"
-runner="$(pwd)/target/release/runner"
+runner="${RUNNER_BIN:-$(pwd)/target/release/runner}"
+echo "serving with $runner"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # The data ends 2026-09-01T00:00:00Z: serve a minute after it.
 RUNNER_STATE="$state" RUNNER_TEST_CLOCK=2026-09-01T00:01:00Z RUST_LOG=error \

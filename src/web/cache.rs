@@ -17,7 +17,7 @@ pub const TTL: Duration = Duration::from_secs(2);
 pub const ENTRIES: usize = 128;
 
 /// The most body bytes kept, all answers together.
-pub const BYTES: usize = 4 * 1024 * 1024;
+pub const BYTES: usize = 2 * 1024 * 1024;
 
 /// A stored answer.
 #[derive(Clone)]
