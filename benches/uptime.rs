@@ -9,6 +9,7 @@
 //! computation the roll-ups replace. Without `--full` (as `cargo test --all-targets` runs
 //! it) it builds two days into a temporary folder and checks the command and the
 //! roll-ups against the raw computation, so the benchmark cannot rot between measurements.
+//! `-- --full --build-only` builds (or keeps) the store and stops: `benches/web.sh` serves it.
 
 use std::path::Path;
 use std::process::Command;
@@ -161,6 +162,9 @@ fn main() {
     }
     let size = std::fs::metadata(state.join("runner.db")).map(|m| m.len()).unwrap_or(0);
     println!("database: {:.1} MB", size as f64 / 1e6);
+    if std::env::args().any(|a| a == "--build-only") {
+        return; // benches/web.sh serves the store it built
+    }
 
     let store = SqliteStore::open(&state).expect("store");
     let now = END_MS + 60_000;

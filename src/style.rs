@@ -68,12 +68,32 @@ impl Style {
 }
 
 /// Text from the outside world (command output, log lines, server replies) made safe for
-/// a terminal: control characters other than newline and tab become `�`, so a hostile
-/// log line cannot move the cursor, clear the screen or set the window title when a
-/// result is printed.
+/// a terminal: control characters other than newline and tab are written out as text
+/// (ESC as `\x1b`, a C1 control as `\x9b`), so a hostile log line cannot move the
+/// cursor, clear the screen or set the window title when a result is printed, and a
+/// reader (in a terminal, a report or the status page) still sees which byte it was —
+/// where `�` would say only that something was there.
 pub fn printable(text: String) -> String {
     if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return text;
     }
-    text.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { '\u{FFFD}' } else { c }).collect()
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_written_out_and_the_rest_kept() {
+        assert_eq!(super::printable("\u{1b}[31mred\u{1b}[0m".into()), "\\x1b[31mred\\x1b[0m");
+        assert_eq!(super::printable("a\rb\u{7f}\u{9b}c\td\ne".into()), "a\\x0db\\x7f\\x9bc\td\ne");
+        assert_eq!(super::printable("plain ünïcode".into()), "plain ünïcode");
+    }
 }

@@ -14,7 +14,7 @@ use crate::cli::{Cli, SilenceAddArgs, SilenceArgs, SilenceCommand, ValidateForma
 use crate::error::Error;
 use crate::playbook::discover;
 use crate::playbook::load::LoadOptions;
-use crate::quiet::silence::{self, NewSilence, Silence};
+use crate::quiet::silence::{self, Silence};
 use crate::store::Store;
 
 pub fn run(cli: &Cli, args: &SilenceArgs) -> crate::error::Result<i32> {
@@ -30,9 +30,6 @@ pub fn run(cli: &Cli, args: &SilenceArgs) -> crate::error::Result<i32> {
 fn maker() -> String {
     crate::host::login_name()
 }
-
-/// The longest a silence may last: a year (a longer one is forgotten, not a silence).
-const LONGEST_SILENCE_MS: i64 = 365 * 86_400_000;
 
 /// Every playbook known here, with its check ids: the store's and the folders'.
 fn known(store: &dyn Store, paths: &[PathBuf]) -> crate::error::Result<BTreeMap<String, Vec<String>>> {
@@ -66,83 +63,28 @@ fn known(store: &dyn Store, paths: &[PathBuf]) -> crate::error::Result<BTreeMap<
     Ok(known)
 }
 
-fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    crate::playbook::suggest::did_you_mean(word, candidates)
-        .map(|m| format!("; did you mean `{m}`?"))
-        .unwrap_or_default()
-}
-
 fn add(dir: &std::path::Path, args: &SilenceAddArgs) -> crate::error::Result<i32> {
+    let now = crate::clock::now();
+    let maker = maker();
+    let ask = silence::Request {
+        playbook: args.playbook.as_deref(),
+        check: args.check.as_deref(),
+        all: args.all,
+        for_: args.for_.as_deref(),
+        until: args.until.as_deref(),
+        until_ok: args.until_ok,
+        host: args.host.as_deref(),
+        reason: &args.reason,
+        maker: &maker,
+    };
+    // What needs no store is refused before one is opened.
     if args.reason.trim().is_empty() {
         return Err(Error::Usage("--reason cannot be empty: say why, for whoever reads it later".into()));
     }
-    let now = crate::clock::now();
-    let expires =
-        silence::expiry(now, args.for_.as_deref(), args.until.as_deref()).map_err(|e| Error::Usage(e.to_string()))?;
-    if expires.as_millisecond() - now.as_millisecond() > LONGEST_SILENCE_MS {
-        return Err(Error::Usage(match (&args.for_, &args.until) {
-            (Some(for_), _) => format!("--for {for_}: a silence lasts at most 365d; use --until for a date"),
-            (None, Some(until)) => {
-                format!("--until {until}: a silence lasts at most a year (365d); pick a date within a year")
-            }
-            (None, None) => "a silence lasts at most 365d".to_string(),
-        }));
-    }
-    if let Some(host) = args.host.as_deref()
-        && !crate::host::is_valid_id(host)
-    {
-        return Err(Error::Usage(format!(
-            "--host {host:?}: not a host id (lowercase letters, digits, `-`, `_` and `.`, starting with a letter or digit, like `--host-id`)"
-        )));
-    }
+    silence::expiry(now, ask.for_, ask.until).map_err(|e| Error::Usage(e.to_string()))?;
     let store = crate::store::open(dir)?;
     let known = known(store.as_ref(), &args.paths)?;
-    if let Some(playbook) = &args.playbook {
-        let Some(checks) = known.get(playbook) else {
-            let hint = did_you_mean(playbook, known.keys().map(String::as_str));
-            let where_ = if known.is_empty() {
-                "no playbook is known yet (none has run here, and no playbook folder was found; name one with --path)"
-                    .to_string()
-            } else {
-                format!("known: {}", known.keys().cloned().collect::<Vec<_>>().join(", "))
-            };
-            return Err(Error::Usage(format!(
-                "no playbook `{playbook}` in the store or the playbook folders{hint} ({where_})"
-            )));
-        };
-        if let Some(check) = &args.check
-            && !checks.contains(check)
-        {
-            let hint = did_you_mean(check, checks.iter().map(String::as_str));
-            return Err(Error::Usage(format!(
-                "playbook `{playbook}` has no check `{check}`{hint} (its checks: {})",
-                checks.join(", ")
-            )));
-        }
-    }
-    let playbook = if args.all { None } else { args.playbook.clone() };
-    let matched: Vec<String> = if args.until_ok {
-        known
-            .iter()
-            .filter(|(p, _)| playbook.as_ref().is_none_or(|wanted| wanted == *p))
-            .flat_map(|(p, checks)| checks.iter().map(move |c| (p, c)))
-            .filter(|(_, c)| args.check.as_ref().is_none_or(|wanted| wanted == *c))
-            .map(|(p, c)| silence::key(p, c))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let new = NewSilence {
-        playbook,
-        check: args.check.clone(),
-        host: args.host.clone(),
-        reason: args.reason.trim().to_string(),
-        maker: maker(),
-        created_ms: now.as_millisecond(),
-        expires_ms: expires.as_millisecond(),
-        until_ok: args.until_ok,
-        matched,
-    };
+    let new = silence::request(&ask, &known, now).map_err(|e| Error::Usage(e.to_string()))?;
     let id = store.add_silence(&new)?;
     let made = store.silence(id)?.ok_or_else(|| Error::Internal("a silence just made is gone".into()))?;
     super::print_stdout(&format!("{id}\n"))?;

@@ -180,6 +180,121 @@ pub fn expiry(now: jiff::Timestamp, for_: Option<&str>, until: Option<&str>) -> 
     Ok(end)
 }
 
+/// What a person asks for when making a silence, from `runner silence add` or
+/// `POST /api/v1/silences`: the same rules, one place.
+#[derive(Clone, Debug, Default)]
+pub struct Request<'a> {
+    pub playbook: Option<&'a str>,
+    pub check: Option<&'a str>,
+    pub all: bool,
+    pub for_: Option<&'a str>,
+    pub until: Option<&'a str>,
+    pub until_ok: bool,
+    pub host: Option<&'a str>,
+    pub reason: &'a str,
+    pub maker: &'a str,
+}
+
+/// Why a silence cannot be made as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    /// The request does not say what it needs (empty reason, no end, no target).
+    #[error("{0}")]
+    Incomplete(String),
+    #[error(transparent)]
+    Expiry(#[from] ExpiryError),
+    /// It names a playbook or check nobody knows (with a "did you mean").
+    #[error("{0}")]
+    Unknown(String),
+}
+
+/// The longest silence: a year. Longer is monitoring switched off; edit the playbook.
+const LONGEST_SILENCE_MS: i64 = 365 * 86_400_000;
+
+/// The silence `request` makes at `now`, checked against `known` (every playbook known
+/// here, with its check ids, sorted).
+pub fn request(
+    request: &Request<'_>,
+    known: &std::collections::BTreeMap<String, Vec<String>>,
+    now: jiff::Timestamp,
+) -> Result<NewSilence, RequestError> {
+    if request.reason.trim().is_empty() {
+        return Err(RequestError::Incomplete("the reason cannot be empty: say why, for whoever reads it later".into()));
+    }
+    if request.all == request.playbook.is_some() {
+        return Err(RequestError::Incomplete("name a playbook, or silence everything with `all`, not both".into()));
+    }
+    if request.check.is_some() && request.playbook.is_none() {
+        return Err(RequestError::Incomplete("a check is silenced with its playbook: name the playbook too".into()));
+    }
+    let expires = expiry(now, request.for_, request.until)?;
+    if expires.as_millisecond() - now.as_millisecond() > LONGEST_SILENCE_MS {
+        return Err(RequestError::Incomplete(match (request.for_, request.until) {
+            (Some(for_), _) => format!("--for {for_}: a silence lasts at most 365d; use --until for a date"),
+            (None, Some(until)) => format!("--until {until}: a silence lasts at most a year (365d); pick a date within a year"),
+            (None, None) => "a silence lasts at most 365d".to_string(),
+        }));
+    }
+    if let Some(host) = request.host
+        && !crate::host::is_valid_id(host)
+    {
+        return Err(RequestError::Incomplete(format!(
+            "--host {host:?}: not a host id (letters, digits, `-`, `_` and `.`, starting with a letter or digit, like `--host-id`)"
+        )));
+    }
+    if let Some(playbook) = request.playbook {
+        let Some(checks) = known.get(playbook) else {
+            let hint = did_you_mean(playbook, known.keys().map(String::as_str));
+            let where_ = if known.is_empty() {
+                "no playbook is known yet (none has run here, and no playbook folder was found; name one with --path)"
+                    .to_string()
+            } else {
+                format!("known: {}", known.keys().cloned().collect::<Vec<_>>().join(", "))
+            };
+            return Err(RequestError::Unknown(format!(
+                "no playbook `{playbook}` in the store or the playbook folders{hint} ({where_})"
+            )));
+        };
+        if let Some(check) = request.check
+            && !checks.iter().any(|c| c == check)
+        {
+            let hint = did_you_mean(check, checks.iter().map(String::as_str));
+            return Err(RequestError::Unknown(format!(
+                "playbook `{playbook}` has no check `{check}`{hint} (its checks: {})",
+                checks.join(", ")
+            )));
+        }
+    }
+    let matched: Vec<String> = if request.until_ok {
+        known
+            .iter()
+            .filter(|(p, _)| request.playbook.is_none_or(|wanted| wanted == p.as_str()))
+            .flat_map(|(p, checks)| checks.iter().map(move |c| (p, c)))
+            .filter(|(_, c)| request.check.is_none_or(|wanted| wanted == c.as_str()))
+            .map(|(p, c)| key(p, c))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(NewSilence {
+        playbook: request.playbook.map(str::to_string),
+        check: request.check.map(str::to_string),
+        host: request.host.map(str::to_string),
+        reason: request.reason.trim().to_string(),
+        maker: request.maker.to_string(),
+        created_ms: now.as_millisecond(),
+        expires_ms: expires.as_millisecond(),
+        until_ok: request.until_ok,
+        matched,
+    })
+}
+
+fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    crate::playbook::suggest::did_you_mean(word, candidates)
+        .map(|m| format!("; did you mean `{m}`?"))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,9 @@ pub fn of(loaded: &Loaded, timezone: Option<String>) -> PlaybookSnapshot {
         description: playbook.description.as_ref().map(ToString::to_string),
         schedule: playbook.schedule.as_ref().map(|s| s.cron.to_string()),
         timezone,
-        windows: Vec::new(),
+        // The playbook-wide windows, as written (secret-bearing values masked), for the
+        // page to work out the open and next ones at its own time (`web::windows`).
+        windows: playbook.maintenance.iter().flatten().filter_map(|w| serde_json::to_value(w).ok()).collect(),
         checks,
         host: crate::host::id(),
         loaded_at: crate::clock::now().to_string(),

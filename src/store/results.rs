@@ -36,4 +36,8 @@ pub struct ResultQuery<'a> {
 pub trait ResultStore {
     /// Results matching `query`, newest first (finished, not dry, not interrupted runs).
     fn results(&self, query: &ResultQuery<'_>) -> Result<Vec<ResultRow>, Error>;
+    /// The last `limit` results of one check, newest first (as [`ResultStore::results`]
+    /// counts them), read from that check's own index: what the status page reads per
+    /// check, at a cost that does not grow with the store.
+    fn latest_results(&self, playbook: &str, check: &str, limit: i64) -> Result<Vec<ResultRow>, Error>;
 }

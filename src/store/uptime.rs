@@ -21,7 +21,7 @@
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::uptime::Figures;
+use crate::uptime::{Figures, Span};
 
 /// The figures of one series over a window.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -31,6 +31,22 @@ pub struct SeriesFigures {
     pub check: Option<String>,
     #[serde(flatten)]
     pub figures: Figures,
+}
+
+/// One series' recent course, from the roll-ups: what the status page's uptime bar and
+/// its "since when" read instead of raw results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesTimeline {
+    pub playbook: String,
+    /// `None` for the playbook's own series.
+    pub check: Option<String>,
+    /// The up and down spans that overlap the window, cut to it, oldest first, the last
+    /// result's open span included; time in none of them is no data.
+    pub spans: Vec<Span>,
+    /// When the series last turned between up and down: the start of the incident in
+    /// progress, else the end of the last incident that recovered, else the start of its
+    /// first span. `None` before any up or down result.
+    pub state_since_ms: Option<i64>,
 }
 
 /// Which series a query reads.
@@ -44,6 +60,8 @@ pub struct Filter<'a> {
 pub trait UptimeStore {
     /// The figures of every matching series over `[since_ms, now_ms)`, from the roll-ups.
     fn uptime(&self, filter: Filter<'_>, since_ms: i64, now_ms: i64) -> Result<Vec<SeriesFigures>, Error>;
+    /// The course of every matching series over `[since_ms, now_ms)`, from the roll-ups.
+    fn uptime_timeline(&self, filter: Filter<'_>, since_ms: i64, now_ms: i64) -> Result<Vec<SeriesTimeline>, Error>;
     /// The same figures computed from the raw results (the reference the roll-ups equal).
     fn uptime_raw(&self, filter: Filter<'_>, since_ms: i64, now_ms: i64) -> Result<Vec<SeriesFigures>, Error>;
     /// Rebuilds every roll-up from the raw results.

@@ -58,7 +58,7 @@ pub fn routes() -> Router<Site> {
         .route("/api/v1/alerts", get(alerts))
         .route("/api/v1/remediations", get(remediations))
         .route("/api/v1/uptime", get(uptime_route))
-        .route("/api/v1/silences", get(silences).post(create_silence))
+        .merge(super::silences::routes())
 }
 
 /// The query parameters any list takes (each route reads the ones it documents).
@@ -270,19 +270,6 @@ async fn uptime_route(State(site): State<Site>, query: Result<Query<Params>, Que
         })
         .collect();
     Ok(json_ok(&json!({ "items": items })))
-}
-
-/// Silences in force: none until the silences store lands (it fills this list).
-async fn silences(query: Result<Query<Params>, QueryRejection>) -> Answer {
-    params(query)?;
-    Ok(json_ok(&json!({ "items": [] })))
-}
-
-/// The placeholder write: the silences route replaces its body once silences are stored.
-/// Guarded like every write; authorised, it says it is not there yet.
-async fn create_silence(State(site): State<Site>, headers: axum::http::HeaderMap) -> Answer {
-    site.token.check(&headers)?;
-    Err(problem(StatusCode::NOT_IMPLEMENTED, "silences cannot be created through the API yet"))
 }
 
 #[cfg(test)]

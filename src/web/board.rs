@@ -1,24 +1,35 @@
 //! What the page, the API and the badges show, read once from the store: every playbook
-//! (from the daemons' snapshots, and from stored results for one no daemon described)
-//! with its checks' status, since when, last message, runbook, uptime per window and
-//! latency over time; open problems; recent remediations; silences and windows (empty
-//! until `src/quiet` stores them: [`Board::silences`] is where they plug in).
+//! (from the daemons' snapshots, and from the uptime roll-ups for one no daemon described)
+//! with its checks' status, since when, last message, runbook, uptime per window, the
+//! 24-hour bar and latency over its last runs; open problems; recent remediations;
+//! silences in force and maintenance windows, open and next.
+//!
+//! Nothing here reads a check's whole history: the uptime figures, the bar and "since
+//! when" come from the roll-ups (`UptimeStore`), and the rest from the last
+//! [`LATENCY_POINTS`] results of each check (an indexed read), so that a year of results
+//! costs what a day does.
 
 use serde::Serialize;
 
-use super::uptime;
+use super::windows::{self, WindowView};
 use crate::error::Error;
+use crate::quiet::silence::Silence;
 use crate::store::Store;
 use crate::store::remediations::RemediationRow;
-use crate::store::results::{ResultQuery, ResultRow};
+use crate::store::results::ResultRow;
 use crate::store::snapshots::{CheckOutline, PlaybookSnapshot};
+use crate::store::uptime::{Filter, SeriesTimeline};
+use crate::uptime::Span;
 
-/// The most results read per check: enough for 30 days of a 10-minute check; a faster one
-/// shows its most recent ones (roll-ups lift this).
-const RESULTS_PER_CHECK: i64 = 5_000;
+/// How many of a check's last results are read: its latency chart, and its status, message
+/// and "since when" when the status changed among them.
+const LATENCY_POINTS: i64 = 120;
 
-/// How many points a latency chart keeps.
-const LATENCY_POINTS: usize = 120;
+use super::uptime::WINDOWS;
+
+/// The bar: 48 half hours.
+const SLOT_MS: i64 = 1_800_000;
+const SLOTS: i64 = 48;
 
 /// One check, as shown.
 #[derive(Clone, Debug, Serialize)]
@@ -38,7 +49,8 @@ pub struct CheckView {
     pub uptime: indexmap::IndexMap<String, Option<f64>>,
     /// (start, duration) in ms, oldest first.
     pub latency: Vec<(i64, i64)>,
-    /// Status per slot of the last 24 hours (48 half hours), oldest first: the uptime bar.
+    /// Per slot of the last 24 hours (48 half hours), oldest first: `down` when the check
+    /// was down at any time in it, else `up` when it was up, else `none` (no data): the bar.
     pub bar: Vec<String>,
 }
 
@@ -52,6 +64,8 @@ pub struct PlaybookView {
     pub file: Option<String>,
     pub host: Option<String>,
     pub windows: Vec<serde_json::Value>,
+    /// Its maintenance windows as they stand: the one open now, the next to open.
+    pub maintenance: Vec<WindowView>,
     /// The worst status of its checks.
     pub status: String,
     pub checks: Vec<CheckView>,
@@ -68,6 +82,18 @@ pub struct Problem {
     pub message: String,
 }
 
+/// A silence in force, as shown.
+#[derive(Clone, Debug, Serialize)]
+pub struct SilenceView {
+    #[serde(flatten)]
+    pub silence: Silence,
+    /// `everything`, `playbook web`, `web/api`, with `on HOST`.
+    pub scope: String,
+    /// When it ends at the latest (RFC 3339), and how long until then.
+    pub until: String,
+    pub left: String,
+}
+
 /// Everything a page shows.
 #[derive(Clone, Debug, Serialize)]
 pub struct Board {
@@ -75,23 +101,17 @@ pub struct Board {
     pub playbooks: Vec<PlaybookView>,
     pub problems: Vec<Problem>,
     pub remediations: Vec<RemediationRow>,
-    /// Silences in force: filled by the silences store once it lands.
-    pub silences: Vec<serde_json::Value>,
+    /// Silences in force (of the playbook shown, or all), with their end in words.
+    pub silences: Vec<SilenceView>,
 }
 
 /// Reads the board (of one playbook, or all) from `store` at `now_ms`.
 pub fn read(store: &dyn Store, only: Option<&str>, now_ms: i64) -> Result<Board, Error> {
     let mut snapshots = store.playbook_snapshots()?;
     // A playbook with results but no snapshot (run by `runner run` or a cron line).
-    let recent = store.results(&ResultQuery { limit: 1_000, ..ResultQuery::default() })?;
-    for row in &recent {
-        if !snapshots.iter().any(|s| s.name == row.playbook) {
-            snapshots.push(PlaybookSnapshot { name: row.playbook.clone(), ..PlaybookSnapshot::default() });
-        }
-        let snapshot = snapshots.iter_mut().find(|s| s.name == row.playbook).expect("just added");
-        if snapshot.host.is_empty() && !snapshot.checks.iter().any(|c| c.id == row.check) {
-            let outline = CheckOutline { id: row.check.clone(), name: row.check.clone(), ..CheckOutline::default() };
-            snapshot.checks.push(outline);
+    for name in store.uptime_playbooks()? {
+        if !snapshots.iter().any(|s| s.name == name) {
+            snapshots.push(PlaybookSnapshot { name, ..PlaybookSnapshot::default() });
         }
     }
     snapshots.sort_by(|a, b| a.name.cmp(&b.name));
@@ -115,23 +135,54 @@ pub fn read(store: &dyn Store, only: Option<&str>, now_ms: i64) -> Result<Board,
         .collect();
     let mut remediations = store.remediations(only, None, now_ms - 7 * 86_400_000)?;
     remediations.truncate(20);
-    Ok(Board { generated_at: rfc3339(now_ms), playbooks, problems, remediations, silences: Vec::new() })
+    let silences = store
+        .silences(now_ms, false)?
+        .into_iter()
+        .filter(|s| only.is_none_or(|name| s.playbook.as_deref().is_none_or(|p| p == name)))
+        .map(|silence| SilenceView {
+            scope: silence.scope(),
+            until: rfc3339(silence.expires_ms),
+            left: ago(now_ms, silence.expires_ms),
+            silence,
+        })
+        .collect();
+    Ok(Board { generated_at: rfc3339(now_ms), playbooks, problems, remediations, silences })
 }
 
 fn playbook_view(store: &dyn Store, snapshot: PlaybookSnapshot, now_ms: i64) -> Result<PlaybookView, Error> {
+    let filter = Filter { playbook: Some(&snapshot.name), check: None };
+    let mut figures: Vec<indexmap::IndexMap<String, Option<f64>>> = Vec::new();
+    let mut series: Vec<String> = Vec::new();
+    for (label, window) in WINDOWS {
+        for row in store.uptime(filter, now_ms - window, now_ms)? {
+            let Some(check) = row.check else { continue };
+            let at = series.iter().position(|c| *c == check).unwrap_or_else(|| {
+                series.push(check);
+                figures.push(indexmap::IndexMap::new());
+                series.len() - 1
+            });
+            figures[at].insert(label.to_string(), row.figures.uptime_percent);
+        }
+    }
+    let timelines = store.uptime_timeline(filter, now_ms - SLOTS * SLOT_MS, now_ms)?;
+    let mut outlines = snapshot.checks;
+    // A playbook no daemon described shows the checks it has results of.
+    if snapshot.host.is_empty() {
+        for check in &series {
+            if !outlines.iter().any(|c| c.id == *check) {
+                outlines.push(CheckOutline { id: check.clone(), name: check.clone(), ..CheckOutline::default() });
+            }
+        }
+    }
     let mut checks = Vec::new();
-    for outline in snapshot.checks {
-        let query = ResultQuery {
-            playbook: Some(&snapshot.name),
-            check: Some(&outline.id),
-            since_ms: now_ms - 30 * 86_400_000,
-            before: None,
-            limit: RESULTS_PER_CHECK,
-        };
-        let results = store.results(&query)?;
-        checks.push(check_view(outline, &results, now_ms));
+    for outline in outlines {
+        let results = store.latest_results(&snapshot.name, &outline.id, LATENCY_POINTS)?;
+        let uptime = series.iter().position(|c| *c == outline.id).map(|at| figures[at].clone());
+        let timeline = timelines.iter().find(|t| t.check.as_deref() == Some(outline.id.as_str()));
+        checks.push(check_view(outline, &results, uptime, timeline, now_ms));
     }
     let status = checks.iter().map(|c| c.status.as_str()).max_by_key(|s| severity(s)).unwrap_or("none").to_string();
+    let maintenance = windows::views(&snapshot.windows, snapshot.timezone.as_deref(), now_ms);
     let host = (!snapshot.host.is_empty()).then_some(snapshot.host);
     let file = (!snapshot.file.is_empty()).then_some(snapshot.file);
     Ok(PlaybookView {
@@ -142,6 +193,7 @@ fn playbook_view(store: &dyn Store, snapshot: PlaybookSnapshot, now_ms: i64) -> 
         file,
         host,
         windows: snapshot.windows,
+        maintenance,
         status,
         checks,
     })
@@ -159,19 +211,36 @@ pub fn severity(status: &str) -> u8 {
     }
 }
 
-fn check_view(outline: CheckOutline, results: &[ResultRow], now_ms: i64) -> CheckView {
+fn check_view(
+    outline: CheckOutline,
+    results: &[ResultRow],
+    uptime: Option<indexmap::IndexMap<String, Option<f64>>>,
+    timeline: Option<&SeriesTimeline>,
+    now_ms: i64,
+) -> CheckView {
     let latest = results.first();
     let status = latest.map_or_else(|| "none".to_string(), |r| r.status.clone());
-    let since_ms = latest
-        .map(|l| results.iter().take_while(|r| r.status == l.status).last().map_or(l.started_ms, |r| r.started_ms));
-    let uptime = uptime::WINDOWS
+    let since_ms = latest.map(|l| {
+        let streak = results.iter().take_while(|r| r.status == l.status).last().map_or(l.started_ms, |r| r.started_ms);
+        // The status held through every result read: it began before them, when the
+        // roll-ups say the check last turned (for a status that counts as up or down).
+        let counted = matches!(l.status.as_str(), "ok" | "warning" | "critical" | "unknown");
+        match timeline.and_then(|t| t.state_since_ms) {
+            Some(turned)
+                if counted
+                    && results.len() as i64 == LATENCY_POINTS
+                    && streak == results[results.len() - 1].started_ms =>
+            {
+                turned.min(streak)
+            }
+            _ => streak,
+        }
+    });
+    let uptime = WINDOWS
         .iter()
-        .map(|(label, window)| ((*label).to_string(), uptime::percent(results, *window, now_ms)))
+        .map(|(label, _)| ((*label).to_string(), uptime.as_ref().and_then(|u| u.get(*label).copied().flatten())))
         .collect();
-    let step = (results.len() / LATENCY_POINTS).max(1);
-    let mut latency: Vec<(i64, i64)> =
-        results.iter().step_by(step).take(LATENCY_POINTS).map(|r| (r.started_ms, r.duration_ms)).collect();
-    latency.reverse();
+    let latency: Vec<(i64, i64)> = results.iter().rev().map(|r| (r.started_ms, r.duration_ms)).collect();
     CheckView {
         name: if outline.name.is_empty() { outline.id.clone() } else { outline.name },
         id: outline.id,
@@ -184,22 +253,32 @@ fn check_view(outline: CheckOutline, results: &[ResultRow], now_ms: i64) -> Chec
         last_run: latest.map(|r| rfc3339(r.started_ms)),
         uptime,
         latency,
-        bar: bar(results, now_ms),
+        bar: bar(timeline.map_or(&[][..], |t| &t.spans), now_ms),
     }
 }
 
-/// The worst status in each half hour of the last day, oldest first (`none` where no
-/// result fell).
-fn bar(results: &[ResultRow], now_ms: i64) -> Vec<String> {
-    const SLOT: i64 = 1_800_000;
-    let mut slots = vec!["none"; 48];
-    for result in results.iter().take_while(|r| r.started_ms > now_ms - 48 * SLOT) {
-        let index = 47 - ((now_ms - result.started_ms).max(0) / SLOT).min(47) as usize;
-        if severity(&result.status) > severity(slots[index]) {
-            slots[index] = result.status.as_str();
-        }
-    }
-    slots.into_iter().map(str::to_string).collect()
+/// Each half hour of the last day, oldest first: `down` if the check was down at any time
+/// in it, else `up` if it was up, else `none`.
+fn bar(spans: &[Span], now_ms: i64) -> Vec<String> {
+    let start = now_ms - SLOTS * SLOT_MS;
+    (0..SLOTS)
+        .map(|slot| {
+            let (from, to) = (start + slot * SLOT_MS, start + (slot + 1) * SLOT_MS);
+            let touching = spans.iter().filter(|s| s.overlap_ms(from, to) > 0);
+            let (mut up, mut down) = (false, false);
+            for span in touching {
+                if span.up { up = true } else { down = true }
+            }
+            if down {
+                "down"
+            } else if up {
+                "up"
+            } else {
+                "none"
+            }
+            .to_string()
+        })
+        .collect()
 }
 
 /// Unix ms as RFC 3339, to the second.
@@ -209,5 +288,7 @@ pub fn rfc3339(ms: i64) -> String {
 
 /// `3h 5m` since `then_ms`.
 pub fn ago(then_ms: i64, now_ms: i64) -> String {
-    crate::duration::format(std::time::Duration::from_millis((now_ms - then_ms).max(0) as u64))
+    // To the second: `1h59m59s`, not `7199.985s`.
+    let seconds = ((now_ms - then_ms).max(0) + 500) / 1000;
+    crate::duration::format(std::time::Duration::from_secs(seconds as u64))
 }

@@ -13,10 +13,12 @@ pub mod liveness;
 pub mod page;
 pub mod problem;
 pub mod server;
+pub mod silences;
 pub mod site;
 pub mod svg;
 pub mod text;
 pub mod uptime;
+pub mod windows;
 
 /// The whole router: the store's page, API and badges (through a reader of the store in
 /// `state_dir`) and, for a daemon, its liveness routes. A store that cannot be read leaves
@@ -24,7 +26,7 @@ pub mod uptime;
 pub fn app(state_dir: &std::path::Path, live: Option<crate::schedule::liveness::Shared>) -> axum::Router {
     let liveness = live.clone().map(liveness::routes).unwrap_or_default();
     match crate::store::open_reader(state_dir) {
-        Ok(store) => site::routes(site::Site::new(store, live)).merge(liveness).fallback(site::fallback),
+        Ok(store) => site::routes(site::Site::new(store, live, state_dir)).merge(liveness).fallback(site::fallback),
         Err(error) => {
             tracing::error!(target: "runner::web", %error, "the store cannot be read: no status page or API");
             liveness.fallback(liveness::fallback)

@@ -24,12 +24,22 @@ pub struct Site {
     pub store: Arc<dyn Store>,
     pub live: Option<Shared>,
     pub token: super::auth::Token,
+    /// The state folder: a write (a silence) opens a writer of its store for itself.
+    state_dir: Arc<std::path::Path>,
     cache: Arc<Cache>,
 }
 
 impl Site {
-    pub fn new(store: Arc<dyn Store>, live: Option<Shared>) -> Site {
-        Site { store, live, token: super::auth::Token::from_env(), cache: Arc::default() }
+    pub fn new(store: Arc<dyn Store>, live: Option<Shared>, state_dir: &std::path::Path) -> Site {
+        let token = super::auth::Token::from_env();
+        Site { store, live, token, state_dir: Arc::from(state_dir), cache: Arc::default() }
+    }
+
+    /// Opens a writer of the store, for one write (run it on the blocking pool). Writes
+    /// are rare (a person silencing something), so none is held open between them.
+    pub fn writer(&self) -> impl FnOnce() -> Result<Arc<dyn Store>, crate::error::Error> + Send + 'static {
+        let dir = self.state_dir.clone();
+        move || crate::store::open(&dir)
     }
 
     /// The board of one playbook or all, read on the blocking pool.
@@ -98,7 +108,11 @@ async fn cached(State(site): State<Site>, request: Request, next: axum::middlewa
         }
         return (answer.status, answer.headers, answer.body).into_response();
     }
+    let write = !cacheable && request.method() != axum::http::Method::HEAD;
     let response = next.run(request).await;
+    if write && response.status().is_success() {
+        site.cache.clear();
+    }
     if !cacheable || response.status().is_server_error() {
         return response;
     }

@@ -3,15 +3,20 @@
 
 use std::fmt::Write;
 
-/// An uptime bar: one cell per slot, coloured by status (the words are beside it).
+/// An uptime bar: one cell per slot (`up`, `down`, `none`), coloured (the words are
+/// beside it, and in its label).
 pub fn bar(slots: &[String]) -> String {
     let mut out = format!(
-        r#"<svg class="bar" viewBox="0 0 {} 10" preserveAspectRatio="none" role="img" aria-label="last 24 hours, half an hour per cell">"#,
-        slots.len() * 4
+        r#"<svg class="bar" viewBox="0 0 {} 10" preserveAspectRatio="none" role="img" aria-label="last 24 hours, half an hour per cell: {} down, {} up, {} no data">"#,
+        slots.len() * 4,
+        slots.iter().filter(|s| *s == "down").count(),
+        slots.iter().filter(|s| *s == "up").count(),
+        slots.iter().filter(|s| *s != "down" && *s != "up").count(),
     );
     for (i, status) in slots.iter().enumerate() {
         let class = match status.as_str() {
-            "ok" | "warning" | "critical" | "unknown" | "skipped" => status.as_str(),
+            "up" => "ok",
+            "down" => "critical",
             _ => "none",
         };
         let _ = write!(out, r#"<rect class="s-{class}" x="{}" y="0" width="3" height="10"/>"#, i * 4);

@@ -1,5 +1,7 @@
 //! Check output made fit for a page: every character visible as what it is. Terminal
-//! escapes and other control characters become their visible pictures (ESC shows as ␛),
+//! escapes and other control characters are written as text in their escaped form (ESC
+//! shows as `\x1b`: the Control Pictures block, `␛`, is missing from common fonts such as
+//! DejaVu, and a browser would draw a replacement box),
 //! bidirectional overrides are named (they would reorder the text around them), and a
 //! message longer than [`LIMIT`] is cut with a note saying how much was left out. HTML
 //! escaping is minijinja's (auto-escape is on for every page template); this is the part
@@ -19,8 +21,7 @@ pub fn visible(text: &str) -> String {
         }
         match c {
             '\n' | '\t' => out.push(c),
-            '\u{0}'..='\u{1f}' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('?')),
-            '\u{7f}' => out.push('\u{2421}'),
+            '\u{0}'..='\u{1f}' | '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
             '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => {
                 out.push_str(&format!("<U+{:04X}>", c as u32));
             }
@@ -36,8 +37,9 @@ mod tests {
 
     #[test]
     fn escapes_and_controls_are_shown_and_long_lines_cut() {
-        assert_eq!(visible("\u{1b}[31mred\u{1b}[0m"), "␛[31mred␛[0m");
-        assert_eq!(visible("a\u{202e}b\rc"), "a<U+202E>b␍c");
+        assert_eq!(visible("\u{1b}[31mred\u{1b}[0m"), "\\x1b[31mred\\x1b[0m");
+        assert_eq!(visible("a\u{202e}b\rc\u{7f}\u{0}"), "a<U+202E>b\\x0dc\\x7f\\x00");
+        assert_eq!(visible("tab\tand\nline"), "tab\tand\nline");
         let long = "x".repeat(1_000_000);
         let shown = visible(&long);
         assert!(shown.starts_with(&"x".repeat(LIMIT)));

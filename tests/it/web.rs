@@ -137,6 +137,8 @@ impl Drop for Serve {
 const HOSTILE: &str = r#"version: 1
 name: shop
 schedule: {cron: "* * * * * *", timezone: UTC}
+maintenance:
+  - {from: "2099-01-01T00:00:00Z", until: "2099-01-01T02:00:00Z", reason: "the next century"}
 checks:
   - id: api
     name: Shop API
@@ -207,6 +209,15 @@ fn the_status_page_shows_every_check_in_words_and_hostile_output_as_text_in_chro
         assert!(dom.contains(words), "the page does not say {words:?}");
     }
     assert!(dom.contains(r#"href="https://wiki.example/shop-api""#));
+    // Silences and maintenance windows in words: none in force, the window next to open.
+    assert!(dom.contains("No silence in force"));
+    assert!(
+        dom.contains("(the next century): next: 2099-01-01T00:00:00Z to 2099-01-01T02:00:00Z"),
+        "the maintenance window is not shown in words"
+    );
+    // A terminal escape is shown as text a font has, not as a box.
+    assert!(dom.contains(r"\x1b[31mred\x1b[0m"), "the escape is not shown as \\x1b");
+    assert!(!dom.contains('\u{1b}') && !dom.contains('\u{241b}'));
     // Hostile output is text: no element was made of it, the 1 MB line is cut with a note.
     assert!(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the script tag is not shown as text");
     assert!(dom.contains("&lt;img src=x onerror=alert(1)&gt;"));
@@ -322,7 +333,7 @@ fn every_api_answer_matches_the_openapi_document_and_bad_input_is_a_4xx_problem(
     assert!(head.contains("www-authenticate: bearer"), "{head}");
     assert_eq!(request(serve.1, "POST", "/api/v1/silences", &[], "{}").0, 401);
     let right = [("Authorization", "Bearer t0ken-for-the-api-test")];
-    assert_eq!(request(serve.1, "POST", "/api/v1/silences", &right, "{}").0, 501);
+    assert_eq!(request(serve.1, "POST", "/api/v1/silences", &right, "{}").0, 400, "a body without a reason");
     let (code, _, _) = request(serve.1, "POST", "/api/v1/silences", &right, &"x".repeat(100_000));
     assert_eq!(code, 413, "a body past the limit");
     // Badges: words and colour, cacheable, revalidated by ETag.
@@ -348,4 +359,100 @@ fn a_server_without_a_token_takes_no_writes() {
     let (code, _, body) = request(serve.1, "GET", "/", &[], "");
     assert_eq!(code, 200);
     assert!(body.contains("Nothing stored yet"), "{body}");
+}
+
+/// `runner silence list --format json` of the test's store.
+fn silence_list(test: &Test, expired: bool) -> serde_json::Value {
+    let mut args = vec!["silence", "list", "--format", "json"];
+    if expired {
+        args.push("--expired");
+    }
+    let output = std::process::Command::new(crate::support::runner_bin())
+        .args(&args)
+        .current_dir(test.root())
+        .env("RUNNER_STATE", test.path(".state"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn silences_are_made_and_ended_through_the_api_by_the_cli_rules_and_show_on_the_page() {
+    let test = hostile_store();
+    let token = "s1lence-t0ken";
+    let serve = Serve::start(&test, &[("RUNNER_API_TOKEN", token)]);
+    let bearer = format!("Bearer {token}");
+    let auth = [("Authorization", bearer.as_str()), ("Content-Type", "application/json")];
+    let body = r#"{"playbook": "shop", "check": "hostile", "for": "2h", "reason": "deploying the shop"}"#;
+    // The guard comes first: no token, a wrong one.
+    assert_eq!(request(serve.1, "POST", "/api/v1/silences", &[], body).0, 401);
+    let (code, head, _) =
+        request(serve.1, "POST", "/api/v1/silences", &[("Authorization", "Bearer s1lence-t0kem")], body);
+    assert_eq!(code, 401);
+    assert!(head.contains("www-authenticate: bearer"), "{head}");
+    // Made: 201 with the silence, by `api`, stored where `runner silence list` reads.
+    let (code, head, made) = request(serve.1, "POST", "/api/v1/silences", &auth, body);
+    assert_eq!(code, 201, "{made}");
+    assert!(head.contains("content-type: application/json"), "{head}");
+    let made: serde_json::Value = serde_json::from_str(&made).unwrap();
+    assert_eq!((made["playbook"].as_str(), made["check"].as_str()), (Some("shop"), Some("hostile")));
+    assert_eq!(made["maker"], "api");
+    let left = made["expires_ms"].as_i64().unwrap() - made["created_ms"].as_i64().unwrap();
+    assert_eq!(left, 2 * 3_600_000);
+    let id = made["id"].as_i64().unwrap();
+    let listed = silence_list(&test, false);
+    assert_eq!(listed["silences"][0]["id"].as_i64(), Some(id), "{listed}");
+    // The API lists it, and the page says it in words.
+    let (_, _, list) = request(serve.1, "GET", "/api/v1/silences", &[], "");
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list["items"][0]["id"].as_i64(), Some(id), "{list}");
+    let (_, _, page) = request(serve.1, "GET", "/p/shop", &[], "");
+    assert!(page.contains(&format!("silenced (#{id}, by api)")) && page.contains("shop&#x2f;hostile"), "{page}");
+    assert!(page.contains("deploying the shop"));
+    // Bad input: malformed is 400; what reads but cannot be made is 422, saying why.
+    for (body, expected, says) in [
+        ("not json", 400, "not a silence"),
+        (r#"{"playbook": "shop", "for": "2h"}"#, 400, "reason"),
+        (r#"{"playbook": "shop", "for": "2h", "reason": "x", "colour": "red"}"#, 400, "colour"),
+        (r#"{"playbook": "shpo", "for": "2h", "reason": "x"}"#, 422, "did you mean `shop`?"),
+        (r#"{"playbook": "shop", "check": "hostil", "for": "2h", "reason": "x"}"#, 422, "did you mean `hostile`?"),
+        (r#"{"playbook": "shop", "reason": "x"}"#, 422, "`for`"),
+        (r#"{"playbook": "shop", "for": "5000d", "reason": "x"}"#, 422, "longer than a year"),
+        (r#"{"playbook": "shop", "until": "2001-01-01T00:00:00Z", "reason": "x"}"#, 422, "past"),
+        (r#"{"playbook": "shop", "for": "2h", "reason": "  "}"#, 422, "cannot be empty"),
+        (r#"{"all": true, "playbook": "shop", "for": "2h", "reason": "x"}"#, 422, "not both"),
+        (r#"{"for": "2h", "reason": "x"}"#, 422, "name a playbook"),
+    ] {
+        let (code, head, answer) = request(serve.1, "POST", "/api/v1/silences", &auth, body);
+        assert_eq!(code, expected, "{body}: {answer}");
+        assert!(head.contains("application/problem+json"), "{body}: {head}");
+        assert!(answer.contains(says), "{body}: {answer}");
+    }
+    // Ended: 200 with it ended by the API; an unknown id is 404; the guard holds here too.
+    let path = format!("/api/v1/silences/{id}/expire");
+    assert_eq!(request(serve.1, "POST", &path, &[], "").0, 401);
+    let (code, _, ended) = request(serve.1, "POST", &path, &auth, "");
+    assert_eq!(code, 200, "{ended}");
+    let ended: serde_json::Value = serde_json::from_str(&ended).unwrap();
+    assert_eq!(ended["ended_by"], "expired by api");
+    assert!(ended["ended_ms"].is_i64());
+    assert_eq!(request(serve.1, "POST", "/api/v1/silences/999/expire", &auth, "").0, 404);
+    assert_eq!(request(serve.1, "POST", "/api/v1/silences/x/expire", &auth, "").0, 404);
+    assert!(silence_list(&test, false)["silences"].as_array().unwrap().is_empty());
+    assert_eq!(silence_list(&test, true)["silences"][0]["id"].as_i64(), Some(id));
+    let (_, _, page) = request(serve.1, "GET", "/p/shop", &[], "");
+    assert!(page.contains("No silence in force"), "the page shows the end at once");
+    // `all` silences everything, until each check's first OK.
+    let (code, _, all) = request(
+        serve.1,
+        "POST",
+        "/api/v1/silences",
+        &auth,
+        r#"{"all": true, "until_ok": true, "for": "1h", "reason": "storm"}"#,
+    );
+    assert_eq!(code, 201, "{all}");
+    let all: serde_json::Value = serde_json::from_str(&all).unwrap();
+    assert!(all["playbook"].is_null() && all["until_ok"] == true);
+    assert_eq!(all["matched"], serde_json::json!(["shop/api", "shop/hostile"]));
 }

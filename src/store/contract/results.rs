@@ -30,3 +30,30 @@ fn results_come_newest_first_by_playbook_and_check_and_pages_neither_repeat_nor_
         assert_eq!(everything.len(), 11);
     });
 }
+
+#[test]
+fn the_latest_results_of_one_check_are_its_last_n_newest_first() {
+    each_backend(|store| {
+        let t0 = 1_750_000_000_000;
+        for i in 0..5 {
+            let status = if i == 3 { Status::Critical } else { Status::Ok };
+            let run =
+                record(&format!("r{i}"), "web", t0 + i * 60_000, &[("api", status, &[]), ("db", Status::Ok, &[])]);
+            store.record_run(&run).unwrap();
+        }
+        store.record_run(&record("o1", "other", t0 + 10 * 60_000, &[("api", Status::Ok, &[])])).unwrap();
+        let latest = store.latest_results("web", "api", 3).unwrap();
+        let runs: Vec<&str> = latest.iter().map(|r| r.run_id.as_str()).collect();
+        assert_eq!(runs, ["r4", "r3", "r2"], "another playbook's check of the same id is not this one");
+        assert_eq!((latest[1].status.as_str(), latest[1].check.as_str()), ("critical", "api"));
+        assert_eq!(
+            latest[0],
+            store
+                .results(&ResultQuery { playbook: Some("web"), check: Some("api"), limit: 1, ..ResultQuery::default() })
+                .unwrap()[0]
+        );
+        assert_eq!(store.latest_results("web", "db", 100).unwrap().len(), 5);
+        assert!(store.latest_results("web", "nope", 10).unwrap().is_empty());
+        assert!(store.latest_results("nope", "api", 10).unwrap().is_empty());
+    });
+}

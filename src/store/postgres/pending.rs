@@ -188,6 +188,14 @@ impl crate::store::uptime::UptimeStore for PostgresStore {
     fn uptime(&self, filter: Filter<'_>, since_ms: i64, now_ms: i64) -> Result<Vec<SeriesFigures>, Error> {
         unimplemented!("PostgreSQL: UptimeStore::uptime")
     }
+    fn uptime_timeline(
+        &self,
+        filter: Filter<'_>,
+        since_ms: i64,
+        now_ms: i64,
+    ) -> Result<Vec<crate::store::uptime::SeriesTimeline>, Error> {
+        unimplemented!("PostgreSQL: UptimeStore::uptime_timeline")
+    }
     fn uptime_raw(&self, filter: Filter<'_>, since_ms: i64, now_ms: i64) -> Result<Vec<SeriesFigures>, Error> {
         unimplemented!("PostgreSQL: UptimeStore::uptime_raw")
     }
@@ -312,6 +320,9 @@ impl crate::store::snapshots::SnapshotStore for PostgresStore {
 impl crate::store::results::ResultStore for PostgresStore {
     fn results(&self, query: &ResultQuery<'_>) -> Result<Vec<ResultRow>, Error> {
         unimplemented!("PostgreSQL: ResultStore::results")
+    }
+    fn latest_results(&self, playbook: &str, check: &str, limit: i64) -> Result<Vec<ResultRow>, Error> {
+        unimplemented!("PostgreSQL: ResultStore::latest_results")
     }
 }
 

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::SqliteStore;
 use crate::error::Error;
 use crate::outcome::Status;
-use crate::store::uptime::{Filter, SeriesFigures, UptimeStore};
+use crate::store::uptime::{Filter, SeriesFigures, SeriesTimeline, UptimeStore};
 use crate::uptime::timeline::Effect;
 use crate::uptime::{Figures, Incident, IncidentTotals, Mark, Sample, Span, Tail, Totals, outage_ms, raw_figures};
 
@@ -30,6 +30,17 @@ impl UptimeStore for SqliteStore {
             for (key, playbook, check) in series(c, filter)? {
                 let figures = rolled_up(c, key, since_ms, now_ms)?;
                 out.push(SeriesFigures { playbook, check, figures });
+            }
+            Ok(out)
+        })
+    }
+
+    fn uptime_timeline(&self, filter: Filter<'_>, since_ms: i64, now_ms: i64) -> Result<Vec<SeriesTimeline>, Error> {
+        self.with(|c| {
+            let mut out = Vec::new();
+            for (key, playbook, check) in series(c, filter)? {
+                let (spans, state_since_ms) = timeline(c, key, since_ms, now_ms)?;
+                out.push(SeriesTimeline { playbook, check, spans, state_since_ms });
             }
             Ok(out)
         })
@@ -551,6 +562,61 @@ fn rolled_up(c: &Connection, key: SeriesKey, since_ms: i64, now_ms: i64) -> rusq
         totals.add_span(span, since_ms, now_ms);
     }
     Ok(Figures::of(totals, incidents))
+}
+
+/// The spans of one series in `[since_ms, now_ms)` (cut to it, the open one included) and
+/// when it last turned between up and down: each an indexed read of its primary key.
+fn timeline(c: &Connection, key: SeriesKey, since_ms: i64, now_ms: i64) -> rusqlite::Result<(Vec<Span>, Option<i64>)> {
+    let span = |r: &rusqlite::Row<'_>| Ok(Span { start_ms: r.get(0)?, end_ms: r.get(1)?, up: r.get(2)? });
+    let mut spans = Vec::new();
+    if since_ms < now_ms {
+        // The span holding at `since_ms`, then those starting inside: spans never overlap.
+        let holding = c
+            .prepare_cached(
+                "SELECT start_ms, end_ms, up FROM uptime_spans WHERE playbook_id = ?1 AND check_ref = ?2 AND start_ms <= ?3
+                 ORDER BY start_ms DESC LIMIT 1",
+            )?
+            .query_row(params![key.playbook_id, key.check_ref, since_ms], span)
+            .optional()?;
+        spans.extend(holding);
+        let mut statement = c.prepare_cached(
+            "SELECT start_ms, end_ms, up FROM uptime_spans WHERE playbook_id = ?1 AND check_ref = ?2
+               AND start_ms > ?3 AND start_ms < ?4 ORDER BY start_ms",
+        )?;
+        for s in statement.query_map(params![key.playbook_id, key.check_ref, since_ms, now_ms], span)? {
+            spans.push(s?);
+        }
+    }
+    let tail = load_tail(c, key)?;
+    spans.extend(tail.open_span(now_ms));
+    // Cut to the window, and run-length again (the open span continues the last stored one).
+    let mut merged: Vec<Span> = Vec::new();
+    for s in spans {
+        let s = Span { start_ms: s.start_ms.max(since_ms), end_ms: s.end_ms.min(now_ms), up: s.up };
+        match merged.last_mut() {
+            _ if s.start_ms >= s.end_ms => {}
+            Some(last) if last.end_ms == s.start_ms && last.up == s.up => last.end_ms = s.end_ms,
+            _ => merged.push(s),
+        }
+    }
+    let state_since_ms = match tail.open_incident_ms {
+        Some(open) => Some(open),
+        None => c
+            .prepare_cached(
+                "SELECT recovered_ms FROM uptime_incidents WHERE playbook_id = ?1 AND check_ref = ?2
+                   AND recovered_ms IS NOT NULL ORDER BY started_ms DESC LIMIT 1",
+            )?
+            .query_row(params![key.playbook_id, key.check_ref], |r| r.get(0))
+            .optional()?
+            .or(c
+                .prepare_cached(
+                    "SELECT start_ms FROM uptime_spans WHERE playbook_id = ?1 AND check_ref = ?2 ORDER BY start_ms LIMIT 1",
+                )?
+                .query_row(params![key.playbook_id, key.check_ref], |r| r.get(0))
+                .optional()?)
+            .or(tail.open_span(now_ms).map(|s| s.start_ms)),
+    };
+    Ok((merged, state_since_ms))
 }
 
 /// The incidents that started in `[from, to)`, one by one, as they stand at `now_ms`.
