@@ -58,6 +58,16 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
 }
 
+/// Gives a playbook stream's alert the stream's own status, where it is not the run's
+/// (a held check is the run's worst): the title is made again with it.
+pub fn set_status(alert: &mut Alert, record: &RunRecord, status: Status) {
+    let run_status = record.status.name().to_uppercase();
+    if alert.status != status {
+        alert.title = alert.title.replacen(&run_status, &status.name().to_uppercase(), 1);
+        alert.status = status;
+    }
+}
+
 /// Builds the alert for a decision about `stream` (a check, or `None` for the playbook).
 pub fn build(
     kind: AlertKind,

@@ -172,6 +172,10 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
             let since = if kind == AlertKind::Recovery { before.since_ms } else { after.since_ms };
             let streak = if kind == AlertKind::Recovery { before.streak } else { after.streak };
             let mut alert = message::build(kind, record, id, check, streak, previous, since);
+            if check.is_none() {
+                // A playbook stream speaks with its own status (the worst nothing holds back).
+                message::set_status(&mut alert, record, status);
+            }
             if let (Some(percent), Some(window)) = (flap_percent, channel.flapping.as_ref().map(|f| f.config().window))
             {
                 message::flapping_text(&mut alert, percent, window);
@@ -210,7 +214,8 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
 
 /// A `scope: playbook` stream's status and holds. Quiet times hold back messages, never
 /// state: the stream steps on the worst status of all its checks, exactly as without them.
-/// It is held when every failing check is held (their holds are its reasons), so that a
+/// While some failing check is free, the stream's status is the worst among the checks
+/// nothing holds back. It is held when every failing check is held (their holds are its reasons), so that a
 /// silence on the only failing check neither closes the problem (no false recovery, the
 /// streak stands) nor opens one. When nothing fails, it is held while any check is held:
 /// an OK under a hold is not heard yet, and the recovery waits for the first result after
@@ -228,7 +233,19 @@ fn playbook_stream(record: &RunRecord) -> (Status, Holds) {
         Vec::new()
     };
     let holds = holding.iter().fold(Holds::default(), |all, c| all.with(&c.holds));
+    // Heard (some failing check is free): the stream speaks with the worst status among
+    // the checks nothing holds back (PLAYBOOK.md), so a held CRITICAL neither titles a
+    // WARNING problem nor escalates it before its hold lifts.
+    if holds.is_empty() && !failing_free_is_empty(&counted) {
+        let free = counted.iter().filter(|c| c.holds.is_empty()).map(|c| c.status);
+        return (crate::outcome::worst_of(free), holds);
+    }
     (status, holds)
+}
+
+/// Whether no failing check of a playbook stream is free of holds.
+fn failing_free_is_empty(counted: &[&crate::outcome::CheckResult]) -> bool {
+    !counted.iter().any(|c| c.status.is_failing() && c.holds.is_empty())
 }
 
 /// The decisions of one stream step: one row per result on the channel (a check's own

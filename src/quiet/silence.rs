@@ -231,7 +231,9 @@ pub fn request(
     if expires.as_millisecond() - now.as_millisecond() > LONGEST_SILENCE_MS {
         return Err(RequestError::Incomplete(match (request.for_, request.until) {
             (Some(for_), _) => format!("--for {for_}: a silence lasts at most 365d; use --until for a date"),
-            (None, Some(until)) => format!("--until {until}: a silence lasts at most a year (365d); pick a date within a year"),
+            (None, Some(until)) => {
+                format!("--until {until}: a silence lasts at most a year (365d); pick a date within a year")
+            }
             (None, None) => "a silence lasts at most 365d".to_string(),
         }));
     }

@@ -535,3 +535,27 @@ fn a_silence_for_another_host_holds_nothing_and_one_for_this_host_holds() {
     let listed = test.run_args(&["silence", "list"]).stdout;
     assert!(listed.contains(&format!("on {here}")) && listed.contains("on elsewhere.example"), "{listed}");
 }
+
+#[test]
+fn scope_playbook_speaks_with_the_worst_status_nothing_holds_back() {
+    let server = receiver();
+    let window = "    maintenance: [{from: '2026-06-01T10:00:00Z', until: '2026-06-01T11:00:00Z', reason: restart}]\n";
+    let test = Test::new().file("p.yaml", &two_checks_one_stream(&server.url("/hook"), window));
+    let run = |at: &str, a: u8, b: u8| {
+        set(&test, a, b);
+        test.clone_with_clock(at).run_args(&["run", "p.yaml"]).code
+    };
+    // a is CRITICAL inside its window, b WARNING and free: a WARNING problem naming b only.
+    assert_eq!(run("2026-06-01T10:10:00Z", 2, 1), 2);
+    assert_eq!(kinds(&server), ["problem"]);
+    let problem: serde_json::Value = serde_json::from_str(&server.requests()[0].body).unwrap();
+    assert_eq!(problem["alert"]["status"], "warning", "{problem}");
+    let text = problem["alert"]["text"].as_str().unwrap();
+    assert!(text.contains("WARNING b") && !text.contains(" a:"), "{text}");
+    // Still inside the window: the held CRITICAL is no escalation.
+    assert_eq!(run("2026-06-01T10:20:00Z", 2, 1), 2);
+    assert_eq!(kinds(&server), ["problem"]);
+    // After the window, a's CRITICAL is heard: one escalation.
+    assert_eq!(run("2026-06-01T11:05:00Z", 2, 1), 2);
+    assert_eq!(kinds(&server), ["problem", "escalation"]);
+}
