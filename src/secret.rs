@@ -399,6 +399,12 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
     if found.is_empty() {
         return Cow::Borrowed(text);
     }
+    // A match inside a longer Base64-looking run (a secret's Base64 pieces sit between
+    // characters that encode their neighbours, which carry bits of the secret too) masks
+    // the whole run: `dTpI***dA==` would still say `u:H…t`.
+    for (start, end) in found.iter_mut() {
+        widen_to_base64_run(text.as_bytes(), start, end);
+    }
     found.sort_unstable();
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
@@ -413,6 +419,29 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
     }
     out.push_str(&text[copied..]);
     Cow::Owned(out)
+}
+
+/// Widens `[start, end)` to the run of Base64 characters around it when the match itself
+/// is all Base64 characters and touches a neighbour of them (with the run's `=` padding).
+fn widen_to_base64_run(bytes: &[u8], start: &mut usize, end: &mut usize) {
+    let is_b64 = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+    if !bytes[*start..*end].iter().all(|b| is_b64(*b)) {
+        return;
+    }
+    let touches_left = *start > 0 && is_b64(bytes[*start - 1]);
+    let touches_right = *end < bytes.len() && (is_b64(bytes[*end]) || bytes[*end] == b'=');
+    if !touches_left && !touches_right {
+        return;
+    }
+    while *start > 0 && is_b64(bytes[*start - 1]) {
+        *start -= 1;
+    }
+    while *end < bytes.len() && is_b64(bytes[*end]) {
+        *end += 1;
+    }
+    while *end < bytes.len() && bytes[*end] == b'=' {
+        *end += 1;
+    }
 }
 
 /// [`scrub`], owned.
@@ -702,6 +731,16 @@ mod tests {
         assert!(read_registry().spellings.len() > SPELLINGS_SEARCHED_ONE_BY_ONE);
         assert_eq!(scrub("1 xmanyCanaryA-1tail 2"), "1 *** 2");
         assert_eq!(scrub("a manyCanary%20value%207%2Fx%3Fy b"), "a *** b");
+    }
+
+    #[test]
+    fn no_bit_of_a_secret_is_left_around_its_base64() {
+        register("Hunter2+s3cr=t");
+        let encoded = base64(b"u:Hunter2+s3cr=t");
+        let line = format!("auth {encoded} done");
+        assert_eq!(scrub(&line), "auth *** done", "{encoded}");
+        // A secret inside a word is masked with the word; after `=` or `-` only itself.
+        assert_eq!(scrub("password=Hunter2+s3cr=t&x"), "password=***&x");
     }
 
     #[test]

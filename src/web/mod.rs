@@ -12,6 +12,7 @@ pub mod cache;
 pub mod liveness;
 pub mod page;
 pub mod problem;
+pub mod serve_health;
 pub mod server;
 pub mod silences;
 pub mod site;
@@ -26,7 +27,11 @@ pub mod windows;
 pub fn app(state_dir: &std::path::Path, live: Option<crate::schedule::liveness::Shared>) -> axum::Router {
     let liveness = live.clone().map(liveness::routes).unwrap_or_default();
     match crate::store::open_reader(state_dir) {
-        Ok(store) => site::routes(site::Site::new(store, live, state_dir)).merge(liveness).fallback(site::fallback),
+        Ok(store) => {
+            // `runner serve` has no loop: its health and metrics are the store's and its own.
+            let own = if live.is_none() { serve_health::routes(store.clone()) } else { liveness };
+            site::routes(site::Site::new(store, live, state_dir)).merge(own).fallback(site::fallback)
+        }
         Err(error) => {
             tracing::error!(target: "runner::web", %error, "the store cannot be read: no status page or API");
             liveness.fallback(liveness::fallback)
