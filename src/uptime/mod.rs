@@ -14,6 +14,7 @@
 //! outage are whole incidents (an incident still open runs until now).
 
 pub mod render;
+pub mod rollup;
 pub mod timeline;
 
 use serde::Serialize;

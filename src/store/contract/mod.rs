@@ -95,6 +95,7 @@ mod schedule;
 mod silences;
 mod snapshots;
 mod state;
+mod uptime;
 
 /// A check of a test run: its id, status and metrics (name, value).
 pub(crate) type TestCheck<'a> = (&'a str, crate::outcome::Status, &'a [(&'a str, f64)]);
