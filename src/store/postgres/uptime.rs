@@ -414,7 +414,7 @@ impl StoredSeries for Stored<'_> {
         let rows = self.rows(
             "SELECT r.id, r.started_ms, r.period_ms, x.status, x.quiet FROM runs r JOIN results x ON x.run = r.id
              WHERE r.host = $1 AND r.playbook_id = $2 AND r.started_ms >= $4 AND r.started_ms < $5 AND r.period_ms IS NULL
-               AND ($3 = 0 OR x.check_ref = $3)
+               AND ($3::bigint = 0 OR x.check_ref = $3)
              ORDER BY r.id",
             &[from, to],
         )?;
