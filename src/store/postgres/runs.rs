@@ -293,3 +293,73 @@ fn insert_decisions(
     tx.execute(&insert, &[&run_id, &checks, &channels, &kinds, &reasons])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    //! Two daemons on one database (PostgreSQL only: SQLite is one host's): each keeps and
+    //! reads its own runs, results, metrics, last run, latest results, uptime and probe
+    //! state; a run recorded twice is stored once.
+
+    use std::sync::Arc;
+
+    use crate::outcome::Status;
+    use crate::probe::state::StateKey;
+    use crate::store::Store;
+    use crate::store::contract::{fresh_postgres_database, record};
+    use crate::store::results::ResultQuery;
+    use crate::store::uptime::Filter;
+
+    const T0: i64 = 1_750_000_000_000;
+
+    fn run_ids(store: &Arc<dyn Store>) -> Vec<String> {
+        store.runs(None, None, 0, 10).unwrap().into_iter().map(|r| r.run_id).collect()
+    }
+
+    #[test]
+    fn two_hosts_on_one_database_keep_their_host_scoped_data_apart() {
+        let (location, _database) = fresh_postgres_database();
+        let a = crate::store::open_shared(&location, "host-a").unwrap();
+        let b = crate::store::open_shared(&location, "host-b").unwrap();
+        a.record_run(&record("a1", "web", T0, &[("disk", Status::Ok, &[("used", 10.0)])])).unwrap();
+        b.record_run(&record("b1", "web", T0 + 1_000, &[("disk", Status::Critical, &[("used", 90.0)])])).unwrap();
+
+        assert_eq!(run_ids(&a), ["a1"]);
+        assert_eq!(run_ids(&b), ["b1"]);
+        assert_eq!(b.run_counts(None, None, 0).unwrap(), [("critical".into(), 1)]);
+        let query = ResultQuery { limit: 10, ..ResultQuery::default() };
+        let statuses = |s: &Arc<dyn Store>| -> Vec<String> {
+            s.results(&query).unwrap().into_iter().map(|r| format!("{}/{}", r.run_id, r.status)).collect()
+        };
+        assert_eq!((statuses(&a), statuses(&b)), (vec!["a1/ok".to_string()], vec!["b1/critical".to_string()]));
+        assert_eq!(a.samples("web", "disk", "used", 0).unwrap(), [(T0 / 1000, 10.0)]);
+        assert_eq!(b.trends(None, None, 0).unwrap()[0].max, 90.0);
+        let a_last = a.last_run("web").unwrap().expect("a's last run");
+        let b_last = b.last_run("web").unwrap().expect("b's last run");
+        assert_eq!((a_last.status.as_str(), a_last.last_success_ms), ("ok", Some(T0)));
+        assert_eq!((b_last.status.as_str(), b_last.last_success_ms), ("critical", None));
+        assert_eq!(a.latest_result("web", "disk").map(|r| r.status), Some(Status::Ok));
+        assert_eq!(b.latest_result("web", "disk").map(|r| r.status), Some(Status::Critical));
+        let incidents = |s: &Arc<dyn Store>| -> Vec<u32> {
+            s.uptime(Filter::default(), 0, T0 + 60_000).unwrap().into_iter().map(|f| f.figures.incidents).collect()
+        };
+        assert_eq!((incidents(&a), incidents(&b)), (vec![0, 0], vec![1, 1]), "the playbook's series, then disk's");
+
+        let key = StateKey::new("web", "log", "offset");
+        a.save(&key, "10");
+        assert_eq!(b.load(&key), None);
+        b.save(&key, "20");
+        assert_eq!((a.load(&key).as_deref(), b.load(&key).as_deref()), (Some("10"), Some("20")));
+
+        // The same run again (a spool flushed twice) changes nothing.
+        a.record_run(&record("a1", "web", T0, &[("disk", Status::Critical, &[("used", 99.0)])])).unwrap();
+        assert_eq!(run_ids(&a), ["a1"]);
+        assert_eq!(statuses(&a), ["a1/ok"]);
+        assert_eq!(a.samples("web", "disk", "used", 0).unwrap(), [(T0 / 1000, 10.0)]);
+
+        // A host prunes its own history only.
+        assert_eq!(b.prune(None, T0 + 10_000).unwrap(), 1);
+        assert!(run_ids(&b).is_empty());
+        assert_eq!(run_ids(&a), ["a1"]);
+        assert_eq!(a.samples("web", "disk", "used", 0).unwrap().len(), 1);
+    }
+}
