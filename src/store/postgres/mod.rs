@@ -121,9 +121,12 @@ pub struct PostgresStore {
     host: String,
     /// Open connections (each with the statements prepared on it), each taken by one call
     /// at a time; at most [`POOL`] exist.
-    connections: Box<[Mutex<Option<(Client, Prepared)>>]>,
+    connections: Box<[Mutex<Option<Session>>]>,
     next: std::sync::atomic::AtomicUsize,
 }
+
+/// One connection of the pool and the statements prepared on it.
+type Session = (Client, Prepared);
 
 /// How many connections one process keeps: a run's writes, a page and a few API reads at
 /// once, on a database that serves a fleet.

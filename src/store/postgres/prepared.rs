@@ -17,7 +17,11 @@ pub(crate) struct Prepared {
 
 impl Prepared {
     /// `sql` prepared on the connection `client` belongs to (a client or a transaction of it).
-    pub(crate) fn get(&mut self, client: &mut impl GenericClient, sql: &'static str) -> Result<Statement, postgres::Error> {
+    pub(crate) fn get(
+        &mut self,
+        client: &mut impl GenericClient,
+        sql: &'static str,
+    ) -> Result<Statement, postgres::Error> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }

@@ -177,8 +177,7 @@ fn insert_run(
     let playbook = intern_playbook(tx, prepared, &record.playbook)?;
     let RunColumns { started_ms, origin, summary, period_ms, scheduled_ms } = RunColumns::of(record);
     // This host's placeholder, written when the run started (`begin_run`), gives way.
-    let placeholder =
-        prepared.get(tx, "DELETE FROM runs WHERE run_id = $1 AND host = $2 AND status = 'running'")?;
+    let placeholder = prepared.get(tx, "DELETE FROM runs WHERE run_id = $1 AND host = $2 AND status = 'running'")?;
     tx.execute(&placeholder, &[&record.id, &host])?;
     let insert = prepared.get(
         tx,
@@ -256,7 +255,8 @@ fn insert_run(
     }
 
     insert_decisions(tx, prepared, &record.id, &record.decisions)?;
-    let marks: Vec<(i64, crate::uptime::Mark)> = check_refs.iter().copied().zip(columns.iter().map(|c| c.mark)).collect();
+    let marks: Vec<(i64, crate::uptime::Mark)> =
+        check_refs.iter().copied().zip(columns.iter().map(|c| c.mark)).collect();
     super::uptime::record(tx, prepared, host, playbook, started_ms, period_ms, &marks)
 }
 

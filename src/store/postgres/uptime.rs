@@ -174,9 +174,8 @@ impl Batch {
                    recovered = d.recovered + excluded.recovered, recover_ms = d.recover_ms + excluded.recover_ms,
                    longest_ms = GREATEST(d.longest_ms, excluded.longest_ms)",
             )?;
-            let column = |f: fn(&(i64, i64, Totals, IncidentTotals)) -> i64| -> Vec<i64> {
-                self.days.iter().map(f).collect()
-            };
+            let column =
+                |f: fn(&(i64, i64, Totals, IncidentTotals)) -> i64| -> Vec<i64> { self.days.iter().map(f).collect() };
             let longest: Vec<Option<i64>> = self.days.iter().map(|d| d.3.longest_ms).collect();
             tx.execute(
                 &upsert,
@@ -207,8 +206,11 @@ impl Batch {
                      WHERE t.host = $1 AND t.playbook_id = $2 AND t.check_ref = v.check_ref)
                  RETURNING s.check_ref",
             )?;
-            let extended: Vec<i64> =
-                tx.query(&extend, &[&host, &playbook_id, &refs, &starts, &ends, &ups])?.iter().map(|r| r.get(0)).collect();
+            let extended: Vec<i64> = tx
+                .query(&extend, &[&host, &playbook_id, &refs, &starts, &ends, &ups])?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
             self.spans.extend(self.first_spans.iter().filter(|(check_ref, _)| !extended.contains(check_ref)));
         }
         if !self.spans.is_empty() {
