@@ -100,7 +100,9 @@ impl Database {
         let server = server();
         let name = format!("runner_bench_ingest_{}", std::process::id());
         let mut admin = server.connect_admin().expect("the PostgreSQL server answers");
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\"; CREATE DATABASE \"{name}\"")).expect("a database");
+        // Two statements: DROP and CREATE DATABASE cannot share one implicit transaction.
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\"")).expect("no leftover database");
+        admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("a database");
         Database { server, name }
     }
 }
