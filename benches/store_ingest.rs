@@ -33,7 +33,7 @@ fn record(name: &str, playbook: &str, i: usize, start_ms: i64) -> RunRecord {
     let started = jiff::Timestamp::from_millisecond(start_ms + i as i64 * FIVE_MINUTES_MS).unwrap().to_string();
     let checks: Vec<serde_json::Value> = (0..CHECKS)
         .map(|c| {
-            let status = if (i + c) % 50 == 0 { "critical" } else { "ok" };
+            let status = if (i + c).is_multiple_of(50) { "critical" } else { "ok" };
             serde_json::json!({
                 "id": format!("check-{c:02}"), "name": format!("check {c}"), "kind": "command", "status": status,
                 "message": format!("check {c} of run {i}: {status}"),
