@@ -12,7 +12,8 @@
 //!   so incidents stitch across days without a second look at results;
 //! - `uptime_tails`: the last result (its span is still open) and the incident in progress.
 //!
-//! They are written in the transaction that records the run (SQLite: `store::sqlite::uptime`),
+//! They are written in the transaction that records the run (`store::sqlite::uptime`,
+//! `store::postgres::uptime`, per host there; their arithmetic is `uptime::rollup`, shared),
 //! and can be rebuilt from the raw results (the
 //! migration that adds them does that for an existing store, and a result older than the
 //! last one of its series — a clock set back — rebuilds that series). [`UptimeStore::uptime_raw`]
