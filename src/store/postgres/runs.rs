@@ -167,8 +167,10 @@ fn intern_series(
     Ok(ids)
 }
 
-/// Stores one run (the caller holds its playbook's lock, see [`lock_playbooks`]).
-fn insert_run(
+/// Stores one run in the caller's transaction, with its results, metrics, decisions and
+/// uptime roll-ups (the caller holds its playbook's lock, see [`lock_playbooks`]; alerting
+/// commits a run and its alert state together so).
+pub(crate) fn insert_run(
     tx: &mut Transaction<'_>,
     prepared: &mut Prepared,
     host: &str,
