@@ -4,7 +4,8 @@
 //! metrics are this host's.
 //!
 //! A run id is stored once: a run recorded again (a spool flushed twice) changes nothing,
-//! and only this host's placeholder of a begun run (`status = 'running'`) gives way to it.
+//! and only this host's placeholder of a begun run (`status = 'running'`, or marked
+//! interrupted) gives way to it.
 //! Runs of one host and playbook are recorded one at a time (an advisory lock), because
 //! each folds into the uptime roll-ups that the previous one left.
 
@@ -178,8 +179,10 @@ pub(crate) fn insert_run(
 ) -> Result<(), postgres::Error> {
     let playbook = intern_playbook(tx, prepared, &record.playbook)?;
     let RunColumns { started_ms, origin, summary, period_ms, scheduled_ms } = RunColumns::of(record);
-    // This host's placeholder, written when the run started (`begin_run`), gives way.
-    let placeholder = prepared.get(tx, "DELETE FROM runs WHERE run_id = $1 AND host = $2 AND status = 'running'")?;
+    // This host's placeholder, written when the run started (`begin_run`) and perhaps
+    // marked interrupted since, gives way; a finished run stays (recorded once).
+    let placeholder =
+        prepared.get(tx, "DELETE FROM runs WHERE run_id = $1 AND host = $2 AND (status = 'running' OR interrupted)")?;
     tx.execute(&placeholder, &[&record.id, &host])?;
     let insert = prepared.get(
         tx,
