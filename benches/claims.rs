@@ -16,7 +16,8 @@ use runner::store::postgres::Location;
 fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
     let fires: i64 = if quick { 20 } else { 2_000 };
-    let server = std::env::var("RUNNER_BENCH_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let server =
+        std::env::var("RUNNER_BENCH_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let server = Location::parse(&server).expect("a postgres:// URL");
     let name = format!("runner_bench_claims_{}", std::process::id());
     let mut admin = server.connect_admin().expect("PostgreSQL answers");

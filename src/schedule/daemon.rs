@@ -669,8 +669,12 @@ impl Daemon {
         if let Some(quorum) = loaded.playbook.quorum {
             // Said once per load (PLAYBOOK.md: ignored, with one log line, when alone).
             match crate::store::is_shared() {
-                false => tracing::info!(target: "runner::fleet", playbook = %name, quorum, "quorum is ignored: this daemon's store is not shared"),
-                true => tracing::warn!(target: "runner::fleet", playbook = %name, quorum, "quorum is not decided across hosts in this version: this host alerts on its own results"),
+                false => {
+                    tracing::info!(target: "runner::fleet", playbook = %name, quorum, "quorum is ignored: this daemon's store is not shared")
+                }
+                true => {
+                    tracing::warn!(target: "runner::fleet", playbook = %name, quorum, "quorum is not decided across hosts in this version: this host alerts on its own results")
+                }
             }
         }
         if let Some(old) = previous_name.filter(|old| *old != name) {

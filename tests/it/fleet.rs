@@ -108,11 +108,12 @@ fn one_host_every_second(name: &str, extra: &str) -> String {
 fn fleet_daemon(test: &crate::support::Test, db: &FleetDb, host: &str) -> crate::daemon::Daemon {
     let state = test.path(&format!(".state-{host}"));
     let state = state.to_str().unwrap().to_string();
-    crate::daemon::Daemon::start_with_env(test, "p", &[], &[
-        ("RUNNER_STORE", &db.url()),
-        ("RUNNER_HOST_ID", host),
-        ("RUNNER_STATE", &state),
-    ])
+    crate::daemon::Daemon::start_with_env(
+        test,
+        "p",
+        &[],
+        &[("RUNNER_STORE", &db.url()), ("RUNNER_HOST_ID", host), ("RUNNER_STATE", &state)],
+    )
 }
 
 /// Runs of `playbook` (all hosts) whose fire lies in `[from, to)`: (runs, distinct fires).

@@ -49,59 +49,6 @@ use crate::store::snapshots::*;
 use crate::store::uptime::*;
 use std::path::{Path, PathBuf};
 
-impl crate::store::runs::RunStore for PostgresStore {
-    fn record_run(&self, record: &RunRecord) -> Result<(), Error> {
-        unimplemented!("PostgreSQL: RunStore::record_run")
-    }
-    fn record_runs(&self, records: &[RunRecord]) -> Result<(), Error> {
-        unimplemented!("PostgreSQL: RunStore::record_runs")
-    }
-}
-
-impl crate::store::history::HistoryStore for PostgresStore {
-    fn check_ids(&self, playbook: Option<&str>) -> Result<Vec<String>, Error> {
-        unimplemented!("PostgreSQL: HistoryStore::check_ids")
-    }
-    fn runs(
-        &self,
-        playbook: Option<&str>,
-        check: Option<&str>,
-        since_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<RunRow>, Error> {
-        unimplemented!("PostgreSQL: HistoryStore::runs")
-    }
-    fn run_counts(
-        &self,
-        playbook: Option<&str>,
-        check: Option<&str>,
-        since_ms: i64,
-    ) -> Result<Vec<(String, i64)>, Error> {
-        unimplemented!("PostgreSQL: HistoryStore::run_counts")
-    }
-    fn trends(&self, playbook: Option<&str>, check: Option<&str>, since: i64) -> Result<Vec<MetricTrend>, Error> {
-        unimplemented!("PostgreSQL: HistoryStore::trends")
-    }
-    fn prune(&self, playbook: Option<&str>, cutoff_ms: i64) -> Result<u64, Error> {
-        unimplemented!("PostgreSQL: HistoryStore::prune")
-    }
-    fn vacuum(&self) -> Result<(), Error> {
-        unimplemented!("PostgreSQL: HistoryStore::vacuum")
-    }
-}
-
-impl crate::checks::history::MetricHistory for PostgresStore {
-    fn samples(&self, playbook: &str, check: &str, metric: &str, since: i64) -> Result<Vec<(i64, f64)>, String> {
-        unimplemented!("PostgreSQL: MetricHistory::samples")
-    }
-}
-
-impl crate::store::last_run::LastRunStore for PostgresStore {
-    fn last_run(&self, playbook: &str) -> Result<Option<LastRun>, Error> {
-        unimplemented!("PostgreSQL: LastRunStore::last_run")
-    }
-}
-
 impl crate::store::alerts::AlertStore for PostgresStore {
     fn alert_states(&self, playbook: &str) -> Result<Vec<StateRow>, Error> {
         unimplemented!("PostgreSQL: AlertStore::alert_states")
@@ -181,21 +128,6 @@ impl crate::store::groups_outbox::GroupedOutboxStore for PostgresStore {
     }
     fn carried_by(&self, carrier_id: i64) -> Result<Vec<(i64, String)>, Error> {
         unimplemented!("PostgreSQL: GroupedOutboxStore::carried_by")
-    }
-}
-
-impl crate::store::uptime::UptimeStore for PostgresStore {
-    fn uptime(&self, filter: Filter<'_>, since_ms: i64, now_ms: i64) -> Result<Vec<SeriesFigures>, Error> {
-        unimplemented!("PostgreSQL: UptimeStore::uptime")
-    }
-    fn uptime_raw(&self, filter: Filter<'_>, since_ms: i64, now_ms: i64) -> Result<Vec<SeriesFigures>, Error> {
-        unimplemented!("PostgreSQL: UptimeStore::uptime_raw")
-    }
-    fn rebuild_uptime(&self) -> Result<(), Error> {
-        unimplemented!("PostgreSQL: UptimeStore::rebuild_uptime")
-    }
-    fn uptime_playbooks(&self) -> Result<Vec<String>, Error> {
-        unimplemented!("PostgreSQL: UptimeStore::uptime_playbooks")
     }
 }
 
@@ -297,36 +229,6 @@ impl crate::store::decisions::DecisionStore for PostgresStore {
     }
     fn latest_decisions(&self, playbook: Option<&str>) -> Result<Vec<(String, String, DecisionRow)>, Error> {
         unimplemented!("PostgreSQL: DecisionStore::latest_decisions")
-    }
-}
-
-impl crate::store::snapshots::SnapshotStore for PostgresStore {
-    fn save_playbook_snapshot(&self, snapshot: &PlaybookSnapshot) -> Result<(), Error> {
-        unimplemented!("PostgreSQL: SnapshotStore::save_playbook_snapshot")
-    }
-    fn playbook_snapshots(&self) -> Result<Vec<PlaybookSnapshot>, Error> {
-        unimplemented!("PostgreSQL: SnapshotStore::playbook_snapshots")
-    }
-}
-
-impl crate::store::results::ResultStore for PostgresStore {
-    fn results(&self, query: &ResultQuery<'_>) -> Result<Vec<ResultRow>, Error> {
-        unimplemented!("PostgreSQL: ResultStore::results")
-    }
-}
-
-impl crate::probe::state::ProbeState for PostgresStore {
-    fn load(&self, key: &StateKey) -> Option<String> {
-        unimplemented!("PostgreSQL: ProbeState::load")
-    }
-    fn save(&self, key: &StateKey, value: &str) {
-        unimplemented!("PostgreSQL: ProbeState::save")
-    }
-}
-
-impl crate::quiet::dependency::LatestResults for PostgresStore {
-    fn latest_result(&self, playbook: &str, check: &str) -> Option<StoredResult> {
-        unimplemented!("PostgreSQL: LatestResults::latest_result")
     }
 }
 
