@@ -22,8 +22,16 @@
 //! PostgresStore` each; this file owns the connections. Nothing outside `src/store` names
 //! this type: callers hold `&dyn Store` / `Arc<dyn Store>` from `store::open*`.
 
+mod alerts;
+mod decisions;
+mod groups;
+mod groups_outbox;
+mod ledger;
 mod pending;
+mod remediations;
+mod schedule;
 pub mod schema;
+mod silences;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
