@@ -32,6 +32,8 @@ mod remediations;
 mod schedule;
 pub mod schema;
 mod silences;
+#[cfg(test)]
+mod two_hosts;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
