@@ -94,7 +94,7 @@ mod decisions;
 mod dependencies;
 mod groups_outbox;
 mod history;
-mod remediations;
+pub(crate) mod remediations;
 mod results;
 mod schedule;
 mod silences;

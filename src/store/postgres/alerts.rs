@@ -82,13 +82,12 @@ pub(super) fn queue(
         return Ok(());
     }
     let text = |f: fn(&NewMessage) -> &str| messages.iter().map(f).collect::<Vec<&str>>();
-    let delivered: Vec<Option<i64>> = messages
-        .iter()
-        .map(|m| sent.iter().find(|(key, _)| *key == m.idempotency).map(|(_, at)| *at))
-        .collect();
+    let delivered: Vec<Option<i64>> =
+        messages.iter().map(|m| sent.iter().find(|(key, _)| *key == m.idempotency).map(|(_, at)| *at)).collect();
     let group_key: Vec<Option<&str>> = messages.iter().map(|m| m.group.as_ref().map(|g| g.key.as_str())).collect();
     let window: Vec<Option<i64>> = messages.iter().map(|m| m.group.as_ref().map(|g| g.window_ms)).collect();
-    let max_per_hour: Vec<Option<i64>> = messages.iter().map(|m| m.group.as_ref().and_then(|g| g.max_per_hour)).collect();
+    let max_per_hour: Vec<Option<i64>> =
+        messages.iter().map(|m| m.group.as_ref().and_then(|g| g.max_per_hour)).collect();
     let alert: Vec<Option<&str>> = messages.iter().map(|m| m.group.as_ref().map(|g| g.alert.as_str())).collect();
     client.execute(
         "INSERT INTO outbox (idempotency, playbook, file, channel, kind, summary, body, created_ms, due_ms, attempts,
@@ -266,46 +265,20 @@ impl PostgresStore {
     }
 }
 
-/// The statements that record how an attempt ended, by outcome: the message's new state, the
-/// attempt's row, the members it carries (`groups_outbox`), and the hosts that said they
-/// cannot deliver it, in one statement each (atomic, one round trip).
-const FINISH_ATTEMPT: &str = "attempt AS (
-    UPDATE delivery_attempts SET finished_ms = $2, outcome = $3, http_status = $4, error = $5 WHERE id = $6
-)";
-
-fn finish_delivered() -> String {
+/// The statement that records how an attempt ended, all in one (atomic, one round trip): the
+/// message's new state (`set`; it counts as an attempt and its claim ends), the attempt's
+/// row, how the members it carries settle (`members`, of `groups_outbox`; a retry leaves them
+/// waiting with it), and which hosts' "cannot deliver" go (`forget`).
+fn finish_statement(set: &str, members: Option<&str>, forget: &str) -> String {
+    let members = members.map(|m| format!(", {m}")).unwrap_or_default();
     format!(
         "WITH message AS (
-            UPDATE outbox SET delivered_ms = $2, attempts = attempts + 1, last_error = NULL,
-              claimed_host = NULL, claimed_pid = NULL, claimed_until = NULL
+            UPDATE outbox SET {set}, attempts = attempts + 1, claimed_host = NULL, claimed_pid = NULL, claimed_until = NULL
             WHERE id = $1
-         ), {FINISH_ATTEMPT}, {members}
-         DELETE FROM outbox_undeliverable WHERE message_id = $1",
-        members = super::groups_outbox::SETTLE_DELIVERED
-    )
-}
-
-fn finish_dropped() -> String {
-    format!(
-        "WITH message AS (
-            UPDATE outbox SET dropped = $5, attempts = attempts + 1, last_error = $5,
-              claimed_host = NULL, claimed_pid = NULL, claimed_until = NULL
-            WHERE id = $1
-         ), {FINISH_ATTEMPT}, {members}
-         DELETE FROM outbox_undeliverable WHERE message_id = $1",
-        members = super::groups_outbox::SETTLE_DROPPED
-    )
-}
-
-/// A retry leaves its members waiting with it; only this host's "cannot deliver" goes.
-fn finish_retry() -> String {
-    format!(
-        "WITH message AS (
-            UPDATE outbox SET due_ms = $7, attempts = attempts + 1, last_error = $5,
-              claimed_host = NULL, claimed_pid = NULL, claimed_until = NULL
-            WHERE id = $1
-         ), {FINISH_ATTEMPT}
-         DELETE FROM outbox_undeliverable WHERE message_id = $1 AND host_id = $8"
+         ), attempt AS (
+            UPDATE delivery_attempts SET finished_ms = $2, outcome = $3, http_status = $4, error = $5 WHERE id = $6
+         ){members}
+         DELETE FROM outbox_undeliverable WHERE {forget}"
     )
 }
 
@@ -375,13 +348,24 @@ impl OutboxStore for PostgresStore {
             match outcome {
                 Outcome::Delivered => {
                     let error: Option<&str> = None;
-                    c.execute(&finish_delivered(), &[&message_id, &now, &"delivered", &http, &error, &attempt])?
+                    let delivered = finish_statement(
+                        "delivered_ms = $2, last_error = NULL",
+                        Some(super::groups_outbox::SETTLE_DELIVERED),
+                        "message_id = $1",
+                    );
+                    c.execute(&delivered, &[&message_id, &now, &"delivered", &http, &error, &attempt])?
                 }
                 Outcome::Dropped { reason } => {
-                    c.execute(&finish_dropped(), &[&message_id, &now, &"dropped", &http, reason, &attempt])?
+                    let dropped = finish_statement(
+                        "dropped = $5, last_error = $5",
+                        Some(super::groups_outbox::SETTLE_DROPPED),
+                        "message_id = $1",
+                    );
+                    c.execute(&dropped, &[&message_id, &now, &"dropped", &http, reason, &attempt])?
                 }
                 Outcome::Retry { due_ms, error } => c.execute(
-                    &finish_retry(),
+                    // Only this host's "cannot deliver" goes: another may still be unable.
+                    &finish_statement("due_ms = $7, last_error = $5", None, "message_id = $1 AND host_id = $8"),
                     &[&message_id, &now, &"retry", &http, error, &attempt, due_ms, &host],
                 )?,
                 Outcome::Undeliverable { reason } => {

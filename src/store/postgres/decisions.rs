@@ -1,35 +1,12 @@
 //! Decisions in PostgreSQL (`decisions`; see `store::decisions`): written inside the run's
-//! transaction ([`insert`], called where the run is recorded), referenced to the run by its
-//! id, and so of the run's host.
+//! transaction where the run is recorded (`RunStore`), referenced to the run by its id, and
+//! so of the run's host.
 
-use postgres::{Row, Transaction};
+use postgres::Row;
 
 use super::PostgresStore;
 use crate::error::Error;
 use crate::store::decisions::{DecisionRow, DecisionStore};
-
-/// Writes a run's decisions (inside its transaction, after the run row), in one statement.
-#[allow(dead_code, reason = "called by the run's insert (runs.rs), ported beside this file")]
-pub(crate) fn insert(tx: &mut Transaction<'_>, run_id: &str, rows: &[DecisionRow]) -> Result<(), postgres::Error> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let checks: Vec<&str> = rows.iter().map(|r| r.check.as_str()).collect();
-    let channels: Vec<&str> = rows.iter().map(|r| r.channel.as_str()).collect();
-    let kinds: Vec<Option<&str>> = rows.iter().map(|r| r.kind.as_deref()).collect();
-    let reasons: Vec<String> =
-        rows.iter().map(|r| serde_json::to_string(&r.reasons).unwrap_or_else(|_| "[]".into())).collect();
-    // A (check, channel) given twice keeps its last row, as SQLite's `INSERT OR REPLACE` does.
-    tx.execute(
-        "INSERT INTO decisions (run_id, check_id, channel, kind, reasons)
-         SELECT DISTINCT ON (d.check_id, d.channel) $1, d.check_id, d.channel, d.kind, d.reasons
-         FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS d(check_id, channel, kind, reasons, n)
-         ORDER BY d.check_id, d.channel, d.n DESC
-         ON CONFLICT (run_id, check_id, channel) DO UPDATE SET kind = EXCLUDED.kind, reasons = EXCLUDED.reasons",
-        &[&run_id, &checks, &channels, &kinds, &reasons],
-    )?;
-    Ok(())
-}
 
 fn row(r: &Row, first: usize) -> Result<DecisionRow, postgres::Error> {
     let reasons: String = r.try_get(first + 3)?;

@@ -11,8 +11,10 @@ use crate::store::now_ms;
 impl GroupStore for PostgresStore {
     fn playbooks_with_groups(&self) -> Result<Vec<String>, Error> {
         self.with(|c| {
-            let rows =
-                c.query("SELECT DISTINCT playbook FROM process_groups WHERE host = $1 ORDER BY playbook", &[&self.host])?;
+            let rows = c.query(
+                "SELECT DISTINCT playbook FROM process_groups WHERE host = $1 ORDER BY playbook",
+                &[&self.host],
+            )?;
             rows.iter().map(|r| r.try_get(0)).collect()
         })
     }

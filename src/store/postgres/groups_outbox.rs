@@ -114,7 +114,8 @@ impl GroupedOutboxStore for PostgresStore {
 
     fn carried_by(&self, carrier_id: i64) -> Result<Vec<(i64, String)>, Error> {
         self.with(|c| {
-            let rows = c.query("SELECT id, idempotency FROM outbox WHERE carried_by = $1 ORDER BY id", &[&carrier_id])?;
+            let rows =
+                c.query("SELECT id, idempotency FROM outbox WHERE carried_by = $1 ORDER BY id", &[&carrier_id])?;
             rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
         })
     }

@@ -145,8 +145,8 @@ impl crate::quiet::dependency::LatestResults for PostgresStore {
 
 /// Writes a run (with its results, metrics and decisions) inside the caller's transaction:
 /// `AlertStore::commit_run` stores a run and its alert decisions together. The run's insert is
-/// `RunStore`'s (runs.rs); this placeholder goes when it is ported, and its callers call that
-/// one, which writes the run's decisions with `decisions::insert`.
+/// `RunStore`'s (runs.rs, with its results, metrics, decisions and uptime roll-ups, under the
+/// playbook's lock); this placeholder goes when that is ported, and its caller calls that one.
 pub(super) fn insert_run(
     tx: &mut postgres::Transaction<'_>,
     host: &str,

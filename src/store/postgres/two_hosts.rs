@@ -17,7 +17,7 @@ use crate::report::retention::Ledger;
 use crate::store::alerts::{AlertStore, NewMessage, OutboxStore, StateRow};
 use crate::store::contract::fresh_postgres_database;
 use crate::store::groups::GroupStore;
-use crate::store::remediations::{RemediationRow, RemediationStore};
+use crate::store::remediations::RemediationStore;
 use crate::store::schedule::ScheduleStore;
 use crate::store::silences::SilenceStore;
 
@@ -33,25 +33,6 @@ fn message(key: &str) -> NewMessage {
         summary: format!("PROBLEM web/{key}"),
         body: "{}".into(),
         group: None,
-    }
-}
-
-fn remediation(started_ms: i64) -> RemediationRow {
-    let time = |ms: i64| jiff::Timestamp::from_millisecond(ms).unwrap().to_string();
-    RemediationRow {
-        playbook: "web".into(),
-        check: "app".into(),
-        run_id: None,
-        started_at: time(started_ms),
-        finished_at: time(started_ms + 1_000),
-        trigger: "critical".into(),
-        result: "fixed".into(),
-        attempt: 1,
-        max_attempts: 3,
-        origin: "daemon".into(),
-        actions: Vec::new(),
-        verify: None,
-        guard: "attempt 1 of 3 within 1h".into(),
     }
 }
 
@@ -81,7 +62,7 @@ fn host_scoped_state_stays_each_hosts_and_silences_are_shared() {
     assert!(b.miss_counts(None, 0).unwrap().is_empty());
 
     // The remediation guard and audit, and runner's own actions, are this host's.
-    a.record_remediation(&remediation(1_750_000_000_000));
+    a.record_remediation(&crate::store::contract::remediations::row("app", 1_750_000_000_000));
     a.record_action("web", "pm2 restart all", 1_750_000_000_000, 1_750_000_001_000);
     assert_eq!(a.remediation_times("web", "app", 0), [1_750_000_000_000]);
     assert!(b.remediation_times("web", "app", 0).is_empty());
