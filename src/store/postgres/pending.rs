@@ -146,7 +146,10 @@ impl crate::quiet::dependency::LatestResults for PostgresStore {
 /// Writes a run (with its results, metrics and decisions) inside the caller's transaction:
 /// `AlertStore::commit_run` stores a run and its alert decisions together. The run's insert is
 /// `RunStore`'s (runs.rs, with its results, metrics, decisions and uptime roll-ups, under the
-/// playbook's lock); this placeholder goes when that is ported, and its caller calls that one.
+/// playbook's lock); this placeholder goes when that is ported. Then the caller,
+/// `commit_run_after_sending` in alerts.rs, runs in `self.with_prepared(|c, prepared| …)` and
+/// calls `super::runs::lock_playbooks(&mut tx, prepared, &self.host, &[record.playbook.as_str()])`
+/// and `super::runs::insert_run(&mut tx, prepared, &self.host, record)` instead.
 pub(super) fn insert_run(
     tx: &mut postgres::Transaction<'_>,
     host: &str,

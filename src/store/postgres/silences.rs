@@ -105,10 +105,9 @@ impl SilenceStore for PostgresStore {
             let mut tx = c.transaction()?;
             // Locked first: two daemons releasing its last two checks at once each see the
             // other's release, and one of them ends it.
-            let Some(row) = tx.query_opt("SELECT matched FROM silences WHERE id = $1 FOR UPDATE", &[&id])? else {
-                return Ok(());
-            };
-            let matched: Option<String> = row.try_get(0)?;
+            // An unknown silence is refused by the release's foreign key, as in SQLite.
+            let row = tx.query_opt("SELECT matched FROM silences WHERE id = $1 FOR UPDATE", &[&id])?;
+            let matched: Option<String> = row.map(|r| r.try_get(0)).transpose()?.flatten();
             let matched: Vec<String> = matched.and_then(|m| serde_json::from_str(&m).ok()).unwrap_or_default();
             tx.execute(
                 "INSERT INTO silence_releases (silence_id, playbook, check_id, released_ms) VALUES ($1, $2, $3, $4)
