@@ -95,7 +95,7 @@ mod dependencies;
 mod fleet;
 mod groups_outbox;
 mod history;
-mod remediations;
+pub(crate) mod remediations;
 mod results;
 mod schedule;
 mod silences;

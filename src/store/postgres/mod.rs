@@ -22,17 +22,26 @@
 //! PostgresStore` each; this file owns the connections. Nothing outside `src/store` names
 //! this type: callers hold `&dyn Store` / `Arc<dyn Store>` from `store::open*`.
 
+mod alerts;
+mod decisions;
 mod dependencies;
 mod fleet;
+mod groups;
+mod groups_outbox;
 mod history;
 mod last_run;
-mod pending;
+mod ledger;
 mod prepared;
 mod probe_state;
+mod remediations;
 mod results;
 mod runs;
+mod schedule;
 pub mod schema;
+mod silences;
 mod snapshots;
+#[cfg(test)]
+mod two_hosts;
 mod uptime;
 
 use std::path::PathBuf;
