@@ -145,9 +145,7 @@ impl HistoryStore for PostgresStore {
         self.with_prepared(|client, prepared| {
             let mut tx = client.transaction()?;
             // The roll-ups are fixed up under the lock their runs are recorded under.
-            let names = super::uptime::playbooks_of(&mut tx, prepared, host, playbook)?;
-            let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            super::runs::lock_playbooks(&mut tx, prepared, host, &names)?;
+            let uptime = super::uptime::Pruning::begin(&mut tx, prepared, host, playbook)?;
             let metrics = prepared.get(
                 &mut tx,
                 "DELETE FROM metrics WHERE host = $1 AND at < $2 AND ($3::text IS NULL OR series IN (
@@ -163,7 +161,7 @@ impl HistoryStore for PostgresStore {
             let pruned = tx.execute(&runs, &[&host, &cutoff_ms, &playbook])?;
             // The uptime roll-ups of what went go with it (in this transaction).
             if pruned > 0 {
-                super::uptime::prune(&mut tx, prepared, host, playbook)?;
+                uptime.finish(&mut tx, prepared, host)?;
             }
             let outbox = prepared.get(
                 &mut tx,

@@ -337,32 +337,39 @@ fn delete_series(
     Ok(())
 }
 
-/// Forgets this host's roll-ups older than the raw results that history retention kept
-/// (`rollup::prune_series`): called in the transaction that pruned them, under the lock of
-/// the playbooks it pruned.
-pub(crate) fn prune(
-    tx: &mut Transaction<'_>,
-    prepared: &mut Prepared,
-    host: &str,
-    playbook: Option<&str>,
-) -> Result<(), postgres::Error> {
-    for (key, _, _) in series(tx, prepared, host, Filter { playbook, check: None })? {
-        rollup::prune_series(&mut Stored { client: &mut *tx, prepared: &mut *prepared, host, key })?;
-    }
-    Ok(())
+/// The series of this host whose roll-ups a prune fixes up (`rollup::prune_series`) once
+/// their old runs went: listed, and their playbooks locked as for recording, before that.
+pub(crate) struct Pruning {
+    keys: Vec<SeriesKey>,
 }
 
-/// The names of this host's playbooks with roll-ups (`playbook` only, when given).
-pub(crate) fn playbooks_of(
-    tx: &mut Transaction<'_>,
-    prepared: &mut Prepared,
-    host: &str,
-    playbook: Option<&str>,
-) -> Result<Vec<String>, postgres::Error> {
-    let mut names: Vec<String> =
-        series(tx, prepared, host, Filter { playbook, check: None })?.into_iter().map(|(_, name, _)| name).collect();
-    names.dedup();
-    Ok(names)
+impl Pruning {
+    /// Lists the series of `playbook` (all: `None`) and takes their playbooks' lock.
+    pub(crate) fn begin(
+        tx: &mut Transaction<'_>,
+        prepared: &mut Prepared,
+        host: &str,
+        playbook: Option<&str>,
+    ) -> Result<Pruning, postgres::Error> {
+        let all = series(tx, prepared, host, Filter { playbook, check: None })?;
+        let mut names: Vec<&str> = all.iter().map(|(_, playbook, _)| playbook.as_str()).collect();
+        names.dedup();
+        lock_playbooks(tx, prepared, host, &names)?;
+        Ok(Pruning { keys: all.into_iter().map(|(key, _, _)| key).collect() })
+    }
+
+    /// Forgets the roll-ups older than the raw results the prune kept, in its transaction.
+    pub(crate) fn finish(
+        self,
+        tx: &mut Transaction<'_>,
+        prepared: &mut Prepared,
+        host: &str,
+    ) -> Result<(), postgres::Error> {
+        for key in self.keys {
+            rollup::prune_series(&mut Stored { client: &mut *tx, prepared: &mut *prepared, host, key })?;
+        }
+        Ok(())
+    }
 }
 
 /// This host's matching series, a playbook's own before its checks: (key, playbook,
@@ -424,23 +431,16 @@ fn raw_samples_between(
     from: i64,
     to: i64,
 ) -> Result<Vec<Sample>, postgres::Error> {
-    if key.check_ref != PLAYBOOK_SERIES {
-        let statement = prepared.get(
-            client,
-            "SELECT r.id, r.started_ms, r.period_ms, x.status, x.quiet FROM results x JOIN runs r ON r.id = x.run
-             WHERE x.check_ref = $2 AND r.host = $1 AND r.started_ms >= $3 AND r.started_ms < $4
-             ORDER BY r.started_ms, r.id",
-        )?;
-        let rows = client.query(&statement, &[&host, &key.check_ref, &from, &to])?;
-        return Ok(rows.iter().map(|r| sample_row(r).1).collect());
-    }
+    // A check has one result per run; the playbook's own series is its runs' worst.
     let statement = prepared.get(
         client,
         "SELECT r.id, r.started_ms, r.period_ms, x.status, x.quiet FROM runs r JOIN results x ON x.run = r.id
-         WHERE r.playbook_id = $2 AND r.host = $1 AND r.started_ms >= $3 AND r.started_ms < $4
+         WHERE r.host = $1 AND r.playbook_id = $2 AND ($3::bigint = 0 OR x.check_ref = $3)
+           AND r.started_ms >= $4 AND r.started_ms < $5
          ORDER BY r.started_ms, r.id",
     )?;
-    Ok(rollup::per_run(client.query(&statement, &[&host, &key.playbook_id, &from, &to])?.iter().map(sample_row)))
+    let rows = client.query(&statement, &[&host, &key.playbook_id, &key.check_ref, &from, &to])?;
+    Ok(rollup::per_run(rows.iter().map(sample_row)))
 }
 
 /// One series' stored roll-ups on this host, read for `rollup::rolled_up` (on a client)
