@@ -169,3 +169,11 @@ pub trait OutboxStore {
     /// most `limit` (`runner alerts` lists them under that count).
     fn waiting_messages(&self, playbook: Option<&str>, limit: i64) -> Result<Vec<OutboxMessage>, Error>;
 }
+
+/// Is the process with this pid alive (on this machine)? A claim held by a dead deliverer
+/// of this host is free before its lease ends (every backend asks so).
+pub(crate) fn process_alive(pid: i64) -> bool {
+    let Ok(pid) = i32::try_from(pid) else { return false };
+    // SAFETY: signal 0 only checks for existence.
+    pid > 0 && unsafe { libc::kill(pid, 0) } == 0
+}

@@ -8,10 +8,13 @@
 //! the status page and the API). Callers hold `Arc<dyn Store>` / `&dyn Store` and
 //! never know the backend.
 //!
-//! Backends: [`sqlite`] (one file in the state folder, the embedded default). PostgreSQL
-//! (a fleet's shared store) comes later, as a second folder beside it. [`open`],
-//! [`open_or_degraded`] and [`open_read_only`] are the one seam that picks the backend:
-//! today always SQLite in the state folder; later from a URL.
+//! Backends: [`sqlite`] (one file in the state folder, the embedded default) and
+//! [`postgres`] (a database shared by a fleet, every host-scoped row carrying the host id),
+//! chosen once per process with `--store` / `RUNNER_STORE` ([`choose`]: `sqlite` or a
+//! `postgres://` URL). [`open`], [`open_or_degraded`] and [`open_read_only`] are the one
+//! seam that opens the chosen backend ([`open_shared`] opens PostgreSQL as a given host).
+//! Arithmetic both backends need alike lives outside them (the uptime roll-ups':
+//! `uptime::rollup`), so that they cannot answer differently.
 //!
 //! The interface, and why it is shaped so:
 //! - One trait per concern, in the concern's file here (`RunStore` in `runs.rs`, …), with
@@ -44,9 +47,13 @@
 //!    queries run through `self.with(|c| …)` (one connection, errors described in the
 //!    OS's words); imports are `use super::SqliteStore;`, `use crate::store::now_ms;`,
 //!    `use crate::store::<concern>::{…};`; shared interning is `super::runs::intern_playbook`.
-//!    Add `mod <concern>;` to `sqlite/mod.rs`.
+//!    Add `mod <concern>;` to `sqlite/mod.rs`. The PostgreSQL one goes to
+//!    `src/store/postgres/<concern>.rs` as `impl <Concern>Store for PostgresStore { … }`,
+//!    through `self.with(|c| …)` or `self.with_prepared(|c, prepared| …)`, scoping
+//!    host-owned rows by `self.host()`; add `mod <concern>;` to `postgres/mod.rs`.
 //! 3. New tables are a new migration at the end of `sqlite/schema.rs` (never edit a
-//!    released one), and `VERSIONS` goes up by one.
+//!    released one), and `VERSIONS` goes up by one; and a new entry at the end of
+//!    `postgres/schema.rs`'s `MIGRATIONS` (its SQL in `postgres/schema/`).
 //! 4. Add `pub mod <concern>;` below and `+ <concern>::<Concern>Store` to the
 //!    supertrait list of [`Store`]. Callers then reach the methods on any `&dyn Store`
 //!    without importing the trait (supertrait methods are the trait object's own); a

@@ -33,6 +33,16 @@ pub struct RemediationRow {
 }
 
 impl RemediationRow {
+    /// When it started, Unix ms (as every backend keeps it; 0 when the time does not parse).
+    pub(crate) fn started_ms(&self) -> i64 {
+        rfc3339_ms(&self.started_at)
+    }
+
+    /// When it finished, Unix ms.
+    pub(crate) fn finished_ms(&self) -> i64 {
+        rfc3339_ms(&self.finished_at)
+    }
+
     pub fn actions_summary(&self) -> String {
         self.actions
             .iter()
@@ -62,4 +72,13 @@ pub trait RemediationStore: Journal {
 
     /// The most recent remediation of a check (Unix ms), for `cooldown`.
     fn last_remediation(&self, playbook: &str, check: &str) -> Result<Option<i64>, Error>;
+}
+
+fn rfc3339_ms(text: &str) -> i64 {
+    text.parse::<jiff::Timestamp>().map(|t| t.as_millisecond()).unwrap_or(0)
+}
+
+/// A stored time (Unix ms) as the RFC 3339 text of [`RemediationRow`].
+pub(crate) fn rfc3339(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default()
 }

@@ -12,7 +12,8 @@
 //!   so incidents stitch across days without a second look at results;
 //! - `uptime_tails`: the last result (its span is still open) and the incident in progress.
 //!
-//! They are written in the transaction that records the run (SQLite: `store::sqlite::uptime`),
+//! They are written in the transaction that records the run (`store::sqlite::uptime`,
+//! `store::postgres::uptime`, per host there; their arithmetic is `uptime::rollup`, shared),
 //! and can be rebuilt from the raw results (the
 //! migration that adds them does that for an existing store, and a result older than the
 //! last one of its series — a clock set back — rebuilds that series). [`UptimeStore::uptime_raw`]
@@ -68,4 +69,22 @@ pub trait UptimeStore {
     fn rebuild_uptime(&self) -> Result<(), Error>;
     /// The names of the playbooks with stored results.
     fn uptime_playbooks(&self) -> Result<Vec<String>, Error>;
+    /// The roll-up rows older than `cutoff_ms`, which a prune at that cutoff leaves none of
+    /// (tests look into the tables through this, whatever the backend).
+    #[cfg(test)]
+    fn uptime_rows_older(&self, cutoff_ms: i64) -> Result<OlderRows, Error>;
+}
+
+/// Roll-up rows older than a cutoff, per table (tests only).
+#[cfg(test)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OlderRows {
+    /// Days before the cutoff's day.
+    pub days: i64,
+    /// Spans that end at or before it.
+    pub spans: i64,
+    /// Incidents that started before it.
+    pub incidents: i64,
+    /// Tails whose last result is before it.
+    pub tails: i64,
 }

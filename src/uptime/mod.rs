@@ -17,6 +17,7 @@
 //! the down time.
 
 pub mod render;
+pub mod rollup;
 pub mod timeline;
 
 use serde::Serialize;

@@ -36,7 +36,7 @@ fn postgres_server() -> super::postgres::Location {
 
 /// A fresh database on the test server, dropped (with whatever is still connected to it)
 /// when the test's store is gone.
-struct FreshDatabase {
+pub(crate) struct FreshDatabase {
     server: super::postgres::Location,
     name: String,
 }
@@ -55,9 +55,9 @@ impl Drop for FreshDatabase {
     }
 }
 
-/// PostgreSQL: a database of its own per test, created empty, migrated through the same
-/// seam as runner's, dropped after.
-fn postgres() -> Fresh {
+/// An empty database of its own on the test server (for PostgreSQL-only tests too, which open
+/// stores of several hosts on it): where it is, and what drops it when it goes.
+pub(crate) fn fresh_postgres_database() -> (super::postgres::Location, FreshDatabase) {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let server = postgres_server();
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -66,9 +66,14 @@ fn postgres() -> Fresh {
     let mut admin = server.connect_admin().expect("the test PostgreSQL server answers (tests/run starts it)");
     admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("a fresh test database");
     drop(admin);
-    let database = FreshDatabase { server: server.clone(), name: name.clone() };
-    let store =
-        super::open_shared(&server.with_database(&name), "contract-host").expect("a fresh PostgreSQL store opens");
+    (server.with_database(&name), FreshDatabase { server, name })
+}
+
+/// PostgreSQL: a database of its own per test, created empty, migrated through the same
+/// seam as runner's, dropped after.
+fn postgres() -> Fresh {
+    let (location, database) = fresh_postgres_database();
+    let store = super::open_shared(&location, "contract-host").expect("a fresh PostgreSQL store opens");
     Fresh { store, _keep: Box::new(database) }
 }
 
@@ -90,12 +95,13 @@ mod dependencies;
 mod fleet;
 mod groups_outbox;
 mod history;
-mod remediations;
+pub(crate) mod remediations;
 mod results;
 mod schedule;
 mod silences;
 mod snapshots;
 mod state;
+mod timeline;
 mod uptime;
 
 /// A check of a test run: its id, status and metrics (name, value).

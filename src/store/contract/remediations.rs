@@ -3,7 +3,8 @@
 use crate::store::contract::each_backend;
 use crate::store::remediations::RemediationRow;
 
-fn row(check: &str, started_ms: i64) -> RemediationRow {
+/// A remediation of `web/<check>` that started at `started_ms` (PostgreSQL's own tests use it too).
+pub(crate) fn row(check: &str, started_ms: i64) -> RemediationRow {
     let time = |ms: i64| jiff::Timestamp::from_millisecond(ms).unwrap().to_string();
     RemediationRow {
         playbook: "web".into(),

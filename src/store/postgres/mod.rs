@@ -22,14 +22,34 @@
 //! PostgresStore` each; this file owns the connections. Nothing outside `src/store` names
 //! this type: callers hold `&dyn Store` / `Arc<dyn Store>` from `store::open*`.
 
+mod alerts;
+mod decisions;
+mod dependencies;
 mod fleet;
-mod pending;
+mod groups;
+mod groups_outbox;
+mod history;
+mod last_run;
+mod ledger;
+mod prepared;
+mod probe_state;
+mod remediations;
+mod results;
+mod runs;
+mod schedule;
 pub mod schema;
+mod silences;
+mod snapshots;
+#[cfg(test)]
+mod two_hosts;
+mod uptime;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 
 use postgres::{Client, NoTls};
+
+pub(crate) use prepared::Prepared;
 
 use super::Store;
 use crate::error::Error;
@@ -109,10 +129,14 @@ pub struct PostgresStore {
     location: Location,
     /// This daemon's host id: every host-scoped row carries it.
     host: String,
-    /// Open connections, each taken by one call at a time; at most [`POOL`] exist.
-    connections: Box<[Mutex<Option<Client>>]>,
+    /// Open connections (each with the statements prepared on it), each taken by one call
+    /// at a time; at most [`POOL`] exist.
+    connections: Box<[Mutex<Option<Session>>]>,
     next: std::sync::atomic::AtomicUsize,
 }
+
+/// One connection of the pool and the statements prepared on it.
+type Session = (Client, Prepared);
 
 /// How many connections one process keeps: a run's writes, a page and a few API reads at
 /// once, on a database that serves a fleet.
@@ -134,7 +158,8 @@ impl PostgresStore {
         let mut first = store.connect().map_err(|reason| store.open_error(reason))?;
         schema::migrate(&mut first)
             .map_err(|e| store.open_error(format!("cannot migrate the schema: {}", describe(&e))))?;
-        *store.connections[0].lock().map_err(|_| Error::Internal("the store's lock is poisoned".into()))? = Some(first);
+        *store.connections[0].lock().map_err(|_| Error::Internal("the store's lock is poisoned".into()))? =
+            Some((first, Prepared::default()));
         Ok(store)
     }
 
@@ -158,6 +183,15 @@ impl PostgresStore {
     /// it). A call from inside an async runtime runs on a scoped thread (see the module
     /// header).
     pub fn with<R: Send>(&self, f: impl FnOnce(&mut Client) -> Result<R, postgres::Error> + Send) -> Result<R, Error> {
+        self.with_prepared(|client, _| f(client))
+    }
+
+    /// [`PostgresStore::with`], with the statements already prepared on that connection, so
+    /// that a statement run often is parsed once per connection ([`Prepared::get`]).
+    pub(crate) fn with_prepared<R: Send>(
+        &self,
+        f: impl FnOnce(&mut Client, &mut Prepared) -> Result<R, postgres::Error> + Send,
+    ) -> Result<R, Error> {
         let poisoned = || Error::Internal("the store's lock is poisoned".into());
         let free = self.connections.iter().find_map(|c| c.try_lock().ok());
         let mut slot = match free {
@@ -167,11 +201,11 @@ impl PostgresStore {
                 self.connections[turn].lock().map_err(|_| poisoned())?
             }
         };
-        if slot.as_ref().is_none_or(|client| client.is_closed()) {
-            *slot = Some(self.connect().map_err(|reason| self.failed(reason))?);
+        if slot.as_ref().is_none_or(|(client, _)| client.is_closed()) {
+            *slot = Some((self.connect().map_err(|reason| self.failed(reason))?, Prepared::default()));
         }
-        let client = slot.as_mut().expect("connected above");
-        let outcome = off_runtime(|| f(client));
+        let (client, prepared) = slot.as_mut().expect("connected above");
+        let outcome = off_runtime(|| f(client, prepared));
         outcome.map_err(|e| {
             if e.is_closed() {
                 *slot = None;

@@ -11,7 +11,9 @@ use crate::alert::outbox::Outcome;
 use crate::alert::policy::AlertState;
 use crate::error::Error;
 use crate::outcome::{RunRecord, Status};
-use crate::store::alerts::{AlertStore, AttemptRow, NewMessage, OutboxMessage, OutboxStore, StateRow, Undeliverable};
+use crate::store::alerts::{
+    AlertStore, AttemptRow, NewMessage, OutboxMessage, OutboxStore, StateRow, Undeliverable, process_alive,
+};
 use crate::store::now_ms;
 
 fn status_name(status: Option<Status>) -> Option<&'static str> {
@@ -399,13 +401,6 @@ impl SqliteStore {
             Ok(claimed)
         })
     }
-}
-
-/// Is the process with this pid alive (on this machine)?
-fn process_alive(pid: i64) -> bool {
-    let Ok(pid) = i32::try_from(pid) else { return false };
-    // SAFETY: signal 0 only checks for existence.
-    pid > 0 && unsafe { libc::kill(pid, 0) } == 0
 }
 
 fn state_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StateRow> {

@@ -6,11 +6,7 @@ use rusqlite::params;
 use super::SqliteStore;
 use crate::engine::journal::Journal;
 use crate::error::Error;
-use crate::store::remediations::{RemediationRow, RemediationStore};
-
-fn ms(text: &str) -> i64 {
-    text.parse::<jiff::Timestamp>().map(|t| t.as_millisecond()).unwrap_or(0)
-}
+use crate::store::remediations::{RemediationRow, RemediationStore, rfc3339};
 
 impl SqliteStore {
     /// Records a remediation that ran ([`Journal::record_remediation`] says when it cannot).
@@ -25,8 +21,8 @@ impl SqliteStore {
                     row.playbook,
                     row.check,
                     row.run_id,
-                    ms(&row.started_at),
-                    ms(&row.finished_at),
+                    row.started_ms(),
+                    row.finished_ms(),
                     row.trigger,
                     row.result,
                     row.attempt,
@@ -80,14 +76,13 @@ impl RemediationStore for SqliteStore {
                  ORDER BY started_ms DESC",
             )?;
             let rows = statement.query_map(params![since_ms, playbook, check], |r| {
-                let time = |ms: i64| jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default();
                 let actions: String = r.get(10)?;
                 Ok(RemediationRow {
                     playbook: r.get(0)?,
                     check: r.get(1)?,
                     run_id: r.get(2)?,
-                    started_at: time(r.get(3)?),
-                    finished_at: time(r.get(4)?),
+                    started_at: rfc3339(r.get(3)?),
+                    finished_at: rfc3339(r.get(4)?),
                     trigger: r.get(5)?,
                     result: r.get(6)?,
                     attempt: r.get(7)?,

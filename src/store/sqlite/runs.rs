@@ -5,11 +5,8 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::SqliteStore;
 use crate::error::Error;
-use crate::outcome::{RunRecord, Status};
-use crate::store::runs::RunStore;
-
-/// Details are kept for failing checks only, and this long at most.
-const DETAILS_LIMIT: usize = 4096;
+use crate::outcome::RunRecord;
+use crate::store::runs::{ResultColumns, RunColumns, RunStore, stored_metrics};
 
 pub(crate) fn intern_playbook(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<i64> {
     if let Some(id) = tx.query_row("SELECT id FROM playbooks WHERE name = ?1", [name], |r| r.get(0)).optional()? {
@@ -78,17 +75,9 @@ impl RunStore for SqliteStore {
 
 pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::Result<()> {
     let playbook = intern_playbook(tx, &record.playbook)?;
-    let started: jiff::Timestamp = record.started_at.parse().unwrap_or_else(|_| crate::clock::now());
-    let started_ms = started.as_millisecond();
-    let at = started_ms;
-    let summary = serde_json::to_string(&record.summary).unwrap_or_default();
-    let origin =
-        serde_json::to_value(record.origin).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let RunColumns { started_ms, origin, summary, period_ms, scheduled_ms } = RunColumns::of(record);
     // The placeholder written when the run started (see `begin_run`) gives way to the run.
     tx.prepare_cached("DELETE FROM runs WHERE run_id = ?1")?.execute([&record.id])?;
-    let period_ms = record.period_ms.and_then(|p| i64::try_from(p).ok()).filter(|p| *p > 0);
-    let scheduled_ms =
-        record.scheduled_for.as_ref().and_then(|s| s.parse::<jiff::Timestamp>().ok()).map(|t| t.as_millisecond());
     tx.prepare_cached(
         "INSERT INTO runs (run_id, playbook_id, started_ms, duration_ms, status, origin, dry_run, stands_for, scheduled_ms, summary, period_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -116,13 +105,7 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
         tx.prepare_cached("INSERT OR REPLACE INTO metrics (series, at, run, value) VALUES (?1, ?2, ?3, ?4)")?;
     for check in &record.checks {
         let check_ref = intern_check(tx, playbook, &check.id)?;
-        let details = (check.status.is_failing() && !check.details.is_empty()).then(|| {
-            let joined = check.details.join("\n");
-            joined.chars().take(DETAILS_LIMIT).collect::<String>()
-        });
-        let remediation = check.remediation.as_ref().and_then(|r| serde_json::to_string(r).ok());
-        let quiet = crate::uptime::quiet_reason(check);
-        let holds = (!check.holds.is_empty()).then(|| serde_json::to_string(&check.holds).ok()).flatten();
+        let columns = ResultColumns::of(check);
         insert_result.execute(params![
             run,
             check_ref,
@@ -130,21 +113,15 @@ pub(crate) fn insert_run(tx: &Transaction<'_>, record: &RunRecord) -> rusqlite::
             check.duration_ms as i64,
             check.attempts,
             check.message,
-            details,
-            remediation,
-            quiet,
-            holds
+            columns.details,
+            columns.remediation,
+            columns.quiet,
+            columns.holds
         ])?;
-        uptime_marks.push((check_ref, crate::uptime::Mark::of(check.status, quiet)));
-        if check.status == Status::Skipped || check.status == Status::Manual {
-            continue;
-        }
-        for (metric, value) in &check.metrics {
-            if value.is_finite() {
-                let meta = check.meta.get(metric).and_then(|m| serde_json::to_string(m).ok());
-                let series = intern_series(tx, check_ref, metric, meta.as_deref())?;
-                insert_metric.execute(params![series, at, run, value])?;
-            }
+        uptime_marks.push((check_ref, columns.mark));
+        for (metric, value, meta) in stored_metrics(check) {
+            let series = intern_series(tx, check_ref, metric, meta.as_deref())?;
+            insert_metric.execute(params![series, started_ms, run, value])?;
         }
     }
     super::decisions::insert(tx, &record.id, &record.decisions)?;
