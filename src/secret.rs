@@ -402,7 +402,7 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
     // A match inside a longer Base64-looking run (a secret's Base64 pieces sit between
     // characters that encode their neighbours, which carry bits of the secret too) masks
     // the whole run: `dTpI***dA==` would still say `u:H…t`.
-    for (start, end) in found.iter_mut() {
+    for (start, end) in &mut found {
         widen_to_base64_run(text.as_bytes(), start, end);
     }
     found.sort_unstable();
