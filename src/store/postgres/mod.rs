@@ -208,7 +208,9 @@ impl PostgresStore {
         let outcome = off_runtime(|| f(client, prepared));
         outcome.map_err(|e| {
             if e.is_closed() {
-                *slot = None;
+                // A client closes itself by blocking on its runtime: never inside ours.
+                let lost = slot.take();
+                off_runtime(move || drop(lost));
             }
             self.failed(describe(&e))
         })
@@ -244,6 +246,18 @@ pub fn describe(error: &postgres::Error) -> String {
                 source = cause.source();
             }
             text
+        }
+    }
+}
+
+impl Drop for PostgresStore {
+    /// A client closes itself by blocking on its own runtime, which must not happen on a
+    /// thread that drives async tasks (a daemon drops stores there): closed off it.
+    fn drop(&mut self) {
+        let sessions: Vec<Session> =
+            self.connections.iter_mut().filter_map(|c| c.get_mut().ok().and_then(Option::take)).collect();
+        if !sessions.is_empty() {
+            off_runtime(move || drop(sessions));
         }
     }
 }
