@@ -156,8 +156,16 @@ impl PostgresStore {
             next: std::sync::atomic::AtomicUsize::new(0),
         };
         let mut first = store.connect().map_err(|reason| store.open_error(reason))?;
-        schema::migrate(&mut first)
-            .map_err(|e| store.open_error(format!("cannot migrate the schema: {}", describe(&e))))?;
+        // Migrating blocks on the client's runtime, and a client that fails is closed there
+        // too: both off any runtime of ours (`runner serve` and the daemon open stores on one).
+        let first = off_runtime(move || match schema::migrate(&mut first) {
+            Ok(()) => Ok(first),
+            Err(error) => {
+                drop(first);
+                Err(error)
+            }
+        })
+        .map_err(|e| store.open_error(format!("cannot migrate the schema: {}", describe(&e))))?;
         *store.connections[0].lock().map_err(|_| Error::Internal("the store's lock is poisoned".into()))? =
             Some((first, Prepared::default()));
         Ok(store)
@@ -202,7 +210,10 @@ impl PostgresStore {
             }
         };
         if slot.as_ref().is_none_or(|(client, _)| client.is_closed()) {
-            *slot = Some((self.connect().map_err(|reason| self.failed(reason))?, Prepared::default()));
+            let fresh = (self.connect().map_err(|reason| self.failed(reason))?, Prepared::default());
+            // The closed client it replaces is dropped off the runtime (it blocks to close).
+            let lost = slot.replace(fresh);
+            off_runtime(move || drop(lost));
         }
         let (client, prepared) = slot.as_mut().expect("connected above");
         let outcome = off_runtime(|| f(client, prepared));
