@@ -58,28 +58,20 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
 }
 
-/// Gives a playbook stream's alert the stream's own status, where it is not the run's
-/// (a held check is the run's worst): the title is made again with it.
-pub fn set_status(alert: &mut Alert, record: &RunRecord, status: Status) {
-    let run_status = record.status.name().to_uppercase();
-    if alert.status != status {
-        alert.title = alert.title.replacen(&run_status, &status.name().to_uppercase(), 1);
-        alert.status = status;
-    }
-}
-
-/// Builds the alert for a decision about `stream` (a check, or `None` for the playbook).
+/// Builds the alert for a decision about `stream` (a check, or `None` for the playbook),
+/// whose status is `status` (a check's own; for a playbook, the worst nothing holds back).
+#[expect(clippy::too_many_arguments, reason = "one alert is made of all of them; a struct would only rename them")]
 pub fn build(
     kind: AlertKind,
     record: &RunRecord,
     channel: &str,
     check: Option<&CheckResult>,
+    status: Status,
     streak: u32,
     previous: Option<Status>,
     since_ms: Option<i64>,
 ) -> Alert {
     let stream = check.map(|c| c.id.clone()).unwrap_or_else(|| "playbook".into());
-    let status = check.map(|c| c.status).unwrap_or(record.status);
     let subject = match check {
         Some(c) => format!("{}/{}", record.playbook, c.id),
         None => record.playbook.clone(),

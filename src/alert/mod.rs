@@ -171,11 +171,8 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
             let previous = if kind == AlertKind::Escalation { before.notified } else { None };
             let since = if kind == AlertKind::Recovery { before.since_ms } else { after.since_ms };
             let streak = if kind == AlertKind::Recovery { before.streak } else { after.streak };
-            let mut alert = message::build(kind, record, id, check, streak, previous, since);
-            if check.is_none() {
-                // A playbook stream speaks with its own status (the worst nothing holds back).
-                message::set_status(&mut alert, record, status);
-            }
+            // A playbook stream speaks with its own status (the worst nothing holds back).
+            let mut alert = message::build(kind, record, id, check, status, streak, previous, since);
             if let (Some(percent), Some(window)) = (flap_percent, channel.flapping.as_ref().map(|f| f.config().window))
             {
                 message::flapping_text(&mut alert, percent, window);
@@ -222,30 +219,21 @@ pub fn decide(record: &RunRecord, loaded: &Loaded, current: &[StateRow], partial
 /// the hold lifts (the catch-up rule), as for a check's own stream.
 fn playbook_stream(record: &RunRecord) -> (Status, Holds) {
     let counted: Vec<&crate::outcome::CheckResult> = record.checks.iter().filter(|c| c.status.counts()).collect();
-    let status = crate::outcome::worst_of(counted.iter().map(|c| c.status));
-    let failing: Vec<&crate::outcome::CheckResult> =
-        counted.iter().copied().filter(|c| c.status.is_failing()).collect();
-    let holding: Vec<&crate::outcome::CheckResult> = if failing.is_empty() {
-        counted.iter().copied().filter(|c| !c.holds.is_empty()).collect()
-    } else if failing.iter().all(|c| !c.holds.is_empty()) {
-        failing
-    } else {
-        Vec::new()
-    };
-    let holds = holding.iter().fold(Holds::default(), |all, c| all.with(&c.holds));
+    let free = counted.iter().filter(|c| c.holds.is_empty());
     // Heard (some failing check is free): the stream speaks with the worst status among
     // the checks nothing holds back (PLAYBOOK.md), so a held CRITICAL neither titles a
     // WARNING problem nor escalates it before its hold lifts.
-    if holds.is_empty() && !failing_free_is_empty(&counted) {
-        let free = counted.iter().filter(|c| c.holds.is_empty()).map(|c| c.status);
-        return (crate::outcome::worst_of(free), holds);
+    if free.clone().any(|c| c.status.is_failing()) {
+        return (crate::outcome::worst_of(free.map(|c| c.status)), Holds::default());
     }
-    (status, holds)
-}
-
-/// Whether no failing check of a playbook stream is free of holds.
-fn failing_free_is_empty(counted: &[&crate::outcome::CheckResult]) -> bool {
-    !counted.iter().any(|c| c.status.is_failing() && c.holds.is_empty())
+    // Every failing check is held (their holds are the stream's), or none fails (then the
+    // held ones hold it).
+    let any_failing = counted.iter().any(|c| c.status.is_failing());
+    let holds = counted
+        .iter()
+        .filter(|c| !c.holds.is_empty() && (c.status.is_failing() || !any_failing))
+        .fold(Holds::default(), |all, c| all.with(&c.holds));
+    (crate::outcome::worst_of(counted.iter().map(|c| c.status)), holds)
 }
 
 /// The decisions of one stream step: one row per result on the channel (a check's own

@@ -49,7 +49,7 @@ pub fn run(cli: &Cli, args: &NotifyArgs) -> crate::error::Result<i32> {
         period_ms: None,
         decisions: Vec::new(),
     };
-    let alert = message::build(AlertKind::Test, &record, channel, None, 0, None, None);
+    let alert = message::build(AlertKind::Test, &record, channel, None, record.status, 0, None, None);
     let body = crate::alert::body(&alert, &record, &loaded, config)?;
     let mut summary = format!("TEST {}", alert.title);
     // A body template that fails to render: the default body goes instead (as for an
