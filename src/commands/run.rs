@@ -102,14 +102,10 @@ fn claim_one_host_run(
     loaded: &crate::playbook::Loaded,
 ) -> crate::error::Result<Option<crate::schedule::claim::Lease>> {
     use crate::schedule::claim;
-    let one_host = loaded.playbook.run_on == Some(crate::playbook::types::RunOn::OneHost);
-    let Some(store) = services.store.as_ref().filter(|_| one_host && crate::store::is_shared()) else {
+    let (Some(store), Some(grace)) = (services.store.as_ref(), claim::one_host_grace(loaded)) else {
         return Ok(None);
     };
     let name = loaded.playbook.name.as_str();
-    let grace = crate::schedule::plan::schedule_of(loaded, &crate::host::id())
-        .map(|s| s.grace)
-        .unwrap_or(std::time::Duration::from_secs(60));
     match claim::claim(store, name, crate::clock::now(), &crate::host::id(), claim::lease_for(grace))? {
         claim::Taken::Mine(lease) => Ok(Some(lease)),
         claim::Taken::Elsewhere { holder, .. } => Err(Error::HeldElsewhere { name: name.to_string(), host: holder }),

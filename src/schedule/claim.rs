@@ -20,6 +20,18 @@ use crate::store::fleet::Claim;
 const MIN_LEASE: Duration = Duration::from_secs(1);
 const MAX_LEASE: Duration = Duration::from_secs(30);
 
+/// The grace of a fire of `loaded` when the fleet claims it: a `run_on: one-host` playbook
+/// on a shared store (a playbook without a schedule, run by hand, has a minute). `None`
+/// when nothing is claimed.
+pub fn one_host_grace(loaded: &crate::playbook::Loaded) -> Option<Duration> {
+    let one_host = loaded.playbook.run_on == Some(crate::playbook::types::RunOn::OneHost);
+    if !one_host || !crate::store::is_shared() {
+        return None;
+    }
+    let schedule = super::plan::schedule_of(loaded, &crate::host::id());
+    Some(schedule.map(|s| s.grace).unwrap_or(Duration::from_secs(60)))
+}
+
 /// The lease of a playbook with this grace: half of it, within 1 s … 30 s.
 pub fn lease_for(grace: Duration) -> Duration {
     (grace / 2).clamp(MIN_LEASE, MAX_LEASE)

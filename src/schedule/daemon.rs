@@ -457,11 +457,8 @@ impl Daemon {
 
     /// The claim a fire of `loaded` needs: a `run_on: one-host` playbook on a shared store.
     fn one_host_fire(&self, loaded: &Arc<Loaded>, fire: Timestamp) -> Option<OneHostFire> {
-        let one_host = loaded.playbook.run_on == Some(crate::playbook::types::RunOn::OneHost);
-        if !one_host || !crate::store::is_shared() || self.services.store.is_none() {
-            return None;
-        }
-        let grace = self.schedule_of(loaded).map(|s| s.grace).unwrap_or(Duration::from_secs(60));
+        self.services.store.as_ref()?;
+        let grace = claim::one_host_grace(loaded)?;
         Some(OneHostFire {
             loaded: loaded.clone(),
             fire,

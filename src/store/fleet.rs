@@ -135,6 +135,30 @@ pub fn decide_claim(
     }
 }
 
+/// What a backend writes after [`decide_settle`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettleWrite {
+    /// Insert the fire's row, finished, with no host (nobody ever claimed it).
+    InsertFinished,
+    /// Mark the existing row finished.
+    Finish,
+    /// Write nothing.
+    Nothing,
+}
+
+/// The one rule of settling a fire at its deadline, for every backend: given its row (if
+/// any), read under the backend's lock, who the fire is settled for (the dead claimant, or
+/// `""`) and what to write.
+pub fn decide_settle(existing: Option<&FireClaim>, now_ms: i64) -> (Option<String>, SettleWrite) {
+    match existing {
+        None => (Some(String::new()), SettleWrite::InsertFinished),
+        Some(row) if row.finished_ms.is_none() && row.lease_until_ms <= now_ms => {
+            (Some(row.host.clone()), SettleWrite::Finish)
+        }
+        Some(_) => (None, SettleWrite::Nothing),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

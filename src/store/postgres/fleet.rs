@@ -7,7 +7,9 @@ use postgres::Row;
 
 use super::PostgresStore;
 use crate::error::Error;
-use crate::store::fleet::{Beat, Claim, ClaimWrite, FireClaim, FleetStore, Heartbeat, decide_claim};
+use crate::store::fleet::{
+    Beat, Claim, ClaimWrite, FireClaim, FleetStore, Heartbeat, SettleWrite, decide_claim, decide_settle,
+};
 
 /// The first key of the claims' advisory locks (the second is the playbook's hash).
 const CLAIM_LOCK: i32 = 0x666c_6565; // "flee"
@@ -176,29 +178,29 @@ impl FleetStore for PostgresStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", &[&CLAIM_LOCK, &playbook])?;
-            let existing = tx.query_opt(
-                "SELECT host, lease_until_ms, finished_ms FROM fire_claims WHERE playbook = $1 AND fire_ms = $2",
-                &[&playbook, &fire_ms],
-            )?;
-            let settled =
-                match existing.map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1), r.get::<_, Option<i64>>(2))) {
-                    None => {
-                        tx.execute(
-                            "INSERT INTO fire_claims (playbook, fire_ms, host, lease_until_ms, claimed_ms, finished_ms)
+            let existing = tx
+                .query_opt(
+                    &format!("SELECT {CLAIM_COLUMNS} FROM fire_claims WHERE playbook = $1 AND fire_ms = $2"),
+                    &[&playbook, &fire_ms],
+                )?
+                .map(|row| claim_row(&row));
+            let (settled, write) = decide_settle(existing.as_ref(), now_ms);
+            match write {
+                SettleWrite::InsertFinished => {
+                    tx.execute(
+                        "INSERT INTO fire_claims (playbook, fire_ms, host, lease_until_ms, claimed_ms, finished_ms)
                          VALUES ($1, $2, '', $3, $3, $3)",
-                            &[&playbook, &fire_ms, &now_ms],
-                        )?;
-                        Some(String::new())
-                    }
-                    Some((host, lease_until, None)) if lease_until <= now_ms => {
-                        tx.execute(
-                            "UPDATE fire_claims SET finished_ms = $3 WHERE playbook = $1 AND fire_ms = $2",
-                            &[&playbook, &fire_ms, &now_ms],
-                        )?;
-                        Some(host)
-                    }
-                    Some(_) => None,
-                };
+                        &[&playbook, &fire_ms, &now_ms],
+                    )?;
+                }
+                SettleWrite::Finish => {
+                    tx.execute(
+                        "UPDATE fire_claims SET finished_ms = $3 WHERE playbook = $1 AND fire_ms = $2",
+                        &[&playbook, &fire_ms, &now_ms],
+                    )?;
+                }
+                SettleWrite::Nothing => {}
+            }
             tx.commit()?;
             Ok(settled)
         })

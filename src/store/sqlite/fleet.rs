@@ -6,7 +6,9 @@ use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
 use crate::error::Error;
-use crate::store::fleet::{Beat, Claim, ClaimWrite, FireClaim, FleetStore, Heartbeat, decide_claim};
+use crate::store::fleet::{
+    Beat, Claim, ClaimWrite, FireClaim, FleetStore, Heartbeat, SettleWrite, decide_claim, decide_settle,
+};
 
 const CLAIM_COLUMNS: &str = "playbook, fire_ms, host, lease_until_ms, finished_ms, takeovers";
 
@@ -150,29 +152,28 @@ impl FleetStore for SqliteStore {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let existing = tx
                 .query_row(
-                    "SELECT host, lease_until_ms, finished_ms FROM fire_claims WHERE playbook = ?1 AND fire_ms = ?2",
+                    &format!("SELECT {CLAIM_COLUMNS} FROM fire_claims WHERE playbook = ?1 AND fire_ms = ?2"),
                     params![playbook, fire_ms],
-                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<i64>>(2)?)),
+                    claim_row,
                 )
                 .optional()?;
-            let settled = match existing {
-                None => {
+            let (settled, write) = decide_settle(existing.as_ref(), now_ms);
+            match write {
+                SettleWrite::InsertFinished => {
                     tx.execute(
                         "INSERT INTO fire_claims (playbook, fire_ms, host, lease_until_ms, claimed_ms, finished_ms)
                          VALUES (?1, ?2, '', ?3, ?3, ?3)",
                         params![playbook, fire_ms, now_ms],
                     )?;
-                    Some(String::new())
                 }
-                Some((host, lease_until, None)) if lease_until <= now_ms => {
+                SettleWrite::Finish => {
                     tx.execute(
                         "UPDATE fire_claims SET finished_ms = ?3 WHERE playbook = ?1 AND fire_ms = ?2",
                         params![playbook, fire_ms, now_ms],
                     )?;
-                    Some(host)
                 }
-                Some(_) => None,
-            };
+                SettleWrite::Nothing => {}
+            }
             tx.commit()?;
             Ok(settled)
         })
