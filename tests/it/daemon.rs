@@ -128,6 +128,7 @@ pub(crate) fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -
 
 #[test]
 fn a_playbook_every_second_for_a_minute_runs_60_times_without_overlap() {
+    let _alone = crate::support::one_realtime_test_at_a_time();
     let test = Test::new().file("p/tick.yaml", &every_second("tick", "true", ""));
     let mut daemon = Daemon::start(&test, "p", &[]);
     assert!(wait_until(Duration::from_secs(10), || daemon.query("SELECT count(*) FROM runs") != "0"), "no run started");

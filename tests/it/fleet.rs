@@ -129,6 +129,7 @@ fn runs_between(db: &FleetDb, playbook: &str, from: i64, to: i64) -> (i64, i64) 
 
 #[test]
 fn three_daemons_run_each_fire_of_a_one_host_playbook_once_for_a_minute() {
+    let _alone = crate::support::one_realtime_test_at_a_time();
     let db = FleetDb::new("onehost");
     let test = crate::support::Test::new().file("p/api.yaml", &one_host_every_second("api", ""));
     let daemons: Vec<_> = ["web-1", "web-2", "web-3"].iter().map(|h| fleet_daemon(&test, &db, h)).collect();

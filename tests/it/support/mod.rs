@@ -357,3 +357,11 @@ mod builder {
         assert!(output.stdout.contains("stdout does not contain \"hello\""), "{}", output.stdout);
     }
 }
+
+/// Held by the tests that judge a daemon's timing in real time for a minute (every fire a
+/// run, none late): two of them at once on a 2-core machine starve each other's fires,
+/// which says nothing about either. The other tests still run beside them.
+pub fn one_realtime_test_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static REALTIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    REALTIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
